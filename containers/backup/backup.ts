@@ -1,0 +1,237 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type pg from 'pg';
+import { planCompression, type ManifestCompression } from '../common/compression';
+import type { EngineConfig } from '../common/engine-config';
+import { DumpFailed, SizeGuardTripped, StorageError } from '../common/errors';
+import { dumpKey, manifestKeyFor, newRunId } from '../common/keys';
+import type { Logger } from '../common/log';
+import { newestVerifiedManifest, writeManifest, type Manifest } from '../common/manifest';
+import { connect, describeTarget, libpqEnv, type ConnectionParams } from '../common/pg-connection';
+import { discoverPgInstalls, majorFromVersionNum, selectDumpClient, type DiscoveryOptions } from '../common/pg-tools';
+import { redact } from '../common/redact';
+import type { StorageLocation } from '../common/s3';
+import { partSizeFor, streamUpload, uploadError } from '../common/stream-upload';
+import { applyHashSessionSettings, countLargeObjects, listRoles, listTables, tableStats } from '../common/table-stats';
+import { startDump } from './dump-process';
+import { checkSize } from './size-guard';
+
+export interface BackupSettings {
+  readonly connection: ConnectionParams;
+  readonly storage: StorageLocation;
+  readonly config: EngineConfig;
+  readonly discovery: DiscoveryOptions;
+  /** Path of the zstd binary, or undefined when it is not installed. */
+  readonly zstdPath: string | undefined;
+  /** @default - a new run id */
+  readonly runId?: string;
+  /** Why this run was started (manual runs). */
+  readonly reason?: string;
+  /** pg_dump's --lock-wait-timeout. @default 300 */
+  readonly lockWaitTimeoutSeconds?: number;
+  /** Fail when no byte was produced for this long (a hung pg_dump). @default 900 */
+  readonly stallTimeoutSeconds?: number;
+}
+
+export interface BackupDeps {
+  readonly s3: S3Client;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+  /** Progress callback (bytes written so far). */
+  readonly onProgress?: (bytes: number) => void;
+}
+
+/** What the backup task reports: the verify task and the chat message read it. Never holds a secret. */
+export interface BackupResult {
+  readonly runId: string;
+  readonly database: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly manifestKey: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly seconds: number;
+  readonly tables: number;
+  readonly rows: number;
+  readonly compression: ManifestCompression;
+  readonly serverVersion: string;
+  readonly pgDumpVersion: string;
+  readonly previousBytes?: number;
+}
+
+interface SnapshotInfo {
+  snapshot: string;
+  snapshotAt: string;
+}
+
+async function serverInfo(client: pg.Client) {
+  const { rows } = await client.query<{ num: string; version: string; encoding: string; size: string }>(
+    `select current_setting('server_version_num') as num, current_setting('server_version') as version,
+            current_setting('server_encoding') as encoding, pg_database_size(current_database())::text as size`,
+  );
+  const row = rows[0]!;
+  const num = Number(row.num);
+  return { major: majorFromVersionNum(num), version: row.version.split(' ')[0]!, encoding: row.encoding, size: Number(row.size) };
+}
+
+async function exportSnapshot(client: pg.Client): Promise<SnapshotInfo> {
+  await client.query('begin isolation level repeatable read read only');
+  const { rows } = await client.query<{ snapshot: string; at: Date }>('select pg_export_snapshot() as snapshot, now() as at');
+  return { snapshot: rows[0]!.snapshot, snapshotAt: rows[0]!.at.toISOString() };
+}
+
+/**
+ * One backup: pg_dump of the server's major in an exported snapshot, streamed (compressed, hashed) into S3,
+ * with every table counted in that same snapshot while the dump runs, then the manifest.
+ */
+export async function runBackup(settings: BackupSettings, deps: BackupDeps): Promise<BackupResult> {
+  const { logger } = deps;
+  const runId = settings.runId ?? newRunId();
+  const started = new Date();
+  const client = await connect(settings.connection, 'pgproof-backup');
+  client.on('error', (error) => logger.warn('database connection error', { error: redact(String(error)) }));
+  try {
+    const server = await serverInfo(client);
+    const installs = await discoverPgInstalls(settings.discovery);
+    const pgDump = selectDumpClient(server.major, server.version, installs);
+    logger.info('connected', { target: describeTarget(settings.connection), serverVersion: server.version, pgDump: pgDump.version, pgDumpDir: pgDump.binDir });
+
+    // Read the size guard's baseline before dumping: a broken bucket fails the run at once, not after the dump.
+    const previous = await newestVerifiedManifest(deps.s3, settings.storage.bucket, settings.storage.prefix, settings.connection.database);
+
+    const plan = planCompression(settings.config.compression, settings.zstdPath);
+    if (plan.notice) logger.warn(plan.notice);
+
+    if (settings.config.deepProof) await applyHashSessionSettings(client);
+    const snap = await exportSnapshot(client);
+    const [tables, roles, largeObjects] = [await listTables(client), await listRoles(client), await countLargeObjects(client)];
+    const key = dumpKey(settings.storage.prefix, settings.connection.database, runId, plan.extension);
+    logger.info('dump starting', { key, snapshotAt: snap.snapshotAt, tables: tables.length, compression: plan.manifest });
+
+    const dump = startDump({
+      binDir: pgDump.binDir,
+      snapshot: snap.snapshot,
+      plan,
+      env: libpqEnv(settings.connection),
+      lockWaitTimeoutSeconds: settings.lockWaitTimeoutSeconds ?? 300,
+      onStderrLine: (line) => logger.warn('pg_dump', { stderr: line }),
+    });
+    const stop = (reason: string) => dump.kill(reason);
+    const onAbort = () => stop('the task was interrupted');
+    deps.signal?.addEventListener('abort', onAbort);
+
+    // A hung pg_dump (a lock it waits for, a dead network) is stopped instead of waiting forever.
+    const stallMs = (settings.stallTimeoutSeconds ?? 900) * 1000;
+    let lastProgress = Date.now();
+    let stalled = false;
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastProgress > stallMs) {
+        stalled = true;
+        stop(`no output for ${stallMs / 1000} s`);
+      }
+    }, Math.min(5000, stallMs));
+
+    const upload = streamUpload({
+      client: deps.s3,
+      bucket: settings.storage.bucket,
+      key,
+      source: dump.output,
+      contentType: 'application/octet-stream',
+      metadata: { 'pgproof-run-id': runId, 'pgproof-database': settings.connection.database },
+      ...(settings.storage.kmsKeyId ? { kmsKeyId: settings.storage.kmsKeyId } : {}),
+      partSize: partSizeFor(server.size),
+      beforeComplete: () => dump.finished,
+      onProgress: (bytes) => {
+        lastProgress = Date.now();
+        deps.onProgress?.(bytes);
+      },
+      onAbortFailed: (error) => logger.warn('could not abort the incomplete multipart upload; a lifecycle rule should clean it up', { error: String(error) }),
+    });
+    const counting = tableStats(client, tables, { contentHash: settings.config.deepProof });
+
+    let uploaded: { bytes: number; sha256: string };
+    let stats: Awaited<typeof counting>;
+    try {
+      [uploaded, stats] = await Promise.all([
+        upload.catch((error: unknown) => {
+          stop('the upload failed');
+          throw error;
+        }),
+        counting.catch((error: unknown) => {
+          stop('counting rows failed');
+          throw new DumpFailed(`counting rows in the dump's snapshot failed: ${redact((error as Error).message)}`, { cause: error });
+        }),
+      ]);
+    } catch (error) {
+      // Wait for the children to end so nothing outlives the failed run.
+      await dump.finished.catch(() => undefined);
+      if (deps.signal?.aborted) throw deps.signal.reason;
+      if (stalled) throw new DumpFailed(`pg_dump made no progress for ${stallMs / 1000} s and was stopped (is it waiting for a lock? is the network up?)`);
+      const dumpError = await dump.finished.then(() => undefined, (e: unknown) => e);
+      if (dumpError instanceof DumpFailed && !(error instanceof DumpFailed)) throw dumpError;
+      if (error instanceof DumpFailed) throw error;
+      throw uploadError(error, settings.storage.bucket, key);
+    } finally {
+      clearInterval(watchdog);
+      deps.signal?.removeEventListener('abort', onAbort);
+    }
+    // The snapshot's transaction stayed open until pg_dump finished (upload completion waited for it).
+    await client.query('commit');
+    const finished = new Date();
+    const seconds = (finished.getTime() - started.getTime()) / 1000;
+
+    const manifest: Manifest = {
+      manifestVersion: 1,
+      runId,
+      database: settings.connection.database,
+      key,
+      bytes: uploaded.bytes,
+      sha256: uploaded.sha256,
+      format: 'custom',
+      compression: plan.manifest,
+      server: { version: server.version, major: server.major, encoding: server.encoding },
+      pgDump: { version: pgDump.version, major: pgDump.major },
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      snapshotAt: snap.snapshotAt,
+      dumpSeconds: seconds,
+      tables: stats,
+      largeObjects,
+      roles,
+      deepProof: settings.config.deepProof,
+      sizeGuard: {
+        maxShrink: settings.config.sizeGuard.maxShrink,
+        ...(previous ? { previousKey: previous.key, previousBytes: previous.bytes } : {}),
+      },
+      ...(settings.reason ? { reason: settings.reason } : {}),
+    };
+    try {
+      await writeManifest(deps.s3, settings.storage.bucket, manifest, settings.storage.kmsKeyId);
+    } catch (error) {
+      throw error instanceof StorageError ? error : uploadError(error, settings.storage.bucket, manifestKeyFor(key));
+    }
+    const rows = stats.reduce((sum, t) => sum + t.rows, 0);
+    logger.info('backup complete', { key, bytes: uploaded.bytes, seconds, tables: stats.length, rows });
+
+    const verdict = checkSize(uploaded.bytes, previous ? { bytes: previous.bytes, key: previous.key } : undefined, settings.config.sizeGuard.maxShrink);
+    if (!verdict.ok) throw new SizeGuardTripped(verdict.message!);
+
+    return {
+      runId,
+      database: settings.connection.database,
+      bucket: settings.storage.bucket,
+      key,
+      manifestKey: manifestKeyFor(key),
+      bytes: uploaded.bytes,
+      sha256: uploaded.sha256,
+      seconds,
+      tables: stats.length,
+      rows,
+      compression: plan.manifest,
+      serverVersion: server.version,
+      pgDumpVersion: pgDump.version,
+      ...(previous ? { previousBytes: previous.bytes } : {}),
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

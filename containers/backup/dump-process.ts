@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { CompressionPlan } from '../common/compression';
+import { DumpFailed, ToolMissing } from '../common/errors';
+import { describeExit, TailBuffer } from '../common/process';
+
+export interface DumpProcess {
+  /** The archive bytes, compressed as planned. */
+  readonly output: Readable;
+  /** Resolves when pg_dump (and the compressor) exited cleanly; rejects with DumpFailed otherwise. */
+  readonly finished: Promise<void>;
+  /** Ends the children (on failure or interruption). */
+  kill(reason: string): void;
+}
+
+const FATAL_LINE = /\b(ERROR|FATAL|PANIC):/;
+
+function exitOf(child: ChildProcess, label: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new ToolMissing(`${label} not found: ${error.message}`, { cause: error }) : error),
+    );
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/**
+ * Starts `pg_dump --snapshot=… -Fc` (and the compressor it pipes into). Any non-zero exit, any killed child and
+ * any ERROR/FATAL line on pg_dump's stderr fail `finished`, with the useful tail of stderr in the message.
+ */
+export function startDump(options: {
+  binDir: string;
+  snapshot: string;
+  plan: CompressionPlan;
+  env: NodeJS.ProcessEnv;
+  lockWaitTimeoutSeconds: number;
+  onStderrLine?: (line: string) => void;
+}): DumpProcess {
+  const args = [
+    '--format=custom',
+    `--snapshot=${options.snapshot}`,
+    '--no-password',
+    `--lock-wait-timeout=${options.lockWaitTimeoutSeconds * 1000}`,
+    ...options.plan.pgDumpArgs,
+  ];
+  const pgDump = spawn(path.join(options.binDir, 'pg_dump'), args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr = new TailBuffer(30);
+  let errorLine: string | undefined;
+  pgDump.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of stderr.push(chunk)) {
+      if (!errorLine && FATAL_LINE.test(line)) errorLine = line;
+      options.onStderrLine?.(line);
+    }
+  });
+  const dumpExit = exitOf(pgDump, 'pg_dump');
+
+  let compressor: ChildProcess | undefined;
+  let compressorExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: 0, signal: null });
+  let output: Readable = pgDump.stdout as Readable;
+  const compressorErr = new TailBuffer(5);
+  if (options.plan.filter) {
+    compressor = spawn(options.plan.filter.command, options.plan.filter.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    compressor.stderr?.on('data', (c: Buffer) => compressorErr.push(c));
+    compressor.stdin?.on('error', () => undefined); // EPIPE when the compressor dies: reported through its exit
+    (pgDump.stdout as Readable).pipe(compressor.stdin!);
+    output = compressor.stdout as Readable;
+    compressorExit = exitOf(compressor, options.plan.filter.command);
+  }
+
+  let killedFor: string | undefined;
+  const finished = (async () => {
+    const [dump, comp] = await Promise.all([dumpExit, compressorExit]);
+    if (killedFor) throw new DumpFailed(`pg_dump was stopped: ${killedFor}`);
+    if (dump.code !== 0 || dump.signal) {
+      throw new DumpFailed(`pg_dump ${describeExit(dump.code, dump.signal)}: ${stderr.text() || '(no output on stderr)'}`);
+    }
+    if (errorLine) throw new DumpFailed(`pg_dump reported an error: ${stderr.text()}`);
+    if (comp.code !== 0 || comp.signal) {
+      throw new DumpFailed(`the compressor (${options.plan.filter?.command}) ${describeExit(comp.code, comp.signal)}: ${compressorErr.text()}`);
+    }
+  })();
+  // Observed by the upload gate; avoid an unhandled rejection if the upload failed first.
+  finished.catch(() => undefined);
+
+  return {
+    output,
+    finished,
+    kill: (reason) => {
+      killedFor ??= reason;
+      if (pgDump.exitCode === null) pgDump.kill('SIGTERM');
+      if (compressor && compressor.exitCode === null) compressor.kill('SIGTERM');
+    },
+  };
+}

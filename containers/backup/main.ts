@@ -1,0 +1,44 @@
+// Entrypoint of the backup task (Fargate container, or a child process of the local runner).
+import { parseEngineConfig } from '../common/engine-config';
+import { connectionFromEnv } from '../common/pg-connection';
+import { discoveryOptionsFromEnv } from '../common/pg-tools';
+import { createS3Client } from '../common/s3';
+import { secondsFromEnv, storageFromEnv } from '../common/task-env';
+import { runTaskMain } from '../common/task-runner';
+import { which } from '../common/which';
+import { runBackup } from './backup';
+
+runTaskMain('pgproof-backup', async ({ logger, signal }) => {
+  const env = process.env;
+  const connection = connectionFromEnv(env);
+  const storage = storageFromEnv(env);
+  const config = parseEngineConfig(env.PGPROOF_CONFIG ?? '');
+  const lockWait = secondsFromEnv(env, 'PGPROOF_LOCK_WAIT_TIMEOUT_SECONDS');
+  const stall = secondsFromEnv(env, 'PGPROOF_STALL_TIMEOUT_SECONDS');
+  let lastLogged = 0;
+  return runBackup(
+    {
+      connection,
+      storage,
+      config,
+      discovery: discoveryOptionsFromEnv(env),
+      zstdPath: await which('zstd'),
+      ...(env.PGPROOF_RUN_ID ? { runId: env.PGPROOF_RUN_ID } : {}),
+      ...(env.PGPROOF_REASON ? { reason: env.PGPROOF_REASON } : {}),
+      ...(lockWait ? { lockWaitTimeoutSeconds: lockWait } : {}),
+      ...(stall ? { stallTimeoutSeconds: stall } : {}),
+    },
+    {
+      s3: createS3Client(storage),
+      logger,
+      signal,
+      onProgress: (bytes) => {
+        // One progress line per 64 MiB keeps logs readable for large databases.
+        if (bytes - lastLogged >= 64 * 1024 * 1024) {
+          lastLogged = bytes;
+          logger.info('dump progress', { bytes });
+        }
+      },
+    },
+  );
+});
