@@ -214,5 +214,8 @@ function clusterError(step: string, output: string): Error {
   if (/No space left on device|could not extend file|ENOSPC/i.test(output)) {
     return new DiskFull(`the throwaway cluster ran out of disk space during ${step}: ${tail}. Give the task more ephemeral storage.`);
   }
-  return new ClusterStartFailed(`could not start the throwaway PostgreSQL cluster (${step} failed): ${tail}`);
+  const hint = /Permission denied/i.test(output)
+    ? ' (the cluster runs as an unprivileged user when pgproof runs as root: every directory above it must be traversable by that user)'
+    : '';
+  return new ClusterStartFailed(`could not start the throwaway PostgreSQL cluster (${step} failed): ${tail}${hint}`);
 }

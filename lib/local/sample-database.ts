@@ -9,9 +9,10 @@ export function sampleDatabaseSql(options: { rows?: number; ownerRole?: string }
   const n = options.rows ?? 2000;
   const owner = options.ownerRole ?? 'pgproof_app_owner';
   return `
+-- Roles are cluster-wide: tolerate another session creating them at the same moment.
 do $$ begin
-  if not exists (select 1 from pg_roles where rolname = '${owner}') then create role ${owner} nologin; end if;
-  if not exists (select 1 from pg_roles where rolname = 'pgproof_reporting') then create role pgproof_reporting nologin; end if;
+  begin create role ${owner} nologin; exception when duplicate_object or unique_violation then null; end;
+  begin create role pgproof_reporting nologin; exception when duplicate_object or unique_violation then null; end;
 end $$;
 
 create schema shop;

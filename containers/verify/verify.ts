@@ -1,0 +1,195 @@
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { EngineConfig } from '../common/engine-config';
+import { VerificationFailed } from '../common/errors';
+import type { Logger } from '../common/log';
+import { readManifest, writeVerificationRecord, type Manifest } from '../common/manifest';
+import { connect } from '../common/pg-connection';
+import { discoverPgInstalls, selectRestoreServer, type DiscoveryOptions } from '../common/pg-tools';
+import type { StorageLocation } from '../common/s3';
+import { applyHashSessionSettings, countLargeObjects, listTables, quoteIdent, tableStats } from '../common/table-stats';
+import { startThrowawayCluster, type ThrowawayCluster } from '../common/throwaway-cluster';
+import { runFreshnessCheck, runSqlCheck } from './checks';
+import { downloadArchive } from './download';
+import { compareTables, type CheckOutcome } from './evaluate';
+import { createMissingRoles, runPgRestore } from './restore';
+
+export interface VerifySettings {
+  readonly storage: StorageLocation;
+  /** The dump key (or its manifest key) to verify. */
+  readonly key: string;
+  readonly config: EngineConfig;
+  readonly discovery: DiscoveryOptions;
+  readonly zstdPath: string | undefined;
+  /** Where the archive and the throwaway cluster go (the task's ephemeral storage). @default - the OS temp dir */
+  readonly workDir?: string;
+}
+
+export interface VerifyDeps {
+  readonly s3: S3Client;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (phase: 'download' | 'restore' | 'checks', detail: string) => void;
+}
+
+/** What the verify task reports. `restoreSeconds` is the day's measured recovery time. */
+export interface VerifyResult {
+  readonly runId: string;
+  readonly database: string;
+  readonly key: string;
+  readonly bytes: number;
+  readonly downloadSeconds: number;
+  readonly restoreSeconds: number;
+  readonly serverMajor: number;
+  readonly tables: number;
+  readonly rows: number;
+  readonly checks: CheckOutcome[];
+  readonly deepProof: boolean;
+}
+
+function summarise(outcomes: readonly CheckOutcome[]): string {
+  return outcomes
+    .filter((o) => !o.passed)
+    .slice(0, 10)
+    .map((o) => `${o.name}: ${o.value} (expected ${o.expectation})${o.detail ? ` — ${o.detail}` : ''}`)
+    .join('; ');
+}
+
+/**
+ * Proves one backup: download with SHA-256 check, restore into a throwaway cluster of the dump's major, compare
+ * every table with the manifest, run the user's checks, and mark the backup verified only if all passed.
+ * The cluster and the downloaded archive are removed whatever happens.
+ */
+export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Promise<VerifyResult> {
+  const { logger } = deps;
+  const manifest: Manifest = await readManifest(deps.s3, settings.storage.bucket, settings.key);
+  const installs = await discoverPgInstalls(settings.discovery);
+  const server = selectRestoreServer(manifest.server.major, manifest.pgDump.major, installs);
+  if (server.major !== manifest.server.major) {
+    logger.warn('no server of the dump\'s major is installed; restoring into a newer major', { dumpMajor: manifest.server.major, restoreMajor: server.major });
+  }
+
+  const parent = settings.workDir ?? os.tmpdir();
+  await mkdir(parent, { recursive: true });
+  const workDir = await mkdtemp(path.join(parent, 'pgproof-verify-'));
+  // The throwaway server may run as another (unprivileged) user: it must be able to traverse into its directory.
+  await chmod(workDir, 0o711);
+  let cluster: ThrowawayCluster | undefined;
+  try {
+    const archive = path.join(workDir, `${manifest.runId}.dump`);
+    logger.info('download starting', { key: manifest.key, bytes: manifest.bytes });
+    const download = await downloadArchive({
+      s3: deps.s3,
+      bucket: settings.storage.bucket,
+      manifest,
+      destination: archive,
+      zstdPath: settings.zstdPath,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onProgress: (bytes) => deps.onProgress?.('download', `${bytes}/${manifest.bytes} bytes`),
+    });
+    logger.info('download verified', { sha256: download.sha256, seconds: download.seconds });
+    if (deps.signal?.aborted) throw deps.signal.reason;
+
+    const restoreStarted = Date.now();
+    cluster = await startThrowawayCluster({ binDir: server.binDir, parentDir: workDir });
+    const admin = await connect(cluster.connection('postgres'), 'pgproof-verify');
+    try {
+      const created = await createMissingRoles(admin, manifest.roles);
+      await admin.query(`create database ${quoteIdent(manifest.database)} template template0 encoding '${manifest.server.encoding.replace(/'/g, "''")}' locale 'C'`);
+      logger.info('throwaway cluster ready', { major: server.major, rolesCreated: created.length });
+    } finally {
+      await admin.end();
+    }
+    const jobs = settings.config.restoreJobs ?? Math.max(1, os.availableParallelism());
+    let items = 0;
+    await runPgRestore({
+      binDir: server.binDir,
+      file: archive,
+      target: cluster.connection(manifest.database),
+      jobs,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onItem: () => deps.onProgress?.('restore', `${++items} items`),
+    });
+    const restoreSeconds = (Date.now() - restoreStarted) / 1000;
+    logger.info('restore complete', { restoreSeconds, jobs });
+    // The archive is no longer needed: free the disk before the checks.
+    await rm(archive, { force: true });
+
+    const client = await connect(cluster.connection(manifest.database), 'pgproof-verify');
+    const outcomes: CheckOutcome[] = [];
+    try {
+      if (manifest.deepProof) await applyHashSessionSettings(client);
+      const restored = await tableStats(client, await listTables(client), { contentHash: manifest.deepProof });
+      const rowProblems = compareTables(manifest.tables, restored, 'rows');
+      const rows = restored.reduce((sum, t) => sum + t.rows, 0);
+      outcomes.push({
+        name: 'row counts',
+        kind: 'row-counts',
+        passed: rowProblems.length === 0,
+        value: rowProblems.length === 0 ? `${restored.length} tables, ${rows} rows match` : `${rowProblems.length} tables differ`,
+        expectation: `${manifest.tables.length} tables as in the dump's snapshot`,
+        ...(rowProblems.length ? { detail: rowProblems.slice(0, 5).join('; ') } : {}),
+      });
+      const largeObjects = await countLargeObjects(client);
+      outcomes.push({ name: 'large objects', kind: 'large-objects', passed: largeObjects === manifest.largeObjects, value: String(largeObjects), expectation: `= ${manifest.largeObjects}` });
+      if (manifest.deepProof) {
+        const hashProblems = compareTables(manifest.tables, restored, 'contentHash');
+        outcomes.push({
+          name: 'content hash',
+          kind: 'content-hash',
+          passed: hashProblems.length === 0,
+          value: hashProblems.length === 0 ? `${restored.length} tables identical` : `${hashProblems.length} tables differ`,
+          expectation: 'every table identical to the dump\'s snapshot',
+          ...(hashProblems.length ? { detail: hashProblems.slice(0, 5).join('; ') } : {}),
+        });
+      }
+      deps.onProgress?.('checks', 'user checks');
+      for (const check of settings.config.checks) outcomes.push(await runSqlCheck(client, check));
+      for (const check of settings.config.freshness) outcomes.push(await runFreshnessCheck(client, check, new Date(manifest.snapshotAt)));
+
+      for (const o of outcomes) logger.info('check', { ...o });
+      const failed = outcomes.filter((o) => !o.passed);
+      if (failed.length > 0) {
+        throw new VerificationFailed(`${failed.length} of ${outcomes.length} checks failed for ${manifest.key}: ${summarise(outcomes)}`);
+      }
+      const result: VerifyResult = {
+        runId: manifest.runId,
+        database: manifest.database,
+        key: manifest.key,
+        bytes: manifest.bytes,
+        downloadSeconds: download.seconds,
+        restoreSeconds,
+        serverMajor: server.major,
+        tables: restored.length,
+        rows,
+        checks: outcomes,
+        deepProof: manifest.deepProof,
+      };
+      await writeVerificationRecord(
+        deps.s3,
+        settings.storage.bucket,
+        {
+          runId: manifest.runId,
+          key: manifest.key,
+          verifiedAt: new Date().toISOString(),
+          restoreSeconds,
+          serverMajor: server.major,
+          tables: restored.length,
+          rows,
+          checks: outcomes.map((o) => ({ name: o.name, passed: o.passed })),
+          deepProof: manifest.deepProof,
+        },
+        settings.storage.kmsKeyId,
+      );
+      logger.info('backup verified', { key: manifest.key, restoreSeconds, checks: outcomes.length });
+      return result;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } finally {
+    await cluster?.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
