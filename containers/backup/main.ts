@@ -1,5 +1,7 @@
 // Entrypoint of the backup task (Fargate container, or a child process of the local runner).
 import { parseEngineConfig } from '../common/engine-config';
+import { ConfigError } from '../common/errors';
+import { isRunId } from '../common/keys';
 import { connectionFromEnv } from '../common/pg-connection';
 import { discoveryOptionsFromEnv } from '../common/pg-tools';
 import { createS3Client } from '../common/s3';
@@ -15,6 +17,9 @@ runTaskMain('pgproof-backup', async ({ logger, signal }) => {
   const config = parseEngineConfig(env.PGPROOF_CONFIG ?? '');
   const lockWait = secondsFromEnv(env, 'PGPROOF_LOCK_WAIT_TIMEOUT_SECONDS');
   const stall = secondsFromEnv(env, 'PGPROOF_STALL_TIMEOUT_SECONDS');
+  if (env.PGPROOF_RUN_ID && !isRunId(env.PGPROOF_RUN_ID)) {
+    throw new ConfigError(`PGPROOF_RUN_ID must look like 20261124T030000Z-0123456789 (UTC time, dash, hex), got "${env.PGPROOF_RUN_ID}"`);
+  }
   let lastLogged = 0;
   return runBackup(
     {
