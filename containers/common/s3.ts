@@ -15,10 +15,14 @@ export interface StorageLocation {
  * SDK's default aws-chunked checksums are turned off: s3rver stores that framing as data (see FACTS.md). We
  * compute and check SHA-256 ourselves in any case.
  */
-export function createS3Client(location: Pick<StorageLocation, 'endpoint' | 'region'>): S3Client {
+export function createS3Client(
+  location: Pick<StorageLocation, 'endpoint' | 'region'>,
+  credentials?: { accessKeyId: string; secretAccessKey: string },
+): S3Client {
   const config: S3ClientConfig = {
     region: location.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     maxAttempts: 4,
+    ...(credentials ? { credentials } : {}),
   };
   if (location.endpoint) {
     config.endpoint = location.endpoint;

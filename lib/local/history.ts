@@ -1,0 +1,51 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { redact } from '../../containers/common/redact';
+import { formatBytes, type RunResult } from './run-result';
+
+/** Local run history: one JSON line per run under the state directory (never a secret: results hold none). */
+export function historyFile(stateDir: string): string {
+  return path.join(stateDir, 'history.jsonl');
+}
+
+export async function appendHistory(stateDir: string, result: RunResult): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  await appendFile(historyFile(stateDir), redact(JSON.stringify(result)) + '\n', { mode: 0o600 });
+}
+
+/** Runs, newest first. Unreadable lines are skipped rather than hiding the rest of the history. */
+export async function readHistory(stateDir: string): Promise<RunResult[]> {
+  let text = '';
+  try {
+    text = await readFile(historyFile(stateDir), 'utf8');
+  } catch {
+    return [];
+  }
+  const runs: RunResult[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      runs.push(JSON.parse(line) as RunResult);
+    } catch {
+      // a torn last line after a crash: skip it
+    }
+  }
+  return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+/** The history as a plain table: date, database, status, size, dump s, restore s, checks. */
+export function historyTable(runs: readonly RunResult[]): string {
+  const rows = runs.map((r) => [
+    r.startedAt.replace('T', ' ').slice(0, 19),
+    r.database,
+    r.status,
+    r.backup ? formatBytes(r.backup.bytes) : '-',
+    r.backup ? r.backup.seconds.toFixed(1) : '-',
+    r.verify ? r.verify.restoreSeconds.toFixed(1) : '-',
+    r.verify ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}` : r.error ? `failed in ${r.error.state}` : '-',
+  ]);
+  const header = ['date (UTC)', 'database', 'status', 'size', 'dump s', 'restore s', 'checks'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}
