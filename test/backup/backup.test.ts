@@ -197,6 +197,39 @@ describe('backup failures', () => {
     expect((await listAllKeys(bucket, `pgproof/${conn.database}/`)).filter((k) => !k.includes('multipart'))).toEqual([]);
   });
 
+  it('fails when pg_dump writes an ERROR line even though it exits 0', async () => {
+    const conn = await createSourceDatabase('backup_errline');
+    const roots = await fakeClient('15', 'printf "PGDMP-fake-archive"; echo "pg_dump: error: query failed: ERROR:  could not read block 7" >&2; exit 0');
+    const settings: BackupSettings = { ...(await settingsFor(conn, bucket)), discovery: { roots: [roots], searchPath: '' } };
+    await expect(runBackup(settings, { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+      name: 'DumpFailed',
+      message: expect.stringMatching(/pg_dump reported an error: .*could not read block 7/),
+    });
+    expect(await listAllKeys(bucket, `pgproof/${conn.database}/`)).toEqual([]);
+  });
+
+  it('stops cleanly on SIGTERM mid-dump: exit 143, pg_dump ended, no object at the final key', async () => {
+    const conn = await createSourceDatabase('backup_sigterm');
+    const marker = `pgproof-slow-dump-${Date.now()}`;
+    const roots = await fakeClient('15', `exec sh -c 'while true; do head -c 1000000 /dev/urandom; sleep 0.2; done' ${marker}`);
+    let pid = 0;
+    let sent = false;
+    const out = await runTaskProcess('backup', taskEnv(conn, bucket, { PGPROOF_PG_ROOTS: roots, PGPROOF_PG_SEARCH_PATH: '', PGPROOF_CONFIG: '{"compression":{"method":"none"}}' }), {
+      onSpawn: (p) => (pid = p),
+      onStderr: (text) => {
+        if (!sent && text.includes('dump starting')) {
+          sent = true;
+          setTimeout(() => process.kill(pid, 'SIGTERM'), 1500);
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(out.code).toBe(143);
+    expect(out.result).toMatchObject({ status: 'FAILED', error: { name: 'TaskInterrupted' } });
+    expect(spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    expect(await listAllKeys(bucket, `pgproof/${conn.database}/`)).toEqual([]);
+  });
+
   it('fails on permission denied for one table with pg_dump\'s message, and writes no object', async () => {
     const conn = await createSourceDatabase('backup_denied', async (sql) => {
       await sql('create table open_data (i int)');
