@@ -17,7 +17,13 @@ import { startThrowawayCluster } from '../containers/common/throwaway-cluster';
 import { which } from '../containers/common/which';
 import { runVerify } from '../containers/verify/verify';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1500000' }, scale: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1500000' },
+    scale: { type: 'string', default: '20' },
+    'random-bytes-mb': { type: 'string', default: '100' },
+  },
+});
 process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -61,6 +67,11 @@ async function main(): Promise<void> {
     await client.query(
       `create table random_text as select i, md5(random()::text) || repeat(md5(random()::text), 3) as t, random() * 1000 as f, now() - random() * interval '365 days' as at from generate_series(1, ${Number(values.rows)}) i`,
     );
+    // Incompressible data too: random bytes (md5 digests decoded), which no compressor can shrink.
+    const randomRows = Math.round((Number(values['random-bytes-mb']) * 1e6) / 64);
+    await client.query(
+      `create table random_bytes as select i, decode(md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text), 'hex') as b from generate_series(1, ${randomRows}) i`,
+    );
     await client.query('vacuum analyze');
     const { rows } = await client.query<{ size: string }>("select pg_size_pretty(pg_database_size('bench')) as size");
     await client.end();
@@ -78,10 +89,14 @@ async function main(): Promise<void> {
     const zstdPath = await which('zstd');
     for (const compression of [{ method: 'zstd', level: 1, threads: 0 }, { method: 'zstd', level: 3, threads: 0 }, { method: 'pg_dump', level: 6 }]) {
       const started = process.hrtime.bigint();
+      let peakRss = process.memoryUsage().rss;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
       const result = await runBackup(
         { connection: conn, storage: { bucket: 'bench', prefix: 'pgproof', endpoint }, config: parseEngineConfig({ compression }), discovery: discoveryOptionsFromEnv(), zstdPath },
         { s3, logger },
       );
+      clearInterval(sampler);
+      console.error(`peak RSS of the backup process (S3 client, upload buffers, bench harness): ${(peakRss / 1e6).toFixed(0)} MB`);
       add(`pgproof backup (${compression.method}${'level' in compression ? ` level ${compression.level}` : ''}) to local S3, with row counts and manifest`, {
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
         bytes: result.bytes,
@@ -94,7 +109,7 @@ async function main(): Promise<void> {
     }
 
     const base = results[0]!;
-    console.log(`\nDatabase: pgbench scale ${values.scale} + ${values.rows} random-text rows (${rows[0]!.size} on disk); ${os.cpus().length} cores; PostgreSQL ${pg.version}.\n`);
+    console.log(`\nDatabase: pgbench scale ${values.scale} + ${values.rows} random-text rows + ${values['random-bytes-mb']} MB random bytes (${rows[0]!.size} on disk); ${os.cpus().length} cores; PostgreSQL ${pg.version}.\n`);
     console.log('| pipeline | seconds | output MB | time vs bare pg_dump -Fc | size vs bare pg_dump -Fc |');
     console.log('|---|---:|---:|---:|---:|');
     for (const r of results) {
