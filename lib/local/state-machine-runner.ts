@@ -1,0 +1,120 @@
+import './polyfills';
+import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** What a local binding receives: the Task's input after InputPath/Parameters, as the AWS service would. */
+export type TaskBinding = (input: Json) => Promise<Json>;
+
+export interface ExecutionEvent {
+  readonly type: string;
+  readonly state?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface LocalExecution {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly output?: Json;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly events: ExecutionEvent[];
+}
+
+interface TaskStateLike {
+  Type: string;
+  Resource?: string;
+  States?: Record<string, TaskStateLike>;
+  Branches?: Array<{ States: Record<string, TaskStateLike> }>;
+}
+
+/** Every Task state's name and Resource ARN, including inside Parallel branches. */
+export function taskResources(definition: { States: Record<string, unknown> }): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (states: Record<string, TaskStateLike>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task' && state.Resource) out.set(name, state.Resource);
+      for (const branch of state.Branches ?? []) walk(branch.States);
+    }
+  };
+  walk(definition.States as Record<string, TaskStateLike>);
+  return out;
+}
+
+/**
+ * Adapts a binding to what the service integration returns, so ResultSelector/ResultPath/OutputPath work as in
+ * AWS: `lambda:invoke` returns `{StatusCode, Payload}`; `.waitForTaskToken` returns the SendTaskSuccess output.
+ */
+function adapt(resource: string, binding: TaskBinding): TaskBinding {
+  if (/:states:::lambda:invoke$/.test(resource)) {
+    return async (input) => {
+      const payload = (input as { Payload?: Json } | null)?.Payload ?? null;
+      return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: await binding(payload) };
+    };
+  }
+  return binding;
+}
+
+/**
+ * Executes an ASL definition on this machine with aws-local-stepfunctions, binding every Task state (by name) to a
+ * local function. A Task without a binding is an error: nothing may silently call AWS from a local run.
+ */
+export async function executeLocally(options: {
+  definition: StateMachineDefinition;
+  input: Json;
+  bindings: Record<string, TaskBinding>;
+  executionName: string;
+  signal?: AbortSignal;
+  onEvent?: (event: ExecutionEvent) => void;
+}): Promise<LocalExecution> {
+  const resources = taskResources(options.definition as unknown as { States: Record<string, unknown> });
+  const handlers: Record<string, TaskBinding> = {};
+  for (const [name, resource] of resources) {
+    const binding = options.bindings[name];
+    if (!binding) throw new Error(`no local binding for the Task state "${name}" (${resource})`);
+    handlers[name] = adapt(resource, binding);
+  }
+  const machine = new StateMachine(options.definition, { validationOptions: { checkArn: false } });
+  const startTime = new Date().toISOString();
+  const execution = machine.run(options.input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never },
+    context: {
+      Execution: { Id: `local:${options.executionName}`, Name: options.executionName, StartTime: startTime, Input: options.input as never },
+      StateMachine: { Id: 'local', Name: 'pgproof-local' },
+      Task: { Token: 'local-task-token' },
+    },
+  });
+  const onAbort = () => execution.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const events: ExecutionEvent[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) {
+      const e = event as unknown as { type: string; state?: { name: string }; Error?: string; Cause?: unknown };
+      const record: ExecutionEvent = {
+        type: e.type,
+        ...(e.state ? { state: e.state.name } : {}),
+        ...(e.Error ? { error: e.Error } : {}),
+        ...(e.Cause !== undefined ? { cause: typeof e.Cause === 'string' ? e.Cause : JSON.stringify(e.Cause) } : {}),
+      };
+      events.push(record);
+      options.onEvent?.(record);
+    }
+  })();
+
+  try {
+    const output = (await execution.result) as Json;
+    await collecting;
+    return { status: 'SUCCEEDED', output, events };
+  } catch (error) {
+    await collecting.catch(() => undefined);
+    if (error instanceof ExecutionAbortedError) return { status: 'ABORTED', events };
+    const failed = [...events].reverse().find((e) => e.type === 'ExecutionFailed');
+    if (error instanceof ExecutionError || failed) {
+      return { status: 'FAILED', ...(failed?.error ? { error: failed.error } : {}), ...(failed?.cause ? { cause: failed.cause } : {}), events };
+    }
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
