@@ -1,0 +1,255 @@
+// The engines' image cannot be built here (no Docker engine): these tests parse containers/Dockerfile and check what
+// it installs, who it runs as and what it starts, and run the Dockerfile's own esbuild command on the entrypoints.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DockerfileParser, type Dockerfile, type From, type Instruction } from 'dockerfile-ast';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUPPORTED_PG_MAJORS } from '../../containers/common/pg-majors';
+
+const exec = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const dockerfilePath = path.join(repoRoot, 'containers/Dockerfile');
+const majorsPath = path.join(repoRoot, 'containers/pg-majors.json');
+
+let text: string;
+let dockerfile: Dockerfile;
+
+beforeAll(async () => {
+  text = await readFile(dockerfilePath, 'utf8');
+  dockerfile = DockerfileParser.parse(text);
+});
+
+const line = (i: Instruction) => i.getRange().start.line;
+
+/** The instructions of build stage `index` (0-based, in file order). */
+function stage(index: number): Instruction[] {
+  const froms = dockerfile.getFROMs();
+  const start = line(froms[index]!);
+  const end = index + 1 < froms.length ? line(froms[index + 1]!) : Number.POSITIVE_INFINITY;
+  return dockerfile.getInstructions().filter((i) => line(i) >= start && line(i) < end);
+}
+const finalStage = () => stage(dockerfile.getFROMs().length - 1);
+
+/** An instruction's arguments as one line (continuations joined, whitespace collapsed). */
+const argText = (i: Instruction) => (i.getArgumentsContent() ?? '').replace(/\s+/g, ' ').trim();
+const ofKind = (instructions: Instruction[], keyword: string) => instructions.filter((i) => i.getKeyword() === keyword);
+
+/** The shell commands of a RUN instruction, split at `;` and `&&`. */
+const commands = (run: Instruction) => argText(run).split(/;\s|&&/).map((c) => c.trim()).filter(Boolean);
+
+/** The RUN of the final stage that installs PostgreSQL (the one reading pg-majors.json). */
+function installRun(): Instruction {
+  const runs = ofKind(finalStage(), 'RUN').filter((r) => /apt-get install/.test(argText(r)) && /pg-majors\.json/.test(argText(r)));
+  expect(runs).toHaveLength(1);
+  return runs[0]!;
+}
+
+describe('base images', () => {
+  it('pins every stage to the same full node 22 bookworm-slim version', () => {
+    // GIVEN
+    const froms: From[] = dockerfile.getFROMs();
+    // THEN
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const from of froms) {
+      expect(from.getImageName()).toBe('node');
+      // A full x.y.z version: never latest, never a bare major or floating minor.
+      expect(from.getImageTag()).toMatch(/^22\.\d+\.\d+-bookworm-slim$/);
+      expect(from.getImage()).not.toMatch(/latest/);
+    }
+    expect(new Set(froms.map((f) => f.getImage())).size).toBe(1);
+  });
+
+  it('bundles in a named build stage from the locked dependency tree', () => {
+    const build = stage(0);
+    expect(dockerfile.getFROMs()[0]!.getBuildStage()).toBe('build');
+    const copies = ofKind(build, 'COPY').map(argText);
+    expect(copies[0]).toBe('package.json package-lock.json ./');
+    const npmCi = ofKind(build, 'RUN').find((r) => /^npm ci\b/.test(argText(r)));
+    expect(npmCi).toBeDefined();
+    // The lock file is copied before `npm ci` runs, the sources after (dependency layer stays cached).
+    expect(line(ofKind(build, 'COPY')[0]!)).toBeLessThan(line(npmCi!));
+    expect(copies).toContain('containers/ containers/');
+  });
+});
+
+describe('PostgreSQL from PGDG', () => {
+  it('configures the PGDG repository with its key through signed-by, over https', () => {
+    // GIVEN
+    const cmds = commands(installRun());
+    // WHEN
+    const keyFetch = cmds.find((c) => c.includes('ACCC4CF8.asc'));
+    const source = cmds.find((c) => c.includes('apt.postgresql.org/pub/repos/apt'));
+    // THEN
+    expect(keyFetch).toMatch(/^curl -f\S* .*https:\/\/www\.postgresql\.org\/media\/keys\/ACCC4CF8\.asc$/);
+    const keyPath = /-o (\S+)/.exec(keyFetch!)?.[1];
+    expect(keyPath).toMatch(/^\/(usr\/share\/postgresql-common\/pgdg|etc\/apt\/keyrings)\/\S+\.asc$/);
+    expect(source).toContain(`deb [signed-by=${keyPath}] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main`);
+    expect(source).toMatch(/> \/etc\/apt\/sources\.list\.d\/\S+\.list/);
+    // Never the deprecated global trust store.
+    expect(text).not.toMatch(/apt-key/);
+  });
+
+  it('installs server and client of every supported major from pg-majors.json, and zstd', async () => {
+    // GIVEN: the file is copied into the image and read by the install step
+    const copy = ofKind(finalStage(), 'COPY').find((c) => argText(c).startsWith('containers/pg-majors.json '));
+    expect(copy).toBeDefined();
+    const copiedTo = argText(copy!).split(' ')[1]!;
+    const run = installRun();
+    expect(line(copy!)).toBeLessThan(line(run));
+    const cmds = commands(run);
+    const assignment = cmds.find((c) => c.startsWith('pg_packages='));
+    const expression = /node -p "([^"]+)"/.exec(assignment ?? '')?.[1];
+    expect(expression).toContain(`require('${copiedTo}')`);
+
+    // WHEN: the Dockerfile's own expression runs on the repository's pg-majors.json
+    const { stdout } = await exec(process.execPath, ['-p', expression!.replace(copiedTo, majorsPath)]);
+    const packages = stdout.trim().split(/\s+/);
+
+    // THEN
+    for (const major of SUPPORTED_PG_MAJORS) {
+      expect(packages).toContain(`postgresql-${major}`);
+      expect(packages).toContain(`postgresql-client-${major}`);
+    }
+    const install = cmds.find((c) => /apt-get install .*\$pg_packages/.test(c));
+    expect(install).toMatch(/apt-get install -y --no-install-recommends /);
+    expect(install!.split(' ')).toContain('zstd');
+    expect(cmds.indexOf(assignment!)).toBeLessThan(cmds.indexOf(install!));
+    // The majors are not repeated in the Dockerfile: pg-majors.json is the one place.
+    expect(text).not.toMatch(/postgresql-(client-)?\d/);
+  });
+
+  it('prevents Debian from creating a default cluster, and cleans the apt lists', () => {
+    const cmds = commands(installRun());
+    const noCluster = cmds.findIndex((c) => c === "echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf");
+    const firstInstallOfPostgres = cmds.findIndex((c) => c.includes('$pg_packages') && c.includes('apt-get install'));
+    expect(noCluster).toBeGreaterThanOrEqual(0);
+    expect(noCluster).toBeLessThan(firstInstallOfPostgres);
+    // Every RUN that fetches apt lists removes them in the same layer.
+    for (const run of ofKind(dockerfile.getInstructions(), 'RUN').filter((r) => argText(r).includes('apt-get update'))) {
+      expect(argText(run)).toContain('rm -rf /var/lib/apt/lists/*');
+    }
+  });
+});
+
+describe('SUPPORTED_PG_MAJORS', () => {
+  it('holds 14 through 18, as listed in pg-majors.json', async () => {
+    expect(SUPPORTED_PG_MAJORS).toEqual(expect.arrayContaining([14, 15, 16, 17, 18]));
+    const fromJson = JSON.parse(await readFile(majorsPath, 'utf8')) as number[];
+    expect([...SUPPORTED_PG_MAJORS]).toEqual([...fromJson].sort((a, b) => a - b));
+    expect(Object.isFrozen(SUPPORTED_PG_MAJORS)).toBe(true);
+  });
+});
+
+describe('runtime stage', () => {
+  it('runs as the fixed non-root uid 10001 with a writable /work', () => {
+    const final = finalStage();
+    const users = ofKind(final, 'USER').map(argText);
+    expect(users.length).toBeGreaterThan(0);
+    const user = users.at(-1)!;
+    expect(user.split(':')[0]).not.toMatch(/^(0|root)$/);
+    expect(user).toBe('10001');
+    const setup = ofKind(final, 'RUN').map(argText).find((r) => r.includes('useradd'));
+    expect(setup).toMatch(/useradd [^;]*--uid 10001 [^;]*pgproof/);
+    expect(setup).toMatch(/install -d -o 10001 -g 10001 [^;]*\/work/);
+    expect(ofKind(final, 'WORKDIR').map(argText).at(-1)).toBe('/work');
+  });
+
+  it('sets production mode and the verify work dir', () => {
+    const finalStart = line(dockerfile.getFROMs().at(-1)!);
+    const env = Object.fromEntries(
+      dockerfile
+        .getENVs()
+        .filter((e) => line(e) > finalStart)
+        .flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()])),
+    );
+    expect(env).toMatchObject({ NODE_ENV: 'production', PGPROOF_WORK_DIR: '/work' });
+  });
+
+  it('starts node on the backup bundle by default (verify overrides the command)', () => {
+    const entrypoints = dockerfile.getENTRYPOINTs();
+    const cmds = dockerfile.getCMDs();
+    expect(entrypoints).toHaveLength(1);
+    expect(cmds).toHaveLength(1);
+    // Exec form (JSON): node is PID 1 and receives ECS's SIGTERM itself, no shell in between.
+    expect(entrypoints[0]!.getJSONStrings().map((s) => s.getJSONValue())).toEqual(['node']);
+    expect(cmds[0]!.getJSONStrings().map((s) => s.getJSONValue())).toEqual(['/app/backup.cjs']);
+  });
+
+  it('copies both bundles from the build stage', () => {
+    const copy = dockerfile.getCOPYs().find((c) => c.getFromFlag()?.getValue() === 'build');
+    expect(copy).toBeDefined();
+    expect(finalStage()).toContain(copy);
+    const args = copy!.getArguments().map((a) => a.getValue());
+    expect(args.slice(0, -1).sort()).toEqual(['/app/backup.cjs', '/app/verify.cjs']);
+    expect(args.at(-1)).toBe('/app/');
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps the build context to what the image needs', async () => {
+    const patterns = (await readFile(path.join(repoRoot, '.dockerignore'), 'utf8'))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    for (const excluded of ['node_modules', '.git', 'cdk.out', '.pgproof', 'test', 'docs', 'bench', 'coverage', 'lambdas', 'lib', 'bin']) {
+      expect(patterns).toContain(excluded);
+    }
+    // What the Dockerfile copies must stay in the context.
+    for (const needed of ['containers', 'package.json', 'package-lock.json']) {
+      expect(patterns.some((p) => p === needed || p === `${needed}/` || p === '*' || p === '**')).toBe(false);
+    }
+  });
+});
+
+describe('bundling the entrypoints', () => {
+  let outDir: string;
+  beforeAll(async () => {
+    outDir = await mkdtemp(path.join(os.tmpdir(), 'pgproof-bundle-'));
+  });
+  afterAll(async () => {
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  /** The Dockerfile's esbuild command (build stage), not a second copy of it. */
+  function esbuildCommand(): string {
+    const runs = ofKind(stage(0), 'RUN').map(argText).filter((r) => /^npx esbuild /.test(r));
+    expect(runs).toHaveLength(1);
+    return runs[0]!;
+  }
+
+  it('uses the flags the runtime needs', () => {
+    const command = esbuildCommand();
+    for (const flag of ['--bundle', '--platform=node', '--target=node22', '--format=cjs', '--external:pg-native', '--outdir=/app']) {
+      expect(command.split(' ')).toContain(flag);
+    }
+    expect(command).toContain('containers/backup/main.ts');
+    expect(command).toContain('containers/verify/main.ts');
+  });
+
+  it('produces /app/backup.cjs and /app/verify.cjs that parse and start', async () => {
+    // GIVEN: the same command, writing to a temp dir instead of /app
+    const command = esbuildCommand().replace('--outdir=/app', `--outdir=${outDir}`);
+    // WHEN
+    await exec('sh', ['-c', command], { cwd: repoRoot });
+    // THEN
+    expect((await readdir(outDir)).sort()).toEqual(['backup.cjs', 'verify.cjs']);
+    for (const bundle of ['backup.cjs', 'verify.cjs']) {
+      await exec(process.execPath, ['--check', path.join(outDir, bundle)]);
+      // Started with no task environment, the bundle loads every module and reports the missing variable: proof
+      // that it is self-contained (no node_modules next to it in the image) and runs on import.
+      const started = await exec(process.execPath, [path.join(outDir, bundle)], {
+        cwd: outDir,
+        env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      }).then(
+        () => ({ code: 0, stdout: '' }),
+        (error: { code: number; stdout: string }) => error,
+      );
+      expect(started.code).toBe(1);
+      expect(JSON.parse(started.stdout.trim().split('\n').at(-1)!)).toMatchObject({ status: 'FAILED', error: { name: 'ConfigError' } });
+    }
+  }, 20_000);
+});
