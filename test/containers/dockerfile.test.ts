@@ -1,7 +1,7 @@
 // The engines' image cannot be built here (no Docker engine): these tests parse containers/Dockerfile and check what
 // it installs, who it runs as and what it starts, and run the Dockerfile's own esbuild command on the entrypoints.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const dockerfilePath = path.join(repoRoot, 'containers/Dockerfile');
 const majorsPath = path.join(repoRoot, 'containers/pg-majors.json');
+/** The PGDG archive key ("PostgreSQL Debian Repository"), as published on apt.postgresql.org. */
+const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
 
 let text: string;
 let dockerfile: Dockerfile;
@@ -91,6 +93,35 @@ describe('PostgreSQL from PGDG', () => {
     expect(source).toMatch(/> \/etc\/apt\/sources\.list\.d\/\S+\.list/);
     // Never the deprecated global trust store.
     expect(text).not.toMatch(/apt-key/);
+  });
+
+  it('trusts the downloaded PGDG key only after checking its fingerprint', async () => {
+    // GIVEN: the Dockerfile's own check, run on the PGDG key that Debian's postgresql-common ships on this machine
+    const cmds = commands(installRun());
+    const keyFetch = cmds.findIndex((c) => c.includes('ACCC4CF8.asc'));
+    const listing = cmds.findIndex((c) => c.startsWith('key_fingerprints='));
+    const check = cmds.indexOf('test "$key_fingerprints" = "$PGDG_KEY_FINGERPRINT"');
+    const source = cmds.findIndex((c) => c.includes('apt.postgresql.org/pub/repos/apt'));
+    expect(keyFetch).toBeGreaterThanOrEqual(0);
+    expect([keyFetch < listing, listing < check, check < source]).toEqual([true, true, true]);
+    const arg = ofKind(finalStage(), 'ARG').find((a) => argText(a).startsWith('PGDG_KEY_FINGERPRINT='));
+    expect(arg && argText(arg)).toBe(`PGDG_KEY_FINGERPRINT=${PGDG_FINGERPRINT}`);
+    const keyPath = /-o (\S+)/.exec(cmds[keyFetch]!)?.[1]!;
+    const pipeline = /^key_fingerprints="\$\((.*)\)"$/.exec(cmds[listing]!)?.[1];
+    expect(pipeline).toContain(keyPath);
+    const localKey = '/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc';
+    const gnupgHome = await mkdtemp(path.join(os.tmpdir(), 'pgproof-gnupg-'));
+    const fingerprints = async (keyFile: string) =>
+      (await exec('sh', ['-c', pipeline!.replace(keyPath, keyFile)], { env: { ...process.env, GNUPGHOME: gnupgHome } })).stdout.trim();
+    try {
+      // WHEN / THEN: the genuine key passes; a file holding a second primary key does not
+      expect(await fingerprints(localKey)).toBe(PGDG_FINGERPRINT);
+      const twoKeys = path.join(gnupgHome, 'two-keys.asc');
+      await writeFile(twoKeys, (await readFile(localKey, 'utf8')).repeat(2));
+      expect(await fingerprints(twoKeys)).not.toBe(PGDG_FINGERPRINT);
+    } finally {
+      await rm(gnupgHome, { recursive: true, force: true });
+    }
   });
 
   it('installs server and client of every supported major from pg-majors.json, and zstd', async () => {
