@@ -1,0 +1,63 @@
+/**
+ * Masks a secret URL, and every part of it that could be a token, in text that came from outside (a fetch
+ * error, a response body that echoes the request). Our own messages never hold the URL in the first place;
+ * this is the guard for text we did not write.
+ */
+export const MASK = '***';
+
+/** Path segments and query values shorter than this are words like `api` or `p`, not tokens. */
+const MIN_SECRET_PART = 6;
+
+/** The pieces of `url` that may be secret, longest first so a long token is masked before its substrings. */
+export function secretParts(url: string): string[] {
+  const parts = new Set<string>([url]);
+  try {
+    const parsed = new URL(url);
+    parts.add(parsed.href);
+    parts.add(`${parsed.origin}${parsed.pathname}`);
+    for (const segment of parsed.pathname.split('/')) addPart(parts, segment);
+    for (const value of parsed.searchParams.values()) addPart(parts, value);
+    addPart(parts, parsed.username);
+    addPart(parts, parsed.password);
+  } catch {
+    // Not a URL: the whole string is the only part we know of.
+  }
+  return [...parts].filter((p) => p.length > 0).sort((a, b) => b.length - a.length);
+}
+
+function addPart(parts: Set<string>, value: string): void {
+  if (value.length < MIN_SECRET_PART) return;
+  parts.add(value);
+  // Bodies and errors may show the encoded or the decoded form.
+  parts.add(encodeURIComponent(value));
+  try {
+    parts.add(decodeURIComponent(value));
+  } catch {
+    // A malformed escape sequence: the raw form is already masked.
+  }
+}
+
+/** Returns a function that masks every secret part of `url` in a text. */
+export function urlRedactor(url: string): (text: string) => string {
+  const parts = secretParts(url);
+  return (text) => {
+    let out = text;
+    for (const part of parts) out = out.split(part).join(MASK);
+    return out;
+  };
+}
+
+/**
+ * Copies an error chain with every message passed through `redact`, keeping `name` and `code` (what a person
+ * needs: ECONNREFUSED, TimeoutError). Undici's errors can quote the request URL, so they are never kept as is.
+ */
+export function scrubError(error: unknown, redact: (text: string) => string, depth = 0): Error {
+  const source = error instanceof Error ? error : new Error(String(error));
+  const cause = depth < 4 && source.cause !== undefined ? scrubError(source.cause, redact, depth + 1) : undefined;
+  const copy = new Error(redact(source.message), cause ? { cause } : undefined);
+  copy.name = source.name;
+  const code = (source as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  copy.stack = `${copy.name}: ${copy.message}`;
+  return copy;
+}

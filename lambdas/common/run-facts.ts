@@ -1,0 +1,47 @@
+import { formatBytes, formatChange, formatDuration } from './format';
+import type { CheckResult, RunResult } from './run-result';
+
+/** The figures of a run, as short texts; each is absent when the run did not get that far (or has no baseline). */
+export interface RunFacts {
+  /** `1.21 GiB` */
+  readonly size?: string;
+  /** `+3.4%` against the previous run's size. */
+  readonly sizeChange?: string;
+  /** `2 min 05 s` */
+  readonly dump?: string;
+  /** `1 min 40 s`: the day's measured recovery time. */
+  readonly restore?: string;
+  /** `−2.0%` against the previous run's restore time. */
+  readonly restoreChange?: string;
+  /** `12/12 passed` */
+  readonly checks?: string;
+  /** The checks that failed, `name: value (expected …)`. */
+  readonly failedChecks: readonly string[];
+}
+
+/** Pure: the run's figures, compared with the previous run where the input carries it. */
+export function runFacts(run: RunResult): RunFacts {
+  const { backup, verify } = run;
+  const previousBytes = run.previous?.bytes ?? backup?.previousBytes;
+  return {
+    size: backup ? formatBytes(backup.bytes) : undefined,
+    sizeChange: backup ? formatChange(backup.bytes, previousBytes) : undefined,
+    dump: backup ? formatDuration(backup.seconds) : undefined,
+    restore: verify ? formatDuration(verify.restoreSeconds) : undefined,
+    restoreChange: verify ? formatChange(verify.restoreSeconds, run.previous?.restoreSeconds) : undefined,
+    checks: verify ? `${verify.checks.filter((c) => c.passed).length}/${verify.checks.length} passed` : undefined,
+    failedChecks: verify ? verify.checks.filter((c) => !c.passed).map(describeFailedCheck) : [],
+  };
+}
+
+/** `1.21 GiB` + `+3.4%` → `1.21 GiB (+3.4% vs previous run)`. */
+export function withChange(text: string, change: string | undefined): string {
+  return change ? `${text} (${change} vs previous run)` : text;
+}
+
+function describeFailedCheck(check: CheckResult): string {
+  const value = check.value !== undefined ? `: ${check.value}` : '';
+  const expected = check.expectation ? ` (expected ${check.expectation})` : '';
+  const detail = check.detail ? ` — ${check.detail}` : '';
+  return `${check.name}${value}${expected}${detail}`;
+}

@@ -1,0 +1,55 @@
+import { optionalEnumEnv, type Environment } from '../common/env';
+import { resolveEndpoint } from '../common/endpoint';
+import type { HttpDeps } from '../common/http-client';
+import { createLogger, type LambdaLogger } from '../common/logger';
+import { parseRunResult } from '../common/run-result';
+import { createSecretsManagerSource, type SecretSource } from '../common/secret-source';
+import { CHAT_KINDS, chooseChatKind } from './chat-kind';
+import { notifyChat, type NotifyChatOutput } from './notify-chat';
+
+/** Environment variables of notify-chat. */
+export const CHAT_ENV = {
+  /** The webhook URL itself (local runs; wins over the secret). */
+  url: 'CHAT_WEBHOOK_URL',
+  /** The name of the Secrets Manager secret holding the URL (AWS). */
+  secretName: 'CHAT_WEBHOOK_SECRET_NAME',
+  /** slack | teams | google-chat | discord | generic; default: recognised from the URL. */
+  kind: 'CHAT_WEBHOOK_KIND',
+} as const;
+
+export interface NotifyChatHandlerDeps {
+  readonly env?: Environment;
+  readonly secrets?: SecretSource;
+  readonly logger?: LambdaLogger;
+  readonly http?: HttpDeps;
+}
+
+// Created once per container: the logger, and the secret cache that makes a warm invocation skip the read.
+const defaultLogger = createLogger('pgproof-notify-chat');
+let defaultSecrets: SecretSource | undefined;
+
+/**
+ * Builds a handler bound to its dependencies; the local runner passes its own environment and fetch, tests
+ * pass mocks. The environment is read per invocation (a local runner may change it between runs).
+ */
+export function createNotifyChatHandler(deps: NotifyChatHandlerDeps = {}): (event: unknown) => Promise<NotifyChatOutput> {
+  return async (event) => {
+    const logger = deps.logger ?? defaultLogger;
+    const env = deps.env ?? process.env;
+    const run = parseRunResult(event);
+    const envKind = optionalEnumEnv(env, CHAT_ENV.kind, CHAT_KINDS);
+    const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
+    const endpoint = await resolveEndpoint(env, CHAT_ENV, secrets);
+    const target = endpoint ? { url: endpoint.url, kind: chooseChatKind(endpoint.url, endpoint.kind, endpoint.origin, envKind) } : undefined;
+    try {
+      return await notifyChat(run, { target, logger, http: deps.http });
+    } catch (error) {
+      // Logged for the function's own log group; rethrown so Step Functions fails the state (never swallowed).
+      logger.error('chat notification failed', { database: run.database, runId: run.runId, error });
+      throw error;
+    }
+  };
+}
+
+/** The Lambda entry point: event = the run state (see `RunResult`), result = `NotifyChatOutput`. */
+export const handler = createNotifyChatHandler();

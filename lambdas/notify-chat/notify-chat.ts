@@ -1,0 +1,70 @@
+import { ChatPostFailed, HttpRequestFailed } from '../common/errors';
+import { sendWithRetry, type HttpDeps } from '../common/http-client';
+import type { LambdaLogger } from '../common/logger';
+import type { RunResult } from '../common/run-result';
+import type { ChatKind } from './chat-kind';
+import { buildChatMessage } from './chat-message';
+import { buildChatPayload } from './chat-payload';
+
+/** Where to post. `url` is secret. */
+export interface ChatTarget {
+  readonly url: string;
+  readonly kind: ChatKind;
+}
+
+export interface NotifyChatDeps {
+  /** @default - nothing is posted; the message is only returned (local runs print it) */
+  readonly target?: ChatTarget;
+  readonly logger: LambdaLogger;
+  /** fetch, sleep, retry policy: injectable for tests and the local runner. */
+  readonly http?: HttpDeps;
+}
+
+/** What the function returns: what was (or would have been) posted, never where. */
+export interface NotifyChatOutput {
+  /** False when no webhook is configured: the message is only returned. */
+  readonly posted: boolean;
+  readonly kind?: ChatKind;
+  /** The message as plain text. */
+  readonly text: string;
+  /** The JSON body that was posted. */
+  readonly payload?: Record<string, unknown>;
+  /** The webhook's HTTP status. */
+  readonly httpStatus?: number;
+  /** Requests sent (1 unless retried). */
+  readonly attempts?: number;
+}
+
+/**
+ * Builds the run's chat message and posts it to the target, retrying within bounds. Throws `ChatPostFailed`
+ * (the HTTP failure kept as `cause`) when it cannot be delivered, so the state machine sees it.
+ */
+export async function notifyChat(run: RunResult, deps: NotifyChatDeps): Promise<NotifyChatOutput> {
+  const message = buildChatMessage(run);
+  const context = { database: run.database, runId: run.runId, status: run.status };
+  if (!deps.target) {
+    deps.logger.info('no chat webhook configured: returning the message without posting', context);
+    return { posted: false, text: message.text };
+  }
+  const { kind } = deps.target;
+  const payload = buildChatPayload(kind, message, run);
+  try {
+    const result = await sendWithRetry(
+      { method: 'POST', url: deps.target.url, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(payload) },
+      {
+        ...deps.http,
+        onRetry: (notice) => {
+          deps.logger.warn('chat post failed, retrying', { ...context, kind, ...notice });
+          deps.http?.onRetry?.(notice);
+        },
+      },
+    );
+    deps.logger.info('chat message posted', { ...context, kind, httpStatus: result.status, attempts: result.attempts });
+    return { posted: true, kind, text: message.text, payload, httpStatus: result.status, attempts: result.attempts };
+  } catch (error) {
+    if (error instanceof HttpRequestFailed) {
+      throw new ChatPostFailed(`posting the ${run.status === 'SUCCEEDED' ? 'success' : 'failure'} message for ${run.database} (run ${run.runId}) to the ${kind} webhook failed: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}

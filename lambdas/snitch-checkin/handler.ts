@@ -1,0 +1,61 @@
+import { optionalEnumEnv, type Environment } from '../common/env';
+import { resolveEndpoint } from '../common/endpoint';
+import type { HttpDeps } from '../common/http-client';
+import { createLogger, type LambdaLogger } from '../common/logger';
+import { parseRunResult } from '../common/run-result';
+import { createSecretsManagerSource, type SecretSource } from '../common/secret-source';
+import { snitchCheckIn, type SnitchCheckInOutput } from './snitch-checkin';
+import { SNITCH_BODIES, SNITCH_KINDS, chooseSnitchBody, chooseSnitchKind } from './snitch-kind';
+
+/** Environment variables of snitch-checkin. */
+export const SNITCH_ENV = {
+  /** The check-in URL itself (local runs; wins over the secret). */
+  url: 'SNITCH_URL',
+  /** The name of the Secrets Manager secret holding the URL (AWS). */
+  secretName: 'SNITCH_URL_SECRET_NAME',
+  /** deadmanssnitch | healthchecks | cronitor | generic; default: recognised from the URL. */
+  kind: 'SNITCH_KIND',
+  /** For the generic kind: none (GET, default) | text | json (POST the summary). */
+  body: 'SNITCH_BODY',
+} as const;
+
+export interface SnitchCheckInHandlerDeps {
+  readonly env?: Environment;
+  readonly secrets?: SecretSource;
+  readonly logger?: LambdaLogger;
+  readonly http?: HttpDeps;
+}
+
+// Created once per container: the logger, and the secret cache that makes a warm invocation skip the read.
+const defaultLogger = createLogger('pgproof-snitch-checkin');
+let defaultSecrets: SecretSource | undefined;
+
+/** Builds a handler bound to its dependencies (local runner, tests); the environment is read per invocation. */
+export function createSnitchCheckInHandler(deps: SnitchCheckInHandlerDeps = {}): (event: unknown) => Promise<SnitchCheckInOutput> {
+  return async (event) => {
+    const logger = deps.logger ?? defaultLogger;
+    const env = deps.env ?? process.env;
+    const run = parseRunResult(event);
+    const envKind = optionalEnumEnv(env, SNITCH_ENV.kind, SNITCH_KINDS);
+    const envBody = optionalEnumEnv(env, SNITCH_ENV.body, SNITCH_BODIES);
+    const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
+    // A failed run is refused before the secret is read: nothing about it should reach the switch.
+    const endpoint = run.status === 'SUCCEEDED' ? await resolveEndpoint(env, SNITCH_ENV, secrets) : undefined;
+    const target = endpoint
+      ? {
+          url: endpoint.url,
+          kind: chooseSnitchKind(endpoint.url, endpoint.kind, endpoint.origin, envKind),
+          body: chooseSnitchBody(endpoint.body, endpoint.origin, envBody),
+        }
+      : undefined;
+    try {
+      return await snitchCheckIn(run, { target, logger, http: deps.http });
+    } catch (error) {
+      logger.error('snitch check-in failed', { database: run.database, runId: run.runId, error });
+      throw error;
+    }
+  };
+}
+
+/** The Lambda entry point: event = the run state (see `RunResult`), result = `SnitchCheckInOutput`. */
+export const handler = createSnitchCheckInHandler();
