@@ -2,6 +2,12 @@
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { parseEngineConfig } from '../containers/common/engine-config';
+import { createLogger } from '../containers/common/log';
+import { connectionFromUrl } from '../containers/common/pg-connection';
+import { discoveryOptionsFromEnv } from '../containers/common/pg-tools';
+import { createS3Client } from '../containers/common/s3';
+import { which } from '../containers/common/which';
+import { restoreBackup } from '../containers/restore/restore-backup';
 import { redact } from '../containers/common/redact';
 import { startDemoSource } from '../lib/local/demo-source';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../lib/local/embedded-s3';
@@ -76,6 +82,72 @@ program
     process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n');
   });
 
+program
+  .command('restore')
+  .description('disaster restore: check the backup\'s SHA-256, then pg_restore it into a target database')
+  .requiredOption('--backup <latest|KEY>', '`latest` (the newest verified backup) or a backup.key a run printed')
+  .requiredOption('--target-url <url>', 'postgres://user:password@host:5432/database to restore into (should be empty)')
+  .option('--local', 'read the backup from the embedded S3 data under the state dir')
+  .option('--state-dir <dir>', 'local state directory', '.pgproof')
+  .option('--s3-endpoint <url>', 'an S3-compatible endpoint instead of AWS')
+  .option('--bucket <name>', 'the backup bucket (AWS or --s3-endpoint)')
+  .option('--prefix <prefix>', 'key prefix', 'pgproof')
+  .option('--database <name>', 'with --backup latest: the source database whose backup to take')
+  .option('--force', 'restore into a non-empty database, dropping and recreating the objects the backup contains')
+  .option('--create-roles', 'create roles the backup refers to and the target lacks (NOLOGIN)')
+  .option('--no-owner', 'restore without owners and grants (for a target without the source\'s roles)')
+  .option('--json', 'print the result as one JSON object on the last line of stdout')
+  .action(async (options: RestoreOptions) => {
+    if (!options.local && !options.bucket) throw new CommanderError(2, 'pgproof.usage', 'error: restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
+    const target = connectionFromUrl(options.targetUrl);
+    const stateDir = path.resolve(options.stateDir);
+    const embedded = options.local ? await startEmbeddedS3(stateDir) : undefined;
+    try {
+      const endpoint = embedded?.endpoint ?? options.s3Endpoint;
+      const storage = { bucket: embedded?.bucket ?? options.bucket!, prefix: options.prefix, ...(endpoint ? { endpoint } : {}) };
+      const s3 = createS3Client(storage, embedded ? { accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY } : undefined);
+      const result = await restoreBackup(
+        {
+          storage,
+          backup: options.backup,
+          ...(options.database ? { database: options.database } : {}),
+          target,
+          force: Boolean(options.force),
+          roles: options.owner === false ? 'skip-ownership' : options.createRoles ? 'create' : 'require',
+          discovery: discoveryOptionsFromEnv(),
+          zstdPath: await which('zstd'),
+        },
+        { s3, logger: createLogger({ service: 'pgproof-restore', level: 'WARN' }) },
+      );
+      const lines = [
+        `✅ restored ${result.key}`,
+        `   from database ${result.sourceDatabase}, snapshot ${result.snapshotAt}${result.verified ? ' (a verified backup)' : ' (never verified!)'}`,
+        `   into ${result.target}: ${result.tables} tables, ${result.rows} rows, row counts match the manifest`,
+        ...(result.rolesCreated.length ? [`   roles created (NOLOGIN): ${result.rolesCreated.join(', ')}`] : []),
+        `   in ${result.seconds.toFixed(1)} s`,
+      ];
+      for (const line of lines) (options.json ? say : (l: string) => process.stdout.write(redact(l) + '\n'))(line);
+      if (options.json) process.stdout.write(redact(JSON.stringify({ status: 'SUCCEEDED', ...result })) + '\n');
+    } finally {
+      await embedded?.stop();
+    }
+  });
+
+interface RestoreOptions {
+  backup: string;
+  targetUrl: string;
+  local?: boolean;
+  stateDir: string;
+  s3Endpoint?: string;
+  bucket?: string;
+  prefix: string;
+  database?: string;
+  force?: boolean;
+  createRoles?: boolean;
+  owner?: boolean;
+  json?: boolean;
+}
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
@@ -83,6 +155,7 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     else if (error.code === 'pgproof.usage') say(error.message);
     process.exit(2);
   }
-  say(`pgproof: ${(error as Error).message ?? String(error)}`);
+  const e = error as Error;
+  say(`pgproof: ${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(error)}`);
   process.exit(1);
 });

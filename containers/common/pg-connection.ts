@@ -160,3 +160,39 @@ export async function connect(params: ConnectionParams, applicationName = 'pgpro
     throw explainConnectionError(error, params);
   }
 }
+
+/**
+ * Parses a `postgres://user:password@host:port/database?sslmode=…` URL (a `host` query parameter may name a
+ * Unix socket directory). The password is registered for redaction; errors never repeat the URL.
+ */
+export function connectionFromUrl(text: string, env: NodeJS.ProcessEnv = process.env): ConnectionParams {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError('the database URL is not a valid URL: expected postgres://user:password@host:5432/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`the database URL must start with postgres:// or postgresql://, not ${url.protocol}//`);
+  }
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  registerSecret(password);
+  const sslMode = url.searchParams.get('sslmode') ?? env.PGSSLMODE ?? 'prefer';
+  if (!(SSL_MODES as readonly string[]).includes(sslMode)) {
+    throw new ConfigError(`sslmode in the database URL must be one of ${SSL_MODES.join(', ')}, got "${sslMode}"`);
+  }
+  const socketHost = url.searchParams.get('host');
+  const port = url.port ? Number(url.port) : 5432;
+  const user = url.username ? decodeURIComponent(url.username) : (env.PGUSER ?? env.USER ?? 'postgres');
+  const database = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : user;
+  const sslRootCert = url.searchParams.get('sslrootcert') ?? undefined;
+  return {
+    host: socketHost ?? (url.hostname ? decodeURIComponent(url.hostname).replace(/^\[|\]$/g, '') : 'localhost'),
+    port,
+    user,
+    database,
+    ...(password !== undefined ? { password } : env.PGPASSWORD !== undefined ? { password: env.PGPASSWORD } : {}),
+    sslMode: sslMode as SslMode,
+    ...(sslRootCert ? { sslRootCert } : {}),
+  };
+}

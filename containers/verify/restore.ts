@@ -20,9 +20,10 @@ export async function createMissingRoles(admin: pg.Client, roles: readonly strin
 }
 
 /** The arguments of the restore: parallel, stop at the first error, skip what cannot exist in a throwaway cluster. */
-export function pgRestoreArgs(file: string, jobs: number, database: string): string[] {
+export function pgRestoreArgs(file: string, jobs: number, database: string, extra: readonly string[] = []): string[] {
   return [
     `--dbname=${database}`,
+    ...extra,
     '--exit-on-error',
     `--jobs=${jobs}`,
     '--no-password',
@@ -52,11 +53,13 @@ export function runPgRestore(options: {
   file: string;
   target: ConnectionParams;
   jobs: number;
+  /** More pg_restore options (e.g. --clean, --no-owner for a disaster restore). */
+  extraArgs?: readonly string[];
   signal?: AbortSignal;
   onItem?: (line: string) => void;
 }): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(options.binDir, 'pg_restore'), pgRestoreArgs(options.file, options.jobs, options.target.database), {
+    const child = spawn(path.join(options.binDir, 'pg_restore'), pgRestoreArgs(options.file, options.jobs, options.target.database, options.extraArgs), {
       env: libpqEnv(options.target),
       stdio: ['ignore', 'ignore', 'pipe'],
     });

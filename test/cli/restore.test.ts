@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { runBackup, type BackupResult } from '../../containers/backup/backup';
+import { parseEngineConfig } from '../../containers/common/engine-config';
+import { writeVerificationRecord } from '../../containers/common/manifest';
+import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
+import { applyHashSessionSettings, listTables, tableStats } from '../../containers/common/table-stats';
+import { which } from '../../containers/common/which';
+import { createSampleDatabase } from '../../lib/local/sample-database';
+import { SOURCE_PASSWORD } from '../helpers/source-cluster';
+import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, ROOT, S3RVER_ENV, testS3 } from '../helpers/fixtures';
+
+function pgproof(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pgproof.mjs'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...S3RVER_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const url = (c: ConnectionParams) => `postgres://${c.user}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
+
+/** Every table's exact row count and content hash: equal maps mean equal contents, row for row. */
+async function contents(conn: ConnectionParams): Promise<Record<string, string>> {
+  const client = await connect(conn);
+  await applyHashSessionSettings(client);
+  const stats = await tableStats(client, await listTables(client), { contentHash: true });
+  await client.end();
+  return Object.fromEntries(stats.map((t) => [`${t.schema}.${t.name}`, t.contentHash!]));
+}
+
+describe('pgproof restore', () => {
+  let source: ConnectionParams;
+  let bucket: string;
+  let backup: BackupResult;
+
+  beforeAll(async () => {
+    source = await createSourceDatabase('restore_src', async (sql) => {
+      await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], { rows: 300 });
+    });
+    bucket = await createBucket();
+    backup = await runBackup(
+      {
+        connection: source,
+        storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
+        config: parseEngineConfig({}),
+        discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
+        zstdPath: await which('zstd'),
+      },
+      { s3: testS3(), logger: captureLogger().logger },
+    );
+    await writeVerificationRecord(testS3(), bucket, {
+      runId: backup.runId, key: backup.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: backup.tables, rows: backup.rows, checks: [], deepProof: false,
+    });
+  });
+
+  const common = () => ['--s3-endpoint', inject('s3Endpoint'), '--bucket', bucket];
+
+  it('restores the latest verified backup so that every table round-trips exactly', async () => {
+    const target = await createSourceDatabase('restore_dst');
+    const out = await pgproof(['restore', '--backup', 'latest', '--database', source.database, '--target-url', url(target), '--json', ...common()]);
+    expect(out.stderr + out.stdout).not.toContain(SOURCE_PASSWORD);
+    expect(out.code).toBe(0);
+    const result = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
+    expect(result).toMatchObject({ status: 'SUCCEEDED', key: backup.key, verified: true, tables: 5, rows: backup.rows });
+    expect(await contents(target)).toEqual(await contents(source));
+  });
+
+  it('refuses a non-empty target unless --force, which then replaces the backup\'s objects', async () => {
+    const target = await createSourceDatabase('restore_busy', async (sql) => {
+      await sql('create table keep_me (i int)');
+    });
+    const refused = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), ...common()]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/is not empty \(1 relations, e\.g\. public\.keep_me\).*--force/);
+    const forced = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--force', ...common()]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/row counts match the manifest/);
+  });
+
+  it('refuses a corrupted object before touching the target', async () => {
+    const target = await createSourceDatabase('restore_corrupt');
+    const bytes = await getObjectBytes(bucket, backup.key);
+    bytes[100]! ^= 0x01;
+    const b2 = await createBucket();
+    await testS3().send(new PutObjectCommand({ Bucket: b2, Key: backup.key, Body: bytes }));
+    const manifest = await getObjectBytes(bucket, backup.key.replace(/\.dump\.zst$/, '.manifest.json'));
+    await testS3().send(new PutObjectCommand({ Bucket: b2, Key: backup.key.replace(/\.dump\.zst$/, '.manifest.json'), Body: manifest }));
+    const out = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--s3-endpoint', inject('s3Endpoint'), '--bucket', b2]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/ChecksumMismatch: checksum mismatch/);
+    const client = await connect(target);
+    const { rows } = await client.query("select count(*)::int as n from pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
+    await client.end();
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('names roles the target lacks and how to proceed; --no-owner and --create-roles both restore', async () => {
+    // GIVEN a backup whose manifest refers to a role this server does not have
+    const b3 = await createBucket();
+    const manifestKey = backup.key.replace(/\.dump\.zst$/, '.manifest.json');
+    const manifest = JSON.parse((await getObjectBytes(bucket, manifestKey)).toString());
+    manifest.roles.push('pgproof_ghost_role');
+    await testS3().send(new PutObjectCommand({ Bucket: b3, Key: backup.key, Body: await getObjectBytes(bucket, backup.key) }));
+    await testS3().send(new PutObjectCommand({ Bucket: b3, Key: manifestKey, Body: JSON.stringify(manifest) }));
+    const args = (target: ConnectionParams) => ['restore', '--backup', backup.key, '--target-url', url(target), '--s3-endpoint', inject('s3Endpoint'), '--bucket', b3];
+    // WHEN / THEN
+    const refused = await pgproof(args(await createSourceDatabase('restore_roles')));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/roles the target server lacks: "pgproof_ghost_role".*--create-roles.*--no-owner/);
+    expect((await pgproof([...args(await createSourceDatabase('restore_noowner')), '--no-owner'])).code).toBe(0);
+    const created = await pgproof([...args(await createSourceDatabase('restore_mkroles')), '--create-roles']);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/roles created \(NOLOGIN\): pgproof_ghost_role/);
+  });
+
+  it('explains a missing backup and usage errors', async () => {
+    const target = await createSourceDatabase('restore_missing');
+    const out = await pgproof(['restore', '--backup', 'nope/key.dump.zst', '--target-url', url(target), ...common()]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/no manifest at s3:\/\//);
+    const usage = await pgproof(['restore', '--backup', 'latest', ...common()]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/required option '--target-url <url>' not specified/);
+  });
+});
