@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DockerIgnoreStrategy } from 'aws-cdk-lib';
 import { DockerfileParser, type Dockerfile, type From, type Instruction } from 'dockerfile-ast';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPPORTED_PG_MAJORS } from '../../containers/common/pg-majors';
@@ -221,17 +222,33 @@ describe('runtime stage', () => {
 });
 
 describe('.dockerignore', () => {
-  it('keeps the build context to what the image needs', async () => {
+  it('sends exactly what the Dockerfile copies, judged by the matcher CDK stages the asset with', async () => {
+    // GIVEN: CDK's own .dockerignore semantics (the asset is staged and hashed with them)
     const patterns = (await readFile(path.join(repoRoot, '.dockerignore'), 'utf8'))
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    for (const excluded of ['node_modules', '.git', 'cdk.out', '.pgproof', 'test', 'docs', 'bench', 'coverage', 'lambdas', 'lib', 'bin']) {
-      expect(patterns).toContain(excluded);
+    const strategy = new DockerIgnoreStrategy(repoRoot, patterns);
+    const sent = (file: string) => !strategy.ignores(path.join(repoRoot, file));
+    const copySources = dockerfile
+      .getCOPYs()
+      .filter((c) => !c.getFromFlag())
+      .flatMap((c) => c.getArguments().slice(0, -1).map((a) => a.getValue().replace(/\/$/, '')));
+    const { stdout } = await exec('git', ['ls-files'], { cwd: repoRoot });
+    const tracked = stdout.split('\n').filter(Boolean);
+
+    // THEN: every COPY source is in the context, with all the files under it
+    expect(copySources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'containers']));
+    for (const source of copySources) {
+      const files = tracked.filter((f) => f === source || f.startsWith(`${source}/`));
+      expect(files.length, source).toBeGreaterThan(0);
+      expect(files.filter((f) => !sent(f)), source).toEqual([]);
     }
-    // What the Dockerfile copies must stay in the context.
-    for (const needed of ['containers', 'package.json', 'package-lock.json']) {
-      expect(patterns.some((p) => p === needed || p === `${needed}/` || p === '*' || p === '**')).toBe(false);
+    // AND nothing else is: no local state, secrets, VCS data or unrelated code reaches the build (or the hash)
+    const inCopiedPath = (f: string) => copySources.some((s) => f === s || f.startsWith(`${s}/`));
+    expect(tracked.filter((f) => sent(f) && !inCopiedPath(f))).toEqual([]);
+    for (const excluded of ['node_modules/pg/package.json', 'containers/node_modules/x/index.js', '.git/HEAD', 'cdk.out/manifest.json', '.pgproof/history.json', 'test/smoke.test.ts', 'docs/engines.md', 'bench/x.ts', 'coverage/index.html', '.env', 'README.md']) {
+      expect(sent(excluded), excluded).toBe(false);
     }
   });
 });
