@@ -75,6 +75,8 @@ export const THROWAWAY_SETTINGS: Readonly<Record<string, string | number>> = {
   autovacuum: 'off',
   maintenance_work_mem: '256MB',
   logging_collector: 'off',
+  // Containers often give /dev/shm only 64 MB, too little for parallel index builds during a restore.
+  dynamic_shared_memory_type: 'mmap',
 };
 
 const live = new Set<ThrowawayCluster>();
