@@ -1,6 +1,11 @@
 // The pgproof command line (DESIGN.md §6). Exit status: 0 verified, 1 failed run, 2 usage or config error.
 import path from 'node:path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError } from 'commander';
+import { DEFAULT_STACK_NAME, findStateMachineArn } from './cli/deployed-state-machine';
+import { executionHistory, executionTable, summarise } from './cli/execution-history';
+import { parseManualInput, startExecution, waitForExecution } from './cli/start-execution';
 import { parseEngineConfig } from '../containers/common/engine-config';
 import { createLogger } from '../containers/common/log';
 import { connectionFromUrl } from '../containers/common/pg-connection';
@@ -72,14 +77,54 @@ program
 
 program
   .command('history')
-  .description('past runs: when, status, size, durations, checks')
+  .description('past runs: when, status, size, durations, checks (--local: this machine; else the deployed stack)')
   .option('--local', 'runs made on this machine (state dir)')
   .option('--state-dir <dir>', 'local state directory', '.pgproof')
+  .option('--stack <name>', 'the deployed stack', DEFAULT_STACK_NAME)
+  .option('--limit <n>', 'how many executions (AWS)', '20')
   .option('--json', 'print the runs as JSON (newest first)')
-  .action(async (options: { local?: boolean; stateDir: string; json?: boolean }) => {
-    if (!options.local) throw new CommanderError(2, 'pgproof.usage', 'error: history of the deployed stack is not available yet; use --local');
-    const runs = await readHistory(path.resolve(options.stateDir));
-    process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n');
+  .action(async (options: { local?: boolean; stateDir: string; stack: string; limit: string; json?: boolean }) => {
+    if (options.local) {
+      const runs = await readHistory(path.resolve(options.stateDir));
+      process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n');
+      return;
+    }
+    const limit = Number(options.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CommanderError(2, 'pgproof.usage', `error: --limit must be a whole number from 1 to 1000, got "${options.limit}"`);
+    const arn = await findStateMachineArn(new CloudFormationClient({}), options.stack);
+    const runs = await executionHistory(new SFNClient({}), arn, limit);
+    process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? executionTable(runs) : 'no executions yet') + '\n');
+  });
+
+program
+  .command('start')
+  .description('start a run of the deployed state machine (StartExecution) and print its console link')
+  .option('--input <json>', 'the run\'s input, e.g. {"reason": "before migration"}')
+  .option('--stack <name>', 'the deployed stack', DEFAULT_STACK_NAME)
+  .option('--wait', 'follow the execution to its end; exit 0 only if it succeeded')
+  .option('--json', 'print the execution (and with --wait its result) as JSON on the last line')
+  .action(async (options: { input?: string; stack: string; wait?: boolean; json?: boolean }) => {
+    let input;
+    try {
+      input = parseManualInput(options.input);
+    } catch (error) {
+      throw new CommanderError(2, 'pgproof.usage', `error: ${(error as Error).message}`);
+    }
+    const sfn = new SFNClient({});
+    const arn = await findStateMachineArn(new CloudFormationClient({}), options.stack);
+    const started = await startExecution(sfn, arn, input);
+    say(`started ${started.name}: ${started.consoleUrl}`);
+    if (!options.wait) {
+      if (options.json) process.stdout.write(JSON.stringify(started) + '\n');
+      return;
+    }
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    const done = await waitForExecution(sfn, started.executionArn, { signal: controller.signal, onPoll: (status) => say(`… ${status}`) });
+    const summary = summarise(done);
+    say(`${summary.status === 'SUCCEEDED' ? '✅' : '❌'} ${summary.status}${summary.error ? ` (${summary.error})` : ''}`);
+    if (options.json) process.stdout.write(JSON.stringify({ ...started, ...summary }) + '\n');
+    process.exitCode = summary.status === 'SUCCEEDED' ? 0 : 1;
   });
 
 program

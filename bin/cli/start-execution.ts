@@ -1,0 +1,57 @@
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { newRunId } from '../../containers/common/keys';
+import { executionConsoleUrl } from './deployed-state-machine';
+
+/** What a manual run may carry; the state machine's ValidateInput enforces the same. */
+export const manualInputSchema = z.object({ reason: z.string().min(1).max(500) }).partial().strict();
+
+/** Parses `--input` or fails naming the field (exit 2 in the CLI). */
+export function parseManualInput(text: string | undefined): z.infer<typeof manualInputSchema> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InputError('--input is not valid JSON: expected e.g. {"reason": "before migration"}');
+  }
+  const parsed = manualInputSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.length ? issue.path.join('.') : ((issue as { keys?: string[] }).keys ?? []).join(', ');
+    throw new InputError(`--input: ${field ? `${field}: ` : ''}${issue.message} (allowed: {"reason": "<text>"})`);
+  }
+  return parsed.data;
+}
+
+/** A usage or input error: the CLI exits 2. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+export interface StartedExecution {
+  readonly executionArn: string;
+  readonly name: string;
+  readonly consoleUrl: string;
+}
+
+export async function startExecution(sfn: SFNClient, stateMachineArn: string, input: Record<string, unknown>): Promise<StartedExecution> {
+  const name = newRunId();
+  const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+  return { executionArn: out.executionArn!, name, consoleUrl: executionConsoleUrl(out.executionArn!) };
+}
+
+/** Polls until the execution leaves RUNNING. */
+export async function waitForExecution(
+  sfn: SFNClient,
+  executionArn: string,
+  options: { intervalMs?: number; onPoll?: (status: string) => void; signal?: AbortSignal } = {},
+): Promise<DescribeExecutionCommandOutput> {
+  for (;;) {
+    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    options.onPoll?.(out.status ?? 'UNKNOWN');
+    if (out.status !== 'RUNNING' && out.status !== 'PENDING_REDRIVE') return out;
+    if (options.signal?.aborted) return out;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 5000));
+  }
+}

@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { executionConsoleUrl, findStateMachineArn } from '../../bin/cli/deployed-state-machine';
+import { executionHistory, executionTable, summarise } from '../../bin/cli/execution-history';
+import { parseManualInput, startExecution, waitForExecution } from '../../bin/cli/start-execution';
+import { ROOT } from '../helpers/fixtures';
+
+const cfn = mockClient(CloudFormationClient);
+const sfn = mockClient(SFNClient);
+const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:pgproof-main';
+const EXEC = 'arn:aws:states:eu-west-1:123456789012:execution:pgproof-main:20261124T030000Z-0123456789';
+
+beforeEach(() => {
+  cfn.reset();
+  sfn.reset();
+});
+
+describe('finding the deployed state machine', () => {
+  it('takes the state machine ARN from the stack outputs, whatever the output is called', async () => {
+    // Prepare
+    cfn.on(DescribeStacksCommand, { StackName: 'PgProof' }).resolves({
+      Stacks: [{ StackName: 'PgProof', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'BucketName', OutputValue: 'b' }, { OutputKey: 'PgProofStateMachineArn1A2B', OutputValue: ARN }] }],
+    });
+    // Act / Assess
+    await expect(findStateMachineArn(new CloudFormationClient({}), 'PgProof')).resolves.toBe(ARN);
+  });
+  it('says how to fix a missing stack', async () => {
+    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError' }));
+    await expect(findStateMachineArn(new CloudFormationClient({}), 'Nope')).rejects.toThrow(/stack "Nope" does not exist .*npx cdk deploy.*--stack NAME/);
+  });
+});
+
+describe('starting a run', () => {
+  it('validates the manual input, naming an unknown field or a wrong type', () => {
+    expect(parseManualInput('{"reason": "before migration"}')).toEqual({ reason: 'before migration' });
+    expect(parseManualInput(undefined)).toEqual({});
+    expect(() => parseManualInput('{"reasn": "x"}')).toThrow(/--input: .*reasn/);
+    expect(() => parseManualInput('{"reason": 5}')).toThrow(/--input: reason: .*string/);
+    expect(() => parseManualInput('nope')).toThrow(/not valid JSON/);
+  });
+
+  it('starts an execution named by a new run id and links to the console', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
+    const started = await startExecution(new SFNClient({}), ARN, { reason: 'test' });
+    const call = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
+    expect(call).toMatchObject({ stateMachineArn: ARN, input: '{"reason":"test"}' });
+    expect(call.name).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{10}$/);
+    expect(started.consoleUrl).toBe(executionConsoleUrl(EXEC));
+    expect(started.consoleUrl).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/states\/home\?region=eu-west-1#\/v2\/executions\/details\/arn%3Aaws%3Astates/);
+  });
+
+  it('follows an execution to its end', async () => {
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ executionArn: EXEC, stateMachineArn: ARN, status: 'RUNNING', startDate: new Date() })
+      .resolves({ executionArn: EXEC, stateMachineArn: ARN, status: 'FAILED', startDate: new Date(), error: 'DumpFailed' });
+    const statuses: string[] = [];
+    const done = await waitForExecution(new SFNClient({}), EXEC, { intervalMs: 1, onPoll: (s) => statuses.push(s) });
+    expect(statuses).toEqual(['RUNNING', 'FAILED']);
+    expect(done.error).toBe('DumpFailed');
+  });
+
+  it('exits 2 on bad --input before calling AWS', () => {
+    const out = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'pgproof.mjs'), 'start', '--input', '{"unknown": 1}'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect(out.status).toBe(2);
+    expect(out.stderr).toMatch(/--input: .*unknown/);
+  });
+});
+
+describe('run history from AWS', () => {
+  it('lists executions newest first with size, durations and checks from their output', async () => {
+    const t0 = new Date('2026-11-23T03:00:00Z');
+    const t1 = new Date('2026-11-24T03:00:00Z');
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        { executionArn: `${EXEC}-a`, stateMachineArn: ARN, name: 'a', status: 'SUCCEEDED', startDate: t0 },
+        { executionArn: `${EXEC}-b`, stateMachineArn: ARN, name: 'b', status: 'FAILED', startDate: t1 },
+      ],
+    });
+    sfn.on(DescribeExecutionCommand, { executionArn: `${EXEC}-a` }).resolves({
+      executionArn: `${EXEC}-a`, stateMachineArn: ARN, name: 'a', status: 'SUCCEEDED', startDate: t0, stopDate: new Date(t0.getTime() + 95_000),
+      output: JSON.stringify({ backup: { key: 'k', bytes: 2_500_000, seconds: 12.5 }, verify: { restoreSeconds: 30.25, checks: [{ passed: true }, { passed: true }] } }),
+    });
+    sfn.on(DescribeExecutionCommand, { executionArn: `${EXEC}-b` }).resolves({
+      executionArn: `${EXEC}-b`, stateMachineArn: ARN, name: 'b', status: 'FAILED', startDate: t1, stopDate: t1, error: 'ChecksumMismatch',
+    });
+    const runs = await executionHistory(new SFNClient({}), ARN);
+    expect(runs.map((r) => [r.runId, r.status])).toEqual([['b', 'FAILED'], ['a', 'SUCCEEDED']]);
+    expect(runs[1]).toMatchObject({ seconds: 95, backup: { key: 'k', bytes: 2_500_000 }, verify: { restoreSeconds: 30.25, checks: 2, checksPassed: 2 } });
+    const table = executionTable(runs);
+    expect(table).toMatch(/2026-11-23 03:00:00 +SUCCEEDED +95 s +2\.5 MB +12\.5 +30\.3 +2\/2/);
+    expect(table).toMatch(/FAILED .*ChecksumMismatch/);
+  });
+
+  it('survives an execution whose output is not JSON', () => {
+    expect(summarise({ name: 'x', status: 'SUCCEEDED', output: 'not json' })).toMatchObject({ runId: 'x', status: 'SUCCEEDED' });
+  });
+});
