@@ -17,7 +17,7 @@ export function formatBytes(bytes: number): string {
 
 /** `4.25` → `4.3 s`, `125` → `2 min 05 s`, `3725` → `1 h 02 min`. */
 export function formatDuration(seconds: number): string {
-  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (seconds < 9.95) return `${seconds.toFixed(1)} s`;
   const total = Math.round(seconds);
   if (total < 60) return `${total} s`;
   const hours = Math.floor(total / 3600);
