@@ -106,7 +106,8 @@ async function attemptOnce(
     return {
       kind: 'response',
       status: response.status,
-      body: redact(text.slice(0, BODY_LIMIT * 4)).slice(0, BODY_LIMIT),
+      // Redact before cutting: a cut could leave half a token that no longer matches.
+      body: redact(text).slice(0, BODY_LIMIT),
       retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')),
     };
   } catch (error) {
