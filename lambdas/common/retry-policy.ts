@@ -13,15 +13,15 @@ export interface RetryPolicy {
 }
 
 /**
- * 4 attempts, 5 s each, backoff about 1 s, 2 s, 4 s, Retry-After honoured up to 20 s. Worst case about 80 s,
- * so the functions need a timeout of at least 90 s (see `worstCaseMs`).
+ * 4 attempts, 5 s each, backoff about 1 s, 2 s, 4 s, Retry-After honoured up to 10 s. Worst case 50 s, which
+ * fits the functions' 60 s timeout with room for a cold start and the secret read (see `worstCaseMs`).
  */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 4,
   timeoutMs: 5_000,
   baseDelayMs: 1_000,
   maxDelayMs: 8_000,
-  maxRetryAfterMs: 20_000,
+  maxRetryAfterMs: 10_000,
 };
 
 /** 408 and 429 are "try again later"; 5xx are the service's own trouble. Other 4xx will not get better. */
