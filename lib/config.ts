@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
+
+/**
+ * The deployment configuration file (`pgproof.config.json`): the engine part (checks, freshness, size guard,
+ * compression, …) at the top level, exactly as a local run reads it, plus the parts only a deployment needs.
+ * A local run ignores the deployment keys; `cdk synth` validates both and stops on the first problems.
+ */
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** Fargate's CPU units (1024 = one vCPU). */
+export const FARGATE_CPU_UNITS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+
+const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
+const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name (letters, digits, /_+=.@-)');
+
+const databaseSchema = z
+  .strictObject({
+    host: z.string().min(1, 'the database host name'),
+    port: z.number().int().min(1).max(65535).default(5432),
+    name: z.string().min(1, 'the database name'),
+    user: z.string().min(1, 'the database user'),
+    passwordSecretName: secretName.optional(),
+    passwordSecretArn: secretArn.optional(),
+    /** The JSON field of the secret holding the password (RDS-managed secrets use `password`). */
+    passwordJsonField: z.string().min(1).default('password'),
+    sslMode: z.enum(SSL_MODES).default('require'),
+  })
+  .refine((d) => (d.passwordSecretName === undefined) !== (d.passwordSecretArn === undefined), {
+    message: 'give exactly one of passwordSecretName and passwordSecretArn',
+    path: ['passwordSecretName'],
+  });
+
+const vpcSchema = z
+  .strictObject({
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC id such as vpc-0123456789abcdef0'),
+    privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0123456789abcdef0')).min(1),
+    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as eu-west-1a')).min(1),
+    /** The security group of the backup task; the database must allow PostgreSQL traffic from it. */
+    securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0').optional(),
+  })
+  .refine((v) => v.privateSubnetIds.length === v.availabilityZones.length, {
+    message: 'needs one availability zone per private subnet, in the same order',
+    path: ['availabilityZones'],
+  });
+
+/** An EventBridge cron expression's six fields, e.g. `0 3 * * ? *` (03:00 UTC daily). */
+const cronSchema = z
+  .string()
+  .transform((s) => s.trim().replace(/^cron\((.*)\)$/, '$1').trim())
+  .refine((s) => s.split(/\s+/).length === 6, { message: 'six fields: minutes hours day-of-month month day-of-week year, e.g. "0 3 * * ? *"' })
+  .refine((s) => { const f = s.split(/\s+/); return f[2] === '?' || f[4] === '?'; }, { message: 'day-of-month or day-of-week must be "?" (EventBridge cron)' });
+
+const scheduleSchema = z.strictObject({
+  cron: cronSchema.default('0 3 * * ? *'),
+  enabled: z.boolean().default(true),
+});
+
+const bucketSchema = z
+  .strictObject({
+    /** Use this bucket instead of creating one (its encryption and retention are then yours to manage). */
+    existingBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+    /** KMS key of the existing bucket (ARN), if it uses SSE-KMS. */
+    existingKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'a KMS key ARN').optional(),
+    prefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*[A-Za-z0-9]$|^[A-Za-z0-9]$/, 'a key prefix without leading or trailing slash').default('pgproof'),
+    retentionDays: z.number().int().min(1).max(36500).default(35),
+    objectLockDays: z.number().int().min(1).max(36500).optional(),
+    objectLockMode: z.enum(['GOVERNANCE', 'COMPLIANCE']).default('GOVERNANCE'),
+    /** Whether `cdk destroy` deletes the bucket; backups are kept by default. */
+    removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+  })
+  .refine((b) => b.objectLockDays === undefined || b.objectLockDays <= b.retentionDays, {
+    message: 'objectLockDays must not exceed retentionDays (a locked object cannot expire)',
+    path: ['objectLockDays'],
+  })
+  .refine((b) => b.existingBucketName === undefined || b.objectLockDays === undefined, {
+    message: 'objectLockDays applies only to a bucket pgproof creates; configure an existing bucket\'s lock yourself',
+    path: ['objectLockDays'],
+  })
+  .refine((b) => b.existingKmsKeyArn === undefined || b.existingBucketName !== undefined, {
+    message: 'existingKmsKeyArn needs existingBucketName',
+    path: ['existingKmsKeyArn'],
+  });
+
+const taskSchema = (cpu: number, memoryMiB: number, timeoutMinutes: number) =>
+  z.strictObject({
+    cpu: z.union(FARGATE_CPU_UNITS.map((c) => z.literal(c)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).default(cpu),
+    memoryMiB: z.number().int().min(512).max(122880).default(memoryMiB),
+    timeoutMinutes: z.number().int().min(5).max(24 * 60).default(timeoutMinutes),
+  });
+
+const tasksSchema = z.strictObject({
+  backup: taskSchema(1024, 2048, 360).default({ cpu: 1024, memoryMiB: 2048, timeoutMinutes: 360 }),
+  verify: taskSchema(2048, 8192, 360)
+    .extend({ ephemeralStorageGiB: z.number().int().min(21).max(200).default(100) })
+    .default({ cpu: 2048, memoryMiB: 8192, timeoutMinutes: 360, ephemeralStorageGiB: 100 }),
+  /** A task that sends no heartbeat for this long is considered dead (the engines beat every minute). */
+  heartbeatSeconds: z.number().int().min(120).max(3600).default(300),
+});
+
+/** The deployment part of the configuration (everything but the engine part). */
+export const deploymentConfigSchema = z.strictObject({
+  /** Short name of this pipeline: the state machine is `pgproof-<name>`, the stack `PgProof-<name>`. */
+  name: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'lower-case letters, digits and dashes, at most 32 characters'),
+  /** Account and region to deploy to; when absent, the CLI's defaults at deploy time. */
+  account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1').optional(),
+  database: databaseSchema,
+  vpc: vpcSchema,
+  schedule: scheduleSchema.default({ cron: '0 3 * * ? *', enabled: true }),
+  bucket: bucketSchema.default({ prefix: 'pgproof', retentionDays: 35, objectLockMode: 'GOVERNANCE', removalPolicy: 'retain' }),
+  chatWebhookSecretName: secretName,
+  snitchUrlSecretName: secretName,
+  alarmEmail: z.email('an e-mail address').optional(),
+  tasks: tasksSchema.default({
+    backup: { cpu: 1024, memoryMiB: 2048, timeoutMinutes: 360 },
+    verify: { cpu: 2048, memoryMiB: 8192, timeoutMinutes: 360, ephemeralStorageGiB: 100 },
+    heartbeatSeconds: 300,
+  }),
+  logRetentionDays: z.number().int().min(1).max(3653).default(90),
+});
+export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+
+/** The whole file after validation: the deployment part plus the engine part (defaults applied). */
+export interface PgProofConfig extends DeploymentConfig {
+  readonly engine: EngineConfig;
+}
+
+/** The engine part's top-level keys; everything else in the file belongs to the deployment part. */
+export const ENGINE_KEYS: readonly string[] = Object.keys(engineConfigSchema.shape);
+const JSON_SCHEMA_KEY = '$schema';
+
+/** Thrown when the configuration file is missing, not JSON, or invalid; the message names every field at fault. */
+export class ConfigFileError extends Error {
+  override readonly name = 'ConfigFileError';
+}
+
+function splitParts(value: unknown, source: string): { engine: Record<string, unknown>; deployment: Record<string, unknown> } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigFileError(`${source}: (root): expected a JSON object`);
+  }
+  const engine: Record<string, unknown> = {};
+  const deployment: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === JSON_SCHEMA_KEY) continue;
+    (ENGINE_KEYS.includes(key) ? engine : deployment)[key] = v;
+  }
+  return { engine, deployment };
+}
+
+/** Validates a parsed configuration object for a deployment; throws `ConfigFileError` naming each bad field. */
+export function parseConfig(value: unknown, source = 'pgproof.config.json'): PgProofConfig {
+  const { engine, deployment } = splitParts(value, source);
+  const problems: string[] = [];
+  const d = deploymentConfigSchema.safeParse(deployment);
+  if (!d.success) problems.push(describeZodError(d.error, source));
+  const e = engineConfigSchema.safeParse(engine);
+  if (!e.success) problems.push(describeZodError(e.error, source));
+  if (!d.success || !e.success) throw new ConfigFileError(problems.join('; '));
+  return { ...d.data, engine: e.data };
+}
+
+/** The engine part of a configuration file, ignoring the deployment keys (what a local run needs). */
+export function parseEngineConfigPart(value: unknown, source = 'pgproof.config.json'): EngineConfig {
+  const { engine } = splitParts(value, source);
+  const e = engineConfigSchema.safeParse(engine);
+  if (!e.success) throw new ConfigFileError(describeZodError(e.error, source));
+  return e.data;
+}
+
+/** Reads and validates a configuration file. */
+export function loadConfig(file: string): PgProofConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigFileError(`cannot read the configuration file ${file}: ${(error as Error).message} (choose another with -c config=FILE)`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigFileError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(value, file);
+}

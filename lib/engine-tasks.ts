@@ -1,0 +1,181 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { EngineConfig } from '../containers/common/engine-config';
+import type { SslMode } from './config';
+import { acknowledgeRule, acknowledgeWildcards } from './nag';
+import { backupTaskStatements, verifyTaskStatements, type EngineAccess } from './task-permissions';
+
+/** The container name in both task definitions (the state machine's container overrides refer to it). */
+export const ENGINE_CONTAINER_NAME = 'engine';
+
+/** Size of one Fargate task. */
+export interface EngineTaskSize {
+  /** CPU units (1024 = 1 vCPU). */
+  readonly cpu: number;
+  /** Memory in MiB; must suit `cpu` (Fargate's table). */
+  readonly memoryMiB: number;
+  /** Task storage in GiB, 21–200. @default 21 */
+  readonly ephemeralStorageGiB?: number;
+}
+
+export interface EngineTasksProps extends EngineAccess {
+  /** The image holding `/app/backup.cjs` (default command) and `/app/verify.cjs`. */
+  readonly image: ecs.ContainerImage;
+  /** The source database. */
+  readonly database: {
+    readonly host: string;
+    readonly port: number;
+    readonly name: string;
+    readonly user: string;
+    readonly sslMode: SslMode;
+    readonly passwordSecret: secretsmanager.ISecret;
+    /** JSON field of the secret holding the password. */
+    readonly passwordJsonField: string;
+  };
+  /** The engine configuration, passed as `PGPROOF_CONFIG` (it holds no secrets). */
+  readonly engineConfig: EngineConfig;
+  readonly backupSize: EngineTaskSize;
+  readonly verifySize: EngineTaskSize;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly vpc: ec2.IVpc;
+  /** Security groups of the backup task (the database must admit them). @default - a new group, all egress */
+  readonly backupSecurityGroups?: ec2.ISecurityGroup[];
+}
+
+/** The backup and verify Fargate task definitions, their log groups and their least-privilege roles. */
+export class EngineTasks extends Construct {
+  public readonly backup: ecs.FargateTaskDefinition;
+  public readonly verify: ecs.FargateTaskDefinition;
+  public readonly backupContainer: ecs.ContainerDefinition;
+  public readonly verifyContainer: ecs.ContainerDefinition;
+  public readonly backupLogGroup: logs.LogGroup;
+  public readonly verifyLogGroup: logs.LogGroup;
+  /** The backup task's security groups: allow PostgreSQL from these on the database. */
+  public readonly backupSecurityGroups: ec2.ISecurityGroup[];
+  /** The verify task's security group: HTTPS out only, no route to the database needed. */
+  public readonly verifySecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: EngineTasksProps) {
+    super(scope, id);
+    validateSize('backupSize', props.backupSize);
+    validateSize('verifySize', props.verifySize);
+
+    const storage = { PGPROOF_BUCKET: props.bucket.bucketName, PGPROOF_PREFIX: props.prefix, ...(props.key ? { PGPROOF_KMS_KEY_ID: props.key.keyArn } : {}) };
+    const config = JSON.stringify(props.engineConfig);
+
+    this.backupLogGroup = new logs.LogGroup(this, 'BackupLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.verifyLogGroup = new logs.LogGroup(this, 'VerifyLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+
+    this.backup = new ecs.FargateTaskDefinition(this, 'Backup', {
+      cpu: props.backupSize.cpu,
+      memoryLimitMiB: props.backupSize.memoryMiB,
+      ...(props.backupSize.ephemeralStorageGiB ? { ephemeralStorageGiB: props.backupSize.ephemeralStorageGiB } : {}),
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.backupContainer = this.backup.addContainer(ENGINE_CONTAINER_NAME, {
+      image: props.image,
+      // The image's default command runs the backup.
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.backupLogGroup, streamPrefix: 'backup' }),
+      environment: {
+        PGHOST: props.database.host,
+        PGPORT: String(props.database.port),
+        PGUSER: props.database.user,
+        PGDATABASE: props.database.name,
+        PGSSLMODE: props.database.sslMode,
+        ...storage,
+        PGPROOF_CONFIG: config,
+      },
+      secrets: { PGPASSWORD: ecs.Secret.fromSecretsManager(props.database.passwordSecret, props.database.passwordJsonField) },
+      stopTimeout: Duration.seconds(30),
+    });
+    for (const s of backupTaskStatements(props)) this.backup.addToTaskRolePolicy(s);
+
+    this.verify = new ecs.FargateTaskDefinition(this, 'Verify', {
+      cpu: props.verifySize.cpu,
+      memoryLimitMiB: props.verifySize.memoryMiB,
+      // The archive and the restored cluster live in /work on the task's ephemeral storage.
+      ephemeralStorageGiB: props.verifySize.ephemeralStorageGiB ?? 21,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.verifyContainer = this.verify.addContainer(ENGINE_CONTAINER_NAME, {
+      image: props.image,
+      command: ['/app/verify.cjs'],
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.verifyLogGroup, streamPrefix: 'verify' }),
+      environment: { ...storage, PGPROOF_CONFIG: config, PGPROOF_WORK_DIR: '/work' },
+      stopTimeout: Duration.seconds(60),
+    });
+    for (const s of verifyTaskStatements(props)) this.verify.addToTaskRolePolicy(s);
+
+    this.backupSecurityGroups = props.backupSecurityGroups ?? [
+      new ec2.SecurityGroup(this, 'BackupSecurityGroup', {
+        vpc: props.vpc,
+        description: 'pgproof backup task: reaches the database, S3, ECR, Step Functions',
+        allowAllOutbound: true,
+      }),
+    ];
+    this.verifySecurityGroup = new ec2.SecurityGroup(this, 'VerifySecurityGroup', {
+      vpc: props.vpc,
+      description: 'pgproof verify task: HTTPS to S3, ECR, Logs and Step Functions only',
+      allowAllOutbound: false,
+    });
+    this.verifySecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs');
+
+    const objectsUnderPrefix = props.bucket.arnForObjects(`${props.prefix}/*`);
+    const perRunKeys = 'Object keys contain the run id, unknown before the run; the grant is limited to this pipeline\'s prefix.';
+    const kmsDataKey = { action: 'kms:GenerateDataKey*', reason: 'GenerateDataKey and GenerateDataKeyWithoutPlaintext on the one backup key (SSE-KMS uploads).' };
+    for (const task of [this.backup, this.verify]) {
+      acknowledgeRule(task, 'ECS2', 'The environment holds only non-secret settings (database host, bucket, engine config); the password is an ECS secret from Secrets Manager.');
+      acknowledgeWildcards(task.obtainExecutionRole(), [
+        { resource: '*', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the CDK asset repository.' },
+      ]);
+    }
+    acknowledgeWildcards(this.backup.taskRole, [
+      { resource: objectsUnderPrefix, reason: `PutObject and AbortMultipartUpload (never Delete): ${perRunKeys}` },
+      { resource: props.bucket.arnForObjects(`${props.prefix}/*.manifest.json`), reason: `Reads manifests only (the size guard's baseline): ${perRunKeys}` },
+      { resource: props.bucket.arnForObjects(`${props.prefix}/*.verified.json`), reason: `Reads verification records only (which backups are proven): ${perRunKeys}` },
+      ...(props.key ? [kmsDataKey] : []),
+    ]);
+    acknowledgeWildcards(this.verify.taskRole, [
+      { resource: objectsUnderPrefix, reason: `GetObject only (read the dump and manifest to restore): ${perRunKeys}` },
+      { resource: props.bucket.arnForObjects(`${props.prefix}/*.verified.json`), reason: `PutObject of verification records only, never dumps or manifests: ${perRunKeys}` },
+      ...(props.key ? [kmsDataKey] : []),
+    ]);
+  }
+
+  /** The task roles, for `iam:PassRole` and assertions. */
+  public get roles(): iam.IRole[] {
+    return [this.backup.taskRole, this.backup.obtainExecutionRole(), this.verify.taskRole, this.verify.obtainExecutionRole()];
+  }
+}
+
+// Fargate's valid CPU/memory pairs (MiB): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html
+const MEMORY_RANGE: Record<number, { min: number; max: number; step: number; list?: number[] }> = {
+  256: { min: 512, max: 2048, step: 512, list: [512, 1024, 2048] },
+  512: { min: 1024, max: 4096, step: 1024 },
+  1024: { min: 2048, max: 8192, step: 1024 },
+  2048: { min: 4096, max: 16384, step: 1024 },
+  4096: { min: 8192, max: 30720, step: 1024 },
+  8192: { min: 16384, max: 61440, step: 4096 },
+  16384: { min: 32768, max: 122880, step: 8192 },
+};
+
+/** Throws when a task size is not one Fargate accepts, naming the prop and the value. */
+export function validateSize(prop: string, size: EngineTaskSize): void {
+  const range = MEMORY_RANGE[size.cpu];
+  if (!range) throw new Error(`${prop}.cpu must be one of ${Object.keys(MEMORY_RANGE).join(', ')}; got ${size.cpu}`);
+  const ok = range.list ? range.list.includes(size.memoryMiB) : size.memoryMiB >= range.min && size.memoryMiB <= range.max && size.memoryMiB % range.step === 0;
+  if (!ok) {
+    const allowed = range.list ? range.list.join(', ') : `${range.min}–${range.max} in steps of ${range.step}`;
+    throw new Error(`${prop}.memoryMiB ${size.memoryMiB} does not fit ${size.cpu} CPU units on Fargate (allowed: ${allowed})`);
+  }
+  const gib = size.ephemeralStorageGiB;
+  if (gib !== undefined && (!Number.isInteger(gib) || gib < 21 || gib > 200)) {
+    throw new Error(`${prop}.ephemeralStorageGiB must be a whole number from 21 to 200; got ${gib}`);
+  }
+}

@@ -1,0 +1,99 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { Construct } from 'constructs';
+import type { PgProofConfig } from './config';
+import { PgProof } from './pg-proof';
+
+export interface PgProofStackProps extends StackProps {
+  /** The validated configuration file. */
+  readonly config: PgProofConfig;
+  /** The engines' image. @default - built from containers/Dockerfile (tests pass a placeholder to skip the asset) */
+  readonly containerImage?: ecs.ContainerImage;
+}
+
+/** Nearest CloudWatch Logs retention at or above the configured number of days. */
+function retentionFor(daysWanted: number): logs.RetentionDays {
+  const values = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  return (values.find((v) => v >= daysWanted) ?? values[values.length - 1]) as logs.RetentionDays;
+}
+
+/** The stack `cdk deploy` creates from `pgproof.config.json`: one PgProof pipeline, everything from the file. */
+export class PgProofStack extends Stack {
+  public readonly pgProof: PgProof;
+
+  constructor(scope: Construct, id: string, props: PgProofStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    // From attributes, never fromLookup: synth stays offline and needs no credentials.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+      vpcId: config.vpc.vpcId,
+      availabilityZones: config.vpc.availabilityZones,
+      privateSubnetIds: config.vpc.privateSubnetIds,
+    });
+    Validations.of(vpc).acknowledge({
+      id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      reason: 'The tasks only place network interfaces in these subnets; nothing reads their route tables.',
+    });
+    const secret = (id: string, name: string) => secretsmanager.Secret.fromSecretNameV2(this, id, name);
+    const db = config.database;
+    const passwordSecret = db.passwordSecretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabasePassword', db.passwordSecretArn)
+      : secret('DatabasePassword', db.passwordSecretName!);
+
+    const existingBucket = config.bucket.existingBucketName ? s3.Bucket.fromBucketName(this, 'ExistingBucket', config.bucket.existingBucketName) : undefined;
+    const existingKey = config.bucket.existingKmsKeyArn ? kms.Key.fromKeyArn(this, 'ExistingKey', config.bucket.existingKmsKeyArn) : undefined;
+
+    this.pgProof = new PgProof(this, 'PgProof', {
+      name: config.name,
+      vpc,
+      vpcSubnets: { subnets: vpc.privateSubnets },
+      ...(config.vpc.securityGroupId ? { backupSecurityGroups: [ec2.SecurityGroup.fromSecurityGroupId(this, 'BackupSecurityGroup', config.vpc.securityGroupId, { mutable: false })] } : {}),
+      databaseHost: db.host,
+      databasePort: db.port,
+      databaseName: db.name,
+      databaseUser: db.user,
+      databasePasswordSecret: passwordSecret,
+      databasePasswordJsonField: db.passwordJsonField,
+      databaseSslMode: db.sslMode,
+      engineConfig: config.engine,
+      ...(existingBucket
+        ? { bucket: existingBucket, ...(existingKey ? { encryptionKey: existingKey } : {}) }
+        : {
+            backupRetention: Duration.days(config.bucket.retentionDays),
+            ...(config.bucket.objectLockDays ? { objectLockRetention: Duration.days(config.bucket.objectLockDays), objectLockMode: config.bucket.objectLockMode } : {}),
+          }),
+      keyPrefix: config.bucket.prefix,
+      removalPolicy: config.bucket.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      ...(props.containerImage ? { containerImage: props.containerImage } : {}),
+      backupCpu: config.tasks.backup.cpu,
+      backupMemoryMiB: config.tasks.backup.memoryMiB,
+      verifyCpu: config.tasks.verify.cpu,
+      verifyMemoryMiB: config.tasks.verify.memoryMiB,
+      verifyEphemeralStorageGiB: config.tasks.verify.ephemeralStorageGiB,
+      backupTimeout: Duration.minutes(config.tasks.backup.timeoutMinutes),
+      verifyTimeout: Duration.minutes(config.tasks.verify.timeoutMinutes),
+      heartbeatTimeout: Duration.seconds(config.tasks.heartbeatSeconds),
+      schedule: events.Schedule.expression(`cron(${config.schedule.cron})`),
+      scheduleEnabled: config.schedule.enabled,
+      chatWebhookSecret: secret('ChatWebhookSecret', config.chatWebhookSecretName),
+      snitchUrlSecret: secret('SnitchUrlSecret', config.snitchUrlSecretName),
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      logRetention: retentionFor(config.logRetentionDays),
+    });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.pgProof.stateMachine.stateMachineArn, description: 'Start a run: aws stepfunctions start-execution --state-machine-arn <this>' });
+    new CfnOutput(this, 'BucketName', { value: this.pgProof.bucket.bucketName });
+    new CfnOutput(this, 'BackupSecurityGroupIds', {
+      value: this.pgProof.engineTasks.backupSecurityGroups.map((g) => g.securityGroupId).join(','),
+      description: 'Allow PostgreSQL (TCP 5432) from these on the database',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.pgProof.monitoring.topic.topicArn });
+  }
+}

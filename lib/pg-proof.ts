@@ -1,0 +1,291 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { z } from 'zod';
+import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
+import { BackupBucket, type ObjectLockMode } from './backup-bucket';
+import type { SslMode } from './config';
+import { EngineTasks } from './engine-tasks';
+import { NotifyFunctions, REPO_ROOT, stateMachineArnFor } from './notify-functions';
+import { buildRunDefinition } from './run-definition';
+import { acknowledgeWildcards } from './nag';
+import { RunMonitoring } from './run-monitoring';
+
+/** The engine configuration as written (defaults not yet applied). */
+export type EngineConfigInput = z.input<typeof engineConfigSchema>;
+
+export interface PgProofProps {
+  /** Short name of this pipeline (lower-case letters, digits, dashes): the state machine is `pgproof-<name>`. */
+  readonly name: string;
+
+  /** The VPC the tasks run in; the backup task must reach the database from it. */
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the tasks; they need a route to S3, ECR, CloudWatch Logs and Step Functions. @default - the VPC's private subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Security groups of the backup task; the database must accept PostgreSQL from them. @default - a new group with all egress */
+  readonly backupSecurityGroups?: ec2.ISecurityGroup[];
+
+  /** The database server's host name. */
+  readonly databaseHost: string;
+  /** @default 5432 */
+  readonly databasePort?: number;
+  /** The database to back up. */
+  readonly databaseName: string;
+  /** The user pg_dump connects as (needs read access to everything, e.g. a member of pg_read_all_data). */
+  readonly databaseUser: string;
+  /** The secret holding the user's password as JSON (RDS-managed secrets are); injected as an ECS secret. */
+  readonly databasePasswordSecret: secretsmanager.ISecret;
+  /** The JSON field of `databasePasswordSecret` holding the password. @default 'password' */
+  readonly databasePasswordJsonField?: string;
+  /** libpq sslmode of the backup's connection. @default 'require' */
+  readonly databaseSslMode?: SslMode;
+
+  /** What the engines do: compression, size guard, checks, freshness, deep proof. @default - the engines' defaults (zstd 1, 50% size guard, no checks) */
+  readonly engineConfig?: EngineConfigInput;
+
+  /** Store backups in this bucket. @default - a new bucket (KMS, versioned, TLS-only, lifecycle, optional Object Lock) */
+  readonly bucket?: s3.IBucket;
+  /** KMS key for new objects in an existing `bucket`. @default - a new key for a new bucket; the bucket's default encryption for an existing one */
+  readonly encryptionKey?: kms.IKey;
+  /** Key prefix of all objects. @default 'pgproof' */
+  readonly keyPrefix?: string;
+  /** How long backups are kept (new bucket only). @default Duration.days(35) */
+  readonly backupRetention?: Duration;
+  /** Object Lock retention of each backup (new bucket only). @default - no Object Lock */
+  readonly objectLockRetention?: Duration;
+  /** @default 'GOVERNANCE' */
+  readonly objectLockMode?: ObjectLockMode;
+  /** What `cdk destroy` does with the bucket and logs. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /** Run the tasks in this cluster. @default - a new cluster with Container Insights */
+  readonly cluster?: ecs.ICluster;
+  /** The engines' image. @default - built from containers/Dockerfile with the repository root as context */
+  readonly containerImage?: ecs.ContainerImage;
+  /** @default 1024 */
+  readonly backupCpu?: number;
+  /** @default 2048 */
+  readonly backupMemoryMiB?: number;
+  /** @default 2048 */
+  readonly verifyCpu?: number;
+  /** @default 8192 */
+  readonly verifyMemoryMiB?: number;
+  /** Disk of the verify task: the decompressed dump plus the restored cluster must fit. @default 100 */
+  readonly verifyEphemeralStorageGiB?: number;
+  /** @default Duration.hours(6) */
+  readonly backupTimeout?: Duration;
+  /** @default Duration.hours(6) */
+  readonly verifyTimeout?: Duration;
+  /** A task that sends no heartbeat for this long is considered dead. @default Duration.minutes(5) */
+  readonly heartbeatTimeout?: Duration;
+
+  /** When runs start. @default - daily at 03:00 UTC */
+  readonly schedule?: events.Schedule;
+  /** @default true */
+  readonly scheduleEnabled?: boolean;
+
+  /** The secret holding the chat webhook URL (read by the chat Lambda only). */
+  readonly chatWebhookSecret: secretsmanager.ISecret;
+  /** The secret holding the dead-man's-switch check-in URL (read by the snitch Lambda only). */
+  readonly snitchUrlSecret: secretsmanager.ISecret;
+  /** Receives the failed-run alarm by e-mail. @default - no subscription (the SNS topic is still created) */
+  readonly alarmEmail?: string;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** A daily, proven PostgreSQL backup: bucket, Fargate tasks, Lambdas, state machine, schedule, alarm, dashboard. */
+export class PgProof extends Construct {
+  public readonly bucket: s3.IBucket;
+  /** Encrypts the new bucket (if any) and the alarm topic. */
+  public readonly encryptionKey: kms.Key;
+  public readonly cluster: ecs.ICluster;
+  public readonly engineTasks: EngineTasks;
+  public readonly notifyFunctions: NotifyFunctions;
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly schedule: events.Rule;
+  public readonly monitoring: RunMonitoring;
+  /** The engine configuration after defaults (what the tasks receive as PGPROOF_CONFIG). */
+  public readonly engineConfig: EngineConfig;
+
+  constructor(scope: Construct, id: string, props: PgProofProps) {
+    super(scope, id);
+    validateProps(props);
+    const engine = engineConfigSchema.safeParse(props.engineConfig ?? {});
+    if (!engine.success) throw new Error(describeZodError(engine.error, 'engineConfig'));
+    this.engineConfig = engine.data;
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const prefix = props.keyPrefix ?? 'pgproof';
+    const stateMachineName = `pgproof-${props.name}`;
+
+    this.encryptionKey = new kms.Key(this, 'Key', {
+      description: `pgproof ${props.name}: backups and alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // CloudWatch publishes the alarm to the encrypted topic.
+    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }));
+
+    let objectKey: kms.IKey | undefined;
+    if (props.bucket) {
+      this.bucket = props.bucket;
+      objectKey = props.encryptionKey;
+    } else {
+      this.bucket = new BackupBucket(this, 'Backups', {
+        encryptionKey: this.encryptionKey,
+        retention: props.backupRetention ?? Duration.days(35),
+        ...(props.objectLockRetention ? { objectLockRetention: props.objectLockRetention } : {}),
+        ...(props.objectLockMode ? { objectLockMode: props.objectLockMode } : {}),
+        removalPolicy,
+      }).bucket;
+      objectKey = this.encryptionKey;
+    }
+
+    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+
+    this.engineTasks = new EngineTasks(this, 'Engines', {
+      image: props.containerImage ?? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'containers/Dockerfile', platform: Platform.LINUX_AMD64 }),
+      bucket: this.bucket,
+      prefix,
+      ...(objectKey ? { key: objectKey } : {}),
+      stateMachineArn: stateMachineArnFor(this, stateMachineName),
+      database: {
+        host: props.databaseHost,
+        port: props.databasePort ?? 5432,
+        name: props.databaseName,
+        user: props.databaseUser,
+        sslMode: props.databaseSslMode ?? 'require',
+        passwordSecret: props.databasePasswordSecret,
+        passwordJsonField: props.databasePasswordJsonField ?? 'password',
+      },
+      engineConfig: this.engineConfig,
+      backupSize: { cpu: props.backupCpu ?? 1024, memoryMiB: props.backupMemoryMiB ?? 2048 },
+      verifySize: { cpu: props.verifyCpu ?? 2048, memoryMiB: props.verifyMemoryMiB ?? 8192, ephemeralStorageGiB: props.verifyEphemeralStorageGiB ?? 100 },
+      logRetention,
+      removalPolicy,
+      vpc: props.vpc,
+      ...(props.backupSecurityGroups ? { backupSecurityGroups: props.backupSecurityGroups } : {}),
+    });
+
+    this.notifyFunctions = new NotifyFunctions(this, 'Notify', {
+      chatWebhookSecret: props.chatWebhookSecret,
+      snitchUrlSecret: props.snitchUrlSecret,
+      logRetention,
+      removalPolicy,
+    });
+
+    const backupTimeout = props.backupTimeout ?? Duration.hours(6);
+    const verifyTimeout = props.verifyTimeout ?? Duration.hours(6);
+    const definition = buildRunDefinition(this, {
+      databaseName: props.databaseName,
+      cluster: this.cluster,
+      engineTasks: this.engineTasks,
+      subnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      notifyChat: this.notifyFunctions.notifyChat,
+      snitchCheckIn: this.notifyFunctions.snitchCheckIn,
+      backupTimeout,
+      verifyTimeout,
+      heartbeatTimeout: props.heartbeatTimeout ?? Duration.minutes(5),
+    });
+
+    const stateMachineLogs = new logs.LogGroup(this, 'RunLogs', {
+      // The vended-logs prefix keeps CloudWatch Logs' resource policy small (Step Functions' recommendation).
+      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+      retention: logRetention,
+      removalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      comment: `pgproof: back up ${props.databaseName} and prove the backup by restoring it`,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      // Both tasks at their longest plus room for retries and notifications.
+      timeout: backupTimeout.plus(verifyTimeout).plus(Duration.hours(1)),
+      tracingEnabled: true,
+      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+
+    acknowledgeWildcards(this.stateMachine.role, [
+      {
+        resource: '*',
+        reason: 'Only actions without resource-level permissions: X-Ray tracing, CloudWatch Logs vended-log delivery, and ecs:DescribeTasks/StopTask that EcsRunTask adds for tasks whose ARNs exist only at run time.',
+      },
+      ...[this.notifyFunctions.notifyChat, this.notifyFunctions.snitchCheckIn].map((fn) => ({
+        resource: `${fn.functionArn}:*`,
+        reason: 'LambdaInvoke grants the function\'s versions and aliases (<arn>:*) besides the function itself; no other function.',
+      })),
+    ]);
+
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: `Starts a pgproof run of ${props.databaseName}`,
+      schedule: props.schedule ?? events.Schedule.cron({ minute: '0', hour: '3' }),
+      enabled: props.scheduleEnabled ?? true,
+      targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject({ reason: 'scheduled' }) })],
+    });
+
+    this.monitoring = new RunMonitoring(this, 'Monitoring', {
+      name: props.name,
+      stateMachine: this.stateMachine,
+      backupLogGroup: this.engineTasks.backupLogGroup,
+      verifyLogGroup: this.engineTasks.verifyLogGroup,
+      topicKey: this.encryptionKey,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    });
+  }
+}
+
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+const PREFIX = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
+
+function days(d: Duration | undefined): number | undefined {
+  return d === undefined || Token.isUnresolved(d.toSeconds()) ? undefined : d.toDays({ integral: false });
+}
+
+/** Rejects props that cannot work, naming the prop and the value received (unresolved tokens are skipped). */
+export function validateProps(props: PgProofProps): void {
+  const fail = (message: string) => { throw new Error(`PgProof: ${message}`); };
+  if (!Token.isUnresolved(props.name) && !NAME.test(props.name)) fail(`name must be 1–32 lower-case letters, digits or dashes; got "${props.name}"`);
+  if (props.databasePort !== undefined && !Token.isUnresolved(props.databasePort) && (!Number.isInteger(props.databasePort) || props.databasePort < 1 || props.databasePort > 65535)) {
+    fail(`databasePort must be a port number 1–65535; got ${props.databasePort}`);
+  }
+  if (props.keyPrefix !== undefined && !PREFIX.test(props.keyPrefix)) fail(`keyPrefix must not be empty or start or end with "/"; got "${props.keyPrefix}"`);
+  if (props.databasePasswordJsonField !== undefined && props.databasePasswordJsonField.trim() === '') fail('databasePasswordJsonField must not be empty');
+  if (props.bucket) {
+    for (const p of ['backupRetention', 'objectLockRetention', 'objectLockMode'] as const) {
+      if (props[p] !== undefined) fail(`${p} applies only to a bucket PgProof creates; it was given with an existing bucket`);
+    }
+  } else if (props.encryptionKey) {
+    fail('encryptionKey applies only to an existing bucket; a new bucket gets its own key');
+  }
+  const retention = days(props.backupRetention);
+  if (retention !== undefined && (retention < 1 || !Number.isInteger(retention))) fail(`backupRetention must be a whole number of days, at least 1; got ${retention}`);
+  const lock = days(props.objectLockRetention);
+  if (lock !== undefined && (lock < 1 || !Number.isInteger(lock))) fail(`objectLockRetention must be a whole number of days, at least 1; got ${lock}`);
+  if (lock !== undefined && lock > (retention ?? 35)) fail(`objectLockRetention (${lock} days) must not exceed backupRetention (${retention ?? 35} days)`);
+  const gib = props.verifyEphemeralStorageGiB;
+  if (gib !== undefined && (!Number.isInteger(gib) || gib < 21 || gib > 200)) fail(`verifyEphemeralStorageGiB must be a whole number from 21 to 200; got ${gib}`);
+  const heartbeat = props.heartbeatTimeout?.toSeconds();
+  if (heartbeat !== undefined && !Token.isUnresolved(heartbeat) && heartbeat < 120) {
+    fail(`heartbeatTimeout must be at least 2 minutes (the engines beat every minute); got ${heartbeat} seconds`);
+  }
+  for (const p of ['backupTimeout', 'verifyTimeout'] as const) {
+    const s = props[p]?.toSeconds();
+    if (s !== undefined && !Token.isUnresolved(s) && heartbeat !== undefined && s <= heartbeat) fail(`${p} (${s} s) must be longer than heartbeatTimeout (${heartbeat} s)`);
+    if (s !== undefined && !Token.isUnresolved(s) && s > 24 * 3600) fail(`${p} must be at most 24 hours; got ${props[p]!.toHumanString()}`);
+  }
+}

@@ -1,0 +1,272 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import type { EngineTasks } from './engine-tasks';
+
+/**
+ * The states people read in the console's run history (DESIGN.md §1). Renaming one changes the user interface
+ * and the local runner's bindings (it binds Task states by name).
+ */
+export const STATE = {
+  validateInput: 'ValidateInput',
+  backupDatabase: 'BackupDatabase',
+  verifyBackup: 'VerifyBackup',
+  notifySuccess: 'NotifySuccess',
+  snitchCheckIn: 'SnitchCheckIn',
+  notifyFailure: 'NotifyFailure',
+  runFailed: 'RunFailed',
+} as const;
+
+/** Error name of a rejected manual input. */
+export const INVALID_INPUT = 'InvalidInput';
+/** Error name of a run whose backup was verified and checked in, but whose success message was not posted. */
+export const CHAT_POST_FAILED = 'ChatPostFailed';
+/** The reason recorded when a run is started without one. */
+export const DEFAULT_REASON = 'started by hand';
+
+/** ECS RunTask errors worth another attempt (capacity, throttling, service trouble); never the engines' own. */
+export const TRANSIENT_ECS_ERRORS = ['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.LimitExceededException', 'ECS.ThrottlingException'];
+const TIMEOUTS = [sfn.Errors.TIMEOUT, sfn.Errors.HEARTBEAT_TIMEOUT];
+
+export interface RunDefinitionProps {
+  /** The database's name, recorded in the run state. */
+  readonly databaseName: string;
+  readonly cluster: ecs.ICluster;
+  readonly engineTasks: EngineTasks;
+  readonly subnets: ec2.SubnetSelection;
+  readonly notifyChat: lambda.IFunction;
+  readonly snitchCheckIn: lambda.IFunction;
+  /** Longest a backup may run. */
+  readonly backupTimeout: Duration;
+  /** Longest a verification may run. */
+  readonly verifyTimeout: Duration;
+  /** A task silent for this long is dead (the engines beat every minute). */
+  readonly heartbeatTimeout: Duration;
+  /** Longest one Lambda attempt may take in the state machine. @default 2 minutes */
+  readonly notifyTimeout?: Duration;
+}
+
+// A run id like 20261124T030000Z-9f2c41d0ab12 (containers/common/keys.ts) from the execution's start time and a UUID.
+// StartTime looks like 2026-11-24T03:00:00.123Z: splitting on each of "-:T.Z" leaves year…second at 0…5.
+const START = "States.StringSplit($$.Execution.StartTime, '-:T.Z')";
+const startPart = (i: number) => `States.ArrayGetItem(${START}, ${i})`;
+const uuidPart = (i: number) => `States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), ${i})`;
+export const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${[0, 1, 2, 3, 4, 5].map(startPart).join(', ')}, ${uuidPart(0)}, ${uuidPart(1)})`;
+const CONSOLE_URL_EXPRESSION = `States.Format('https://{}.console.aws.amazon.com/states/home?region={}#/v2/executions/details/{}', '${Aws.REGION}', '${Aws.REGION}', $$.Execution.Id)`;
+
+/**
+ * Builds the run's states:
+ *
+ * ValidateInput → BackupDatabase → VerifyBackup → NotifySuccess → SnitchCheckIn → CheckChatPosted → BackupVerified
+ * every failure → <Step>Failed | <Step>TimedOut (records error {state, name, message}) → MarkRunFailed →
+ * NotifyFailure → RunFailed (Fail, with the original error's name and message).
+ *
+ * A failed NotifySuccess is caught into SnitchCheckIn (a verified backup still checks in), and CheckChatPosted then
+ * ends the execution in ChatPostFailed: the run is visibly failed and alarms, but the snitch stays quiet.
+ * SnitchCheckIn is reachable from the success path only.
+ */
+export function buildRunDefinition(scope: Construct, props: RunDefinitionProps): sfn.IChainable {
+  const runFields = {
+    database: props.databaseName,
+    'runId.$': RUN_ID_EXPRESSION,
+    'consoleUrl.$': CONSOLE_URL_EXPRESSION,
+  };
+  const notifyTimeout = props.notifyTimeout ?? Duration.minutes(2);
+
+  // ---- failure path -------------------------------------------------------------------------------------------
+  const runFailed = new sfn.Fail(scope, STATE.runFailed, {
+    stateName: STATE.runFailed,
+    errorPath: '$.error.name',
+    causePath: '$.error.message',
+  });
+  const notifyFailure = new tasks.LambdaInvoke(scope, STATE.notifyFailure, {
+    stateName: STATE.notifyFailure,
+    lambdaFunction: props.notifyChat,
+    payload: sfn.TaskInput.fromJsonPathAt('$'),
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(notifyTimeout),
+    retryOnServiceExceptions: true,
+  });
+  retryThrottledLambda(notifyFailure);
+  // The run fails with its original error whether or not the chat post worked.
+  notifyFailure.addCatch(runFailed, { errors: [sfn.Errors.ALL], resultPath: '$.chatError' });
+  notifyFailure.next(runFailed);
+  const markRunFailed = new sfn.Pass(scope, 'MarkRunFailed', { stateName: 'MarkRunFailed', result: sfn.Result.fromString('FAILED'), resultPath: '$.status' });
+  markRunFailed.next(notifyFailure);
+
+  /** Routes a step's errors into the failure path, recording which state failed and why. */
+  const catchFailures = (task: sfn.TaskStateBase, state: string, timedOutMessage: string) => {
+    const timedOut = new sfn.Pass(scope, `${state}TimedOut`, {
+      stateName: `${state}TimedOut`,
+      parameters: { state, 'name.$': '$.error.Error', message: timedOutMessage },
+      resultPath: '$.error',
+    });
+    // A timeout carries no Cause, so its message is written here; every other error carries one.
+    const failed = new sfn.Pass(scope, `${state}Failed`, {
+      stateName: `${state}Failed`,
+      parameters: { state, 'name.$': '$.error.Error', 'message.$': '$.error.Cause' },
+      resultPath: '$.error',
+    });
+    task.addCatch(timedOut.next(markRunFailed), { errors: TIMEOUTS, resultPath: '$.error' });
+    task.addCatch(failed.next(markRunFailed), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  };
+
+  // ---- success path -------------------------------------------------------------------------------------------
+  const successPayload = sfn.TaskInput.fromObject({
+    'database.$': '$.database',
+    'runId.$': '$.runId',
+    status: 'SUCCEEDED',
+    'reason.$': '$.reason',
+    'consoleUrl.$': '$.consoleUrl',
+    'backup.$': '$.backup',
+    'verify.$': '$.verify',
+  });
+  const backupVerified = new sfn.Succeed(scope, 'BackupVerified', { stateName: 'BackupVerified' });
+  const chatPostFailed = new sfn.Fail(scope, 'ChatPostFailed', {
+    stateName: 'ChatPostFailed',
+    error: CHAT_POST_FAILED,
+    cause: 'The backup was verified and the snitch checked in, but NotifySuccess could not post to chat: see its error in this execution\'s history.',
+  });
+  const checkChatPosted = new sfn.Choice(scope, 'CheckChatPosted', { stateName: 'CheckChatPosted' })
+    .when(sfn.Condition.isPresent('$.chatError'), chatPostFailed)
+    .otherwise(backupVerified);
+
+  const snitchCheckIn = new tasks.LambdaInvoke(scope, STATE.snitchCheckIn, {
+    stateName: STATE.snitchCheckIn,
+    lambdaFunction: props.snitchCheckIn,
+    payload: successPayload,
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(notifyTimeout),
+    retryOnServiceExceptions: true,
+  });
+  retryThrottledLambda(snitchCheckIn);
+  catchFailures(snitchCheckIn, STATE.snitchCheckIn, `The snitch check-in took longer than ${notifyTimeout.toSeconds()} seconds.`);
+  snitchCheckIn.next(checkChatPosted);
+
+  const notifySuccess = new tasks.LambdaInvoke(scope, STATE.notifySuccess, {
+    stateName: STATE.notifySuccess,
+    lambdaFunction: props.notifyChat,
+    payload: successPayload,
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(notifyTimeout),
+    retryOnServiceExceptions: true,
+  });
+  retryThrottledLambda(notifySuccess);
+  notifySuccess.addCatch(snitchCheckIn, { errors: [sfn.Errors.ALL], resultPath: '$.chatError' });
+  notifySuccess.next(snitchCheckIn);
+
+  const { engineTasks } = props;
+  const launchTarget = new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
+  const heartbeatMinutes = props.heartbeatTimeout.toMinutes({ integral: false });
+
+  const verifyBackup = new tasks.EcsRunTask(scope, STATE.verifyBackup, {
+    stateName: STATE.verifyBackup,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    cluster: props.cluster,
+    taskDefinition: engineTasks.verify,
+    launchTarget,
+    subnets: props.subnets,
+    securityGroups: [engineTasks.verifySecurityGroup],
+    assignPublicIp: false,
+    containerOverrides: [{
+      containerDefinition: engineTasks.verifyContainer,
+      environment: [
+        { name: 'PGPROOF_TASK_TOKEN', value: sfn.JsonPath.taskToken },
+        { name: 'PGPROOF_BACKUP_KEY', value: sfn.JsonPath.stringAt('$.backup.key') },
+      ],
+    }],
+    resultPath: '$.verify',
+    taskTimeout: sfn.Timeout.duration(props.verifyTimeout),
+    heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
+  });
+  retryTransientEcs(verifyBackup);
+  catchFailures(verifyBackup, STATE.verifyBackup,
+    `The verify task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${props.verifyTimeout.toHumanString()}.`);
+  verifyBackup.next(notifySuccess);
+
+  const backupDatabase = new tasks.EcsRunTask(scope, STATE.backupDatabase, {
+    stateName: STATE.backupDatabase,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    cluster: props.cluster,
+    taskDefinition: engineTasks.backup,
+    launchTarget,
+    subnets: props.subnets,
+    securityGroups: engineTasks.backupSecurityGroups,
+    assignPublicIp: false,
+    containerOverrides: [{
+      containerDefinition: engineTasks.backupContainer,
+      environment: [
+        { name: 'PGPROOF_TASK_TOKEN', value: sfn.JsonPath.taskToken },
+        { name: 'PGPROOF_RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
+        { name: 'PGPROOF_REASON', value: sfn.JsonPath.stringAt('$.reason') },
+      ],
+    }],
+    resultPath: '$.backup',
+    taskTimeout: sfn.Timeout.duration(props.backupTimeout),
+    heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
+  });
+  retryTransientEcs(backupDatabase);
+  catchFailures(backupDatabase, STATE.backupDatabase,
+    `The backup task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${props.backupTimeout.toHumanString()}.`);
+  backupDatabase.next(verifyBackup);
+
+  // ---- input validation (pure Step Functions: no Lambda, so the local runner needs no binding) ----------------
+  // Only "reason" (text) is accepted. Unknown fields are found by comparing the input's JSON with the JSON of the
+  // known fields rebuilt from it; the message shows the input, so the offending field is named.
+  const rejectUnknownField = new sfn.Pass(scope, 'RejectUnknownInputField', {
+    stateName: 'RejectUnknownInputField',
+    parameters: {
+      state: STATE.validateInput,
+      name: INVALID_INPUT,
+      'message.$': "States.Format('The input may hold only one field, reason (text); got {}', $.input.given)",
+    },
+    resultPath: '$.error',
+  });
+  const checkInputFields = new sfn.Choice(scope, 'CheckInputFields', { stateName: 'CheckInputFields' })
+    .when(sfn.Condition.stringEqualsJsonPath('$.input.given', '$.input.expected.json'), backupDatabase)
+    .otherwise(rejectUnknownField.next(markRunFailed));
+  const compareInputFields = new sfn.Pass(scope, 'CompareInputFields', {
+    stateName: 'CompareInputFields',
+    parameters: { 'json.$': 'States.JsonToString($.input.known)' },
+    resultPath: '$.input.expected',
+  }).next(checkInputFields);
+  const readReason = new sfn.Pass(scope, 'ReadInputReason', {
+    stateName: 'ReadInputReason',
+    parameters: { ...runFields, 'reason.$': '$.reason', input: { 'given.$': 'States.JsonToString($)', known: { 'reason.$': '$.reason' } } },
+  }).next(compareInputFields);
+  const useDefaultReason = new sfn.Pass(scope, 'UseDefaultReason', {
+    stateName: 'UseDefaultReason',
+    parameters: { ...runFields, reason: DEFAULT_REASON, input: { 'given.$': 'States.JsonToString($)', known: {} } },
+  }).next(compareInputFields);
+  const rejectReasonType = new sfn.Pass(scope, 'RejectInputReasonType', {
+    stateName: 'RejectInputReasonType',
+    parameters: {
+      ...runFields,
+      error: { state: STATE.validateInput, name: INVALID_INPUT, message: 'The input field reason must be text, e.g. {"reason": "before migration"}.' },
+    },
+  }).next(markRunFailed);
+
+  return new sfn.Choice(scope, STATE.validateInput, { stateName: STATE.validateInput, comment: 'Accepts {} or {"reason": "<text>"}; anything else fails the run at once.' })
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.reason'), sfn.Condition.not(sfn.Condition.isString('$.reason'))), rejectReasonType)
+    .when(sfn.Condition.isPresent('$.reason'), readReason)
+    .otherwise(useDefaultReason);
+}
+
+function retryTransientEcs(task: sfn.TaskStateBase): void {
+  task.addRetry({
+    errors: TRANSIENT_ECS_ERRORS,
+    interval: Duration.seconds(30),
+    maxAttempts: 4,
+    backoffRate: 2,
+    maxDelay: Duration.minutes(5),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+}
+
+function retryThrottledLambda(task: sfn.TaskStateBase): void {
+  task.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(5), maxAttempts: 5, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+}

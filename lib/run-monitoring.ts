@@ -1,0 +1,122 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface RunMonitoringProps {
+  /** The pipeline's name: the dashboard and metric namespace are named after it. */
+  readonly name: string;
+  readonly stateMachine: sfn.IStateMachine;
+  readonly backupLogGroup: logs.ILogGroup;
+  readonly verifyLogGroup: logs.ILogGroup;
+  /** Encrypts the alarm topic; CloudWatch must be allowed to use it. */
+  readonly topicKey: kms.IKey;
+  /** @default - no e-mail subscription */
+  readonly alarmEmail?: string;
+}
+
+/** The engines' figures, taken from their JSON log lines (`backup complete`, `backup verified`, `check`). */
+export const ENGINE_METRICS = {
+  dumpBytes: { metricName: 'DumpBytes', message: 'backup complete', value: '$.bytes', unit: cloudwatch.Unit.BYTES },
+  dumpSeconds: { metricName: 'DumpSeconds', message: 'backup complete', value: '$.seconds', unit: cloudwatch.Unit.SECONDS },
+  restoreSeconds: { metricName: 'RestoreSeconds', message: 'backup verified', value: '$.restoreSeconds', unit: cloudwatch.Unit.SECONDS },
+} as const;
+
+/**
+ * Alarm on failed, timed-out and aborted runs (to an SNS topic, optionally e-mailed), metrics from the engines'
+ * logs, and a dashboard that shows a shrinking backup or a growing restore time at a glance.
+ */
+export class RunMonitoring extends Construct {
+  public readonly topic: sns.Topic;
+  public readonly alarm: cloudwatch.Alarm;
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Namespace of the engine metrics: `PgProof/<name>`. */
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: RunMonitoringProps) {
+    super(scope, id);
+    this.namespace = `PgProof/${props.name}`;
+
+    this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: `pgproof ${props.name} alarms`, masterKey: props.topicKey, enforceSSL: true });
+    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    const sm = props.stateMachine;
+    const period = Duration.minutes(5);
+    const failedRuns = new cloudwatch.MathExpression({
+      label: 'failed, timed-out or aborted runs',
+      expression: 'failed + timedOut + aborted',
+      usingMetrics: {
+        failed: sm.metricFailed({ period, statistic: 'Sum' }),
+        timedOut: sm.metricTimedOut({ period, statistic: 'Sum' }),
+        aborted: sm.metricAborted({ period, statistic: 'Sum' }),
+      },
+      period,
+    });
+    this.alarm = failedRuns.createAlarm(this, 'RunFailedAlarm', {
+      alarmDescription: `A pgproof run of ${props.name} failed, timed out or was aborted: open the state machine's run history.`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarm.addAlarmAction(new actions.SnsAction(this.topic));
+
+    const metric = (m: (typeof ENGINE_METRICS)[keyof typeof ENGINE_METRICS], logGroup: logs.ILogGroup) => {
+      new logs.MetricFilter(this, `${m.metricName}Filter`, {
+        logGroup,
+        metricNamespace: this.namespace,
+        metricName: m.metricName,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', m.message),
+        metricValue: m.value,
+        unit: m.unit,
+      });
+      return new cloudwatch.Metric({ namespace: this.namespace, metricName: m.metricName, statistic: 'Maximum', period: Duration.days(1), unit: m.unit });
+    };
+    const dumpBytes = metric(ENGINE_METRICS.dumpBytes, props.backupLogGroup);
+    const dumpSeconds = metric(ENGINE_METRICS.dumpSeconds, props.backupLogGroup);
+    const restoreSeconds = metric(ENGINE_METRICS.restoreSeconds, props.verifyLogGroup);
+    const checkFilter = (metricName: string, passed: boolean) =>
+      new logs.MetricFilter(this, `${metricName}Filter`, {
+        logGroup: props.verifyLogGroup,
+        metricNamespace: this.namespace,
+        metricName,
+        filterPattern: logs.FilterPattern.all(
+          logs.FilterPattern.stringValue('$.message', '=', 'check'),
+          logs.FilterPattern.booleanValue('$.passed', passed),
+        ),
+        metricValue: '1',
+        unit: cloudwatch.Unit.COUNT,
+      }).metric({ statistic: 'Sum', period: Duration.days(1) });
+    const checksFailed = checkFilter('ChecksFailed', false);
+    const checksPassed = checkFilter('ChecksPassed', true);
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `pgproof-${props.name}`,
+      defaultInterval: Duration.days(90),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Backup size (bytes)', left: [dumpBytes], width: 12, leftYAxis: { min: 0 } }),
+      new cloudwatch.GraphWidget({ title: 'Dump and restore time (seconds)', left: [dumpSeconds.with({ label: 'dump' }), restoreSeconds.with({ label: 'restore (measured recovery time)' })], width: 12, leftYAxis: { min: 0 } }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Checks', left: [checksPassed.with({ label: 'passed' }), checksFailed.with({ label: 'failed' })], width: 12, leftYAxis: { min: 0 } }),
+      new cloudwatch.GraphWidget({
+        title: 'Runs',
+        left: [
+          sm.metricSucceeded({ period: Duration.days(1), statistic: 'Sum', label: 'succeeded' }),
+          sm.metricFailed({ period: Duration.days(1), statistic: 'Sum', label: 'failed' }),
+          sm.metricTimedOut({ period: Duration.days(1), statistic: 'Sum', label: 'timed out' }),
+          sm.metricAborted({ period: Duration.days(1), statistic: 'Sum', label: 'aborted' }),
+        ],
+        width: 12,
+        leftYAxis: { min: 0 },
+      }),
+    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarm', alarms: [this.alarm], width: 24 }));
+  }
+}

@@ -1,0 +1,90 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+
+/**
+ * Every permission the engines' task roles hold, built in one place so the tests can assert least privilege:
+ * the backup task may list, write and read manifests but never delete; the verify task may read and write the
+ * verification record only; neither may delete or change retention.
+ */
+export interface EngineAccess {
+  readonly bucket: s3.IBucket;
+  /** The key prefix of this pipeline's objects, e.g. `pgproof`. */
+  readonly prefix: string;
+  /** The key that encrypts new objects. @default - the bucket's default encryption (no KMS permissions) */
+  readonly key?: kms.IKey;
+  /** ARN of the state machine whose task tokens the tasks answer. */
+  readonly stateMachineArn: string;
+}
+
+const objects = (access: EngineAccess, pattern: string) => access.bucket.arnForObjects(`${access.prefix}/${pattern}`);
+
+function listUnderPrefix(access: EngineAccess): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ListBackups',
+    actions: ['s3:ListBucket'],
+    resources: [access.bucket.bucketArn],
+    conditions: { StringLike: { 's3:prefix': [`${access.prefix}/*`] } },
+  });
+}
+
+function answerTaskToken(access: EngineAccess): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReportToStateMachine',
+    actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+    resources: [access.stateMachineArn],
+  });
+}
+
+/** Backup: list, upload (multipart, abort included: a failed dump must leave no object), read manifests and verification records. */
+export function backupTaskStatements(access: EngineAccess): iam.PolicyStatement[] {
+  const statements = [
+    listUnderPrefix(access),
+    new iam.PolicyStatement({
+      sid: 'WriteBackups',
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      resources: [objects(access, '*')],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadManifests',
+      actions: ['s3:GetObject'],
+      resources: [objects(access, '*.manifest.json'), objects(access, '*.verified.json')],
+    }),
+    answerTaskToken(access),
+  ];
+  if (access.key) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'EncryptBackups',
+      // Decrypt: multipart uploads with SSE-KMS and reading manifests need it.
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: [access.key.keyArn],
+    }));
+  }
+  return statements;
+}
+
+/** Verify: list and read everything under the prefix, write only `*.verified.json`. */
+export function verifyTaskStatements(access: EngineAccess): iam.PolicyStatement[] {
+  const statements = [
+    listUnderPrefix(access),
+    new iam.PolicyStatement({
+      sid: 'ReadBackups',
+      actions: ['s3:GetObject'],
+      resources: [objects(access, '*')],
+    }),
+    new iam.PolicyStatement({
+      sid: 'MarkVerified',
+      actions: ['s3:PutObject'],
+      resources: [objects(access, '*.verified.json')],
+    }),
+    answerTaskToken(access),
+  ];
+  if (access.key) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'DecryptBackups',
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: [access.key.keyArn],
+    }));
+  }
+  return statements;
+}
