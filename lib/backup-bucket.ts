@@ -47,7 +47,7 @@ export class BackupBucket extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Ownership left to CDK: a bucket policy for log delivery (recommended flag) or the ACL it needs otherwise.
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(Math.max(retentionDays, 90)) }],
       removalPolicy,
       autoDeleteObjects: false,

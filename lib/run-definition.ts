@@ -51,11 +51,21 @@ export interface RunDefinitionProps {
 }
 
 // A run id like 20261124T030000Z-9f2c41d0ab12 (containers/common/keys.ts) from the execution's start time and a UUID.
-// StartTime looks like 2026-11-24T03:00:00.123Z: splitting on each of "-:T.Z" leaves year…second at 0…5.
-const START = "States.StringSplit($$.Execution.StartTime, '-:T.Z')";
-const startPart = (i: number) => `States.ArrayGetItem(${START}, ${i})`;
-const uuidPart = (i: number) => `States.ArrayGetItem(States.StringSplit(States.UUID(), '-'), ${i})`;
-export const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${[0, 1, 2, 3, 4, 5].map(startPart).join(', ')}, ${uuidPart(0)}, ${uuidPart(1)})`;
+// StartTime looks like 2026-11-24T03:00:00.123Z. Only one-character separators are used: Step Functions splits on
+// each character of a longer one, aws-local-stepfunctions on the whole string, so they would disagree.
+const split = (value: string, separator: string, index: number) => `States.ArrayGetItem(States.StringSplit(${value}, '${separator}'), ${index})`;
+const clock = (i: number) => split('$$.Execution.StartTime', ':', i); // "2026-11-24T03", "00", "00.123Z"
+const date = (i: number) => split(clock(0), '-', i); // "2026", "11", "24T03"
+const START_PARTS = [
+  date(0),
+  date(1),
+  split(date(2), 'T', 0),
+  split(date(2), 'T', 1),
+  clock(1),
+  split(split(clock(2), '.', 0), 'Z', 0), // "00.123Z" → "00" (and "00Z" → "00" should milliseconds be absent)
+];
+const uuidPart = (i: number) => split('States.UUID()', '-', i);
+export const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${START_PARTS.join(', ')}, ${uuidPart(0)}, ${uuidPart(1)})`;
 const CONSOLE_URL_EXPRESSION = `States.Format('https://{}.console.aws.amazon.com/states/home?region={}#/v2/executions/details/{}', '${Aws.REGION}', '${Aws.REGION}', $$.Execution.Id)`;
 
 /**
