@@ -6,13 +6,13 @@ import { executeLocally, type TaskBinding } from '../../lib/local/state-machine-
 import { buildPgProof } from './fixture';
 
 type State = Record<string, any>;
-let asl: AslDefinition;
+let asl: AslDefinition & { States: Record<string, State> };
 let template: State;
 
 beforeAll(() => {
   // GIVEN one PgProof, rendered once for the whole file
   const { stack, pgProof } = buildPgProof();
-  asl = renderDefinition(pgProof.stateMachine);
+  asl = renderDefinition(pgProof.stateMachine) as typeof asl;
   const resources = (stack.node.root as any).synth().getStackByName(stack.stackName).template.Resources as Record<string, State>;
   template = Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!;
 });
