@@ -6,15 +6,17 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_STACK_NAME, findStateMachineArn } from './cli/deployed-state-machine';
 import { executionHistory, executionTable, summarise } from './cli/execution-history';
 import { parseManualInput, startExecution, waitForExecution } from './cli/start-execution';
-import { parseEngineConfig } from '../containers/common/engine-config';
+import { parseEngineConfig, type EngineConfig } from '../containers/common/engine-config';
 import { createLogger } from '../containers/common/log';
-import { connectionFromUrl } from '../containers/common/pg-connection';
+import { connectionFromEnv, connectionFromUrl, type ConnectionParams } from '../containers/common/pg-connection';
 import { discoveryOptionsFromEnv } from '../containers/common/pg-tools';
 import { createS3Client } from '../containers/common/s3';
 import { which } from '../containers/common/which';
 import { restoreBackup } from '../containers/restore/restore-backup';
-import { redact } from '../containers/common/redact';
+import { redact, registerSecret } from '../containers/common/redact';
 import { startDemoSource } from '../lib/local/demo-source';
+import { loadLocalEngineConfig } from '../lib/local/local-config';
+import { ProgressDisplay } from '../lib/local/progress';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../lib/local/embedded-s3';
 import { appendHistory, historyTable, readHistory } from '../lib/local/history';
 import { runLocally } from '../lib/local/local-run';
@@ -25,8 +27,104 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const say = (line: string) => process.stderr.write(redact(line) + '\n');
 
 function printResult(result: RunResult, json: boolean): void {
-  for (const line of describeResult(result)) (json ? say : (l: string) => process.stdout.write(redact(l) + '\n'))(line);
+  const out = json ? say : (l: string) => process.stdout.write(redact(l) + '\n');
+  for (const line of describeResult(result)) out(line);
+  if (result.chat && !result.chat.posted) {
+    out('');
+    out('Chat message (no --chat-webhook given, so it was not posted):');
+    for (const line of result.chat.text.split('\n')) out(`  ${line}`);
+  }
   if (json) process.stdout.write(redact(JSON.stringify(result)) + '\n');
+}
+
+interface RunFlags {
+  config?: string;
+  stateDir: string;
+  s3Endpoint?: string;
+  bucket?: string;
+  prefix: string;
+  chatWebhook?: string;
+  snitchUrl?: string;
+  input?: string;
+  json?: boolean;
+}
+
+function addRunOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'configuration file (same schema as the deployed one; only checks, freshness, sizeGuard, compression, deepProof apply)')
+    .option('--state-dir <dir>', 'local S3 data and run history', '.pgproof')
+    .option('--s3-endpoint <url>', 'a real S3-compatible endpoint instead of the embedded server (with --bucket and AWS_* credentials)')
+    .option('--bucket <name>', 'the bucket at --s3-endpoint (or in AWS)')
+    .option('--prefix <prefix>', 'key prefix', 'pgproof')
+    .option('--chat-webhook <url>', 'post the chat message there (else it is printed)')
+    .option('--snitch-url <url>', 'check in there when the run succeeds')
+    .option('--input <json>', 'the execution input, as a manual run would get it, e.g. {"reason": "before migration"}')
+    .option('--json', 'print the result as one JSON object on the last line of stdout');
+}
+
+/** Runs the state machine locally against `connection`; returns the exit code (0 verified, 1 failed, 130 interrupted). */
+async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, defaults: { config?: EngineConfig; input?: Record<string, unknown> } = {}): Promise<number> {
+  if (flags.s3Endpoint && !flags.bucket) throw usage('--s3-endpoint needs --bucket');
+  let input: Record<string, unknown> = defaults.input ?? {};
+  if (flags.input !== undefined) {
+    try {
+      input = JSON.parse(flags.input) as Record<string, unknown>;
+    } catch {
+      throw usage('--input is not valid JSON: expected e.g. {"reason": "before migration"}');
+    }
+  }
+  for (const url of [flags.chatWebhook, flags.snitchUrl]) registerSecret(url);
+  let config: EngineConfig;
+  try {
+    config = flags.config !== undefined || !defaults.config ? await loadLocalEngineConfig(flags.config) : defaults.config;
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+  const stateDir = path.resolve(flags.stateDir);
+  const embedded = flags.bucket ? undefined : await startEmbeddedS3(stateDir);
+  const controller = new AbortController();
+  let interrupted = false;
+  const stop = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    say(`\n${signal}: stopping the run (ending child processes, removing the throwaway cluster, aborting the upload)…`);
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const progress = new ProgressDisplay();
+  let result: RunResult;
+  try {
+    if (embedded) progress.message(`embedded S3 at ${embedded.endpoint} (data in ${path.join(stateDir, 's3')})`);
+    result = await runLocally({
+      connection,
+      config,
+      s3: embedded
+        ? { endpoint: embedded.endpoint, bucket: embedded.bucket, prefix: flags.prefix, credentials: { ...EMBEDDED_S3_CREDENTIALS } }
+        : { ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : {}), bucket: flags.bucket!, prefix: flags.prefix },
+      input,
+      ...(flags.chatWebhook ? { chatWebhookUrl: flags.chatWebhook } : {}),
+      ...(flags.snitchUrl ? { snitchUrl: flags.snitchUrl } : {}),
+      signal: controller.signal,
+      onEvent: progress.onEvent,
+      onTaskLog: progress.onTaskLog,
+      onLambdaLog: (level, message) => {
+        if (level === 'WARN' || level === 'ERROR') progress.message(`  ${message}`);
+      },
+    });
+    progress.done();
+    await appendHistory(stateDir, result);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await embedded?.stop();
+  }
+  printResult(result, Boolean(flags.json));
+  if (interrupted) return 130;
+  return result.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+function usage(message: string): CommanderError {
+  return new CommanderError(2, 'pgproof.usage', `error: ${message}`);
 }
 
 const program = new Command()
@@ -35,45 +133,42 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-program
-  .command('demo')
-  .description('back up and prove a throwaway sample database with an embedded S3 server, on this machine')
-  .option('--state-dir <dir>', 'local S3 data and run history', '.pgproof')
-  .option('--json', 'print the result as one JSON object on the last line of stdout')
-  .action(async (options: { stateDir: string; json?: boolean }) => {
-    const stateDir = path.resolve(options.stateDir);
-    say('pgproof demo: starting a throwaway source database with sample data…');
-    const source = await startDemoSource();
-    const s3 = await startEmbeddedS3(stateDir);
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    let result: RunResult;
-    try {
-      say(`embedded S3 at ${s3.endpoint} (data in ${path.join(stateDir, 's3')})`);
-      result = await runLocally({
-        connection: source.connection,
-        config: parseEngineConfig({
-          checks: [{ name: 'customers exist', sql: 'select count(*) from shop.customers', expect: { min: 1 } }],
-          freshness: [{ table: 'shop.customers', column: 'created_at', maxAgeHours: 26 }],
-          deepProof: true,
-        }),
-        s3: { endpoint: s3.endpoint, bucket: s3.bucket, credentials: { ...EMBEDDED_S3_CREDENTIALS } },
-        reason: 'pgproof demo',
-        signal: controller.signal,
-        onState: (state) => say(`→ ${state}`),
-      });
-      await appendHistory(stateDir, result);
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      await s3.stop();
-      await source.stop();
-    }
-    printResult(result, Boolean(options.json));
-    process.exitCode = result.status === 'SUCCEEDED' ? 0 : 1;
-  });
+addRunOptions(
+  program
+    .command('demo')
+    .description('back up and prove a throwaway sample database with an embedded S3 server, on this machine'),
+).action(async (flags: RunFlags) => {
+  say('pgproof demo: starting a throwaway source database with sample data…');
+  const source = await startDemoSource();
+  try {
+    process.exitCode = await runLocalCommand(flags, source.connection, {
+      config: parseEngineConfig({
+        checks: [{ name: 'customers exist', sql: 'select count(*) from shop.customers', expect: { min: 1 } }],
+        freshness: [{ table: 'shop.customers', column: 'created_at', maxAgeHours: 26 }],
+        deepProof: true,
+      }),
+      input: { reason: 'pgproof demo' },
+    });
+  } finally {
+    await source.stop();
+  }
+});
+
+addRunOptions(
+  program
+    .command('run')
+    .description('one full run of the state machine on this machine (backup, verify, chat, snitch)')
+    .requiredOption('--local', 'run on this machine (the only mode; AWS runs start with `pgproof start`)')
+    .option('--database-url <url>', 'postgres://user:password@host:5432/db (else the standard PG* variables)'),
+).action(async (flags: RunFlags & { databaseUrl?: string }) => {
+  let connection: ConnectionParams;
+  try {
+    connection = flags.databaseUrl ? connectionFromUrl(flags.databaseUrl) : connectionFromEnv();
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+  process.exitCode = await runLocalCommand(flags, connection);
+});
 
 program
   .command('history')

@@ -21,6 +21,7 @@ runTaskMain('pgproof-backup', async ({ logger, signal }) => {
     throw new ConfigError(`PGPROOF_RUN_ID must look like 20261124T030000Z-0123456789 (UTC time, dash, hex), got "${env.PGPROOF_RUN_ID}"`);
   }
   let lastLogged = 0;
+  const started = Date.now();
   return runBackup(
     {
       connection,
@@ -38,10 +39,11 @@ runTaskMain('pgproof-backup', async ({ logger, signal }) => {
       logger,
       signal,
       onProgress: (bytes) => {
-        // One progress line per 64 MiB keeps logs readable for large databases.
-        if (bytes - lastLogged >= 64 * 1024 * 1024) {
-          lastLogged = bytes;
-          logger.info('dump progress', { bytes });
+        // At most one progress line every 2 s keeps logs readable for large databases.
+        const now = Date.now();
+        if (now - lastLogged >= 2000) {
+          lastLogged = now;
+          logger.info('dump progress', { bytes, seconds: (now - started) / 1000 });
         }
       },
     },

@@ -11,6 +11,7 @@ runTaskMain('pgproof-verify', async ({ logger, signal }) => {
   const env = process.env;
   const storage = storageFromEnv(env);
   const workDir = env.PGPROOF_WORK_DIR?.trim();
+  const lastLogged: Record<string, number> = {};
   return runVerify(
     {
       storage,
@@ -20,6 +21,17 @@ runTaskMain('pgproof-verify', async ({ logger, signal }) => {
       zstdPath: await which('zstd'),
       ...(workDir ? { workDir } : {}),
     },
-    { s3: createS3Client(storage), logger, signal },
+    {
+      s3: createS3Client(storage),
+      logger,
+      signal,
+      // At most one progress line every 2 s per phase.
+      onProgress: (phase, detail) => {
+        const now = Date.now();
+        if (now - (lastLogged[phase] ?? 0) < 2000) return;
+        lastLogged[phase] = now;
+        logger.info(`${phase} progress`, { detail });
+      },
+    },
   );
 });

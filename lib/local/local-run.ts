@@ -1,25 +1,45 @@
 import type { BackupResult } from '../../containers/backup/backup';
 import type { EngineConfig } from '../../containers/common/engine-config';
 import { libpqEnv, type ConnectionParams } from '../../containers/common/pg-connection';
-import { newRunId } from '../../containers/common/keys';
+import { redact } from '../../containers/common/redact';
 import type { VerifyResult } from '../../containers/verify/verify';
+import type { LambdaLogger } from '../../lambdas/common/logger';
+import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
+import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
+import { STATE } from '../run-definition';
 import { runContainerTask } from './container-task';
+import { renderLocalDefinition } from './local-definition';
 import type { RunResult } from './run-result';
+import { executeLocally, type ExecutionEvent, type TaskBinding } from './state-machine-runner';
+
+type Json = Parameters<TaskBinding>[0];
 
 export interface LocalRunOptions {
   readonly connection: ConnectionParams;
   readonly config: EngineConfig;
+  /** Where backups go: the embedded S3 server or an S3-compatible endpoint (or AWS when `endpoint` is unset). */
   readonly s3: { endpoint?: string; bucket: string; prefix?: string; credentials?: Record<string, string> };
-  readonly reason?: string;
+  /** The execution's input, as a manual run in the console would get it (e.g. `{"reason": "…"}`). */
+  readonly input?: Record<string, unknown>;
+  /** Post the chat message here; without it the message is only returned (and printed). */
+  readonly chatWebhookUrl?: string;
+  /** Check in here on success. */
+  readonly snitchUrl?: string;
   readonly signal?: AbortSignal;
-  /** Called when a state starts (progress display). */
-  readonly onState?: (state: string) => void;
-  readonly onLogLine?: (state: string, line: string) => void;
+  /** Each state entered, failed or retried (progress display). */
+  readonly onEvent?: (event: ExecutionEvent) => void;
+  /** Each JSON log line of the task programs, with the state that runs it. */
+  readonly onTaskLog?: (state: string, line: string) => void;
+  /** Log records of the Lambda handlers. */
+  readonly onLambdaLog?: (level: string, message: string, fields: Record<string, unknown>) => void;
 }
 
-/** The environment the Fargate tasks get, for the local child processes. */
-function taskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
+/** The environment the Fargate task definitions give the engines (the construct's static part). */
+function staticTaskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'PGPROOF_PG_ROOTS', 'PGPROOF_PG_SEARCH_PATH', 'PGPROOF_CLUSTER_USER']) {
+    if (process.env[k] !== undefined) base[k] = process.env[k];
+  }
   return {
     ...libpqEnv(options.connection, base),
     ...options.s3.credentials,
@@ -30,54 +50,130 @@ function taskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
   };
 }
 
-function failure(state: string, error: unknown): RunResult['error'] {
-  const e = error as { name?: string; message?: string };
-  return { state, name: e.name ?? 'Error', message: e.message ?? String(error) };
+/** The per-execution environment ECS would apply from the RunTask container overrides (minus the task token). */
+export function overrideEnv(runTaskInput: Json): Record<string, string> {
+  const overrides = (runTaskInput as { Overrides?: { ContainerOverrides?: Array<{ Environment?: Array<{ Name: string; Value: string }> }> } } | null)?.Overrides;
+  const env: Record<string, string> = {};
+  for (const container of overrides?.ContainerOverrides ?? []) {
+    for (const { Name, Value } of container.Environment ?? []) if (Name !== 'PGPROOF_TASK_TOKEN') env[Name] = Value;
+  }
+  return env;
+}
+
+function lambdaLogger(sink: LocalRunOptions['onLambdaLog']): LambdaLogger {
+  const emit = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => sink?.(level, message, Object.assign({}, ...extra));
+  return { debug: emit('DEBUG'), info: emit('INFO'), warn: emit('WARN'), error: emit('ERROR') };
+}
+
+interface Observed {
+  runId?: string;
+  backup?: BackupResult;
+  verify?: VerifyResult;
+  failure?: { state: string; name: string; message: string };
+  chat?: { posted: boolean; text: string };
+  snitch?: { checkedIn: boolean };
 }
 
 /**
- * Runs one backup-and-verify on this machine with the same task programs the Fargate tasks run (child processes,
- * same environment). The states are named as in the state machine.
+ * One run of the deployed state machine's definition on this machine: rendered from the construct, executed by
+ * aws-local-stepfunctions, with BackupDatabase/VerifyBackup bound to the container programs (child processes,
+ * the Fargate environment) and the Lambda states to their handlers (in-process). Retry, Catch and the failure
+ * path are the definition's own.
  */
 export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
-  const runId = newRunId();
   const startedAt = new Date().toISOString();
-  const env = taskEnv(options);
-  const base = { runId, database: options.connection.database, startedAt, ...(options.reason ? { reason: options.reason } : {}) };
-  const log = (state: string) => (line: string) => options.onLogLine?.(state, line);
+  const definition = renderLocalDefinition(options.connection.database);
+  const env = staticTaskEnv(options);
+  const observed: Observed = {};
+  const running = new Set<Promise<unknown>>();
+  const logger = lambdaLogger(options.onLambdaLog);
 
-  options.onState?.('BackupDatabase');
-  let backup: BackupResult;
-  try {
-    backup = (await runContainerTask('backup', {
-      env: { ...env, PGPROOF_RUN_ID: runId, ...(options.reason ? { PGPROOF_REASON: options.reason } : {}) },
+  const containerTask = (name: 'backup' | 'verify', state: string): TaskBinding => async (input) => {
+    const perRun = overrideEnv(input);
+    if (perRun.PGPROOF_RUN_ID) observed.runId = perRun.PGPROOF_RUN_ID;
+    const task = runContainerTask(name, {
+      env: { ...env, ...perRun },
       ...(options.signal ? { signal: options.signal } : {}),
-      onLogLine: log('BackupDatabase'),
-    })) as BackupResult;
-  } catch (error) {
-    return { ...base, status: 'FAILED', finishedAt: new Date().toISOString(), error: failure('BackupDatabase', error) };
-  }
-  const backupPart = { key: backup.key, bytes: backup.bytes, sha256: backup.sha256, seconds: backup.seconds, tables: backup.tables, rows: backup.rows };
+      onLogLine: (line) => options.onTaskLog?.(state, line),
+    });
+    running.add(task);
+    try {
+      const output = (await task) as Json;
+      if (name === 'backup') observed.backup = output as unknown as BackupResult;
+      else observed.verify = output as unknown as VerifyResult;
+      return output;
+    } finally {
+      running.delete(task);
+    }
+  };
+  // The console link of a local run points nowhere: leave it out of what the chat and the switch receive.
+  const withoutConsoleUrl = (payload: Json): Json => {
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+    const { consoleUrl: _dropped, ...rest } = payload as Record<string, Json>;
+    return rest;
+  };
+  const chat = createNotifyChatHandler({ env: options.chatWebhookUrl ? { CHAT_WEBHOOK_URL: options.chatWebhookUrl } : {}, logger });
+  const snitch = createSnitchCheckInHandler({ env: options.snitchUrl ? { SNITCH_URL: options.snitchUrl } : {}, logger });
+  const notify: TaskBinding = async (payload) => {
+    const state = payload as { status?: string; runId?: string; error?: Observed['failure'] };
+    if (state.runId) observed.runId ??= state.runId;
+    if (state.status === 'FAILED' && state.error) observed.failure = state.error;
+    const out = await chat(withoutConsoleUrl(payload));
+    observed.chat = { posted: out.posted, text: out.text };
+    return out as unknown as Json;
+  };
 
-  options.onState?.('VerifyBackup');
-  let verify: VerifyResult;
-  try {
-    verify = (await runContainerTask('verify', {
-      env: { ...env, PGPROOF_BACKUP_KEY: backup.key },
-      ...(options.signal ? { signal: options.signal } : {}),
-      onLogLine: log('VerifyBackup'),
-    })) as VerifyResult;
-  } catch (error) {
-    return { ...base, status: 'FAILED', finishedAt: new Date().toISOString(), backup: backupPart, error: failure('VerifyBackup', error) };
-  }
-  return {
-    ...base,
-    status: 'SUCCEEDED',
-    finishedAt: new Date().toISOString(),
-    backup: backupPart,
-    verify: {
-      restoreSeconds: verify.restoreSeconds,
-      checks: verify.checks.map((c) => ({ name: c.name, passed: c.passed, value: c.value, expectation: c.expectation, ...(c.detail ? { detail: c.detail } : {}) })),
+  const bindings: Record<string, TaskBinding> = {
+    [STATE.backupDatabase]: containerTask('backup', STATE.backupDatabase),
+    [STATE.verifyBackup]: containerTask('verify', STATE.verifyBackup),
+    [STATE.notifySuccess]: notify,
+    [STATE.notifyFailure]: notify,
+    [STATE.snitchCheckIn]: async (payload) => {
+      const out = await snitch(withoutConsoleUrl(payload));
+      observed.snitch = { checkedIn: out.checkedIn };
+      return out as unknown as Json;
     },
+  };
+
+  const execution = await executeLocally({
+    definition: definition as never,
+    input: (options.input ?? {}) as Json,
+    bindings,
+    executionName: `local-${Date.now()}`,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  // An aborted execution returns at once; its task programs are still cleaning up (cluster, upload): wait.
+  await Promise.allSettled([...running]);
+
+  const backup = observed.backup;
+  const verify = observed.verify;
+  const status = execution.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
+  const error =
+    status === 'FAILED'
+      ? (observed.failure ??
+        (execution.status === 'ABORTED'
+          ? { state: 'Execution', name: 'ExecutionAborted', message: 'the run was interrupted (Ctrl-C / SIGTERM); child processes were stopped and cleaned up' }
+          : { state: execution.error === 'ChatPostFailed' ? STATE.notifySuccess : 'Execution', name: execution.error ?? 'Failed', message: execution.cause ?? '' }))
+      : undefined;
+  return {
+    status,
+    runId: observed.runId ?? 'unknown',
+    database: options.connection.database,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    ...(typeof options.input?.reason === 'string' ? { reason: options.input.reason } : {}),
+    ...(backup ? { backup: { key: backup.key, bytes: backup.bytes, sha256: backup.sha256, seconds: backup.seconds, tables: backup.tables, rows: backup.rows } } : {}),
+    ...(verify
+      ? {
+          verify: {
+            restoreSeconds: verify.restoreSeconds,
+            checks: verify.checks.map((c) => ({ name: c.name, passed: c.passed, value: c.value, expectation: c.expectation, ...(c.detail ? { detail: c.detail } : {}) })),
+          },
+        }
+      : {}),
+    ...(error ? { error: { ...error, message: redact(error.message) } } : {}),
+    ...(observed.chat ? { chat: observed.chat } : {}),
+    ...(observed.snitch ? { snitch: observed.snitch } : {}),
   };
 }

@@ -1,3 +1,7 @@
+import { formatBytes } from '../../lambdas/common/format';
+
+export { formatBytes };
+
 /** The result of one run, as `--json` prints it and the local history keeps it (DESIGN.md §6). No secrets. */
 export interface RunResult {
   status: 'SUCCEEDED' | 'FAILED';
@@ -12,17 +16,10 @@ export interface RunResult {
     checks: Array<{ name: string; passed: boolean; value: string; expectation: string; detail?: string }>;
   };
   error?: { state: string; name: string; message: string };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+  /** What the chat step did: posted, or (no webhook) the message that would have been posted. */
+  chat?: { posted: boolean; text: string };
+  /** Whether the dead-man's switch was checked in (success path only). */
+  snitch?: { checkedIn: boolean };
 }
 
 /** A few human lines describing a result (the terminal summary). */

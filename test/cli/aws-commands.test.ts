@@ -92,7 +92,7 @@ describe('run history from AWS', () => {
     expect(runs.map((r) => [r.runId, r.status])).toEqual([['b', 'FAILED'], ['a', 'SUCCEEDED']]);
     expect(runs[1]).toMatchObject({ seconds: 95, backup: { key: 'k', bytes: 2_500_000 }, verify: { restoreSeconds: 30.25, checks: 2, checksPassed: 2 } });
     const table = executionTable(runs);
-    expect(table).toMatch(/2026-11-23 03:00:00 +SUCCEEDED +95 s +2\.5 MB +12\.5 +30\.3 +2\/2/);
+    expect(table).toMatch(/2026-11-23 03:00:00 +SUCCEEDED +95 s +2\.38 MiB +12\.5 +30\.3 +2\/2/);
     expect(table).toMatch(/FAILED .*ChecksumMismatch/);
   });
 

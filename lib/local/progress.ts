@@ -1,0 +1,62 @@
+import { redact } from '../../containers/common/redact';
+import type { ExecutionEvent } from './state-machine-runner';
+
+const TASK_STATES = new Set(['BackupDatabase', 'VerifyBackup', 'NotifySuccess', 'SnitchCheckIn', 'NotifyFailure']);
+
+/**
+ * Shows a local run's progress on stderr: which state runs, bytes dumped and MB/s, download and restore progress.
+ * On a terminal the progress line is rewritten in place; otherwise each update is a plain line.
+ */
+export class ProgressDisplay {
+  private live = false;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly tty: boolean = Boolean(process.stderr.isTTY),
+  ) {}
+
+  private line(text: string): void {
+    if (this.live) this.stream.write('\n');
+    this.live = false;
+    this.stream.write(redact(text) + '\n');
+  }
+
+  private status(text: string): void {
+    if (!this.tty) return this.line(text);
+    this.stream.write(`\r\x1b[2K${redact(text)}`);
+    this.live = true;
+  }
+
+  message(text: string): void {
+    this.line(text);
+  }
+
+  onEvent = (event: ExecutionEvent): void => {
+    if (event.type === 'StateEntered' && event.state && TASK_STATES.has(event.state)) this.line(`→ ${event.state}`);
+    else if (event.type === 'StateRetried' && event.state) this.line(`  ${event.state}: retrying`);
+    else if (event.type === 'StateFailed' && event.state && TASK_STATES.has(event.state)) this.line(`  ${event.state} failed: ${event.error ?? ''}`);
+  };
+
+  onTaskLog = (state: string, text: string): void => {
+    let record: { level?: string; message?: string; bytes?: number; seconds?: number; detail?: string; stderr?: string };
+    try {
+      record = JSON.parse(text) as typeof record;
+    } catch {
+      return;
+    }
+    if (record.message === 'dump progress' && typeof record.bytes === 'number') {
+      const mb = record.bytes / 1e6;
+      const rate = record.seconds ? ` (${(mb / record.seconds).toFixed(1)} MB/s)` : '';
+      this.status(`  ${state}: ${mb.toFixed(1)} MB dumped${rate}`);
+    } else if (record.message?.endsWith(' progress') && record.detail) {
+      this.status(`  ${state}: ${record.message.replace(' progress', '')} ${record.detail}`);
+    } else if (record.level === 'WARN' || record.level === 'ERROR') {
+      this.line(`  ${state}: ${record.message}${record.stderr ? `: ${record.stderr}` : ''}`);
+    }
+  };
+
+  done(): void {
+    if (this.live) this.stream.write('\n');
+    this.live = false;
+  }
+}
