@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError } from 'commander';
-import { DEFAULT_STACK_NAME, findStateMachineArn } from './cli/deployed-state-machine';
+import { findStateMachineArn, resolveStackName } from './cli/deployed-state-machine';
 import { executionHistory, executionTable, summarise } from './cli/execution-history';
 import { parseManualInput, startExecution, waitForExecution } from './cli/start-execution';
 import { parseEngineConfig, type EngineConfig } from '../containers/common/engine-config';
@@ -123,6 +123,12 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
   return result.status === 'SUCCEEDED' ? 0 : 1;
 }
 
+function stackOrUsage(flag: string | undefined, configFile: string): string {
+  const stack = resolveStackName(flag, configFile);
+  if (!stack) throw usage(`which stack? pass --stack NAME, or run where ${configFile} (the deployed configuration) is`);
+  return stack;
+}
+
 function usage(message: string): CommanderError {
   return new CommanderError(2, 'pgproof.usage', `error: ${message}`);
 }
@@ -175,10 +181,11 @@ program
   .description('past runs: when, status, size, durations, checks (--local: this machine; else the deployed stack)')
   .option('--local', 'runs made on this machine (state dir)')
   .option('--state-dir <dir>', 'local state directory', '.pgproof')
-  .option('--stack <name>', 'the deployed stack', DEFAULT_STACK_NAME)
+  .option('--stack <name>', 'the deployed stack (default: PgProof-<name> from --config or ./pgproof.config.json)')
+  .option('--config <file>', 'the configuration file the stack was deployed from', 'pgproof.config.json')
   .option('--limit <n>', 'how many executions (AWS)', '20')
   .option('--json', 'print the runs as JSON (newest first)')
-  .action(async (options: { local?: boolean; stateDir: string; stack: string; limit: string; json?: boolean }) => {
+  .action(async (options: { local?: boolean; stateDir: string; stack?: string; config: string; limit: string; json?: boolean }) => {
     if (options.local) {
       const runs = await readHistory(path.resolve(options.stateDir));
       process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n');
@@ -186,7 +193,7 @@ program
     }
     const limit = Number(options.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CommanderError(2, 'pgproof.usage', `error: --limit must be a whole number from 1 to 1000, got "${options.limit}"`);
-    const arn = await findStateMachineArn(new CloudFormationClient({}), options.stack);
+    const arn = await findStateMachineArn(new CloudFormationClient({}), stackOrUsage(options.stack, options.config));
     const runs = await executionHistory(new SFNClient({}), arn, limit);
     process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? executionTable(runs) : 'no executions yet') + '\n');
   });
@@ -195,18 +202,20 @@ program
   .command('start')
   .description('start a run of the deployed state machine (StartExecution) and print its console link')
   .option('--input <json>', 'the run\'s input, e.g. {"reason": "before migration"}')
-  .option('--stack <name>', 'the deployed stack', DEFAULT_STACK_NAME)
+  .option('--stack <name>', 'the deployed stack (default: PgProof-<name> from --config or ./pgproof.config.json)')
+  .option('--config <file>', 'the configuration file the stack was deployed from', 'pgproof.config.json')
   .option('--wait', 'follow the execution to its end; exit 0 only if it succeeded')
   .option('--json', 'print the execution (and with --wait its result) as JSON on the last line')
-  .action(async (options: { input?: string; stack: string; wait?: boolean; json?: boolean }) => {
+  .action(async (options: { input?: string; stack?: string; config: string; wait?: boolean; json?: boolean }) => {
     let input;
     try {
       input = parseManualInput(options.input);
     } catch (error) {
       throw new CommanderError(2, 'pgproof.usage', `error: ${(error as Error).message}`);
     }
+    const stack = stackOrUsage(options.stack, options.config);
     const sfn = new SFNClient({});
-    const arn = await findStateMachineArn(new CloudFormationClient({}), options.stack);
+    const arn = await findStateMachineArn(new CloudFormationClient({}), stack);
     const started = await startExecution(sfn, arn, input);
     say(`started ${started.name}: ${started.consoleUrl}`);
     if (!options.wait) {

@@ -1,7 +1,20 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 
-/** The stack `cdk deploy` creates when no name is configured (see docs/deploying.md). */
-export const DEFAULT_STACK_NAME = 'PgProof';
+import { readFileSync } from 'node:fs';
+
+/**
+ * The stack to talk to: `--stack`, else `PgProof-<name>` from the configuration file (`--config`, else
+ * ./pgproof.config.json), which is what `cdk deploy` named it (bin/app.ts). Undefined when neither is there.
+ */
+export function resolveStackName(flag: string | undefined, configFile = 'pgproof.config.json'): string | undefined {
+  if (flag) return flag;
+  try {
+    const name = (JSON.parse(readFileSync(configFile, 'utf8')) as { name?: unknown }).name;
+    return typeof name === 'string' && name ? `PgProof-${name}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/;
 

@@ -4,7 +4,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { executionConsoleUrl, findStateMachineArn } from '../../bin/cli/deployed-state-machine';
+import { executionConsoleUrl, findStateMachineArn, resolveStackName } from '../../bin/cli/deployed-state-machine';
 import { executionHistory, executionTable, summarise } from '../../bin/cli/execution-history';
 import { parseManualInput, startExecution, waitForExecution } from '../../bin/cli/start-execution';
 import { ROOT } from '../helpers/fixtures';
@@ -28,6 +28,12 @@ describe('finding the deployed state machine', () => {
     // Act / Assess
     await expect(findStateMachineArn(new CloudFormationClient({}), 'PgProof')).resolves.toBe(ARN);
   });
+  it('names the stack as cdk deploy did: PgProof-<name> from the configuration file, unless --stack is given', () => {
+    expect(resolveStackName('Mine', path.join(ROOT, 'pgproof.config.json'))).toBe('Mine');
+    expect(resolveStackName(undefined, path.join(ROOT, 'pgproof.config.json'))).toBe('PgProof-orders');
+    expect(resolveStackName(undefined, path.join(ROOT, 'no-such-config.json'))).toBeUndefined();
+  });
+
   it('says how to fix a missing stack', async () => {
     cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError' }));
     await expect(findStateMachineArn(new CloudFormationClient({}), 'Nope')).rejects.toThrow(/stack "Nope" does not exist .*npx cdk deploy.*--stack NAME/);
