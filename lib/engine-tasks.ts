@@ -93,6 +93,8 @@ export class EngineTasks extends Construct {
       },
       secrets: { PGPASSWORD: ecs.Secret.fromSecretsManager(props.database.passwordSecret, props.database.passwordJsonField) },
       stopTimeout: Duration.seconds(30),
+      // node is PID 1 in the image: an init process reaps pg_dump/zstd (and postgres) children and forwards signals.
+      linuxParameters: new ecs.LinuxParameters(this, 'BackupLinuxParameters', { initProcessEnabled: true }),
     });
     for (const s of backupTaskStatements(props)) this.backup.addToTaskRolePolicy(s);
 
@@ -109,6 +111,8 @@ export class EngineTasks extends Construct {
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.verifyLogGroup, streamPrefix: 'verify' }),
       environment: { ...storage, PGPROOF_CONFIG: config, PGPROOF_WORK_DIR: '/work' },
       stopTimeout: Duration.seconds(60),
+      // The throwaway cluster's postgres is re-parented to PID 1 when pg_ctl exits: the init process reaps it.
+      linuxParameters: new ecs.LinuxParameters(this, 'VerifyLinuxParameters', { initProcessEnabled: true }),
     });
     for (const s of verifyTaskStatements(props)) this.verify.addToTaskRolePolicy(s);
 

@@ -96,6 +96,12 @@ describe('engine tasks', () => {
     expect(verify).toMatchObject({ Cpu: '2048', Memory: '8192', EphemeralStorage: { SizeInGiB: 100 } });
   });
 
+  it('runs an init process in both containers, so postgres and pg_dump children are reaped (node is PID 1)', () => {
+    for (const p of [/EnginesBackup/, /EnginesVerify/]) {
+      expect(container(p).ContainerDefinitions[0].LinuxParameters).toMatchObject({ InitProcessEnabled: true });
+    }
+  });
+
   it('logs both tasks with awslogs and runs in a cluster with Container Insights', () => {
     for (const p of [/EnginesBackup/, /EnginesVerify/]) expect(container(p).ContainerDefinitions[0].LogConfiguration.LogDriver).toBe('awslogs');
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
