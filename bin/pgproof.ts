@@ -17,8 +17,9 @@ import { redact, registerSecret } from '../containers/common/redact';
 import { startDemoSource } from '../lib/local/demo-source';
 import { loadLocalEngineConfig } from '../lib/local/local-config';
 import { ProgressDisplay } from '../lib/local/progress';
+import type { ExecutionEvent } from '../lib/local/state-machine-runner';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../lib/local/embedded-s3';
-import { appendHistory, historyTable, readHistory } from '../lib/local/history';
+import { appendHistory, historyTable, readHistory, writeExecutionLog } from '../lib/local/history';
 import { runLocally } from '../lib/local/local-run';
 import { describeResult, type RunResult } from '../lib/local/run-result';
 
@@ -92,6 +93,7 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const progress = new ProgressDisplay();
+  const events: ExecutionEvent[] = [];
   let result: RunResult;
   try {
     if (embedded) progress.message(`embedded S3 at ${embedded.endpoint} (data in ${path.join(stateDir, 's3')})`);
@@ -105,7 +107,10 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
       ...(flags.chatWebhook ? { chatWebhookUrl: flags.chatWebhook } : {}),
       ...(flags.snitchUrl ? { snitchUrl: flags.snitchUrl } : {}),
       signal: controller.signal,
-      onEvent: progress.onEvent,
+      onEvent: (event) => {
+        events.push(event);
+        progress.onEvent(event);
+      },
       onTaskLog: progress.onTaskLog,
       onLambdaLog: (level, message) => {
         if (level === 'WARN' || level === 'ERROR') progress.message(`  ${message}`);
@@ -113,6 +118,7 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
     });
     progress.done();
     await appendHistory(stateDir, result);
+    await writeExecutionLog(stateDir, result.runId, events);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

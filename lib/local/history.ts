@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { redact } from '../../containers/common/redact';
 import { formatBytes, type RunResult } from './run-result';
@@ -11,6 +11,18 @@ export function historyFile(stateDir: string): string {
 export async function appendHistory(stateDir: string, result: RunResult): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   await appendFile(historyFile(stateDir), redact(JSON.stringify(result)) + '\n', { mode: 0o600 });
+}
+
+/**
+ * Keeps one execution's event log (states entered and exited, with their data) under
+ * `<stateDir>/executions/<runId>.jsonl`: what the Step Functions console shows for a run in AWS.
+ */
+export async function writeExecutionLog(stateDir: string, runId: string, events: readonly unknown[]): Promise<string> {
+  const dir = path.join(stateDir, 'executions');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${runId.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`);
+  await writeFile(file, events.map((e) => redact(JSON.stringify(e))).join('\n') + '\n', { mode: 0o600 });
+  return file;
 }
 
 /** Runs, newest first. Unreadable lines are skipped rather than hiding the rest of the history. */

@@ -8,9 +8,13 @@ export type TaskBinding = (input: Json) => Promise<Json>;
 
 export interface ExecutionEvent {
   readonly type: string;
+  readonly timestamp: number;
   readonly state?: string;
   readonly error?: string;
   readonly cause?: string;
+  /** The state's input and output (StateEntered/StateExited): the execution's data, as the console shows it. */
+  readonly input?: Json;
+  readonly output?: Json;
 }
 
 export interface LocalExecution {
@@ -90,10 +94,13 @@ export async function executeLocally(options: {
   const events: ExecutionEvent[] = [];
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
-      const e = event as unknown as { type: string; state?: { name: string }; Error?: string; Cause?: unknown };
+      const e = event as unknown as { type: string; timestamp: number; state?: { name: string; input?: Json; output?: Json }; Error?: string; Cause?: unknown };
       const record: ExecutionEvent = {
         type: e.type,
+        timestamp: e.timestamp,
         ...(e.state ? { state: e.state.name } : {}),
+        ...(e.state?.input !== undefined && e.type === 'StateEntered' ? { input: e.state.input } : {}),
+        ...(e.state?.output !== undefined && e.type === 'StateExited' ? { output: e.state.output } : {}),
         ...(e.Error ? { error: e.Error } : {}),
         ...(e.Cause !== undefined ? { cause: typeof e.Cause === 'string' ? e.Cause : JSON.stringify(e.Cause) } : {}),
       };
