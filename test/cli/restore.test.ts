@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBackup, type BackupResult } from '../../containers/backup/backup';
@@ -10,23 +8,9 @@ import { applyHashSessionSettings, listTables, tableStats } from '../../containe
 import { which } from '../../containers/common/which';
 import { createSampleDatabase } from '../../lib/local/sample-database';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
-import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, ROOT, S3RVER_ENV, testS3 } from '../helpers/fixtures';
+import { pgproof } from './pgproof-process';
+import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, testS3 } from '../helpers/fixtures';
 
-function pgproof(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'pgproof.mjs'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...S3RVER_ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const url = (c: ConnectionParams) => `postgres://${c.user}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
 
