@@ -63,7 +63,7 @@ function addRunOptions(command: Command): Command {
     .option('--json', 'print the result as one JSON object on the last line of stdout');
 }
 
-/** Runs the state machine locally against `connection`; returns the exit code (0 verified, 1 failed, 130 interrupted). */
+/** Runs the state machine locally against `connection`; returns the exit code (0 verified, 1 failed, 128+n after signal n). */
 async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, defaults: { config?: EngineConfig; input?: Record<string, unknown> } = {}): Promise<number> {
   if (flags.s3Endpoint && !flags.bucket) throw usage('--s3-endpoint needs --bucket');
   let input: Record<string, unknown> = defaults.input ?? {};
@@ -84,9 +84,9 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
   const stateDir = path.resolve(flags.stateDir);
   const embedded = flags.bucket ? undefined : await startEmbeddedS3(stateDir);
   const controller = new AbortController();
-  let interrupted = false;
+  let interruptedBy: NodeJS.Signals | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    interrupted = true;
+    interruptedBy = signal;
     say(`\n${signal}: stopping the run (ending child processes, removing the throwaway cluster, aborting the upload)…`);
     controller.abort();
   };
@@ -125,7 +125,8 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
     await embedded?.stop();
   }
   printResult(result, Boolean(flags.json));
-  if (interrupted) return 130;
+  // The shell convention, as the engines follow it: 130 after Ctrl-C, 143 after SIGTERM (a supervisor stopping us).
+  if (interruptedBy) return interruptedBy === 'SIGINT' ? 130 : 143;
   return result.status === 'SUCCEEDED' ? 0 : 1;
 }
 

@@ -6,7 +6,7 @@ import type { VerifyResult } from '../../containers/verify/verify';
 import type { LambdaLogger } from '../../lambdas/common/logger';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
-import { STATE } from '../run-definition';
+import { CHAT_POST_FAILED, STATE } from '../run-definition';
 import { runContainerTask } from './container-task';
 import { renderLocalDefinition } from './local-definition';
 import type { RunResult } from './run-result';
@@ -74,6 +74,8 @@ interface Observed {
   verify?: VerifyResult;
   failure?: { state: string; name: string; message: string };
   chat?: { posted: boolean; text: string };
+  /** Why the chat post failed (the Fail state's cause in AWS only points to the execution history). */
+  chatError?: string;
   snitch?: { checkedIn: boolean };
 }
 
@@ -121,9 +123,14 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
     const state = payload as { status?: string; runId?: string; error?: Observed['failure'] };
     if (state.runId) observed.runId ??= state.runId;
     if (state.status === 'FAILED' && state.error) observed.failure = state.error;
-    const out = await chat(withoutConsoleUrl(payload));
-    observed.chat = { posted: out.posted, text: out.text };
-    return out as unknown as Json;
+    try {
+      const out = await chat(withoutConsoleUrl(payload));
+      observed.chat = { posted: out.posted, text: out.text };
+      return out as unknown as Json;
+    } catch (error) {
+      observed.chatError = `${(error as Error).name}: ${(error as Error).message}`;
+      throw error;
+    }
   };
 
   const bindings: Record<string, TaskBinding> = {
@@ -157,7 +164,9 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
       ? (observed.failure ??
         (execution.status === 'ABORTED'
           ? { state: 'Execution', name: 'ExecutionAborted', message: 'the run was interrupted (Ctrl-C / SIGTERM); child processes were stopped and cleaned up' }
-          : { state: execution.error === 'ChatPostFailed' ? STATE.notifySuccess : 'Execution', name: execution.error ?? 'Failed', message: execution.cause ?? '' }))
+          : execution.error === CHAT_POST_FAILED
+            ? { state: STATE.notifySuccess, name: CHAT_POST_FAILED, message: `${execution.cause ?? ''} The chat post failed with ${observed.chatError ?? 'an unknown error'}` }
+            : { state: 'Execution', name: execution.error ?? 'Failed', message: execution.cause ?? '' }))
       : undefined;
   return {
     status,

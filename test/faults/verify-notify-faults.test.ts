@@ -86,6 +86,8 @@ async function expectChatFailureShown(world: FaultWorld, run: FaultRun, reason: 
   expect(run.stderr).toMatch(/NotifySuccess failed: ChatPostFailed/);
   const log = await readFile(path.join(world.stateDir, 'executions', `${run.result.runId}.jsonl`), 'utf8');
   expect(log).toMatch(reason);
+  // …and in the run's own result, not only in the execution log.
+  expect(run.result.error?.message).toMatch(reason);
   expect((await historyOf(world)).find((r) => r.runId === run.result.runId)).toMatchObject({ status: 'FAILED', error: { name: 'ChatPostFailed' } });
   await expectBaselineIntact(world);
   expect(secretsIn(await everyOutput(world, run))).toEqual([]);
@@ -298,7 +300,7 @@ describe('verify and notification faults through pgproof run --local', () => {
         expect(await listAllKeys(world.bucket)).not.toContain(verifiedKeyFor(run.result.backup!.key));
       });
 
-      it('SIGTERM while BackupDatabase is mid-dump: exit 130, pg_dump ended, no object at the run\'s key, history says aborted', async () => {
+      it('SIGTERM while BackupDatabase is mid-dump: exit 143, pg_dump ended, no object at the run\'s key, history says aborted', async () => {
         // GIVEN a pg_dump that sends the first 4 KiB of a real dump and then stalls (a slow network, a huge table)
         const tmp = await runTmpDir('sigterm');
         cleanup.push(tmp);
@@ -329,8 +331,8 @@ describe('verify and notification faults through pgproof run --local', () => {
         // WHEN
         const run = await interrupt('SIGTERM', { TMPDIR: tmp, ...fake.env }, async () => existsSync(stalled));
         // THEN
-        // The CLI stops on SIGTERM exactly as on Ctrl-C and exits 130 for both (README: "130 interrupted").
-        expect(run.code, run.stderr).toBe(130);
+        // The CLI stops on SIGTERM exactly as on Ctrl-C; by the shell convention it exits 128 + 15.
+        expect(run.code, run.stderr).toBe(143);
         expect(run.stderr).toMatch(/SIGTERM: stopping the run/);
         expect(runsBefore.has(run.result.runId)).toBe(false);
         expect(run.result.runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]+$/);
