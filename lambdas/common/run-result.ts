@@ -60,7 +60,11 @@ export const runResultSchema = z.looseObject({
   verify: optional(verifySummarySchema),
   error: optional(runErrorSchema),
   /** Link to the execution in the Step Functions console. */
-  consoleUrl: optional(z.url({ protocol: /^https?$/ })),
+  // A malformed link is dropped rather than failing the run's notification over a cosmetic field.
+  consoleUrl: z
+    .unknown()
+    .transform((value) => (typeof value === 'string' && z.url({ protocol: /^https?$/ }).safeParse(value).success ? value : undefined))
+    .optional(),
   /** The previous run's figures, for comparison. */
   previous: optional(previousRunSchema),
   /** Why the run was started by hand. */

@@ -25,6 +25,11 @@ describe('chat payloads', () => {
     expect(body.blocks[2]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${ok.consoleUrl}|Open the run in the Step Functions console>` }] });
   });
 
+  it('Slack: markup characters are escaped in the notification fallback text too', () => {
+    const body = payload('slack', parseRunResult(succeededRun({ database: 'a<b>&c' }))) as { text: string };
+    expect(body.text).toBe('✅ Backup verified: a&lt;b&gt;&amp;c');
+  });
+
   it('Slack: the failure\'s error lines in a code block, with markup characters escaped', () => {
     const run = parseRunResult(failedRun({ error: { state: 'VerifyBackup', name: 'VerificationFailed', message: 'count <> 0 & ```boom```' } }));
 

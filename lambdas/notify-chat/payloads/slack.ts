@@ -37,5 +37,5 @@ export function slackPayload(message: ChatMessage): Record<string, unknown> {
   if (message.link) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${message.link.url}|${escapeSlack(message.link.label)}>` }] });
   }
-  return { text: message.headline, blocks };
+  return { text: escapeSlack(message.headline), blocks };
 }
