@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import { planCompression, type ManifestCompression } from '../common/compression';
 import type { EngineConfig } from '../common/engine-config';
-import { DumpFailed, SizeGuardTripped, StorageError } from '../common/errors';
+import { DumpFailed, PgProofError, SizeGuardTripped, StorageError } from '../common/errors';
 import { dumpKey, manifestKeyFor, newRunId } from '../common/keys';
 import type { Logger } from '../common/log';
 import { newestVerifiedManifest, writeManifest, type Manifest } from '../common/manifest';
@@ -12,7 +12,7 @@ import { redact } from '../common/redact';
 import type { StorageLocation } from '../common/s3';
 import { partSizeFor, streamUpload, uploadError } from '../common/stream-upload';
 import { applyHashSessionSettings, countLargeObjects, listRoles, listTables, tableStats } from '../common/table-stats';
-import { startDump } from './dump-process';
+import { DumpStopped, startDump } from './dump-process';
 import { checkSize } from './size-guard';
 
 export interface BackupSettings {
@@ -167,8 +167,9 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       if (deps.signal?.aborted) throw deps.signal.reason;
       if (stalled) throw new DumpFailed(`pg_dump made no progress for ${stallMs / 1000} s and was stopped (is it waiting for a lock? is the network up?)`);
       const dumpError = await dump.finished.then(() => undefined, (e: unknown) => e);
-      if (dumpError instanceof DumpFailed && !(error instanceof DumpFailed)) throw dumpError;
-      if (error instanceof DumpFailed) throw error;
+      // pg_dump's own failure is the cause, unless we stopped it because something else failed first.
+      if (dumpError instanceof DumpFailed && !(dumpError instanceof DumpStopped)) throw dumpError;
+      if (error instanceof PgProofError) throw error;
       throw uploadError(error, settings.storage.bucket, key);
     } finally {
       clearInterval(watchdog);

@@ -16,6 +16,9 @@ export interface DumpProcess {
 
 const FATAL_LINE = /\b(ERROR|FATAL|PANIC):/;
 
+/** pg_dump ended because we stopped it (another step failed first): a consequence, never the cause to report. */
+export class DumpStopped extends DumpFailed {}
+
 function exitOf(child: ChildProcess, label: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
@@ -71,7 +74,7 @@ export function startDump(options: {
   let killedFor: string | undefined;
   const finished = (async () => {
     const [dump, comp] = await Promise.all([dumpExit, compressorExit]);
-    if (killedFor) throw new DumpFailed(`pg_dump was stopped: ${killedFor}`);
+    if (killedFor) throw new DumpStopped(`pg_dump was stopped: ${killedFor}`);
     if (dump.code !== 0 || dump.signal) {
       throw new DumpFailed(`pg_dump ${describeExit(dump.code, dump.signal)}: ${stderr.text() || '(no output on stderr)'}`);
     }
@@ -87,9 +90,11 @@ export function startDump(options: {
     output,
     finished,
     kill: (reason) => {
-      killedFor ??= reason;
-      if (pgDump.exitCode === null) pgDump.kill('SIGTERM');
-      if (compressor && compressor.exitCode === null) compressor.kill('SIGTERM');
+      // Only a pg_dump that is still running is "stopped by us"; one that already died keeps its own failure.
+      const running = pgDump.exitCode === null && pgDump.signalCode === null;
+      if (running) killedFor ??= reason;
+      if (running) pgDump.kill('SIGTERM');
+      if (compressor && compressor.exitCode === null && compressor.signalCode === null) compressor.kill('SIGTERM');
     },
   };
 }
