@@ -87,9 +87,22 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
   const { logger } = deps;
   const runId = settings.runId ?? newRunId();
   const started = new Date();
+  const checkpoint = () => {
+    // A stop signal that arrives before or between steps must stop the run there, not after a full dump.
+    if (deps.signal?.aborted) throw deps.signal.reason;
+  };
+  checkpoint();
+  logger.info('backup starting', { runId, target: describeTarget(settings.connection) });
   const client = await connect(settings.connection, 'pgproof-backup');
   client.on('error', (error) => logger.warn('database connection error', { error: redact(String(error)) }));
+  let clientEnded = false;
+  const endClient = () => {
+    if (clientEnded) return Promise.resolve();
+    clientEnded = true;
+    return client.end().catch(() => undefined);
+  };
   try {
+    checkpoint();
     const server = await serverInfo(client);
     const installs = await discoverPgInstalls(settings.discovery);
     const pgDump = selectDumpClient(server.major, server.version, installs);
@@ -98,6 +111,7 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
     // Read the size guard's baseline before dumping: a broken bucket fails the run at once, not after the dump.
     const previous = await newestVerifiedManifest(deps.s3, settings.storage.bucket, settings.storage.prefix, settings.connection.database);
 
+    checkpoint();
     const plan = planCompression(settings.config.compression, settings.zstdPath);
     if (plan.notice) logger.warn(plan.notice);
 
@@ -116,7 +130,11 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       onStderrLine: (line) => logger.warn('pg_dump', { stderr: line }),
     });
     const stop = (reason: string) => dump.kill(reason);
-    const onAbort = () => stop('the task was interrupted');
+    // Interrupted: stop pg_dump and end the snapshot connection, which cancels a running count or hash query.
+    const onAbort = () => {
+      stop('the task was interrupted');
+      void endClient();
+    };
     deps.signal?.addEventListener('abort', onAbort);
 
     // A hung pg_dump (a lock it waits for, a dead network) is stopped instead of waiting forever.
@@ -130,6 +148,11 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       }
     }, Math.min(5000, stallMs));
 
+    const counting = tableStats(client, tables, { contentHash: settings.config.deepProof }).catch((error: unknown) => {
+      if (deps.signal?.aborted) throw deps.signal.reason;
+      throw new DumpFailed(`counting rows in the dump's snapshot failed: ${redact((error as Error).message)}`, { cause: error });
+    });
+    counting.catch(() => undefined); // observed below; the upload gate may see the rejection first
     const upload = streamUpload({
       client: deps.s3,
       bucket: settings.storage.bucket,
@@ -139,14 +162,19 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       metadata: { 'pgproof-run-id': runId, 'pgproof-database': settings.connection.database },
       ...(settings.storage.kmsKeyId ? { kmsKeyId: settings.storage.kmsKeyId } : {}),
       partSize: partSizeFor(server.size),
-      beforeComplete: () => dump.finished,
+      // The object appears only if pg_dump succeeded, the counts (and hashes) of its snapshot are complete, and
+      // nobody stopped the task: a failed run never leaves a dump at its final key.
+      beforeComplete: async () => {
+        await dump.finished;
+        await counting;
+        checkpoint();
+      },
       onProgress: (bytes) => {
         lastProgress = Date.now();
         deps.onProgress?.(bytes);
       },
       onAbortFailed: (error) => logger.warn('could not abort the incomplete multipart upload; a lifecycle rule should clean it up', { error: String(error) }),
     });
-    const counting = tableStats(client, tables, { contentHash: settings.config.deepProof });
 
     let uploaded: { bytes: number; sha256: string };
     let stats: Awaited<typeof counting>;
@@ -158,7 +186,7 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
         }),
         counting.catch((error: unknown) => {
           stop('counting rows failed');
-          throw new DumpFailed(`counting rows in the dump's snapshot failed: ${redact((error as Error).message)}`, { cause: error });
+          throw error;
         }),
       ]);
     } catch (error) {
@@ -177,6 +205,7 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
     }
     // The snapshot's transaction stayed open until pg_dump finished (upload completion waited for it).
     await client.query('commit');
+    checkpoint();
     const finished = new Date();
     const seconds = (finished.getTime() - started.getTime()) / 1000;
 
@@ -233,6 +262,6 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       ...(previous ? { previousBytes: previous.bytes } : {}),
     };
   } finally {
-    await client.end().catch(() => undefined);
+    await endClient();
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -227,6 +228,32 @@ describe('backup failures', () => {
     expect(out.code).toBe(143);
     expect(out.result).toMatchObject({ status: 'FAILED', error: { name: 'TaskInterrupted' } });
     expect(spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    expect(await listAllKeys(bucket, `pgproof/${conn.database}/`)).toEqual([]);
+  });
+
+  it('stops at once on SIGTERM before pg_dump has started: nothing is dumped or written', async () => {
+    const conn = await createSourceDatabase('backup_early_sigterm');
+    // Discovery is slow (the fake client answers --version after 3 s): the signal lands before any dump.
+    const dir = path.join(fakeRoot, 'slow15', '15', 'bin');
+    await mkdir(dir, { recursive: true });
+    const marker = path.join(fakeRoot, 'slow15-dumped');
+    await writeFile(path.join(dir, 'pg_dump'), `#!/bin/sh\nif [ "$1" = "--version" ]; then sleep 3; echo "pg_dump (PostgreSQL) 15.99"; exit 0; fi\ntouch ${marker}\nexec /usr/lib/postgresql/15/bin/pg_dump "$@"\n`);
+    await chmod(path.join(dir, 'pg_dump'), 0o755);
+    let pid = 0;
+    let sent = false;
+    const out = await runTaskProcess('backup', taskEnv(conn, bucket, { PGPROOF_PG_ROOTS: path.join(fakeRoot, 'slow15'), PGPROOF_PG_SEARCH_PATH: '' }), {
+      onSpawn: (p) => (pid = p),
+      onStderr: (text) => {
+        if (!sent && text.includes('backup starting')) {
+          sent = true;
+          setTimeout(() => process.kill(pid, 'SIGTERM'), 1000);
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(out.code).toBe(143);
+    expect(out.result).toMatchObject({ status: 'FAILED', error: { name: 'TaskInterrupted' } });
+    expect(existsSync(marker)).toBe(false);
     expect(await listAllKeys(bucket, `pgproof/${conn.database}/`)).toEqual([]);
   });
 
