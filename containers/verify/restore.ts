@@ -59,6 +59,7 @@ export function runPgRestore(options: {
   onItem?: (line: string) => void;
 }): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) return reject(options.signal.reason);
     const child = spawn(path.join(options.binDir, 'pg_restore'), pgRestoreArgs(options.file, options.jobs, options.target.database, options.extraArgs), {
       env: libpqEnv(options.target),
       stdio: ['ignore', 'ignore', 'pipe'],

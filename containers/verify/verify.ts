@@ -64,6 +64,11 @@ function summarise(outcomes: readonly CheckOutcome[]): string {
  */
 export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Promise<VerifyResult> {
   const { logger } = deps;
+  // A stop signal between steps stops the run there: in particular, nothing is marked verified after it.
+  const checkpoint = () => {
+    if (deps.signal?.aborted) throw deps.signal.reason;
+  };
+  checkpoint();
   const manifest: Manifest = await readManifest(deps.s3, settings.storage.bucket, settings.key);
   const installs = await discoverPgInstalls(settings.discovery);
   const server = selectRestoreServer(manifest.server.major, manifest.pgDump.major, installs);
@@ -90,7 +95,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
       onProgress: (bytes) => deps.onProgress?.('download', `${bytes}/${manifest.bytes} bytes`),
     });
     logger.info('download verified', { sha256: download.sha256, seconds: download.seconds });
-    if (deps.signal?.aborted) throw deps.signal.reason;
+    checkpoint();
 
     const restoreStarted = Date.now();
     cluster = await startThrowawayCluster({ binDir: server.binDir, parentDir: workDir });
@@ -102,6 +107,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
     } finally {
       await admin.end();
     }
+    checkpoint();
     const jobs = settings.config.restoreJobs ?? Math.max(1, os.availableParallelism());
     let items = 0;
     await runPgRestore({
@@ -117,7 +123,11 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
     // The archive is no longer needed: free the disk before the checks.
     await rm(archive, { force: true });
 
+    checkpoint();
     const client = await connect(cluster.connection(manifest.database), 'pgproof-verify');
+    // Interrupted during the checks: ending the connection cancels the running query.
+    const onAbort = () => void client.end().catch(() => undefined);
+    deps.signal?.addEventListener('abort', onAbort, { once: true });
     const outcomes: CheckOutcome[] = [];
     try {
       if (manifest.deepProof) await applyHashSessionSettings(client);
@@ -146,8 +156,15 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
         });
       }
       deps.onProgress?.('checks', 'user checks');
-      for (const check of settings.config.checks) outcomes.push(await runSqlCheck(client, check));
-      for (const check of settings.config.freshness) outcomes.push(await runFreshnessCheck(client, check, new Date(manifest.snapshotAt)));
+      for (const check of settings.config.checks) {
+        checkpoint();
+        outcomes.push(await runSqlCheck(client, check));
+      }
+      for (const check of settings.config.freshness) {
+        checkpoint();
+        outcomes.push(await runFreshnessCheck(client, check, new Date(manifest.snapshotAt)));
+      }
+      checkpoint();
 
       for (const o of outcomes) logger.info('check', { ...o });
       const failed = outcomes.filter((o) => !o.passed);
@@ -186,7 +203,8 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
       logger.info('backup verified', { key: manifest.key, restoreSeconds, checks: outcomes.length });
       return result;
     } finally {
-      await client.end().catch(() => undefined);
+      deps.signal?.removeEventListener('abort', onAbort);
+      if (!deps.signal?.aborted) await client.end().catch(() => undefined);
     }
   } finally {
     await cluster?.stop();
