@@ -252,10 +252,25 @@ program
   .option('--force', 'restore into a non-empty database, dropping and recreating the objects the backup contains')
   .option('--create-roles', 'create roles the backup refers to and the target lacks (NOLOGIN)')
   .option('--no-owner', 'restore without owners and grants (for a target without the source\'s roles)')
+  .option('--work-dir <dir>', 'where the downloaded archive is decompressed (needs room for the whole dump; default $PGPROOF_WORK_DIR or the temp dir)')
   .option('--json', 'print the result as one JSON object on the last line of stdout')
   .action(async (options: RestoreOptions) => {
     if (!options.local && !options.bucket) throw new CommanderError(2, 'pgproof.usage', 'error: restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
-    const target = connectionFromUrl(options.targetUrl);
+    let target: ConnectionParams;
+    try {
+      target = connectionFromUrl(options.targetUrl);
+    } catch (error) {
+      throw usage(`--target-url: ${(error as Error).message}`);
+    }
+    const controller = new AbortController();
+    const stop = (signal: NodeJS.Signals) => {
+      interruptedBy = signal;
+      say(`\n${signal}: stopping the restore (ending pg_restore, removing the downloaded archive)…`);
+      controller.abort();
+    };
+    let interruptedBy: NodeJS.Signals | undefined;
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     const stateDir = path.resolve(options.stateDir);
     const embedded = options.local ? await startEmbeddedS3(stateDir) : undefined;
     try {
@@ -272,9 +287,16 @@ program
           roles: options.owner === false ? 'skip-ownership' : options.createRoles ? 'create' : 'require',
           discovery: discoveryOptionsFromEnv(),
           zstdPath: await which('zstd'),
+          ...(options.workDir ?? process.env.PGPROOF_WORK_DIR ? { workDir: path.resolve(options.workDir ?? process.env.PGPROOF_WORK_DIR!) } : {}),
         },
-        { s3, logger: createLogger({ service: 'pgproof-restore', level: 'WARN' }) },
-      );
+        { s3, logger: createLogger({ service: 'pgproof-restore', level: 'WARN' }), signal: controller.signal },
+      ).catch((error: unknown) => {
+        if (!interruptedBy) throw error;
+        say(`restore interrupted by ${interruptedBy}; the target may hold a partial restore: drop it before trying again`);
+        process.exitCode = interruptedBy === 'SIGINT' ? 130 : 143;
+        return undefined;
+      });
+      if (!result) return;
       const lines = [
         `✅ restored ${result.key}`,
         `   from database ${result.sourceDatabase}, snapshot ${result.snapshotAt}${result.verified ? ' (a verified backup)' : ' (never verified!)'}`,
@@ -285,11 +307,14 @@ program
       for (const line of lines) (options.json ? say : (l: string) => process.stdout.write(redact(l) + '\n'))(line);
       if (options.json) process.stdout.write(redact(JSON.stringify({ status: 'SUCCEEDED', ...result })) + '\n');
     } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       await embedded?.stop();
     }
   });
 
 interface RestoreOptions {
+  workDir?: string;
   backup: string;
   targetUrl: string;
   local?: boolean;

@@ -149,11 +149,15 @@ export async function newestVerifiedManifest(client: S3Client, bucket: string, p
     .filter((k) => k.endsWith('.manifest.json') && verified.has(runIdOfKey(k)))
     .sort((a, b) => (runIdOfKey(b) ?? '').localeCompare(runIdOfKey(a) ?? ''));
   for (const key of candidates) {
+    let manifest: Manifest;
     try {
-      return await readManifest(client, bucket, key);
+      manifest = await readManifest(client, bucket, key);
     } catch {
       // An unreadable manifest cannot serve as a baseline; try the next older one.
+      continue;
     }
+    // Different names can share a key folder ("my db", "my_db"): only the same database is a baseline.
+    if (manifest.database === database) return manifest;
   }
   return undefined;
 }

@@ -46,7 +46,10 @@ export interface RestoreResult {
   readonly seconds: number;
 }
 
-/** The newest verified backup under the prefix (optionally of one database). */
+/**
+ * The newest verified backup under the prefix, of `database` (compared with each manifest's own database name,
+ * since different names can share a key folder). Without `database`, the bucket must hold one database only.
+ */
 export async function latestVerifiedKey(s3: S3Client, storage: StorageLocation, database?: string): Promise<string> {
   const prefix = database ? databasePrefix(storage.prefix, database) : `${storage.prefix.replace(/\/+$/, '')}/`;
   const keys = await listKeys(s3, storage.bucket, prefix);
@@ -54,10 +57,16 @@ export async function latestVerifiedKey(s3: S3Client, storage: StorageLocation, 
   const dumps = keys
     .filter((k) => /\.dump(\.zst)?$/.test(k) && verified.has(k.replace(/\.dump(\.zst)?$/, '')))
     .sort((a, b) => (runIdOfKey(b) ?? '').localeCompare(runIdOfKey(a) ?? ''));
-  if (!dumps[0]) {
-    throw new BackupNotFound(`no verified backup under s3://${storage.bucket}/${prefix}; name one with --backup KEY (keys are printed by every run and listed by history)`);
+  if (!database) {
+    const folders = new Set(dumps.map((k) => k.slice(prefix.length).split('/')[0]));
+    if (folders.size > 1) {
+      throw new ConfigError(`the bucket holds backups of several databases (${[...folders].join(', ')}): name one with --database`);
+    }
   }
-  return dumps[0];
+  for (const key of dumps) {
+    if (!database || (await readManifest(s3, storage.bucket, key)).database === database) return key;
+  }
+  throw new BackupNotFound(`no verified backup${database ? ` of database "${database}"` : ''} under s3://${storage.bucket}/${prefix}; name one with --backup KEY (keys are printed by every run and listed by history)`);
 }
 
 async function relationsIn(client: Awaited<ReturnType<typeof connect>>): Promise<string[]> {
@@ -98,6 +107,7 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
 
   const target = await connect(settings.target, 'pgproof-restore');
   let rolesCreated: string[] = [];
+  let rolesToCreate: string[] = [];
   let client: PgInstall;
   try {
     const { rows } = await target.query<{ num: string }>("select current_setting('server_version_num') as num");
@@ -118,11 +128,12 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
           'create them first, pass --create-roles to create them as NOLOGIN roles, or --no-owner to restore without owners and grants',
       );
     }
-    if (missing.length > 0 && settings.roles === 'create') rolesCreated = await createMissingRoles(target, missing);
+    rolesToCreate = settings.roles === 'create' ? missing : [];
   } finally {
     await target.end();
   }
 
+  // The decompressed archive is a plaintext copy of the whole database: private directory, removed in any case.
   const parent = settings.workDir ?? os.tmpdir();
   await mkdir(parent, { recursive: true });
   const workDir = await mkdtemp(path.join(parent, 'pgproof-restore-'));
@@ -131,6 +142,16 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
     const archive = path.join(workDir, `${manifest.runId}.dump`);
     await downloadArchive({ s3: deps.s3, bucket: settings.storage.bucket, manifest, destination: archive, zstdPath: settings.zstdPath, ...(deps.signal ? { signal: deps.signal } : {}) });
     deps.logger.info('checksum verified; restoring', { key: manifest.key, target: describeTarget(settings.target) });
+    // Only now, with the backup proven intact, is the target changed (roles are server-wide objects).
+    if (deps.signal?.aborted) throw deps.signal.reason;
+    if (rolesToCreate.length > 0) {
+      const admin = await connect(settings.target, 'pgproof-restore');
+      try {
+        rolesCreated = await createMissingRoles(admin, rolesToCreate);
+      } finally {
+        await admin.end();
+      }
+    }
     await runPgRestore({
       binDir: client.binDir,
       file: archive,

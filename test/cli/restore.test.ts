@@ -108,6 +108,37 @@ describe('pgproof restore', () => {
     expect(created.stdout).toMatch(/roles created \(NOLOGIN\): pgproof_ghost_role/);
   });
 
+  it('with --create-roles, creates no role when the checksum fails: nothing touches the target server first', async () => {
+    const b4 = await createBucket();
+    const manifestKey = backup.key.replace(/\.dump\.zst$/, '.manifest.json');
+    const manifest = JSON.parse((await getObjectBytes(bucket, manifestKey)).toString());
+    manifest.roles.push('pgproof_never_created');
+    const bytes = await getObjectBytes(bucket, backup.key);
+    bytes[bytes.length - 10]! ^= 0x01;
+    await testS3().send(new PutObjectCommand({ Bucket: b4, Key: backup.key, Body: bytes }));
+    await testS3().send(new PutObjectCommand({ Bucket: b4, Key: manifestKey, Body: JSON.stringify(manifest) }));
+    const target = await createSourceDatabase('restore_noroles');
+    const out = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--create-roles', '--s3-endpoint', inject('s3Endpoint'), '--bucket', b4]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/ChecksumMismatch/);
+    const client = await connect(target);
+    const { rows } = await client.query("select count(*)::int as n from pg_roles where rolname = 'pgproof_never_created'");
+    await client.end();
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('needs --database for latest when the bucket holds several databases', async () => {
+    const other = await createSourceDatabase('restore_other');
+    await runBackup(
+      { connection: other, storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') }, config: parseEngineConfig({}), discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' }, zstdPath: await which('zstd') },
+      { s3: testS3(), logger: captureLogger().logger },
+    ).then((b) => writeVerificationRecord(testS3(), bucket, { runId: b.runId, key: b.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: 0, rows: 0, checks: [], deepProof: false }));
+    const target = await createSourceDatabase('restore_which');
+    const out = await pgproof(['restore', '--backup', 'latest', '--target-url', url(target), ...common()]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/several databases .*name one with --database/);
+  });
+
   it('explains a missing backup and usage errors', async () => {
     const target = await createSourceDatabase('restore_missing');
     const out = await pgproof(['restore', '--backup', 'nope/key.dump.zst', '--target-url', url(target), ...common()]);
@@ -116,5 +147,8 @@ describe('pgproof restore', () => {
     const usage = await pgproof(['restore', '--backup', 'latest', ...common()]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/required option '--target-url <url>' not specified/);
+    const badUrl = await pgproof(['restore', '--backup', 'latest', '--target-url', 'mysql://u:pw@h/db', ...common()]);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/--target-url: .*postgres:\/\//);
   });
 });
