@@ -224,7 +224,7 @@ program
     const sfn = new SFNClient({});
     const arn = await findStateMachineArn(new CloudFormationClient({}), stack);
     const started = await startExecution(sfn, arn, input);
-    say(`started ${started.name}: ${started.consoleUrl}`);
+    say(`started execution ${started.name}: ${started.consoleUrl}`);
     if (!options.wait) {
       if (options.json) process.stdout.write(JSON.stringify(started) + '\n');
       return;

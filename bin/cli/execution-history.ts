@@ -15,6 +15,7 @@ export interface ExecutionSummary {
 }
 
 interface RunOutput {
+  runId?: string;
   backup?: { key?: string; bytes?: number; seconds?: number };
   verify?: { restoreSeconds?: number; checks?: Array<{ passed?: boolean }> };
   error?: { state?: string; name?: string };
@@ -30,7 +31,8 @@ export function summarise(e: { executionArn?: string; name?: string; status?: st
   }
   const checks = out.verify?.checks;
   return {
-    runId: e.name ?? '',
+    // The state machine makes the run id (keys, chat, manifests use it); the execution name is only a fallback.
+    runId: typeof out.runId === 'string' ? out.runId : (e.name ?? ''),
     status: e.status ?? 'UNKNOWN',
     startedAt: e.startDate?.toISOString() ?? '',
     ...(e.stopDate ? { stoppedAt: e.stopDate.toISOString() } : {}),

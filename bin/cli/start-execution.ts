@@ -36,7 +36,8 @@ export interface StartedExecution {
 }
 
 export async function startExecution(sfn: SFNClient, stateMachineArn: string, input: Record<string, unknown>): Promise<StartedExecution> {
-  const name = newRunId();
+  // The run id itself is made by the state machine; the execution's name says it was started by hand, and when.
+  const name = `manual-${newRunId()}`;
   const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
   return { executionArn: out.executionArn!, name, consoleUrl: executionConsoleUrl(out.executionArn!) };
 }

@@ -242,8 +242,13 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
     const rows = stats.reduce((sum, t) => sum + t.rows, 0);
     logger.info('backup complete', { key, bytes: uploaded.bytes, seconds, tables: stats.length, rows });
 
-    const verdict = checkSize(uploaded.bytes, previous ? { bytes: previous.bytes, key: previous.key } : undefined, settings.config.sizeGuard.maxShrink);
-    if (!verdict.ok) throw new SizeGuardTripped(verdict.message!);
+    // Stored sizes compare only under the same compression: switching to zstd must not look like lost data.
+    const comparable = previous !== undefined && JSON.stringify(previous.compression) === JSON.stringify(plan.manifest);
+    if (previous && !comparable) {
+      logger.warn('size guard not applied: the compression changed since the last verified backup', { previous: previous.compression, now: plan.manifest });
+    }
+    const verdict = checkSize(uploaded.bytes, comparable ? { bytes: previous.bytes, key: previous.key } : undefined, settings.config.sizeGuard.maxShrink);
+    if (!verdict.ok) throw new SizeGuardTripped(`${verdict.message} This dump: ${key}.`);
 
     return {
       runId,

@@ -97,6 +97,7 @@ function stopSync(cluster: ThrowawayCluster): void {
     ...asUser(),
   });
   rmSync(cluster.rootDir, { recursive: true, force: true });
+  rmSync(cluster.socketDir, { recursive: true, force: true });
   live.delete(cluster);
 }
 

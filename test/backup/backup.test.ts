@@ -144,13 +144,17 @@ describe('backup engine', () => {
     // WHEN
     const run = runBackup(settings, { s3: testS3(), logger: captureLogger().logger });
     // THEN
-    await expect(run).rejects.toMatchObject({ name: 'SizeGuardTripped', message: expect.stringMatching(/smaller than the last verified backup .*allows at most 50% shrink/) });
+    await expect(run).rejects.toMatchObject({ name: 'SizeGuardTripped', message: expect.stringMatching(/smaller than the last verified backup .*allows at most 50% shrink.*This dump: pgproof\/backup_shrink_/s) });
     const keys = await listAllKeys(bucket, `pgproof/${db.database}/`);
     expect(keys.filter((k) => k.endsWith('.dump'))).toHaveLength(2);
     expect(keys.filter((k) => k.endsWith('.verified.json'))).toEqual([verifiedKeyFor(first.key)]);
     // AND a looser guard accepts the same shrink
     const loose = await settingsFor(db, bucket, { compression: { method: 'none' }, sizeGuard: { maxShrink: 0.999 } });
     await expect(runBackup(loose, { s3: testS3(), logger: captureLogger().logger })).resolves.toMatchObject({ previousBytes: first.bytes });
+    // AND a change of compression (none → zstd) is not mistaken for lost data
+    const { logger, lines } = captureLogger();
+    await expect(runBackup(await settingsFor(db, bucket, { compression: { method: 'zstd', level: 19, threads: 0 } }), { s3: testS3(), logger })).resolves.toMatchObject({ previousBytes: first.bytes });
+    expect(lines.some((l) => l.includes('size guard not applied: the compression changed'))).toBe(true);
   });
 });
 

@@ -49,12 +49,12 @@ describe('starting a run', () => {
     expect(() => parseManualInput('nope')).toThrow(/not valid JSON/);
   });
 
-  it('starts an execution named by a new run id and links to the console', async () => {
+  it('starts an execution named as a manual start and links to the console', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: new Date() });
     const started = await startExecution(new SFNClient({}), ARN, { reason: 'test' });
     const call = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     expect(call).toMatchObject({ stateMachineArn: ARN, input: '{"reason":"test"}' });
-    expect(call.name).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{10}$/);
+    expect(call.name).toMatch(/^manual-\d{8}T\d{6}Z-[0-9a-f]{10}$/);
     expect(started.consoleUrl).toBe(executionConsoleUrl(EXEC));
     expect(started.consoleUrl).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/states\/home\?region=eu-west-1#\/v2\/executions\/details\/arn%3Aaws%3Astates/);
   });
@@ -100,6 +100,10 @@ describe('run history from AWS', () => {
     const table = executionTable(runs);
     expect(table).toMatch(/2026-11-23 03:00:00 +SUCCEEDED +95 s +2\.38 MiB +12\.5 +30\.3 +2\/2/);
     expect(table).toMatch(/FAILED .*ChecksumMismatch/);
+  });
+
+  it('reports the run id the state machine made, not the execution name', () => {
+    expect(summarise({ name: 'exec-from-eventbridge', status: 'SUCCEEDED', output: JSON.stringify({ runId: '20261124T030000Z-0123456789ab' }) }).runId).toBe('20261124T030000Z-0123456789ab');
   });
 
   it('survives an execution whose output is not JSON', () => {
