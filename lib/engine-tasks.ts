@@ -140,8 +140,9 @@ export class EngineTasks extends Construct {
       ]);
     }
     acknowledgeWildcards(this.backup.taskRole, [
-      { resource: objectsUnderPrefix, reason: `PutObject and AbortMultipartUpload (never Delete): ${perRunKeys}` },
-      { resource: props.bucket.arnForObjects(`${props.prefix}/*.manifest.json`), reason: `Reads manifests only (the size guard's baseline): ${perRunKeys}` },
+      { resource: props.bucket.arnForObjects(`${props.prefix}/*.dump`), reason: `PutObject and AbortMultipartUpload of dumps only (never Delete, never verification records): ${perRunKeys}` },
+      { resource: props.bucket.arnForObjects(`${props.prefix}/*.dump.zst`), reason: `PutObject and AbortMultipartUpload of zstd dumps only (never Delete, never verification records): ${perRunKeys}` },
+      { resource: props.bucket.arnForObjects(`${props.prefix}/*.manifest.json`), reason: `Reads and writes manifests only (the size guard's baseline, written after each dump): ${perRunKeys}` },
       { resource: props.bucket.arnForObjects(`${props.prefix}/*.verified.json`), reason: `Reads verification records only (which backups are proven): ${perRunKeys}` },
       ...(props.key ? [kmsDataKey] : []),
     ]);

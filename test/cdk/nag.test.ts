@@ -79,6 +79,8 @@ describe.each(['pgproof.config.json', 'pgproof.config.example.json'])('cdk-nag A
       'AwsSolutions-ECS2',
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.dump.zst]',
+      'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.dump]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.manifest.json]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.verified.json]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*]',

@@ -126,6 +126,11 @@ describe('least privilege', () => {
     expect(text(get.Resource)).toMatch(/\/pgproof\/\*\.manifest\.json.*\/pgproof\/\*\.verified\.json/);
     expect(text(get.Resource)).not.toMatch(/\/pgproof\/\*"/);
     expect(statements.find((s) => s.Action === 's3:ListBucket')!.Condition).toEqual({ StringLike: { 's3:prefix': ['pgproof/*'] } });
+    // Writes: dumps and manifests only; never a verification record (only a proven restore may write one).
+    const put = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('s3:PutObject'))!;
+    expect(put.Action.sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(text(put.Resource)).toMatch(/\/pgproof\/\*\.dump".*\/pgproof\/\*\.dump\.zst".*\/pgproof\/\*\.manifest\.json"/);
+    expect(text(put.Resource)).not.toMatch(/verified|\/pgproof\/\*"/);
   });
 
   it('lets the verify task read and write *.verified.json only, never delete', () => {
