@@ -75,8 +75,9 @@ export class BackupBucket extends Construct {
         {
           id: 'expire-backups',
           expiration: Duration.days(retentionDays),
-          // Versioning keeps overwritten or deleted versions; they go a week later (Object Lock still applies).
-          noncurrentVersionExpiration: Duration.days(7),
+          // Versioning keeps overwritten or deleted versions as long as a backup is kept: an overwrite or delete
+          // (by a compromised credential, say) loses nothing within the retention period.
+          noncurrentVersionExpiration: Duration.days(retentionDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },

@@ -41,7 +41,7 @@ describe('backup bucket', () => {
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         VersioningConfiguration: { Status: 'Enabled' },
         LifecycleConfiguration: {
-          Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-backups', ExpirationInDays: 35, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' })]),
+          Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-backups', ExpirationInDays: 35, NoncurrentVersionExpiration: { NoncurrentDays: 35 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' })]),
         },
         LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
       }),
