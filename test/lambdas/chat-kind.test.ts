@@ -4,7 +4,7 @@ import { thrown } from './helpers/runs';
 
 describe('detectChatKind', () => {
   it.each([
-    ['https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX', 'slack'],
+    ['https://hooks.slack.com/services/T0000/B0000/example-token', 'slack'],
     ['https://hooks.slack.com/triggers/T0000/1234/abcdef', 'generic'],
     ['https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SIG', 'teams'],
     ['https://default0a1b.2c.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SIG', 'teams'],
@@ -21,7 +21,7 @@ describe('detectChatKind', () => {
 });
 
 describe('chooseChatKind', () => {
-  const slackUrl = 'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXX';
+  const slackUrl = 'https://hooks.slack.com/services/T0000/B0000/example-token';
 
   it('prefers the kind stored with the URL, then the configured kind, then the URL', () => {
     expect(chooseChatKind(slackUrl, 'generic', 'secret "s"', 'discord')).toBe('generic');
