@@ -1,4 +1,4 @@
-// The pgproof command line (DESIGN.md §6). Exit status: 0 verified, 1 failed run, 2 usage or config error.
+// The pgproof command line (DESIGN.md §6). Exit status: 0 verified, 1 failed run, 2 usage or config error, 130/143 interrupted.
 import path from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
