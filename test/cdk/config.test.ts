@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigFileError, loadConfig, parseConfig, parseEngineConfigPart } from '../../lib/config';
 
 const valid = () => ({
@@ -89,6 +89,7 @@ describe('parseConfig', () => {
 
 describe('loadConfig', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'pgproof-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const write = (name: string, text: string) => {
     const file = path.join(dir, name);
     writeFileSync(file, text);
