@@ -64,22 +64,28 @@ export function captureLogger(service = 'test'): { logger: Logger; lines: string
   return { logger: createLogger({ service, level: 'DEBUG', write: (l) => lines.push(l) }), lines };
 }
 
-export interface TaskProcessResult {
+export interface TaskProcessResult extends NodeProcessResult {
+  result: LocalResultLine | undefined;
+}
+
+export interface NodeProcessResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  result: LocalResultLine | undefined;
 }
 
-/** Runs a container entrypoint as a child process, as the local runner does, with only the given environment. */
-export function runTaskProcess(
-  entry: 'backup' | 'verify',
-  env: Record<string, string>,
-  options: { onSpawn?: (pid: number) => void; onStderr?: (text: string) => void } = {},
-): Promise<TaskProcessResult> {
+/**
+ * Runs a Node script of this repository as a child process with a minimal environment (PATH, HOME, the local S3
+ * server's credentials, plus `env`), collecting its output. The one way tests start our programs.
+ */
+export function runNodeProcess(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { onSpawn?: (pid: number) => void; onStderr?: (text: string, pid: number) => void } = {},
+): Promise<NodeProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'containers', entry, 'main.ts')], {
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...S3RVER_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,12 +95,22 @@ export function runTaskProcess(
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      options.onStderr?.(d.toString());
+      options.onStderr?.(d.toString(), child.pid ?? 0);
     });
     child.on('error', reject);
     if (child.pid) options.onSpawn?.(child.pid);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, result: parseLocalResult(stdout) }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+/** Runs a container entrypoint as a child process, as the local runner does, with only the given environment. */
+export async function runTaskProcess(
+  entry: 'backup' | 'verify',
+  env: Record<string, string>,
+  options: { onSpawn?: (pid: number) => void; onStderr?: (text: string) => void } = {},
+): Promise<TaskProcessResult> {
+  const out = await runNodeProcess(['--import', 'tsx', path.join(ROOT, 'containers', entry, 'main.ts')], env, options);
+  return { ...out, result: parseLocalResult(out.stdout) };
 }
 
 /** The environment a backup/verify task gets for a database of the source cluster and a test bucket. */
