@@ -8,3 +8,4 @@ export * from './render-definition';
 export * from './run-definition';
 export * from './run-monitoring';
 export * from './task-permissions';
+export * from './task-stopped-watch';

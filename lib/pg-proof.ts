@@ -20,6 +20,7 @@ import { NotifyFunctions, REPO_ROOT, stateMachineArnFor } from './notify-functio
 import { buildRunDefinition } from './run-definition';
 import { acknowledgeWildcards } from './nag';
 import { RunMonitoring } from './run-monitoring';
+import { TaskStoppedWatch } from './task-stopped-watch';
 
 /** The engine configuration as written (defaults not yet applied). */
 export type EngineConfigInput = z.input<typeof engineConfigSchema>;
@@ -115,6 +116,8 @@ export class PgProof extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   public readonly schedule: events.Rule;
   public readonly monitoring: RunMonitoring;
+  /** Fails a run's waiting step as soon as its ECS task stops without reporting (image pull, secrets, memory). */
+  public readonly taskStoppedWatch: TaskStoppedWatch;
   /** The engine configuration after defaults (what the tasks receive as PGPROOF_CONFIG). */
   public readonly engineConfig: EngineConfig;
 
@@ -218,6 +221,13 @@ export class PgProof extends Construct {
       timeout: backupTimeout.plus(verifyTimeout).plus(Duration.hours(1)),
       tracingEnabled: true,
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    this.taskStoppedWatch = new TaskStoppedWatch(this, 'TaskStoppedWatch', {
+      cluster: this.cluster,
+      taskDefinitions: [this.engineTasks.backup, this.engineTasks.verify],
+      stateMachine: this.stateMachine,
+      logRetention,
+      removalPolicy,
     });
 
     acknowledgeWildcards(this.stateMachine.role, [
