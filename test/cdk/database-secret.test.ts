@@ -2,11 +2,13 @@
 // TLS settings: what the backup task's environment and task role look like in the synthesized template.
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config';
 import { secretIdForm } from '../../lib/database-secret';
 import { PgProofStack } from '../../lib/pg-proof-stack';
-import { testApp } from './fixture';
+import { buildPgProof, testApp } from './fixture';
 
 type Json = Record<string, any>;
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pgproof/orders/db';
@@ -108,5 +110,25 @@ describe('config validation of the database section', () => {
     ['a relative sslRootCert', { passwordSecretName: 'x/db', sslRootCert: 'certs/ca.pem' }, /sslRootCert: an absolute path inside the image/],
   ])('refuses %s', (_what, database, message) => {
     expect(() => config(database)).toThrow(message);
+  });
+});
+
+describe('PgProof construct props', () => {
+  it('grants kms:Decrypt on the key an imported secret carries when no key prop is given', () => {
+    // GIVEN
+    const { stack } = buildPgProof((scope) => ({
+      databasePasswordSecret: secretsmanager.Secret.fromSecretAttributes(scope, 'KeyedSecret', { secretCompleteArn: `${ARN}-AbC123`, encryptionKey: kms.Key.fromKeyArn(scope, 'SecretKey', KEY) }),
+    }));
+    // THEN
+    const policies = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, Json>).filter((r) => r.Type === 'AWS::IAM::Policy');
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Json[]);
+    expect(statements.filter((st) => st.Sid === 'DecryptDatabaseSecret')).toEqual([expect.objectContaining({ Action: 'kms:Decrypt', Resource: KEY })]);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['an empty user', { databaseUser: ' ' }, /databaseUser must not be empty \(omit it to take the user from the secret\)/],
+    ['a relative CA path', { databaseSslRootCert: 'ca.pem' }, /databaseSslRootCert must be an absolute path inside the image; got "ca\.pem"/],
+  ])('refuses %s, naming the prop', (_what, props, message) => {
+    expect(() => buildPgProof(() => props)).toThrow(message);
   });
 });
