@@ -15,19 +15,44 @@ export type SslMode = (typeof SSL_MODES)[number];
 export const FARGATE_CPU_UNITS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
 
 const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
-const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name (letters, digits, /_+=.@-)');
+const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@!-]{1,512}$/, 'a Secrets Manager secret name (letters, digits, /_+=.@!-)');
+
+/**
+ * Secrets Manager reads an identifier whose name ends in a hyphen and six characters as a complete ARN (the
+ * suffix it adds to every secret's ARN): such a name or partial ARN would not be found at run time.
+ */
+const ENDS_LIKE_COMPLETE_ARN = /-[A-Za-z0-9]{6}$/;
+
+/** The database password secret: a name, a partial ARN (no suffix) or a complete ARN (with its `-AbCdEf` suffix). */
+const databaseSecretId = z
+  .string()
+  .refine((s) => secretArn.safeParse(s).success || secretName.safeParse(s).success, {
+    message: 'a Secrets Manager secret name (letters, digits, /_+=.@!-), partial ARN or complete ARN',
+  })
+  .refine((s) => s.startsWith('arn:') || !ENDS_LIKE_COMPLETE_ARN.test(s), {
+    message:
+      'this name ends in a hyphen and six characters, which Secrets Manager reads as the random suffix of a complete ARN: give the complete ARN (aws secretsmanager describe-secret --secret-id <name> --query ARN)',
+  });
+
+const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)');
 
 const databaseSchema = z
   .strictObject({
     host: z.string().min(1, 'the database host name'),
     port: z.number().int().min(1).max(65535).default(5432),
     name: z.string().min(1, 'the database name'),
-    user: z.string().min(1, 'the database user'),
-    passwordSecretName: secretName.optional(),
-    passwordSecretArn: secretArn.optional(),
-    /** The JSON field of the secret holding the password (RDS-managed secrets use `password`). */
+    /** The login role. Omit it when the secret is RDS-style JSON holding `username`. */
+    user: z.string().min(1, 'the database user').optional(),
+    /** The password secret by name, partial ARN or complete ARN (give exactly one of these two fields). */
+    passwordSecretName: databaseSecretId.optional(),
+    passwordSecretArn: databaseSecretId.optional(),
+    /** The customer-managed KMS key of the secret (the backup task gets kms:Decrypt via Secrets Manager). */
+    passwordSecretKmsKeyArn: kmsKeyArn.optional(),
+    /** The JSON field of the secret holding the password (RDS-managed secrets use `password`); plain-text secrets ignore it. */
     passwordJsonField: z.string().min(1).default('password'),
     sslMode: z.enum(SSL_MODES).default('require'),
+    /** CA bundle inside the image. @default the RDS global bundle for verify-ca/verify-full */
+    sslRootCert: z.string().regex(/^\/\S+$/, 'an absolute path inside the image, e.g. /etc/pgproof/certs/rds-global-bundle.pem').optional(),
   })
   .refine((d) => (d.passwordSecretName === undefined) !== (d.passwordSecretArn === undefined), {
     message: 'give exactly one of passwordSecretName and passwordSecretArn',

@@ -1,14 +1,17 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EngineConfig } from '../containers/common/engine-config';
+import { defaultSslRootCert } from '../containers/common/tls';
+import { secretIdForTask } from './database-secret';
 import type { SslMode } from './config';
 import { acknowledgeRule, acknowledgeWildcards } from './nag';
-import { backupTaskStatements, verifyTaskStatements, type EngineAccess } from './task-permissions';
+import { backupTaskStatements, databaseSecretStatements, verifyTaskStatements, type EngineAccess } from './task-permissions';
 
 /** The container name in both task definitions (the state machine's container overrides refer to it). */
 export const ENGINE_CONTAINER_NAME = 'engine';
@@ -31,11 +34,17 @@ export interface EngineTasksProps extends EngineAccess {
     readonly host: string;
     readonly port: number;
     readonly name: string;
-    readonly user: string;
+    /** @default - the secret's `username` field */
+    readonly user?: string;
     readonly sslMode: SslMode;
+    /** CA bundle inside the image. @default - the image's RDS global bundle for verify-ca/verify-full */
+    readonly sslRootCert?: string;
+    /** Read by the backup task at run time (`PGPROOF_DB_SECRET`), never injected by ECS. */
     readonly passwordSecret: secretsmanager.ISecret;
     /** JSON field of the secret holding the password. */
     readonly passwordJsonField: string;
+    /** The secret's customer-managed KMS key. @default - none (the AWS managed key needs no grant) */
+    readonly passwordSecretKey?: kms.IKey;
   };
   /** The engine configuration, passed as `PGPROOF_CONFIG` (it holds no secrets). */
   readonly engineConfig: EngineConfig;
@@ -68,6 +77,7 @@ export class EngineTasks extends Construct {
 
     const storage = { PGPROOF_BUCKET: props.bucket.bucketName, PGPROOF_PREFIX: props.prefix, ...(props.key ? { PGPROOF_KMS_KEY_ID: props.key.keyArn } : {}) };
     const config = JSON.stringify(props.engineConfig);
+    const sslRootCert = defaultSslRootCert(props.database.sslMode, props.database.sslRootCert);
 
     this.backupLogGroup = new logs.LogGroup(this, 'BackupLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
     this.verifyLogGroup = new logs.LogGroup(this, 'VerifyLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
@@ -85,18 +95,22 @@ export class EngineTasks extends Construct {
       environment: {
         PGHOST: props.database.host,
         PGPORT: String(props.database.port),
-        PGUSER: props.database.user,
+        ...(props.database.user ? { PGUSER: props.database.user } : {}),
         PGDATABASE: props.database.name,
         PGSSLMODE: props.database.sslMode,
+        ...(sslRootCert ? { PGSSLROOTCERT: sslRootCert } : {}),
+        // The engine reads the password with the task role at run time: ECS `secrets` would need the complete ARN.
+        PGPROOF_DB_SECRET: secretIdForTask(props.database.passwordSecret),
+        PGPROOF_DB_SECRET_JSON_FIELD: props.database.passwordJsonField,
         ...storage,
         PGPROOF_CONFIG: config,
       },
-      secrets: { PGPASSWORD: ecs.Secret.fromSecretsManager(props.database.passwordSecret, props.database.passwordJsonField) },
       stopTimeout: Duration.seconds(30),
       // node is PID 1 in the image: an init process reaps pg_dump/zstd (and postgres) children and forwards signals.
       linuxParameters: new ecs.LinuxParameters(this, 'BackupLinuxParameters', { initProcessEnabled: true }),
     });
     for (const s of backupTaskStatements(props)) this.backup.addToTaskRolePolicy(s);
+    for (const s of databaseSecretStatements(props.database.passwordSecret, props.database.passwordSecretKey, Stack.of(this).region)) this.backup.addToTaskRolePolicy(s);
 
     this.verify = new ecs.FargateTaskDefinition(this, 'Verify', {
       cpu: props.verifySize.cpu,
@@ -134,7 +148,7 @@ export class EngineTasks extends Construct {
     const perRunKeys = 'Object keys contain the run id, unknown before the run; the grant is limited to this pipeline\'s prefix.';
     const kmsDataKey = { action: 'kms:GenerateDataKey*', reason: 'GenerateDataKey and GenerateDataKeyWithoutPlaintext on the one backup key (SSE-KMS uploads).' };
     for (const task of [this.backup, this.verify]) {
-      acknowledgeRule(task, 'ECS2', 'The environment holds only non-secret settings (database host, bucket, engine config); the password is an ECS secret from Secrets Manager.');
+      acknowledgeRule(task, 'ECS2', 'The environment holds only non-secret settings (database host, bucket, engine config, the secret\'s id); the backup task reads the password from Secrets Manager at run time.');
       acknowledgeWildcards(task.obtainExecutionRole(), [
         { resource: '*', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the CDK asset repository.' },
       ]);

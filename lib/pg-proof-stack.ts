@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { PgProofConfig } from './config';
+import { importDatabaseSecret } from './database-secret';
 import { PgProof } from './pg-proof';
 
 export interface PgProofStackProps extends StackProps {
@@ -43,9 +44,8 @@ export class PgProofStack extends Stack {
     });
     const secret = (id: string, name: string) => secretsmanager.Secret.fromSecretNameV2(this, id, name);
     const db = config.database;
-    const passwordSecret = db.passwordSecretArn
-      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabasePassword', db.passwordSecretArn)
-      : secret('DatabasePassword', db.passwordSecretName!);
+    // Name, partial ARN or complete ARN in either field: each form gets its own import and policy resource.
+    const passwordSecret = importDatabaseSecret(this, 'DatabasePassword', (db.passwordSecretArn ?? db.passwordSecretName)!);
 
     const existingBucket = config.bucket.existingBucketName ? s3.Bucket.fromBucketName(this, 'ExistingBucket', config.bucket.existingBucketName) : undefined;
     const existingKey = config.bucket.existingKmsKeyArn ? kms.Key.fromKeyArn(this, 'ExistingKey', config.bucket.existingKmsKeyArn) : undefined;
@@ -58,10 +58,12 @@ export class PgProofStack extends Stack {
       databaseHost: db.host,
       databasePort: db.port,
       databaseName: db.name,
-      databaseUser: db.user,
+      ...(db.user ? { databaseUser: db.user } : {}),
       databasePasswordSecret: passwordSecret,
       databasePasswordJsonField: db.passwordJsonField,
+      ...(db.passwordSecretKmsKeyArn ? { databasePasswordSecretKmsKey: kms.Key.fromKeyArn(this, 'DatabasePasswordKey', db.passwordSecretKmsKeyArn) } : {}),
       databaseSslMode: db.sslMode,
+      ...(db.sslRootCert ? { databaseSslRootCert: db.sslRootCert } : {}),
       engineConfig: config.engine,
       ...(existingBucket
         ? { bucket: existingBucket, ...(existingKey ? { encryptionKey: existingKey } : {}) }

@@ -42,14 +42,26 @@ export interface PgProofProps {
   readonly databasePort?: number;
   /** The database to back up. */
   readonly databaseName: string;
-  /** The user pg_dump connects as (needs read access to everything, e.g. a member of pg_read_all_data). */
-  readonly databaseUser: string;
-  /** The secret holding the user's password as JSON (RDS-managed secrets are); injected as an ECS secret. */
+  /**
+   * The user pg_dump connects as (needs read access to everything, e.g. a member of pg_read_all_data).
+   * @default - the `username` field of the secret (RDS-style JSON)
+   */
+  readonly databaseUser?: string;
+  /**
+   * The user's password: plain text, or JSON with the password in `databasePasswordJsonField` (RDS-managed secrets'
+   * `username`, `host`, `port`, `dbname` fill what is not configured). The backup task reads it at run time with its
+   * task role: imported by name, partial or complete ARN (`Secret.fromSecretNameV2`, `fromSecretPartialArn`,
+   * `fromSecretCompleteArn`), each gets the matching policy resource.
+   */
   readonly databasePasswordSecret: secretsmanager.ISecret;
   /** The JSON field of `databasePasswordSecret` holding the password. @default 'password' */
   readonly databasePasswordJsonField?: string;
+  /** The customer-managed KMS key encrypting the secret. @default - the secret's `encryptionKey`, if any (the AWS managed key needs no grant) */
+  readonly databasePasswordSecretKmsKey?: kms.IKey;
   /** libpq sslmode of the backup's connection. @default 'require' */
   readonly databaseSslMode?: SslMode;
+  /** CA bundle (path inside the image) the server certificate is verified with. @default - the RDS global bundle of the image for verify-ca/verify-full, none otherwise */
+  readonly databaseSslRootCert?: string;
 
   /** What the engines do: compression, size guard, checks, freshness, deep proof. @default - the engines' defaults (zstd 1, 50% size guard, no checks) */
   readonly engineConfig?: EngineConfigInput;
@@ -172,10 +184,14 @@ export class PgProof extends Construct {
         host: props.databaseHost,
         port: props.databasePort ?? 5432,
         name: props.databaseName,
-        user: props.databaseUser,
+        ...(props.databaseUser ? { user: props.databaseUser } : {}),
         sslMode: props.databaseSslMode ?? 'require',
+        ...(props.databaseSslRootCert ? { sslRootCert: props.databaseSslRootCert } : {}),
         passwordSecret: props.databasePasswordSecret,
         passwordJsonField: props.databasePasswordJsonField ?? 'password',
+        ...(props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret.encryptionKey
+          ? { passwordSecretKey: (props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret.encryptionKey)! }
+          : {}),
       },
       engineConfig: this.engineConfig,
       backupSize: { cpu: props.backupCpu ?? 1024, memoryMiB: props.backupMemoryMiB ?? 2048 },
@@ -275,6 +291,8 @@ export function validateProps(props: PgProofProps): void {
   }
   if (props.keyPrefix !== undefined && !PREFIX.test(props.keyPrefix)) fail(`keyPrefix must not be empty or start or end with "/"; got "${props.keyPrefix}"`);
   if (props.databasePasswordJsonField !== undefined && props.databasePasswordJsonField.trim() === '') fail('databasePasswordJsonField must not be empty');
+  if (props.databaseUser !== undefined && !Token.isUnresolved(props.databaseUser) && props.databaseUser.trim() === '') fail('databaseUser must not be empty (omit it to take the user from the secret)');
+  if (props.databaseSslRootCert !== undefined && !props.databaseSslRootCert.startsWith('/')) fail(`databaseSslRootCert must be an absolute path inside the image; got "${props.databaseSslRootCert}"`);
   if (props.bucket) {
     for (const p of ['backupRetention', 'objectLockRetention', 'objectLockMode'] as const) {
       if (props[p] !== undefined) fail(`${p} applies only to a bucket PgProof creates; it was given with an existing bucket`);

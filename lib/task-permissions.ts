@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 
 /**
  * Every permission the engines' task roles hold, built in one place so the tests can assert least privilege:
@@ -89,4 +90,33 @@ export function verifyTaskStatements(access: EngineAccess): iam.PolicyStatement[
     }));
   }
   return statements;
+}
+
+/**
+ * Read access to the secret and nothing else: GetSecretValue on the exact ARN when it is complete, else on
+ * `<partial ARN>-??????` (exactly the six-character suffix, never `*`: `name-*` would also match `name-old`);
+ * and, for a customer-managed key, kms:Decrypt on that key only through Secrets Manager in this region.
+ */
+export function databaseSecretStatements(secret: secretsmanager.ISecret, key: kms.IKey | undefined, region: string): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'ReadDatabaseSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secretPolicyResource(secret)],
+    }),
+  ];
+  if (key) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'DecryptDatabaseSecret',
+      actions: ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+    }));
+  }
+  return statements;
+}
+
+/** The IAM resource matching the secret: its complete ARN, or the partial ARN plus the six-character wildcard. */
+export function secretPolicyResource(secret: secretsmanager.ISecret): string {
+  return secret.secretFullArn ?? `${secret.secretArn}-??????`;
 }

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { CompressionPlan } from '../common/compression';
 import { DumpFailed, ToolMissing } from '../common/errors';
 import { describeExit, TailBuffer } from '../common/process';
+import { explainCertificateProblem } from '../common/tls';
 
 export interface DumpProcess {
   /** The archive bytes, compressed as planned. */
@@ -76,7 +77,8 @@ export function startDump(options: {
     const [dump, comp] = await Promise.all([dumpExit, compressorExit]);
     if (killedFor) throw new DumpStopped(`pg_dump was stopped: ${killedFor}`);
     if (dump.code !== 0 || dump.signal) {
-      throw new DumpFailed(`pg_dump ${describeExit(dump.code, dump.signal)}: ${stderr.text() || '(no output on stderr)'}`);
+      const certificate = explainCertificateProblem(undefined, stderr.text());
+      throw new DumpFailed(`pg_dump ${describeExit(dump.code, dump.signal)}: ${stderr.text() || '(no output on stderr)'}${certificate ? ` (${certificate})` : ''}`);
     }
     if (errorLine) throw new DumpFailed(`pg_dump reported an error: ${stderr.text()}`);
     if (comp.code !== 0 || comp.signal) {

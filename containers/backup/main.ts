@@ -1,5 +1,7 @@
 // Entrypoint of the backup task (Fargate container, or a child process of the local runner).
 import { parseEngineConfig } from '../common/engine-config';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { resolveDatabaseEnv } from '../common/db-secret';
 import { ConfigError } from '../common/errors';
 import { isRunId } from '../common/keys';
 import { connectionFromEnv } from '../common/pg-connection';
@@ -12,7 +14,8 @@ import { runBackup } from './backup';
 
 runTaskMain('pgproof-backup', async ({ logger, signal }) => {
   const env = process.env;
-  const connection = connectionFromEnv(env);
+  // In AWS the password comes from PGPROOF_DB_SECRET, read with the task role; locally from PGPASSWORD.
+  const connection = connectionFromEnv(await resolveDatabaseEnv(env, () => new SecretsManagerClient({})));
   const storage = storageFromEnv(env);
   const config = parseEngineConfig(env.PGPROOF_CONFIG ?? '');
   const lockWait = secondsFromEnv(env, 'PGPROOF_LOCK_WAIT_TIMEOUT_SECONDS');

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, DatabaseConnectionFailed } from './errors';
 import { redact, registerSecret } from './redact';
+import { explainCertificateProblem } from './tls';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -86,7 +87,8 @@ function sslOption(params: ConnectionParams, tryTls: boolean): pg.ClientConfig['
       return tryTls ? { rejectUnauthorized: false } : false;
     case 'verify-ca':
     case 'verify-full': {
-      const ca = params.sslRootCert ? readFileSync(params.sslRootCert, 'utf8') : undefined;
+      // A bundle may hold many CAs (RDS's holds one per region and key type): node accepts them concatenated.
+      const ca = params.sslRootCert ? readCaBundle(params.sslRootCert) : undefined;
       return {
         rejectUnauthorized: true,
         ...(ca ? { ca } : {}),
@@ -97,11 +99,25 @@ function sslOption(params: ConnectionParams, tryTls: boolean): pg.ClientConfig['
   }
 }
 
+/** Reads the CA file named by sslRootCert, or fails naming the file and the settings that choose it. */
+function readCaBundle(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `cannot read the CA bundle "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): set database.sslRootCert, sslrootcert in the database URL or PGSSLROOTCERT to a readable PEM file`,
+      { cause: error },
+    );
+  }
+}
+
 /** Turns a node-postgres connection error into a message that names the cause and what to do. */
 export function explainConnectionError(error: unknown, params: ConnectionParams): DatabaseConnectionFailed {
   const e = error as { code?: string; message?: string };
   const target = describeTarget(params);
   const text = redact(e.message ?? String(error));
+  const certificate = explainCertificateProblem(e.code, text);
+  if (certificate) return new DatabaseConnectionFailed(`cannot connect to ${target} with sslmode=${params.sslMode}: ${text} (${certificate})`, { cause: error });
   let hint: string;
   switch (e.code) {
     case '28P01':
@@ -157,6 +173,7 @@ export async function connect(params: ConnectionParams, applicationName = 'pgpro
         throw explainConnectionError(retryError, params);
       }
     }
+    if (error instanceof ConfigError) throw error;
     throw explainConnectionError(error, params);
   }
 }

@@ -71,7 +71,7 @@ describe('backup bucket', () => {
 describe('engine tasks', () => {
   const container = (pattern: RegExp) => resources[logicalId('AWS::ECS::TaskDefinition', pattern)]!.Properties;
 
-  it('runs backup with the database, bucket and config in its environment and the password as an ECS secret', () => {
+  it('runs backup with the database, bucket, config and password secret id in its environment, and no ECS secret', () => {
     const backup = container(/EnginesBackup/);
     const def = backup.ContainerDefinitions[0];
     const env = Object.fromEntries(def.Environment.map((e: Json) => [e.Name, e.Value]));
@@ -80,7 +80,9 @@ describe('engine tasks', () => {
     expect(env.PGPROOF_KMS_KEY_ID).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Key/), 'Arn'] });
     expect(JSON.parse(env.PGPROOF_CONFIG)).toMatchObject({ compression: { method: 'zstd' }, checks: [{ name: 'n' }] });
     expect(env).not.toHaveProperty('PGPASSWORD');
-    expect(def.Secrets).toEqual([{ Name: 'PGPASSWORD', ValueFrom: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db:password::' }]);
+    // The engine reads the secret itself: ECS `secrets` need the complete ARN, which a name does not give.
+    expect(env).toMatchObject({ PGPROOF_DB_SECRET: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db', PGPROOF_DB_SECRET_JSON_FIELD: 'password' });
+    expect(def.Secrets).toBeUndefined();
     expect(def.Command).toBeUndefined();
     expect(backup).toMatchObject({ Cpu: '1024', Memory: '2048', RequiresCompatibilities: ['FARGATE'], NetworkMode: 'awsvpc' });
   });
@@ -120,7 +122,7 @@ describe('least privilege', () => {
     const statements = statementsOfRole(/EnginesBackupTaskRole/);
     expect(actionsOf(statements).sort()).toEqual([
       'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
-      'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess',
+      'secretsmanager:GetSecretValue', 'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess',
     ]);
     const get = statements.find((s) => s.Action === 's3:GetObject')!;
     expect(text(get.Resource)).toMatch(/\/pgproof\/\*\.manifest\.json.*\/pgproof\/\*\.verified\.json/);
@@ -150,9 +152,11 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only the backup execution role read the database password', () => {
-    expect(text(statementsOfRole(/EnginesBackupExecutionRole/))).toContain(':secret:orders/db-??????');
-    expect(text(statementsOfRole(/EnginesVerifyExecutionRole/))).not.toContain('secretsmanager');
+  it('lets only the backup task role read the database password (no execution role reads any secret)', () => {
+    expect(text(statementsOfRole(/EnginesBackupTaskRole/))).toContain(':secret:orders/db-??????');
+    for (const role of [/EnginesBackupExecutionRole/, /EnginesVerifyExecutionRole/, /EnginesVerifyTaskRole/]) {
+      expect(text(statementsOfRole(role))).not.toContain('secretsmanager');
+    }
   });
 
   it('lets each Lambda read only its own secret', () => {

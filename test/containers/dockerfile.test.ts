@@ -9,12 +9,21 @@ import { promisify } from 'node:util';
 import { DockerIgnoreStrategy } from 'aws-cdk-lib';
 import { DockerfileParser, type Dockerfile, type From, type Instruction } from 'dockerfile-ast';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SUPPORTED_PG_MAJORS } from '../../containers/common/pg-majors';
+import { RDS_CA_BUNDLE_PATH } from '../../containers/common/tls';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const dockerfilePath = path.join(repoRoot, 'containers/Dockerfile');
 const majorsPath = path.join(repoRoot, 'containers/pg-majors.json');
+/**
+ * SHA-256 of https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem (108 certificates), as pinned by
+ * several public Dockerfiles (e.g. PeerDB's `ADD --checksum=sha256:e5bb…`). Refresh: docs/container-image.md.
+ */
+const RDS_BUNDLE_SHA256 = 'e5bb2084ccf45087bda1c9bffdea0eb15ee67f0b91646106e466714f9de3c7e3';
 /** The PGDG archive key ("PostgreSQL Debian Repository"), as published on apt.postgresql.org. */
 const PGDG_FINGERPRINT = 'B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8';
 
@@ -218,6 +227,61 @@ describe('runtime stage', () => {
     const args = copy!.getArguments().map((a) => a.getValue());
     expect(args.slice(0, -1).sort()).toEqual(['/app/backup.cjs', '/app/verify.cjs']);
     expect(args.at(-1)).toBe('/app/');
+  });
+});
+
+describe('RDS CA bundle', () => {
+  const bundleRun = () => {
+    const runs = ofKind(finalStage(), 'RUN').filter((r) => argText(r).includes('$RDS_CA_BUNDLE_URL'));
+    expect(runs).toHaveLength(1);
+    return runs[0]!;
+  };
+  const arg = (name: string) => {
+    const a = ofKind(finalStage(), 'ARG').find((x) => argText(x).startsWith(`${name}=`));
+    return a && argText(a).slice(name.length + 1);
+  };
+
+  it('downloads AWS\'s global bundle at build time, pinned by SHA-256, to the path the tasks default to', () => {
+    expect(arg('RDS_CA_BUNDLE_URL')).toBe('https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem');
+    expect(arg('RDS_CA_BUNDLE_SHA256')).toBe(RDS_BUNDLE_SHA256);
+    // (The node one-liner holds "; " itself, so positions are taken in the whole text, whitespace collapsed.)
+    const run = argText(bundleRun());
+    expect(commands(bundleRun())[0]).toBe('set -eux');
+    const download = run.indexOf('"$RDS_CA_BUNDLE_URL" /etc/pgproof/certs/rds-global-bundle.pem;');
+    const check = run.indexOf('; echo "$RDS_CA_BUNDLE_SHA256 /etc/pgproof/certs/rds-global-bundle.pem" | sha256sum -c -;');
+    expect([download >= 0, download < check]).toEqual([true, true]);
+    expect(RDS_CA_BUNDLE_PATH).toBe('/etc/pgproof/certs/rds-global-bundle.pem');
+    // Before USER: the file is installed by root, read-only for the task user.
+    const user = ofKind(finalStage(), 'USER')[0]!;
+    expect(line(bundleRun())).toBeLessThan(line(user));
+  });
+
+  it('keeps a bundle whose hash matches and fails the build on any other bytes or an HTTP error', async () => {
+    // GIVEN: the Dockerfile's own RUN, pointed at a local server and a temporary directory
+    const good = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    let served = good;
+    const server = createServer((req, res) => {
+      if (req.url !== '/global-bundle.pem') { res.statusCode = 404; res.end(); return; }
+      res.end(served);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pgproof-ca-'));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/global-bundle.pem`;
+    const script = argText(bundleRun()).replaceAll('/etc/pgproof/certs', dir);
+    const build = (sha: string, from = url) =>
+      exec('sh', ['-c', script], { env: { PATH: process.env.PATH ?? '', RDS_CA_BUNDLE_URL: from, RDS_CA_BUNDLE_SHA256: sha } }).then(() => 0, (e: { code: number }) => e.code);
+    const sha = createHash('sha256').update(good).digest('hex');
+    try {
+      // WHEN / THEN
+      expect(await build(sha)).toBe(0);
+      expect(await readFile(path.join(dir, 'rds-global-bundle.pem'), 'utf8')).toBe(good);
+      served = good.replace('MIIB', 'MIIC');
+      expect(await build(sha)).not.toBe(0);
+      expect(await build(sha, url.replace('global-bundle', 'missing'))).not.toBe(0);
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
