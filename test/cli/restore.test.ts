@@ -65,7 +65,7 @@ describe('pgproof restore', () => {
       await sql('create table keep_me (i int)');
     });
     const refused = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), ...common()]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/is not empty \(1 relations, e\.g\. public\.keep_me\).*--force/);
     const forced = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--force', ...common()]);
     expect(forced.code).toBe(0);
@@ -100,7 +100,7 @@ describe('pgproof restore', () => {
     const args = (target: ConnectionParams) => ['restore', '--backup', backup.key, '--target-url', url(target), '--s3-endpoint', inject('s3Endpoint'), '--bucket', b3];
     // WHEN / THEN
     const refused = await pgproof(args(await createSourceDatabase('restore_roles')));
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/roles the target server lacks: "pgproof_ghost_role".*--create-roles.*--no-owner/);
     expect((await pgproof([...args(await createSourceDatabase('restore_noowner')), '--no-owner'])).code).toBe(0);
     const created = await pgproof([...args(await createSourceDatabase('restore_mkroles')), '--create-roles']);
@@ -135,13 +135,13 @@ describe('pgproof restore', () => {
     ).then((b) => writeVerificationRecord(testS3(), bucket, { runId: b.runId, key: b.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: 0, rows: 0, checks: [], deepProof: false }));
     const target = await createSourceDatabase('restore_which');
     const out = await pgproof(['restore', '--backup', 'latest', '--target-url', url(target), ...common()]);
-    expect(out.code).toBe(1);
+    expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/several databases .*name one with --database/);
   });
 
   it('explains a missing backup and usage errors', async () => {
     const target = await createSourceDatabase('restore_missing');
-    const out = await pgproof(['restore', '--backup', 'nope/key.dump.zst', '--target-url', url(target), ...common()]);
+    const out = await pgproof(['restore', '--backup', 'pgproof/nope/2026-01-01/20260101T000000Z-abcdef12.dump.zst', '--target-url', url(target), ...common()]);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/no manifest at s3:\/\//);
     const usage = await pgproof(['restore', '--backup', 'latest', ...common()]);
