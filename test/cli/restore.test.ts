@@ -8,7 +8,7 @@ import { applyHashSessionSettings, listTables, tableStats } from '../../containe
 import { which } from '../../containers/common/which';
 import { createSampleDatabase } from '../../lib/local/sample-database';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
-import { pgproof } from './pgproof-process';
+import { lastJson, pgproof } from './pgproof-process';
 import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, testS3 } from '../helpers/fixtures';
 
 
@@ -70,6 +70,31 @@ describe('pgproof restore', () => {
     const forced = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--force', ...common()]);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toMatch(/row counts match the manifest/);
+    expect(forced.stdout).toMatch(/the previous database was replaced and dropped/);
+  });
+
+  it('--json prints a FAILED result on a refusal (exit 2), and the never-verified warning is a sentence (issue 10.10)', async () => {
+    // GIVEN an unverified copy of the backup and a non-empty target
+    const b5 = await createBucket();
+    const manifestKey = backup.key.replace(/\.dump\.zst$/, '.manifest.json');
+    await testS3().send(new PutObjectCommand({ Bucket: b5, Key: backup.key, Body: await getObjectBytes(bucket, backup.key), Metadata: { 'pgproof-run-id': backup.runId } }));
+    await testS3().send(new PutObjectCommand({ Bucket: b5, Key: manifestKey, Body: await getObjectBytes(bucket, manifestKey) }));
+    const target = await createSourceDatabase('restore_json', async (sql) => {
+      await sql('create table keep_me (i int)');
+    });
+    // WHEN
+    const out = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--json', '--s3-endpoint', inject('s3Endpoint'), '--bucket', b5]);
+    // THEN
+    expect(out.code).toBe(2);
+    expect(lastJson(out)).toMatchObject({
+      status: 'FAILED',
+      backup: backup.key,
+      error: { name: 'RestoreRefused', message: expect.stringMatching(/is not empty/) },
+      targetState: { state: 'untouched', message: expect.stringMatching(/was not touched/) },
+    });
+    expect(out.stderr).toMatch(/^warning: the backup \S+ was never verified by a restore; restoring it anyway because it was named explicitly\.$/m);
+    expect(out.stderr).not.toMatch(/^\{/m);
+    expect(out.stdout + out.stderr).not.toContain(SOURCE_PASSWORD);
   });
 
   it('refuses a corrupted object before touching the target', async () => {
