@@ -131,7 +131,7 @@ describe('pgproof restore', () => {
     const created = await pgproof([...args(await createSourceDatabase('restore_mkroles')), '--create-roles']);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/roles created \(NOLOGIN\): pgproof_ghost_role/);
-  });
+  }, 180_000); // three CLI runs: each takes 15-20 s on a loaded 2-core machine
 
   it('with --create-roles, creates no role when the checksum fails: nothing touches the target server first', async () => {
     const b4 = await createBucket();
