@@ -31,8 +31,8 @@ export interface RestoreSettings {
   readonly database?: string;
   readonly target: ConnectionParams;
   /**
-   * Replace a non-empty target: restore into a new database on the same server, check it, then swap it in and
-   * drop the old one. Never drops objects piecemeal.
+   * Replace the target database as a whole (it may be non-empty): restore into a new database on the same server,
+   * check it, then swap it in and drop the old one. Never drops objects piecemeal.
    */
   readonly force: boolean;
   /** With `force`: end other sessions on the target before the swap. @default false - refuse, naming them */
@@ -58,7 +58,7 @@ export interface RestoreResult {
   readonly leftOut: LeftOut[];
   /** What was restored in a state that needs a person (disabled subscriptions). */
   readonly notes: string[];
-  /** With `force` on a non-empty target: the previous database was replaced. */
+  /** With `force`: the previous database was replaced. */
   readonly replaced?: { readonly previousDropped: boolean; readonly previousKeptAs?: string };
   readonly seconds: number;
 }
@@ -127,8 +127,8 @@ async function dumpObjectFacts(s3: S3Client, bucket: string, key: string): Promi
 /**
  * Disaster restore. Nothing on the target server changes until the backup is proven intact (manifest matching
  * the key, SHA-256 while downloading) and the target is known to hold all of it (superuser-only objects, roles,
- * tablespaces, subscriptions). Then pg_restore -j writes it into the empty target, or, with `force` on a
- * non-empty target, into a new database that replaces the target only after every row count matched.
+ * tablespaces, subscriptions). Then pg_restore -j writes it into the empty target, or, with `force`, into a new
+ * database that replaces the target only after every row count matched.
  */
 export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Client; logger: Logger; signal?: AbortSignal; warn?: (sentence: string) => void }): Promise<RestoreResult> {
   const started = Date.now();
@@ -153,7 +153,7 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
 interface TargetInspection {
   client: PgInstall;
   serverMajor: number;
-  /** The target holds relations and --force was given: restore into a new database, then swap. */
+  /** --force: restore into a new database, then swap it in. */
   replace: boolean;
   rolesToCreate: string[];
 }
@@ -181,7 +181,8 @@ async function inspectTarget(settings: RestoreSettings, manifest: Manifest): Pro
           'create them first, pass --create-roles to create them as NOLOGIN roles, or --no-owner to restore without owners and grants',
       );
     }
-    const replace = existing.length > 0;
+    // --force always replaces the whole database: a target without relations may still hold functions or types.
+    const replace = settings.force;
     if (replace) {
       await checkCanReplace(target, settings.target.database);
       // Checked again right before the swap; refusing now saves a long restore that could not be swapped in.
