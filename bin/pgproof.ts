@@ -258,12 +258,17 @@ program
   .option('--work-dir <dir>', 'where the downloaded archive is decompressed (needs room for the whole dump; default $PGPROOF_WORK_DIR or the temp dir)')
   .option('--json', 'print the result as one JSON object on the last line of stdout')
   .action(async (options: RestoreOptions) => {
-    if (!options.local && !options.bucket) throw new CommanderError(2, 'pgproof.usage', 'error: restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
+    // With --json, a usage error also ends with a result object on stdout.
+    const refuse = (message: string) => {
+      if (options.json) process.stdout.write(JSON.stringify({ status: 'FAILED', backup: options.backup, error: { name: 'UsageError', message } }) + '\n');
+      return usage(message);
+    };
+    if (!options.local && !options.bucket) throw refuse('restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
     let target: ConnectionParams;
     try {
       target = connectionFromUrl(options.targetUrl);
     } catch (error) {
-      throw usage(`--target-url: ${(error as Error).message}`);
+      throw refuse(`--target-url: ${(error as Error).message}`);
     }
     const controller = new AbortController();
     const stop = (signal: NodeJS.Signals) => {

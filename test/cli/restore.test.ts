@@ -71,6 +71,10 @@ describe('pgproof restore', () => {
     expect(forced.code).toBe(0);
     expect(forced.stdout).toMatch(/row counts match the manifest/);
     expect(forced.stdout).toMatch(/the previous database was replaced and dropped/);
+    const client = await connect(target);
+    const { rows } = await client.query("select to_regclass('public.keep_me') as t");
+    await client.end();
+    expect(rows).toEqual([{ t: null }]);
   });
 
   it('--json prints a FAILED result on a refusal (exit 2), and the never-verified warning is a sentence (issue 10.10)', async () => {
@@ -172,8 +176,10 @@ describe('pgproof restore', () => {
     const usage = await pgproof(['restore', '--backup', 'latest', ...common()]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/required option '--target-url <url>' not specified/);
-    const badUrl = await pgproof(['restore', '--backup', 'latest', '--target-url', 'mysql://u:pw@h/db', ...common()]);
+    const badUrl = await pgproof(['restore', '--backup', 'latest', '--target-url', 'mysql://u:pw@h/db', '--json', ...common()]);
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/--target-url: .*postgres:\/\//);
+    expect(lastJson(badUrl)).toMatchObject({ status: 'FAILED', error: { name: 'UsageError', message: expect.stringMatching(/--target-url/) } });
+    expect(badUrl.stdout).not.toContain(':pw@');
   });
 });
