@@ -260,7 +260,7 @@ program
   .action(async (options: RestoreOptions) => {
     // With --json, a usage error also ends with a result object on stdout.
     const refuse = (message: string) => {
-      if (options.json) process.stdout.write(JSON.stringify({ status: 'FAILED', backup: options.backup, error: { name: 'UsageError', message } }) + '\n');
+      if (options.json) process.stdout.write(redact(JSON.stringify({ status: 'FAILED', backup: options.backup, error: { name: 'UsageError', message } })) + '\n');
       return usage(message);
     };
     if (!options.local && !options.bucket) throw refuse('restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
