@@ -11,6 +11,7 @@ import { connect, type ConnectionParams } from '../../containers/common/pg-conne
 import { unprivilegedAccount } from '../../containers/common/throwaway-cluster';
 import { which } from '../../containers/common/which';
 import { restoreBackup, type RestoreSettings } from '../../containers/restore/restore-backup';
+import { swapIn } from '../../containers/restore/database-swap';
 import { targetStateOf } from '../../containers/restore/restore-errors';
 import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, sourceConnection, testS3 } from '../helpers/fixtures';
 
@@ -242,5 +243,27 @@ describe('restore refuses, before any change, objects only a superuser may own (
     } finally {
       await query(sourceConnection('postgres'), `alter role ${owner} superuser`);
     }
+  });
+});
+
+describe('the swap itself (issue 10.4)', () => {
+  it('leaves the target as it was and keeps the checked copy when a session appears before the swap; swaps once it is gone', async () => {
+    const target = await createSourceDatabase('swap_target', async (sql) => { await sql('create table old_stuff (i int)'); });
+    const fresh = await createSourceDatabase('swap_fresh', async (sql) => { await sql('create table restored (i int)'); });
+    const old = `${target.database}_old`;
+    const app = await connect(target, 'late-app');
+    app.on('error', () => undefined);
+    try {
+      const error = await rejection(swapIn(target, { target: target.database, fresh: fresh.database, old }, false));
+      expect(error.name).toBe('RestoreRefused');
+      expect(error.message).toMatch(new RegExp(`application "late-app".*The target was not touched; the restored, checked copy is kept in database "?${fresh.database}"?`));
+      expect(await query(target, "select to_regclass('public.old_stuff')::text as t")).toEqual([{ t: 'old_stuff' }]);
+      expect(await query(fresh, "select to_regclass('public.restored')::text as t")).toEqual([{ t: 'restored' }]);
+    } finally {
+      await app.end().catch(() => undefined);
+    }
+    expect(await swapIn(target, { target: target.database, fresh: fresh.database, old }, false)).toEqual({ oldDropped: true });
+    expect(await query(target, "select to_regclass('public.restored')::text as t, to_regclass('public.old_stuff')::text as o")).toEqual([{ t: 'restored', o: null }]);
+    expect(await query(sourceConnection('postgres'), `select datname from pg_database where datname in ('${old}', '${fresh.database}')`)).toEqual([]);
   });
 });
