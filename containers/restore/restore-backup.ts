@@ -132,8 +132,8 @@ async function dumpObjectFacts(s3: S3Client, bucket: string, key: string): Promi
  */
 export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Client; logger: Logger; signal?: AbortSignal; warn?: (sentence: string) => void }): Promise<RestoreResult> {
   const started = Date.now();
-  const untouched = (detail = ''): TargetState => ({ state: 'untouched', message: `the target database ${quoteIdent(settings.target.database)} was not touched${detail}` });
-  // Nothing has been changed until `changed` says so: every error before that leaves the target untouched.
+  const untouched: TargetState = { state: 'untouched', message: `the target database ${quoteIdent(settings.target.database)} was not touched` };
+  // Later stages attach a more precise state to their errors; anything else left the target as it was.
   try {
     if (settings.backup !== 'latest') checkBackupKey(settings.backup, settings.storage.prefix);
     const key = settings.backup === 'latest' ? await latestVerifiedKey(deps.s3, settings.storage, settings.database) : settings.backup;
@@ -146,7 +146,7 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
     const pre = await inspectTarget(settings, manifest);
     return await restoreVerified(settings, deps, { manifest, verified, started, ...pre });
   } catch (error) {
-    throw withTargetState(error, untouched());
+    throw withTargetState(error, untouched);
   }
 }
 
