@@ -12,10 +12,12 @@ export function checkBackupKey(key: string, prefix: string): void {
   if (segments.some((s) => s === '..' || s === '.' || s === '') || key.includes('\\')) {
     throw new RestoreRefused(`--backup "${key}" is not a backup key: it may not contain "..", "." or empty path segments; pass a backup.key that a run printed`);
   }
-  if (!key.startsWith(`${base}/`)) {
+  // An empty prefix (keys written as `<database>/<date>/…`) puts every key inside it.
+  const head = base ? `${base}/` : '';
+  if (!key.startsWith(head)) {
     throw new RestoreRefused(`--backup "${key}" is outside the prefix "${base}/": pass a backup.key that a run printed, or the --prefix it was written under`);
   }
-  const rest = key.slice(base.length + 1).split('/');
+  const rest = key.slice(head.length).split('/');
   if (!isDumpKey(key) || rest.length !== 3 || !/^\d{4}-\d{2}-\d{2}$/.test(rest[1]!) || !runIdOfKey(key)) {
     throw new RestoreRefused(`--backup "${key}" is not a backup key (expected ${base}/<database>/<YYYY-MM-DD>/<run id>.dump.zst, as a run prints it)`);
   }

@@ -15,6 +15,7 @@ describe('backup keys (issue 10.9)', () => {
   it('accepts a key a run printed', () => {
     expect(() => checkBackupKey(KEY, 'pgproof')).not.toThrow();
     expect(() => checkBackupKey('a/b/app/2026-11-24/20261124T030000Z-0123456789.dump', 'a/b/')).not.toThrow();
+    expect(() => checkBackupKey('app/2026-11-24/20261124T030000Z-0123456789.dump', '')).not.toThrow();
   });
 
   it.each([
