@@ -13,6 +13,8 @@ import { discoveryOptionsFromEnv } from '../containers/common/pg-tools';
 import { createS3Client } from '../containers/common/s3';
 import { which } from '../containers/common/which';
 import { restoreBackup } from '../containers/restore/restore-backup';
+import { targetStateOf } from '../containers/restore/restore-errors';
+import { describeRestore, describeRestoreFailure } from './cli/restore-output';
 import { redact, registerSecret } from '../containers/common/redact';
 import { startDemoSource } from '../lib/local/demo-source';
 import { loadLocalEngineConfig } from '../lib/local/local-config';
@@ -249,18 +251,24 @@ program
   .option('--bucket <name>', 'the backup bucket (AWS or --s3-endpoint)')
   .option('--prefix <prefix>', 'key prefix', 'pgproof')
   .option('--database <name>', 'with --backup latest: the source database whose backup to take')
-  .option('--force', 'restore into a non-empty database, dropping and recreating the objects the backup contains')
+  .option('--force', 'replace a non-empty target database: restore into a new database on the same server, check it, then swap it in and drop the old one')
+  .option('--terminate-connections', 'with --force: end other sessions on the target before the swap (else they are named and the restore refused)')
   .option('--create-roles', 'create roles the backup refers to and the target lacks (NOLOGIN)')
   .option('--no-owner', 'restore without owners and grants (for a target without the source\'s roles)')
   .option('--work-dir <dir>', 'where the downloaded archive is decompressed (needs room for the whole dump; default $PGPROOF_WORK_DIR or the temp dir)')
   .option('--json', 'print the result as one JSON object on the last line of stdout')
   .action(async (options: RestoreOptions) => {
-    if (!options.local && !options.bucket) throw new CommanderError(2, 'pgproof.usage', 'error: restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
+    // With --json, a usage error also ends with a result object on stdout.
+    const refuse = (message: string) => {
+      if (options.json) process.stdout.write(redact(JSON.stringify({ status: 'FAILED', backup: options.backup, error: { name: 'UsageError', message } })) + '\n');
+      return usage(message);
+    };
+    if (!options.local && !options.bucket) throw refuse('restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
     let target: ConnectionParams;
     try {
       target = connectionFromUrl(options.targetUrl);
     } catch (error) {
-      throw usage(`--target-url: ${(error as Error).message}`);
+      throw refuse(`--target-url: ${(error as Error).message}`);
     }
     const controller = new AbortController();
     const stop = (signal: NodeJS.Signals) => {
@@ -272,6 +280,7 @@ program
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const stateDir = path.resolve(options.stateDir);
+    const out = (l: string) => (options.json ? say(l) : process.stdout.write(redact(l) + '\n'));
     const embedded = options.local ? await startEmbeddedS3(stateDir) : undefined;
     try {
       const endpoint = embedded?.endpoint ?? options.s3Endpoint;
@@ -284,27 +293,27 @@ program
           ...(options.database ? { database: options.database } : {}),
           target,
           force: Boolean(options.force),
+          terminateConnections: Boolean(options.terminateConnections),
           roles: options.owner === false ? 'skip-ownership' : options.createRoles ? 'create' : 'require',
           discovery: discoveryOptionsFromEnv(),
           zstdPath: await which('zstd'),
           ...(options.workDir ?? process.env.PGPROOF_WORK_DIR ? { workDir: path.resolve(options.workDir ?? process.env.PGPROOF_WORK_DIR!) } : {}),
         },
-        { s3, logger: createLogger({ service: 'pgproof-restore', level: 'WARN' }), signal: controller.signal },
+        { s3, logger: createLogger({ service: 'pgproof-restore', level: 'ERROR' }), signal: controller.signal, warn: say },
       ).catch((error: unknown) => {
-        if (!interruptedBy) throw error;
-        say(`restore interrupted by ${interruptedBy}; the target may hold a partial restore: drop it before trying again`);
-        process.exitCode = interruptedBy === 'SIGINT' ? 130 : 143;
+        const failure = describeRestoreFailure(error, options.backup);
+        if (interruptedBy) {
+          say(`restore interrupted by ${interruptedBy}; ${targetStateOf(error)?.message ?? 'the target may hold a partial restore: drop it before trying again'}`);
+          process.exitCode = interruptedBy === 'SIGINT' ? 130 : 143;
+        } else {
+          for (const line of failure.lines) say(line);
+          process.exitCode = failure.exitCode;
+        }
+        if (options.json) process.stdout.write(redact(JSON.stringify(failure.json)) + '\n');
         return undefined;
       });
       if (!result) return;
-      const lines = [
-        `✅ restored ${result.key}`,
-        `   from database ${result.sourceDatabase}, snapshot ${result.snapshotAt}${result.verified ? ' (a verified backup)' : ' (never verified!)'}`,
-        `   into ${result.target}: ${result.tables} tables, ${result.rows} rows, row counts match the manifest`,
-        ...(result.rolesCreated.length ? [`   roles created (NOLOGIN): ${result.rolesCreated.join(', ')}`] : []),
-        `   in ${result.seconds.toFixed(1)} s`,
-      ];
-      for (const line of lines) (options.json ? say : (l: string) => process.stdout.write(redact(l) + '\n'))(line);
+      for (const line of describeRestore(result)) out(line);
       if (options.json) process.stdout.write(redact(JSON.stringify({ status: 'SUCCEEDED', ...result })) + '\n');
     } finally {
       process.off('SIGINT', stop);
@@ -324,6 +333,7 @@ interface RestoreOptions {
   prefix: string;
   database?: string;
   force?: boolean;
+  terminateConnections?: boolean;
   createRoles?: boolean;
   owner?: boolean;
   json?: boolean;

@@ -19,8 +19,12 @@ export async function createMissingRoles(admin: pg.Client, roles: readonly strin
   return created;
 }
 
+/** Parts of an archive pg_restore can leave out; a throwaway cluster can hold none of them. */
+export type RestoreSkip = 'tablespaces' | 'subscriptions' | 'security-labels';
+export const THROWAWAY_SKIPS: readonly RestoreSkip[] = ['tablespaces', 'subscriptions', 'security-labels'];
+
 /** The arguments of the restore: parallel, stop at the first error, skip what cannot exist in a throwaway cluster. */
-export function pgRestoreArgs(file: string, jobs: number, database: string, extra: readonly string[] = []): string[] {
+export function pgRestoreArgs(file: string, jobs: number, database: string, extra: readonly string[] = [], skip: readonly RestoreSkip[] = THROWAWAY_SKIPS): string[] {
   return [
     `--dbname=${database}`,
     ...extra,
@@ -29,9 +33,7 @@ export function pgRestoreArgs(file: string, jobs: number, database: string, extr
     '--no-password',
     // Tablespace paths, subscriptions (they would try to connect to the publisher) and security labels
     // (their providers are not loaded) cannot be recreated in a throwaway cluster; data and schema can.
-    '--no-tablespaces',
-    '--no-subscriptions',
-    '--no-security-labels',
+    ...skip.map((part) => `--no-${part}`),
     '--verbose',
     file,
   ];
@@ -55,12 +57,14 @@ export function runPgRestore(options: {
   jobs: number;
   /** More pg_restore options (e.g. --clean, --no-owner for a disaster restore). */
   extraArgs?: readonly string[];
+  /** What to leave out. @default THROWAWAY_SKIPS */
+  skip?: readonly RestoreSkip[];
   signal?: AbortSignal;
   onItem?: (line: string) => void;
 }): Promise<void> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(options.signal.reason);
-    const child = spawn(path.join(options.binDir, 'pg_restore'), pgRestoreArgs(options.file, options.jobs, options.target.database, options.extraArgs), {
+    const child = spawn(path.join(options.binDir, 'pg_restore'), pgRestoreArgs(options.file, options.jobs, options.target.database, options.extraArgs, options.skip), {
       env: libpqEnv(options.target),
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -8,7 +8,7 @@ import { applyHashSessionSettings, listTables, tableStats } from '../../containe
 import { which } from '../../containers/common/which';
 import { createSampleDatabase } from '../../lib/local/sample-database';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
-import { pgproof } from './pgproof-process';
+import { lastJson, pgproof } from './pgproof-process';
 import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, testS3 } from '../helpers/fixtures';
 
 
@@ -65,11 +65,40 @@ describe('pgproof restore', () => {
       await sql('create table keep_me (i int)');
     });
     const refused = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), ...common()]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/is not empty \(1 relations, e\.g\. public\.keep_me\).*--force/);
     const forced = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--force', ...common()]);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toMatch(/row counts match the manifest/);
+    expect(forced.stdout).toMatch(/the previous database was replaced and dropped/);
+    const client = await connect(target);
+    const { rows } = await client.query("select to_regclass('public.keep_me') as t");
+    await client.end();
+    expect(rows).toEqual([{ t: null }]);
+  });
+
+  it('--json prints a FAILED result on a refusal (exit 2), and the never-verified warning is a sentence (issue 10.10)', async () => {
+    // GIVEN an unverified copy of the backup and a non-empty target
+    const b5 = await createBucket();
+    const manifestKey = backup.key.replace(/\.dump\.zst$/, '.manifest.json');
+    await testS3().send(new PutObjectCommand({ Bucket: b5, Key: backup.key, Body: await getObjectBytes(bucket, backup.key), Metadata: { 'pgproof-run-id': backup.runId } }));
+    await testS3().send(new PutObjectCommand({ Bucket: b5, Key: manifestKey, Body: await getObjectBytes(bucket, manifestKey) }));
+    const target = await createSourceDatabase('restore_json', async (sql) => {
+      await sql('create table keep_me (i int)');
+    });
+    // WHEN
+    const out = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--json', '--s3-endpoint', inject('s3Endpoint'), '--bucket', b5]);
+    // THEN
+    expect(out.code).toBe(2);
+    expect(lastJson(out)).toMatchObject({
+      status: 'FAILED',
+      backup: backup.key,
+      error: { name: 'RestoreRefused', message: expect.stringMatching(/is not empty/) },
+      targetState: { state: 'untouched', message: expect.stringMatching(/was not touched/) },
+    });
+    expect(out.stderr).toMatch(/^warning: the backup \S+ was never verified by a restore; restoring it anyway because it was named explicitly\.$/m);
+    expect(out.stderr).not.toMatch(/^\{/m);
+    expect(out.stdout + out.stderr).not.toContain(SOURCE_PASSWORD);
   });
 
   it('refuses a corrupted object before touching the target', async () => {
@@ -100,13 +129,13 @@ describe('pgproof restore', () => {
     const args = (target: ConnectionParams) => ['restore', '--backup', backup.key, '--target-url', url(target), '--s3-endpoint', inject('s3Endpoint'), '--bucket', b3];
     // WHEN / THEN
     const refused = await pgproof(args(await createSourceDatabase('restore_roles')));
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/roles the target server lacks: "pgproof_ghost_role".*--create-roles.*--no-owner/);
     expect((await pgproof([...args(await createSourceDatabase('restore_noowner')), '--no-owner'])).code).toBe(0);
     const created = await pgproof([...args(await createSourceDatabase('restore_mkroles')), '--create-roles']);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/roles created \(NOLOGIN\): pgproof_ghost_role/);
-  });
+  }, 180_000); // three CLI runs: each takes 15-20 s on a loaded 2-core machine
 
   it('with --create-roles, creates no role when the checksum fails: nothing touches the target server first', async () => {
     const b4 = await createBucket();
@@ -135,20 +164,22 @@ describe('pgproof restore', () => {
     ).then((b) => writeVerificationRecord(testS3(), bucket, { runId: b.runId, key: b.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: 0, rows: 0, checks: [], deepProof: false }));
     const target = await createSourceDatabase('restore_which');
     const out = await pgproof(['restore', '--backup', 'latest', '--target-url', url(target), ...common()]);
-    expect(out.code).toBe(1);
+    expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/several databases .*name one with --database/);
   });
 
   it('explains a missing backup and usage errors', async () => {
     const target = await createSourceDatabase('restore_missing');
-    const out = await pgproof(['restore', '--backup', 'nope/key.dump.zst', '--target-url', url(target), ...common()]);
+    const out = await pgproof(['restore', '--backup', 'pgproof/nope/2026-01-01/20260101T000000Z-abcdef12.dump.zst', '--target-url', url(target), ...common()]);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/no manifest at s3:\/\//);
     const usage = await pgproof(['restore', '--backup', 'latest', ...common()]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/required option '--target-url <url>' not specified/);
-    const badUrl = await pgproof(['restore', '--backup', 'latest', '--target-url', 'mysql://u:pw@h/db', ...common()]);
+    const badUrl = await pgproof(['restore', '--backup', 'latest', '--target-url', 'mysql://u:pw@h/db', '--json', ...common()]);
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/--target-url: .*postgres:\/\//);
+    expect(lastJson(badUrl)).toMatchObject({ status: 'FAILED', error: { name: 'UsageError', message: expect.stringMatching(/--target-url/) } });
+    expect(badUrl.stdout).not.toContain(':pw@');
   });
 });
