@@ -58,9 +58,13 @@ export function listedExtensions(list: string): ArchiveExtension[] {
 export class TocHeaderReader {
   readonly headers = new Map<number, TocHeader>();
   private pending: { id: number; dependencies: number[] } | undefined;
+  private previous = '';
 
   push(line: string): void {
-    const entry = /^-- TOC entry (\d+) \(class \d+ OID \d+\)$/.exec(line);
+    const previous = this.previous;
+    this.previous = line;
+    // A header opens with a line of its own ("--"): a lookalike comment inside a function body rarely does.
+    const entry = previous === '--' ? /^-- TOC entry (\d+) \(class \d+ OID \d+\)$/.exec(line) : null;
     if (entry) {
       this.pending = { id: Number(entry[1]), dependencies: [] };
       return;
