@@ -106,16 +106,41 @@ export function orphanDataIds(list: string, schemas: ReadonlySet<string>): numbe
  */
 export function planExtensionSkips(list: string, headers: ReadonlyMap<number, TocHeader>, rdsOnlyExtensions: readonly string[]): SkipPlan {
   const rdsOnly = new Set(rdsOnlyExtensions);
-  const skipped = listedExtensions(list).filter((e) => rdsOnly.has(e.name));
+  const extensions = listedExtensions(list);
+  const skipped = extensions.filter((e) => rdsOnly.has(e.name));
   const skippedIds = new Set(skipped.map((e) => e.id));
+  const present = new Set<number>();
+  for (const line of list.split('\n')) {
+    const match = LIST_ENTRY.exec(line);
+    if (match) present.add(Number(match[1]));
+  }
+  // The schemas the skipped extensions live in (their EXTENSION entry depends on it), unless a kept one shares it.
+  const schemasOf = (ids: Iterable<number>) => {
+    const out = new Set<string>();
+    for (const id of ids) {
+      for (const d of headers.get(id)?.dependencies ?? []) {
+        const dep = headers.get(d);
+        if (dep?.type === 'SCHEMA') out.add(dep.name);
+      }
+    }
+    return out;
+  };
+  const kept = schemasOf(extensions.filter((e) => !skippedIds.has(e.id)).map((e) => e.id));
+  const ownSchemas = new Set([...schemasOf(skippedIds)].filter((s) => !kept.has(s)));
+
   const dropped = new Set<number>(skippedIds);
   const blocked = new Set<number>();
   const all = [...headers.values()];
-  // Direct dependents: the extension's own comment and the grants on its members belong to it; anything else
-  // (a table column of its type, a view calling its function) is a user object.
   for (const h of all) {
-    if (skippedIds.has(h.id) || !h.dependencies.some((d) => skippedIds.has(d))) continue;
-    (ATTACHED.has(h.type) ? dropped : blocked).add(h.id);
+    if (skippedIds.has(h.id)) continue;
+    if (h.dependencies.some((d) => skippedIds.has(d))) {
+      // The extension's own comment belongs to it; anything else (a column of its type, a view calling its
+      // function: pg_dump points such dependencies at the extension) is a user object.
+      (ATTACHED.has(h.type) ? dropped : blocked).add(h.id);
+    } else if (ATTACHED.has(h.type) && h.dependencies.length > 0 && h.dependencies.every((d) => !present.has(d)) && ownSchemas.has(h.schema)) {
+      // A grant or comment on one of the extension's members (which are not dumped) in the extension's schema.
+      dropped.add(h.id);
+    }
   }
   // Whatever depends on a blocked object cannot be restored either.
   for (let grew = true; grew; ) {
@@ -127,14 +152,7 @@ export function planExtensionSkips(list: string, headers: ReadonlyMap<number, To
       }
     }
   }
-  const schemas = new Set<string>();
-  for (const e of skipped) {
-    for (const d of headers.get(e.id)?.dependencies ?? []) {
-      const dep = headers.get(d);
-      if (dep?.type === 'SCHEMA') schemas.add(dep.name);
-    }
-  }
-  for (const id of orphanDataIds(list, schemas)) dropped.add(id);
+  for (const id of orphanDataIds(list, ownSchemas)) dropped.add(id);
   return {
     skippedExtensions: skipped.map((e) => e.name),
     droppedIds: [...dropped].sort((a, b) => a - b),

@@ -14,7 +14,8 @@ const LIST = `;
 2; 3079 16386 EXTENSION - aws_commons 
 3372; 0 0 COMMENT - EXTENSION aws_commons 
 3373; 0 0 ACL aws_commons FUNCTION create_s3_uri(b text, f text, r text) postgres
-222; 1255 16412 FUNCTION public uses(integer) postgres
+221; 1255 16412 FUNCTION public uses(integer) postgres
+3374; 0 0 ACL public FUNCTION uses(integer) postgres
 219; 1259 16405 TABLE public plain postgres
 218; 1259 16398 TABLE public t postgres
 220; 1259 16408 VIEW public v postgres
@@ -44,10 +45,10 @@ CREATE SCHEMA aws_commons;
 -- Name: EXTENSION aws_commons; Type: COMMENT; Schema: -; Owner: 
 --
 -- TOC entry 3373 (class 0 OID 0)
--- Dependencies: 2 7
+-- Dependencies: 222
 -- Name: FUNCTION create_s3_uri(b text, f text, r text); Type: ACL; Schema: aws_commons; Owner: postgres
 --
--- TOC entry 222 (class 1255 OID 16412)
+-- TOC entry 221 (class 1255 OID 16412)
 -- Name: uses(integer); Type: FUNCTION; Schema: public; Owner: postgres
 -- Data Pos: 0
 --
@@ -59,6 +60,10 @@ CREATE FUNCTION public.uses(x integer) RETURNS integer
 -- Name: fake; Type: TABLE; Schema: public; Owner: postgres
 perform 1; end $$;
 
+--
+-- TOC entry 3374 (class 0 OID 0)
+-- Dependencies: 221
+-- Name: FUNCTION uses(integer); Type: ACL; Schema: public; Owner: postgres
 --
 -- TOC entry 219 (class 1259 OID 16405)
 -- Name: plain; Type: TABLE; Schema: public; Owner: postgres
@@ -92,16 +97,22 @@ describe('restore list: RDS-only extensions', () => {
     expect(headers.get(220)).toEqual({ id: 220, type: 'VIEW', schema: 'public', name: 'v', dependencies: [2, 2, 7, 7, 219, 2, 7] });
     expect(headers.get(3372)).toMatchObject({ type: 'COMMENT', name: 'EXTENSION aws_commons', dependencies: [2] });
     expect(headers.has(999)).toBe(false);
-    expect(headers.size).toBe(9);
+    expect(headers.size).toBe(10);
   });
 
-  it('leaves out the extension, its comment, the grants on its members and its configuration data; names the user objects that need it', () => {
+  it('leaves out the extension, its comment, the grants on its members (not dumped themselves) and its configuration data; names the user objects that need it', () => {
     // GIVEN the dump above, WHEN aws_commons is RDS-only
     const plan = planExtensionSkips(LIST, headersOf(SCRIPT), ['aws_s3', 'aws_commons']);
     // THEN
     expect(plan.skippedExtensions).toEqual(['aws_commons']);
     expect(plan.droppedIds).toEqual([2, 3216, 3372, 3373]);
     expect(plan.blocked.map(describeEntry)).toEqual(['TABLE public.t', 'VIEW public.v', 'CONSTRAINT public.t t_pkey']);
+  });
+
+  it('keeps grants on undumped objects of a schema that a kept extension shares', () => {
+    const list = `${LIST}9; 3079 16500 EXTENSION - pg_trgm \n`;
+    const headers = headersOf(`${SCRIPT}--\n-- TOC entry 9 (class 3079 OID 16500)\n-- Dependencies: 7\n-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -\n`);
+    expect(planExtensionSkips(list, headers, ['aws_commons']).droppedIds).toEqual([2, 3372]);
   });
 
   it('leaves everything in when no extension of the dump is on the list', () => {
