@@ -54,6 +54,12 @@ export class PgRestoreErrorLog {
   }
 }
 
+/** Pure: the first real error of a report (see `formatPgRestoreErrors`), without pg_restore's prefix. */
+export function firstRealError(report: string): string | undefined {
+  const line = report.split('\n').find((l) => REAL_ERROR.test(l) && !WORKER_DIED.test(l));
+  return line?.replace(REAL_ERROR, '');
+}
+
 /**
  * Pure: pg_restore's error lines as a report, first real error first. Blank runs collapse, the "while PROCESSING
  * TOC" header goes (the next line names the entry), and "a worker process died unexpectedly" is dropped after a

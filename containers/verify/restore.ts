@@ -5,7 +5,7 @@ import { DiskFull, RestoreFailed } from '../common/errors';
 import { libpqEnv, type ConnectionParams } from '../common/pg-connection';
 import { describeExit } from '../common/process';
 import { quoteIdent } from '../common/table-stats';
-import { PgRestoreErrorLog } from './restore-errors';
+import { firstRealError, PgRestoreErrorLog } from './restore-errors';
 
 /** Creates the roles the dump refers to, so owners and grants restore exactly as they were. */
 export async function createMissingRoles(admin: pg.Client, roles: readonly string[]): Promise<string[]> {
@@ -89,7 +89,9 @@ export function runPgRestore(options: {
         return reject(new DiskFull(`the throwaway cluster ran out of disk space during pg_restore; give the verify task more ephemeral storage. pg_restore said:\n${report}`));
       }
       const hint = explain(report);
-      reject(new RestoreFailed(`pg_restore ${describeExit(code, signal)}:\n${report}${hint ? `\n${hint}` : ''}`));
+      // The first real error leads (it is what a chat shows first), then pg_restore's whole report.
+      const first = firstRealError(report);
+      reject(new RestoreFailed(`pg_restore ${describeExit(code, signal)}:${first ? ` ${first}` : ''}\n${report}${hint ? `\n${hint}` : ''}`));
     });
   });
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect } from '../../containers/common/pg-connection';
 import { startThrowawayCluster, type ThrowawayCluster } from '../../containers/common/throwaway-cluster';
 import { runPgRestore } from '../../containers/verify/restore';
-import { formatPgRestoreErrors, PgRestoreErrorLog } from '../../containers/verify/restore-errors';
+import { firstRealError, formatPgRestoreErrors, PgRestoreErrorLog } from '../../containers/verify/restore-errors';
 import { createSourceDatabase } from '../helpers/fixtures';
 
 // pg_restore 15's stderr (--verbose, --jobs=2) when a worker fails and the leader then reports the dead worker.
@@ -39,6 +39,11 @@ describe('pg_restore error report (pure)', () => {
         'Command was: REFRESH MATERIALIZED VIEW public.mv;',
       ].join('\n'),
     );
+  });
+
+  it('picks the first real error for the headline, never the worker line', () => {
+    expect(firstRealError(['pg_restore: error: a worker process died unexpectedly', 'pg_restore: error: could not execute query: ERROR:  x'].join('\n'))).toBe('could not execute query: ERROR:  x');
+    expect(firstRealError('pg_restore: error: a worker process died unexpectedly')).toBeUndefined();
   });
 
   it('explains a worker that died without an error of its own, instead of sounding like a pgproof crash', () => {
@@ -108,7 +113,8 @@ describe('runPgRestore error messages (real pg_restore)', () => {
     const error = await run.then(() => undefined, (e: Error) => e);
     expect(error).toMatchObject({ name: 'RestoreFailed' });
     const message = error!.message;
-    expect(message).toContain('ERROR:  function public.below_limit(integer) does not exist');
+    expect(message.split('\n')[0]).toBe('pg_restore exited with status 1: could not execute query: ERROR:  function public.below_limit(integer) does not exist');
+    expect(message).toContain('pg_restore: from TOC entry');
     expect(message).toMatch(/^LINE 4: +public\.below_limit\(base\.id\) AS ok$/m);
     expect(message).toMatch(/^HINT: +No function matches the given name and argument types/m);
     expect(message).toContain(['Command was: CREATE VIEW public.limited_view AS', ' SELECT base.id,', '    base.label,', '    public.below_limit(base.id) AS ok', '   FROM public.base', '  WHERE (base.id > 0);'].join('\n'));
@@ -121,8 +127,8 @@ describe('runPgRestore error messages (real pg_restore)', () => {
     const error = await run.then(() => undefined, (e: Error) => e);
     expect(error).toMatchObject({ name: 'RestoreFailed' });
     const lines = error!.message.split('\n');
-    expect(lines[0]).toBe('pg_restore exited with status 1:');
-    expect(lines.find((l) => l.includes('error:'))).toContain('unrecognized configuration parameter "app.limit"');
+    expect(lines[0]).toBe('pg_restore exited with status 1: could not execute query: ERROR:  unrecognized configuration parameter "app.limit"');
+    expect(lines).toContain('CONTEXT:  PL/pgSQL function public.below_limit(integer) line 1 at RETURN');
     expect(error!.message).toContain('Command was: REFRESH MATERIALIZED VIEW public.mv;');
     expect(error!.message).not.toContain('worker process died');
   });
