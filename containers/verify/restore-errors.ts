@@ -64,9 +64,9 @@ export function firstRealError(report: string): string | undefined {
  * Pure: pg_restore's error lines as a report, first real error first. Blank runs collapse, the "while PROCESSING
  * TOC" header goes (the next line names the entry), and "a worker process died unexpectedly" is dropped after a
  * real error (it is that error's consequence in parallel mode) or explained when it stands alone. At most
- * `maxShown` lines, then "… (N more lines)".
+ * `maxShown` lines and `maxChars` characters (a Step Functions cause holds 32,768), then "… (N more lines)".
  */
-export function formatPgRestoreErrors(input: readonly string[], omitted = 0, maxShown = 60): string {
+export function formatPgRestoreErrors(input: readonly string[], omitted = 0, maxShown = 60, maxChars = 12_000): string {
   const hasRealError = input.some((l) => REAL_ERROR.test(l) && !WORKER_DIED.test(l));
   const lines: string[] = [];
   for (const raw of input) {
@@ -84,7 +84,13 @@ export function formatPgRestoreErrors(input: readonly string[], omitted = 0, max
     lines.push(line);
   }
   while (lines.length && lines[lines.length - 1] === '') lines.pop();
-  const shown = lines.slice(0, maxShown);
+  const shown: string[] = [];
+  let chars = 0;
+  for (const line of lines) {
+    if (shown.length >= maxShown || chars + line.length > maxChars) break;
+    shown.push(line);
+    chars += line.length + 1;
+  }
   const more = lines.length - shown.length + omitted;
   if (more > 0) shown.push(`… (${more} more line${more === 1 ? '' : 's'})`);
   return shown.join('\n');

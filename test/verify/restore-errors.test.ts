@@ -56,6 +56,9 @@ describe('pg_restore error report (pure)', () => {
     const text = formatPgRestoreErrors(lines, 5, 20).split('\n');
     expect(text).toHaveLength(21);
     expect(text[20]).toBe('… (87 more lines)');
+    const wide = formatPgRestoreErrors(Array.from({ length: 50 }, () => 'x'.repeat(1000)), 0, 60, 12_000).split('\n');
+    expect(wide).toHaveLength(12);
+    expect(wide[11]).toBe('… (39 more lines)');
   });
 
   it('shows the last progress lines when pg_restore died without an error line', () => {
