@@ -126,7 +126,13 @@ export function planExtensionSkips(list: string, headers: ReadonlyMap<number, To
     return out;
   };
   const kept = schemasOf(extensions.filter((e) => !skippedIds.has(e.id)).map((e) => e.id));
-  const ownSchemas = new Set([...schemasOf(skippedIds)].filter((s) => !kept.has(s)));
+  // When the archive holds no SCHEMA entry an extension depends on (its schema not dumped), RDS's extensions
+  // still live in a schema named after them (aws_s3.*, aws_commons.*).
+  const skippedSchemas = skipped.flatMap((e) => {
+    const own = [...schemasOf([e.id])];
+    return own.length > 0 ? own : [e.name];
+  });
+  const ownSchemas = new Set(skippedSchemas.filter((s) => !kept.has(s)));
 
   const dropped = new Set<number>(skippedIds);
   const blocked = new Set<number>();

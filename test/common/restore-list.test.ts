@@ -109,6 +109,12 @@ describe('restore list: RDS-only extensions', () => {
     expect(plan.blocked.map(describeEntry)).toEqual(['TABLE public.t', 'VIEW public.v', 'CONSTRAINT public.t t_pkey']);
   });
 
+  it('falls back to a schema named after the extension when the archive holds no schema entry for it', () => {
+    const list = LIST.replace('7; 2615 16385 SCHEMA - aws_commons postgres\n', '');
+    const headers = headersOf(SCRIPT.replace('-- Dependencies: 7\n-- Name: aws_commons; Type: EXTENSION', '-- Name: aws_commons; Type: EXTENSION'));
+    expect(planExtensionSkips(list, headers, ['aws_commons']).droppedIds).toEqual([2, 3216, 3372, 3373]);
+  });
+
   it('keeps grants on undumped objects of a schema that a kept extension shares', () => {
     const list = `${LIST}9; 3079 16500 EXTENSION - pg_trgm \n`;
     const headers = headersOf(`${SCRIPT}--\n-- TOC entry 9 (class 3079 OID 16500)\n-- Dependencies: 7\n-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -\n`);
