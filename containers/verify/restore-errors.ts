@@ -7,14 +7,20 @@ const PHASE_HEADER = /^pg_restore: while (PROCESSING|INITIALIZING|FINALIZING) TO
 /** The leader's line when a parallel worker exits; after a real error it is only the consequence of that error. */
 const WORKER_DIED = /^pg_restore: error: a worker process died unexpectedly\s*$/;
 const REAL_ERROR = /^pg_restore: error: /;
+/** Where pg_restore's report of a failure begins: the failing entry, or the error itself. */
+const REPORT_START = /^pg_restore: (from TOC entry |error: (?!a worker process died unexpectedly\s*$))/;
 
 /**
- * Collects pg_restore's stderr for an error report, bounded in memory: every line that is not a progress line
- * (errors with their LINE, CONTEXT, HINT lines and the whole multi-line `Command was:` statement), plus the
- * last few progress lines in case pg_restore died without a word.
+ * Collects pg_restore's stderr for an error report, bounded in memory: from the first failing entry on, every
+ * line that is not a progress line (errors with their LINE, CONTEXT, HINT lines and the whole multi-line
+ * `Command was:` statement); without an error, the last other lines, or the last progress lines in case
+ * pg_restore died without a word.
  */
 export class PgRestoreErrorLog {
+  /** From the first failing entry (or real error) on: the report. */
   private readonly kept: string[] = [];
+  /** The last other lines before it (warnings), shown only when no error came. */
+  private readonly before: string[] = [];
   private readonly lastProgress: string[] = [];
   private omitted = 0;
   private partial = '';
@@ -39,6 +45,11 @@ export class PgRestoreErrorLog {
       if (this.lastProgress.length > 5) this.lastProgress.shift();
       return;
     }
+    if (this.kept.length === 0 && !REPORT_START.test(line)) {
+      this.before.push(line);
+      if (this.before.length > 20) this.before.shift();
+      return;
+    }
     if (this.kept.length < this.maxLines) this.kept.push(line);
     else this.omitted++;
   }
@@ -49,8 +60,8 @@ export class PgRestoreErrorLog {
       this.add(this.partial);
       this.partial = '';
     }
-    const lines = this.kept.some((l) => l.trim() !== '') ? this.kept : this.lastProgress;
-    return redact(formatPgRestoreErrors(lines, this.omitted, maxShown));
+    const lines = this.kept.length > 0 ? this.kept : this.before.some((l) => l.trim() !== '') ? this.before : this.lastProgress;
+    return redact(formatPgRestoreErrors(lines, this.kept.length > 0 ? this.omitted : 0, maxShown));
   }
 }
 

@@ -61,6 +61,16 @@ describe('pg_restore error report (pure)', () => {
     expect(wide[11]).toBe('… (39 more lines)');
   });
 
+  it('starts the report at the failing entry even after many warnings, and keeps a lone worker line explained', () => {
+    const log = new PgRestoreErrorLog();
+    log.push(Array.from({ length: 100 }, (_, i) => `pg_restore: warning: something ${i}`).join('\n') + '\n');
+    log.push(PARALLEL_FAILURE);
+    expect(log.text().split('\n')[0]).toBe('pg_restore: from TOC entry 3350; 0 16533 MATERIALIZED VIEW DATA mv postgres');
+    const lone = new PgRestoreErrorLog();
+    lone.push('pg_restore: warning: w\npg_restore: error: a worker process died unexpectedly\n');
+    expect(lone.text()).toMatch(/^pg_restore: warning: w\npg_restore: error: a worker process died unexpectedly \(one of pg_restore's parallel workers/);
+  });
+
   it('shows the last progress lines when pg_restore died without an error line', () => {
     const log = new PgRestoreErrorLog();
     log.push('pg_restore: processing item 1 TABLE a\npg_restore: creating TABLE "public.a"\n');
