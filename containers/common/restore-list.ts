@@ -114,25 +114,28 @@ export function planExtensionSkips(list: string, headers: ReadonlyMap<number, To
     const match = LIST_ENTRY.exec(line);
     if (match) present.add(Number(match[1]));
   }
-  // The schemas the skipped extensions live in (their EXTENSION entry depends on it), unless a kept one shares it.
-  const schemasOf = (ids: Iterable<number>) => {
+  // The schemas of an extension's members: the one it was created in (its EXTENSION entry depends on it) and
+  // the one named after it, which RDS's extensions create for their members (aws_s3.*, aws_commons.*; such a
+  // schema is itself a member and not dumped). Schemas a kept extension claims too are left alone.
+  const schemasOf = (exts: readonly ArchiveExtension[]) => {
     const out = new Set<string>();
-    for (const id of ids) {
-      for (const d of headers.get(id)?.dependencies ?? []) {
+    for (const e of exts) {
+      out.add(e.name);
+      for (const d of headers.get(e.id)?.dependencies ?? []) {
         const dep = headers.get(d);
         if (dep?.type === 'SCHEMA') out.add(dep.name);
       }
     }
     return out;
   };
-  const kept = schemasOf(extensions.filter((e) => !skippedIds.has(e.id)).map((e) => e.id));
-  // When the archive holds no SCHEMA entry an extension depends on (its schema not dumped), RDS's extensions
-  // still live in a schema named after them (aws_s3.*, aws_commons.*).
-  const skippedSchemas = skipped.flatMap((e) => {
-    const own = [...schemasOf([e.id])];
-    return own.length > 0 ? own : [e.name];
-  });
-  const ownSchemas = new Set(skippedSchemas.filter((s) => !kept.has(s)));
+  const kept = schemasOf(extensions.filter((e) => !skippedIds.has(e.id)));
+  const ownSchemas = new Set([...schemasOf(skipped)].filter((s) => !kept.has(s)));
+  // A grant or comment on a member (members are not dumped: the entry depends only on objects not in the archive).
+  const onOwnMember = (h: TocHeader) =>
+    ATTACHED.has(h.type) &&
+    h.dependencies.length > 0 &&
+    h.dependencies.every((d) => !present.has(d)) &&
+    (ownSchemas.has(h.schema) || (h.schema === '-' && ownSchemas.has(/^SCHEMA (.+)$/.exec(h.name)?.[1] ?? '')));
 
   const dropped = new Set<number>(skippedIds);
   const blocked = new Set<number>();
@@ -143,8 +146,7 @@ export function planExtensionSkips(list: string, headers: ReadonlyMap<number, To
       // The extension's own comment belongs to it; anything else (a column of its type, a view calling its
       // function: pg_dump points such dependencies at the extension) is a user object.
       (ATTACHED.has(h.type) ? dropped : blocked).add(h.id);
-    } else if (ATTACHED.has(h.type) && h.dependencies.length > 0 && h.dependencies.every((d) => !present.has(d)) && ownSchemas.has(h.schema)) {
-      // A grant or comment on one of the extension's members (which are not dumped) in the extension's schema.
+    } else if (onOwnMember(h)) {
       dropped.add(h.id);
     }
   }

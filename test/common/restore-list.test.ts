@@ -115,6 +115,13 @@ describe('restore list: RDS-only extensions', () => {
     expect(planExtensionSkips(list, headers, ['aws_commons']).droppedIds).toEqual([2, 3216, 3372, 3373]);
   });
 
+  it('leaves out a grant on the schema an RDS extension creates for its members (a member, not dumped)', () => {
+    const list = `${LIST}3380; 0 0 ACL - SCHEMA aws_commons postgres\n`;
+    const headers = headersOf(`${SCRIPT}--\n-- TOC entry 3380 (class 0 OID 0)\n-- Dependencies: 8\n-- Name: SCHEMA aws_commons; Type: ACL; Schema: -; Owner: postgres\n`);
+    expect(planExtensionSkips(list, headers, ['aws_commons']).droppedIds).toContain(3380);
+    expect(planExtensionSkips(list, headers, ['aws_s3']).droppedIds).toEqual([]);
+  });
+
   it('keeps grants on undumped objects of a schema that a kept extension shares', () => {
     const list = `${LIST}9; 3079 16500 EXTENSION - pg_trgm \n`;
     const headers = headersOf(`${SCRIPT}--\n-- TOC entry 9 (class 3079 OID 16500)\n-- Dependencies: 7\n-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -\n`);

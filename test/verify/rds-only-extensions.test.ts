@@ -31,8 +31,10 @@ async function createExtensionInSource(sql: (text: string) => Promise<unknown>, 
   }
 }
 
-// A stand-in for RDS's aws_commons: its own schema, a type, a function and a configuration table.
+// A stand-in for RDS's aws_commons, laid out as on RDS (\dx shows it in public; its script creates the schema
+// aws_commons for its members): a type, a function and a configuration table.
 const AWS_COMMONS_SQL = `
+create schema aws_commons;
 create type aws_commons._s3_uri_1 as (bucket text, file_path text, region text);
 create function aws_commons.create_s3_uri(b text, f text, r text) returns aws_commons._s3_uri_1
   language sql immutable as $$ select (b, f, r)::aws_commons._s3_uri_1 $$;
@@ -41,7 +43,7 @@ select pg_catalog.pg_extension_config_dump('aws_commons.settings', '');
 `;
 
 async function withAwsCommons(sql: (text: string) => Promise<unknown>): Promise<void> {
-  await createExtensionInSource(sql, 'aws_commons', AWS_COMMONS_SQL, 'aws_commons');
+  await createExtensionInSource(sql, 'aws_commons', AWS_COMMONS_SQL);
   await sql("comment on extension aws_commons is 'S3 helpers'");
   await sql("insert into aws_commons.settings values ('region', 'eu-west-1')");
 }
@@ -79,6 +81,7 @@ describe('verify with RDS-only extensions', () => {
     rdsDb = await createSourceDatabase('rds_ext', async (sql) => {
       await withAwsCommons(sql);
       await sql(`create role ${grantee} nologin`);
+      await sql(`grant usage on schema aws_commons to ${grantee}`);
       await sql(`grant execute on function aws_commons.create_s3_uri(text, text, text) to ${grantee}`);
       await sql('create table orders (id int primary key, total numeric)');
       await sql('insert into orders select g, g * 1.5 from generate_series(1, 50) g');
