@@ -48,6 +48,18 @@ export const freshnessSchema = z
   .strict();
 export type FreshnessConfig = z.infer<typeof freshnessSchema>;
 
+/** Extensions that cannot be installed outside Amazon RDS / Aurora (verify skips them). */
+export const DEFAULT_RDS_ONLY_EXTENSIONS: readonly string[] = [
+  'aws_s3',
+  'aws_commons',
+  'rds_tools',
+  'apg_plan_mgmt',
+  'aws_lambda',
+  'aws_ml',
+  'rds_activity_stream',
+  'pg_transport',
+];
+
 /** The part of pgproof's configuration the engines read (no secrets: it travels in the task environment). */
 export const engineConfigSchema = z
   .object({
@@ -62,6 +74,14 @@ export const engineConfigSchema = z
     deepProof: z.boolean().default(false),
     /** Parallel pg_restore jobs. @default - the number of CPU cores */
     restoreJobs: z.number().int().min(1).max(64).optional(),
+    /**
+     * Extensions that exist only on Amazon RDS / Aurora: verify leaves them out of the restore and reports them as
+     * "not restorable outside RDS: skipped". Replaces the default list when given.
+     * @default - DEFAULT_RDS_ONLY_EXTENSIONS
+     */
+    rdsOnlyExtensions: z
+      .array(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/, 'an extension name (letters, digits, _ . -; at most 63 characters)'))
+      .default([...DEFAULT_RDS_ONLY_EXTENSIONS]),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -3,8 +3,9 @@ import path from 'node:path';
 import type pg from 'pg';
 import { DiskFull, RestoreFailed } from '../common/errors';
 import { libpqEnv, type ConnectionParams } from '../common/pg-connection';
-import { describeExit, TailBuffer } from '../common/process';
+import { describeExit } from '../common/process';
 import { quoteIdent } from '../common/table-stats';
+import { firstRealError, PgRestoreErrorLog } from './restore-errors';
 
 /** Creates the roles the dump refers to, so owners and grants restore exactly as they were. */
 export async function createMissingRoles(admin: pg.Client, roles: readonly string[]): Promise<string[]> {
@@ -41,15 +42,21 @@ export function pgRestoreArgs(file: string, jobs: number, database: string, extr
 
 function explain(stderr: string): string {
   if (/could not open extension control file|extension "[^"]+" is not available/.test(stderr)) {
-    return ' The dump uses an extension that the verify image lacks: install it in the image (containers/Dockerfile).';
+    return (
+      'The dump uses an extension that the verify image lacks: install it in the image (containers/Dockerfile), ' +
+      'or, if it exists only on Amazon RDS, add its name to rdsOnlyExtensions in the configuration.'
+    );
   }
   if (/collation "[^"]+" for encoding .* does not exist|invalid locale name/.test(stderr)) {
-    return ' The dump uses a collation or locale the verify image lacks.';
+    return 'The dump uses a collation or locale the verify image lacks.';
   }
   return '';
 }
 
-/** Runs pg_restore into `target`; its failure carries the first and last lines that matter. */
+/**
+ * Runs pg_restore into `target`. Its failure carries pg_restore's whole error: the failing TOC entry, the server's
+ * ERROR with its LINE/CONTEXT/HINT lines and the complete `Command was:` statement (bounded, see restore-errors.ts).
+ */
 export function runPgRestore(options: {
   binDir: string;
   file: string;
@@ -68,11 +75,9 @@ export function runPgRestore(options: {
       env: libpqEnv(options.target),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const tail = new TailBuffer(25);
-    let firstError: string | undefined;
+    const log = new PgRestoreErrorLog();
     child.stderr.on('data', (chunk: Buffer) => {
-      for (const line of tail.push(chunk)) {
-        if (!firstError && /error:/i.test(line)) firstError = line;
+      for (const line of log.push(chunk)) {
         if (/processing item|creating|launching item/.test(line)) options.onItem?.(line);
       }
     });
@@ -83,13 +88,14 @@ export function runPgRestore(options: {
       options.signal?.removeEventListener('abort', onAbort);
       if (options.signal?.aborted) return reject(options.signal.reason);
       if (code === 0 && !signal) return resolve();
-      const text = tail.text();
-      const errors = text.split('\n').filter((l) => /error|FATAL|DETAIL|HINT|Command was/i.test(l)).slice(0, 10).join('\n');
-      const detail = errors || text;
-      if (/No space left on device|could not extend file/i.test(text)) {
-        return reject(new DiskFull(`the throwaway cluster ran out of disk space during pg_restore: ${firstError ?? detail}; give the verify task more ephemeral storage`));
+      const report = log.text();
+      if (/No space left on device|could not extend file/i.test(report)) {
+        return reject(new DiskFull(`the throwaway cluster ran out of disk space during pg_restore; give the verify task more ephemeral storage. pg_restore said:\n${report}`));
       }
-      reject(new RestoreFailed(`pg_restore ${describeExit(code, signal)}: ${detail}.${explain(text)}`));
+      const hint = explain(report);
+      // The first real error leads (it is what a chat shows first), then pg_restore's whole report.
+      const first = firstRealError(report);
+      reject(new RestoreFailed(`pg_restore ${describeExit(code, signal)}:${first ? ` ${first}` : ''}\n${report}${hint ? `\n${hint}` : ''}`));
     });
   });
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../common/log';
 import { readManifest, writeVerificationRecord, type Manifest } from '../common/manifest';
 import { connect } from '../common/pg-connection';
 import { discoverPgInstalls, selectRestoreServer, type DiscoveryOptions } from '../common/pg-tools';
+import { assertExtensionsAvailable, prepareRestoreList } from '../common/restore-list';
 import type { StorageLocation } from '../common/s3';
 import { applyHashSessionSettings, countLargeObjects, listTables, quoteIdent, tableStats } from '../common/table-stats';
 import { startThrowawayCluster, type ThrowawayCluster } from '../common/throwaway-cluster';
@@ -47,6 +48,8 @@ export interface VerifyResult {
   readonly rows: number;
   readonly checks: CheckOutcome[];
   readonly deepProof: boolean;
+  /** RDS-only extensions the dump creates, left out of the restore: "not restorable outside RDS: skipped". */
+  readonly skippedExtensions: string[];
 }
 
 function summarise(outcomes: readonly CheckOutcome[]): string {
@@ -97,10 +100,15 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
     logger.info('download verified', { sha256: download.sha256, seconds: download.seconds });
     checkpoint();
 
+    // RDS-only extensions cannot exist here: the restore leaves them out (and refuses if user objects need them).
+    const restoreList = await prepareRestoreList({ binDir: server.binDir, file: archive, workDir, rdsOnlyExtensions: settings.config.rdsOnlyExtensions });
+    if (restoreList.skippedExtensions.length > 0) logger.info('not restorable outside RDS: skipped', { extensions: restoreList.skippedExtensions });
+
     const restoreStarted = Date.now();
     cluster = await startThrowawayCluster({ binDir: server.binDir, parentDir: workDir });
     const admin = await connect(cluster.connection('postgres'), 'pgproof-verify');
     try {
+      await assertExtensionsAvailable(admin, restoreList.extensions, restoreList.skippedExtensions);
       const created = await createMissingRoles(admin, manifest.roles);
       await admin.query(`create database ${quoteIdent(manifest.database)} template template0 encoding '${manifest.server.encoding.replace(/'/g, "''")}' locale 'C'`);
       logger.info('throwaway cluster ready', { major: server.major, rolesCreated: created.length });
@@ -115,6 +123,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
       file: archive,
       target: cluster.connection(manifest.database),
       jobs,
+      ...(restoreList.listFile ? { extraArgs: [`--use-list=${restoreList.listFile}`] } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
       onItem: () => deps.onProgress?.('restore', `${++items} items`),
     });
@@ -183,6 +192,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
         rows,
         checks: outcomes,
         deepProof: manifest.deepProof,
+        skippedExtensions: restoreList.skippedExtensions,
       };
       await writeVerificationRecord(
         deps.s3,

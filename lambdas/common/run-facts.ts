@@ -17,6 +17,8 @@ export interface RunFacts {
   readonly checks?: string;
   /** The checks that failed, `name: value (expected …)`. */
   readonly failedChecks: readonly string[];
+  /** `not restorable outside RDS: skipped: aws_s3, aws_commons` when verify left RDS-only extensions out. */
+  readonly skippedExtensions?: string;
 }
 
 /** Pure: the run's figures, compared with the previous run where the input carries it. */
@@ -31,7 +33,13 @@ export function runFacts(run: RunResult): RunFacts {
     restoreChange: verify ? formatChange(verify.restoreSeconds, run.previous?.restoreSeconds) : undefined,
     checks: verify ? `${verify.checks.filter((c) => c.passed).length}/${verify.checks.length} passed` : undefined,
     failedChecks: verify ? verify.checks.filter((c) => !c.passed).map(describeFailedCheck) : [],
+    ...(verify?.skippedExtensions?.length ? { skippedExtensions: describeSkippedExtensions(verify.skippedExtensions) } : {}),
   };
+}
+
+/** The words every output uses for RDS-only extensions verify left out. */
+export function describeSkippedExtensions(names: readonly string[]): string {
+  return `not restorable outside RDS: skipped: ${names.join(', ')}`;
 }
 
 /** `1.21 GiB` + `+3.4%` → `1.21 GiB (+3.4% vs previous run)`. */

@@ -36,6 +36,8 @@ export const verifySummarySchema = z.looseObject({
   /** Cluster start to restore end: the day's measured recovery time. */
   restoreSeconds: seconds,
   checks: z.array(checkResultSchema),
+  /** RDS-only extensions of the dump, left out of the restore ("not restorable outside RDS: skipped"). */
+  skippedExtensions: optional(z.array(z.string())),
 });
 
 export const runErrorSchema = z.looseObject({

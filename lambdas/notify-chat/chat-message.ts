@@ -42,6 +42,7 @@ export function buildChatMessage(run: RunResult): ChatMessage {
     list.push({ label: 'Restore', value: `${facts.restore} (${RECOVERY_NOTE}${change})` });
   }
   if (facts.checks) list.push({ label: 'Checks', value: facts.checks });
+  if (facts.skippedExtensions) list.push({ label: 'Extensions', value: facts.skippedExtensions });
   list.push({ label: 'Run', value: run.runId });
   if (run.reason) list.push({ label: 'Reason', value: run.reason });
 

@@ -21,6 +21,7 @@ export function longSummary(run: RunResult): string {
   if (facts.dump) lines.push(`Dump: ${facts.dump}`);
   if (facts.restore) lines.push(`Restore: ${withChange(facts.restore, facts.restoreChange)}, today's measured recovery time`);
   if (facts.checks) lines.push(`Checks: ${facts.checks}`);
+  if (facts.skippedExtensions) lines.push(`Extensions: ${facts.skippedExtensions}`);
   lines.push(`Run: ${run.runId}`);
   if (run.backup) {
     lines.push(`Backup key: ${run.backup.key}`);

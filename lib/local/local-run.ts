@@ -181,6 +181,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
           verify: {
             restoreSeconds: verify.restoreSeconds,
             checks: verify.checks.map((c) => ({ name: c.name, passed: c.passed, value: c.value, expectation: c.expectation, ...(c.detail ? { detail: c.detail } : {}) })),
+            skippedExtensions: verify.skippedExtensions ?? [],
           },
         }
       : {}),

@@ -1,4 +1,5 @@
 import { formatBytes } from '../../lambdas/common/format';
+import { describeSkippedExtensions } from '../../lambdas/common/run-facts';
 
 export { formatBytes };
 
@@ -14,6 +15,8 @@ export interface RunResult {
   verify?: {
     restoreSeconds: number;
     checks: Array<{ name: string; passed: boolean; value: string; expectation: string; detail?: string }>;
+    /** RDS-only extensions left out of the restore ("not restorable outside RDS: skipped"); absent in older history. */
+    skippedExtensions?: string[];
   };
   error?: { state: string; name: string; message: string };
   /** What the chat step did: posted, or (no webhook) the message that would have been posted. */
@@ -36,6 +39,7 @@ export function describeResult(result: RunResult): string[] {
     const passed = result.verify.checks.filter((c) => c.passed).length;
     lines.push(`   restore: ${result.verify.restoreSeconds.toFixed(1)} s (today's measured recovery time); checks ${passed}/${result.verify.checks.length} passed`);
     for (const c of result.verify.checks) lines.push(`     ${c.passed ? '✓' : '✗'} ${c.name}: ${c.value}`);
+    if (result.verify.skippedExtensions?.length) lines.push(`   extensions: ${describeSkippedExtensions(result.verify.skippedExtensions)}`);
   }
   if (result.error) {
     lines.push(`   failed in ${result.error.state}: ${result.error.name}`);

@@ -60,6 +60,7 @@ describe('engine configuration', () => {
       checks: [],
       freshness: [],
       deepProof: false,
+      rdsOnlyExtensions: ['aws_s3', 'aws_commons', 'rds_tools', 'apg_plan_mgmt', 'aws_lambda', 'aws_ml', 'rds_activity_stream', 'pg_transport'],
     });
   });
   it.each([

@@ -23,6 +23,22 @@ describe('buildChatMessage', () => {
     expect(message.errorLines).toEqual([]);
   });
 
+  it('says which RDS-only extensions verify skipped, after the checks', () => {
+    // Prepare
+    const base = succeededRun();
+    const run = { ...base, verify: { ...base.verify, skippedExtensions: ['aws_s3', 'aws_commons'] } };
+    // Act
+    const message = buildChatMessage(parseRunResult(run));
+    // Assess
+    expect(message.facts).toContainEqual({ label: 'Extensions', value: 'not restorable outside RDS: skipped: aws_s3, aws_commons' });
+    expect(message.text.split('\n')).toContain('Extensions: not restorable outside RDS: skipped: aws_s3, aws_commons');
+    expect(message.text.indexOf('Checks:')).toBeLessThan(message.text.indexOf('Extensions:'));
+    // and says nothing of extensions when none were skipped (or the field is absent, null or empty)
+    for (const skippedExtensions of [[], null, undefined]) {
+      expect(buildChatMessage(parseRunResult({ ...base, verify: { ...base.verify, skippedExtensions } })).text).not.toContain('Extensions');
+    }
+  });
+
   it('names the failed state and shows the error\'s useful lines, unwrapped from Step Functions\' JSON cause', () => {
     const message = buildChatMessage(parseRunResult(failedRun()));
 

@@ -69,6 +69,12 @@ describe('buildCheckInRequest', () => {
     expect(form.get('m')).toMatch(/^pgproof d+…$/);
   });
 
+  it('lists the RDS-only extensions verify skipped in the long form', () => {
+    const base = succeededRun();
+    const text = longSummary(parseRunResult({ ...base, verify: { ...base.verify, skippedExtensions: ['aws_s3'] } }));
+    expect(text.split('\n')).toContain('Extensions: not restorable outside RDS: skipped: aws_s3');
+  });
+
   it('Healthchecks.io: POST the long summary as text to the ping URL itself', () => {
     const request = buildCheckInRequest('healthchecks', 'https://hc-ping.com/fqOOd6-F4MMNuCEnzTU01w/db-backups', run);
 
