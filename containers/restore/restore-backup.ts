@@ -13,6 +13,7 @@ import { listTables, quoteIdent, tableStats } from '../common/table-stats';
 import { downloadArchive } from '../verify/download';
 import { compareTables } from '../verify/evaluate';
 import { createMissingRoles, runPgRestore } from '../verify/restore';
+import { restoreDatabaseSettings } from './restore-database-settings';
 
 /** What to do about roles the dump refers to that the target server lacks. */
 export type RoleHandling = 'require' | 'create' | 'skip-ownership';
@@ -172,6 +173,8 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
     const restored = await tableStats(check, present, { contentHash: false });
     const problems = compareTables(manifest.tables, restored, 'rows');
     if (problems.length > 0) throw new VerificationFailed(`the restore finished, but row counts differ from the backup's manifest: ${problems.slice(0, 5).join('; ')}`);
+    // Database-level settings, comment and grants (not in the dump): onto the target, whatever its name (issue 10.3).
+    await restoreDatabaseSettings(check, manifest, settings.target.database, deps.logger);
     return {
       key: manifest.key,
       runId: manifest.runId,

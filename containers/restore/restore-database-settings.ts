@@ -1,0 +1,18 @@
+import type pg from 'pg';
+import { applyDatabaseSettings } from '../common/database-settings';
+import type { Logger } from '../common/log';
+import type { Manifest } from '../common/manifest';
+
+/**
+ * Applies the backup's database-level settings, comment and grants to the restored database. What the target
+ * cannot take (a grantee or role that does not exist there, a refused statement) is reported as a warning
+ * naming each item: the data is restored, and the person restoring decides about the rest.
+ */
+export async function restoreDatabaseSettings(client: pg.Client, manifest: Manifest, targetName: string, logger: Logger): Promise<void> {
+  if (!manifest.databaseSettings) return;
+  const { applied, problems } = await applyDatabaseSettings(client, manifest.databaseSettings, targetName);
+  logger.info('database settings applied', { database: targetName, applied });
+  if (problems.length > 0) {
+    logger.warn(`${problems.length} database-level settings or grants of the backup were not applied to "${targetName}"; apply them by hand if needed`, { problems });
+  }
+}
