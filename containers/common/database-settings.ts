@@ -117,7 +117,11 @@ export function setClause(name: string, value: string): string {
 }
 
 /** The statements that give `database` these settings, comment and grants (pure; roles must exist). */
-export function databaseSettingsStatements(settings: DatabaseSettings, database: string): Array<{ sql: string; role: string | null; what: string }> {
+export function databaseSettingsStatements(
+  settings: DatabaseSettings,
+  database: string,
+  options: { grants: boolean } = { grants: true },
+): Array<{ sql: string; role: string | null; what: string }> {
   const db = quoteIdent(database);
   const statements: Array<{ sql: string; role: string | null; what: string }> = [];
   for (const s of settings.settings) {
@@ -125,6 +129,7 @@ export function databaseSettingsStatements(settings: DatabaseSettings, database:
     statements.push({ sql, role: s.role, what: `setting ${s.role === null ? '' : `${s.role}: `}${s.name}=${s.value}` });
   }
   if (settings.comment !== null) statements.push({ sql: `comment on database ${db} is ${literal(settings.comment)}`, role: null, what: 'comment' });
+  if (!options.grants) return statements;
   // PUBLIC keeps only what it had on the source; grants of other roles on the target are left alone.
   const publicHas = new Set(settings.grants.filter((g) => g.grantee === null).map((g) => g.privilege));
   for (const privilege of PRIVILEGES) {
@@ -151,14 +156,20 @@ export interface AppliedDatabaseSettings {
 /**
  * Applies the backed-up settings, comment and grants to `targetName` on the server `client` is connected to (as
  * a superuser or the database's owner). Nothing throws for one statement: each refusal, and each role the server
- * lacks, is returned in `problems` so the caller reports it (verify fails on it, restore warns).
+ * lacks, is returned in `problems` so the caller reports it (verify fails on it, restore warns). With
+ * `grants: false` the database's privileges are left as they are (a restore without owners and grants).
  */
-export async function applyDatabaseSettings(client: pg.Client, settings: DatabaseSettings, targetName: string): Promise<AppliedDatabaseSettings> {
+export async function applyDatabaseSettings(
+  client: pg.Client,
+  settings: DatabaseSettings,
+  targetName: string,
+  options: { grants: boolean } = { grants: true },
+): Promise<AppliedDatabaseSettings> {
   const { rows } = await client.query<{ name: string }>('select rolname as name from pg_roles');
   const roles = new Set(rows.map((r) => r.name));
   const applied: string[] = [];
   const problems: string[] = [];
-  for (const statement of databaseSettingsStatements(settings, targetName)) {
+  for (const statement of databaseSettingsStatements(settings, targetName, options)) {
     if (statement.role !== null && !roles.has(statement.role)) {
       problems.push(`${statement.what}: role "${statement.role}" does not exist on this server`);
       continue;

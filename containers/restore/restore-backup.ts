@@ -174,7 +174,7 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
     const problems = compareTables(manifest.tables, restored, 'rows');
     if (problems.length > 0) throw new VerificationFailed(`the restore finished, but row counts differ from the backup's manifest: ${problems.slice(0, 5).join('; ')}`);
     // Database-level settings, comment and grants (not in the dump): onto the target, whatever its name (issue 10.3).
-    await restoreDatabaseSettings(check, manifest, settings.target.database, deps.logger);
+    await restoreDatabaseSettings(check, manifest, settings.target.database, deps.logger, { withRoles: settings.roles !== 'skip-ownership' });
     return {
       key: manifest.key,
       runId: manifest.runId,

@@ -92,6 +92,18 @@ describe('pgproof restore onto a new server: referenced roles and database setti
     expect(facts).toEqual({ comment: 'restored with its settings', public_connect: false, reader_connect: true });
   });
 
+  it('with --no-owner, applies the database settings but leaves the target database\'s grants alone', async () => {
+    await sql(target('postgres'), 'create database restored_noowner');
+    const out = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target('restored_noowner')), '--no-owner', '--s3-endpoint', inject('s3Endpoint'), '--bucket', bucket]);
+    expect(out.code, out.stderr).toBe(0);
+    const db = target('restored_noowner');
+    const [facts] = await sql(db, `select has_database_privilege('public', current_database(), 'CONNECT') as public_connect,
+                                          (select array_agg(c) from pg_db_role_setting s, unnest(s.setconfig) c
+                                            where s.setdatabase = (select oid from pg_database where datname = current_database())) as settings`);
+    expect(facts).toEqual({ public_connect: true, settings: ['work_mem=32MB'] });
+    expect(out.stderr).not.toMatch(/were not applied/);
+  });
+
   it('reports a grantee the target server lacks, by name, and still restores the data', async () => {
     // GIVEN a backup whose database grants name a role nobody created on the target
     const b2 = await createBucket();

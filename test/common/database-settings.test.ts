@@ -37,6 +37,11 @@ describe('database settings (pure)', () => {
     ]);
   });
 
+  it('leaves the database\'s privileges alone when asked to (a restore without owners and grants)', () => {
+    const settings: DatabaseSettings = { settings: [{ role: null, name: 'work_mem', value: '8MB' }], comment: 'c', grants: [] };
+    expect(databaseSettingsStatements(settings, 'db', { grants: false }).map((s) => s.sql)).toEqual([`alter database "db" set "work_mem" to '8MB'`, `comment on database "db" is 'c'`]);
+  });
+
   it('names each difference between the backed-up and the restored state', () => {
     const expected: DatabaseSettings = { settings: [{ role: null, name: 'work_mem', value: '64MB' }], comment: 'c', grants: [{ grantee: 'a', privilege: 'CONNECT', grantable: false }] };
     const actual: DatabaseSettings = { settings: [], comment: null, grants: [{ grantee: 'a', privilege: 'CONNECT', grantable: false }, { grantee: null, privilege: 'CONNECT', grantable: false }] };
