@@ -104,6 +104,20 @@ describe('pgproof restore onto a new server: referenced roles and database setti
     expect(out.stderr).not.toMatch(/were not applied/);
   });
 
+  it('restores a backup whose manifest predates roleAttributes, databaseSettings, roleDefinitions and hashVersion', async () => {
+    const b3 = await createBucket();
+    const manifest = JSON.parse((await getObjectBytes(bucket, manifestKeyFor(backup.key))).toString());
+    for (const field of ['roleAttributes', 'databaseSettings', 'roleDefinitions', 'hashVersion']) delete manifest[field];
+    await testS3().send(new PutObjectCommand({ Bucket: b3, Key: backup.key, Body: await getObjectBytes(bucket, backup.key) }));
+    await testS3().send(new PutObjectCommand({ Bucket: b3, Key: manifestKeyFor(backup.key), Body: JSON.stringify(manifest) }));
+    await sql(target('postgres'), 'create database restored_old');
+    const out = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target('restored_old')), '--create-roles', '--s3-endpoint', inject('s3Endpoint'), '--bucket', b3]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(await sql(target('restored_old'), 'select count(*)::int as n from t')).toEqual([{ n: 2 }]);
+    // Nothing to apply: the target database keeps its own (default) settings.
+    expect(await sql(target('restored_old'), "select count(*)::int as n from pg_db_role_setting where setdatabase = (select oid from pg_database where datname = 'restored_old')")).toEqual([{ n: 0 }]);
+  });
+
   it('reports a grantee the target server lacks, by name, and still restores the data', async () => {
     // GIVEN a backup whose database grants name a role nobody created on the target
     const b2 = await createBucket();
