@@ -165,6 +165,9 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
     await rm(workDir, { recursive: true, force: true });
   }
 
+  // Database-level settings, comment and grants (not in the dump): onto the target, whatever its name (issue 10.3).
+  await restoreDatabaseSettings(settings.target, manifest, deps.logger, { withRoles: settings.roles !== 'skip-ownership' });
+
   const check = await connect(settings.target, 'pgproof-restore');
   try {
     // Only the backup's tables: with --force, the target may hold others of its own.
@@ -173,8 +176,6 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
     const restored = await tableStats(check, present, { contentHash: false });
     const problems = compareTables(manifest.tables, restored, 'rows');
     if (problems.length > 0) throw new VerificationFailed(`the restore finished, but row counts differ from the backup's manifest: ${problems.slice(0, 5).join('; ')}`);
-    // Database-level settings, comment and grants (not in the dump): onto the target, whatever its name (issue 10.3).
-    await restoreDatabaseSettings(check, manifest, settings.target.database, deps.logger, { withRoles: settings.roles !== 'skip-ownership' });
     return {
       key: manifest.key,
       runId: manifest.runId,
