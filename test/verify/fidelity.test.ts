@@ -110,6 +110,16 @@ describe('verify fidelity (issue 10)', () => {
     const result = await runVerify(await verifySettings(bucket, b.key, { deepProof: true }), { s3: testS3(), logger: captureLogger().logger });
     // THEN
     expect(result.checks.find((c) => c.name === 'content hash')).toMatchObject({ passed: true, value: '2 tables identical' });
+    // AND the repro really moves the column: version 1 (physical order, older manifests) raises the false alarm
+    const client = await connect(db);
+    await applyHashSessionSettings(client);
+    const v1 = await tableStats(client, await listTables(client), { contentHash: true, hashVersion: 1 });
+    await client.end();
+    const manifest = await readManifest(testS3(), bucket, b.key);
+    await writeManifest(testS3(), bucket, { ...manifest, tables: v1, hashVersion: 1 });
+    await expect(runVerify(await verifySettings(bucket, b.key, { deepProof: true }), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+      message: expect.stringMatching(/content hash: 1 tables differ .*public\.c: content differs/),
+    });
   });
 
   it('10.2: still detects changed content under the column-order-free hash', async () => {
