@@ -158,6 +158,7 @@ export class EngineTasks extends Construct {
       { resource: props.bucket.arnForObjects(`${props.prefix}/*.dump.zst`), reason: `PutObject and AbortMultipartUpload of zstd dumps only (never Delete, never verification records): ${perRunKeys}` },
       { resource: props.bucket.arnForObjects(`${props.prefix}/*.manifest.json`), reason: `Reads and writes manifests only (the size guard's baseline, written after each dump): ${perRunKeys}` },
       { resource: props.bucket.arnForObjects(`${props.prefix}/*.verified.json`), reason: `Reads verification records only (which backups are proven): ${perRunKeys}` },
+      { resource: props.bucket.arnForObjects(`${props.prefix}/*.roles.sql`), reason: `PutObject of the role definitions beside each dump only (never Delete, never verification records): ${perRunKeys}` },
       ...(props.key ? [kmsDataKey] : []),
     ]);
     acknowledgeWildcards(this.verify.taskRole, [

@@ -44,9 +44,9 @@ export function backupTaskStatements(access: EngineAccess): iam.PolicyStatement[
     new iam.PolicyStatement({
       sid: 'WriteBackups',
       actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      // Dumps and manifests only: the backup task can never write a verification record (only a proven restore
-      // may), nor any other object under the prefix.
-      resources: [objects(access, '*.dump'), objects(access, '*.dump.zst'), objects(access, '*.manifest.json')],
+      // Dumps, manifests and role definitions only: the backup task can never write a verification record (only a
+      // proven restore may), nor any other object under the prefix.
+      resources: [objects(access, '*.dump'), objects(access, '*.dump.zst'), objects(access, '*.manifest.json'), objects(access, '*.roles.sql')],
     }),
     new iam.PolicyStatement({
       sid: 'ReadManifests',

@@ -11,7 +11,11 @@ import { discoverPgInstalls, majorFromVersionNum, selectDumpClient, type Discove
 import { redact } from '../common/redact';
 import type { StorageLocation } from '../common/s3';
 import { partSizeFor, streamUpload, uploadError } from '../common/stream-upload';
-import { applyHashSessionSettings, countLargeObjects, listRoles, listTables, tableStats } from '../common/table-stats';
+import { applyHashSessionSettings, CONTENT_HASH_VERSION, countLargeObjects, listTables, tableStats } from '../common/table-stats';
+import { readDatabaseSettings } from '../common/database-settings';
+import { listReferencedRoles } from '../common/dump-roles';
+import { assertLargeObjectsReadable } from './large-object-access';
+import { backUpRoleDefinitions } from './role-definitions';
 import { DumpStopped, startDump } from './dump-process';
 import { checkSize } from './size-guard';
 
@@ -117,7 +121,11 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
 
     if (settings.config.deepProof) await applyHashSessionSettings(client);
     const snap = await exportSnapshot(client);
-    const [tables, roles, largeObjects] = [await listTables(client), await listRoles(client), await countLargeObjects(client)];
+    const [tables, referencedRoles, largeObjects] = [await listTables(client), await listReferencedRoles(client), await countLargeObjects(client)];
+    // Not in a dump without --create; read in the dump's snapshot (issue 10.3).
+    const databaseSettings = await readDatabaseSettings(client);
+    // pg_read_all_data does not cover large objects: say what to grant before dumping anything (issue 10.8).
+    if (largeObjects > 0) await assertLargeObjectsReadable(client);
     const key = dumpKey(settings.storage.prefix, settings.connection.database, runId, plan.extension);
     logger.info('dump starting', { key, snapshotAt: snap.snapshotAt, tables: tables.length, compression: plan.manifest });
 
@@ -206,6 +214,18 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
     // The snapshot's transaction stayed open until pg_dump finished (upload completion waited for it).
     await client.query('commit');
     checkpoint();
+    // The server's role definitions beside the dump, for a restore onto a new server (issue 10.5); never fatal.
+    const roleDefinitions = await backUpRoleDefinitions({
+      s3: deps.s3,
+      bucket: settings.storage.bucket,
+      dumpKey: key,
+      ...(settings.storage.kmsKeyId ? { kmsKeyId: settings.storage.kmsKeyId } : {}),
+      binDir: pgDump.binDir,
+      env: libpqEnv(settings.connection),
+      database: settings.connection.database,
+    });
+    if (roleDefinitions.error) logger.warn('role definitions not backed up; the backup itself is complete', { reason: roleDefinitions.error });
+    checkpoint();
     const finished = new Date();
     const seconds = (finished.getTime() - started.getTime()) / 1000;
 
@@ -226,8 +246,12 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       dumpSeconds: seconds,
       tables: stats,
       largeObjects,
-      roles,
+      roles: referencedRoles.map((r) => r.name),
+      roleAttributes: referencedRoles,
+      roleDefinitions,
+      databaseSettings,
       deepProof: settings.config.deepProof,
+      ...(settings.config.deepProof ? { hashVersion: CONTENT_HASH_VERSION } : {}),
       sizeGuard: {
         maxShrink: settings.config.sizeGuard.maxShrink,
         ...(previous ? { previousKey: previous.key, previousBytes: previous.bytes } : {}),

@@ -12,6 +12,43 @@ export const tableStatSchema = z.object({
 });
 export type TableStat = z.infer<typeof tableStatSchema>;
 
+/** Role attributes that matter to recreate a role the dump refers to (never a password). */
+export const roleAttributesSchema = z.object({
+  name: z.string(),
+  superuser: z.boolean(),
+  createdb: z.boolean(),
+  createrole: z.boolean(),
+  inherit: z.boolean(),
+  replication: z.boolean(),
+  bypassrls: z.boolean(),
+});
+export type RoleAttributes = z.infer<typeof roleAttributesSchema>;
+
+/** The role-definitions object beside the dump (`<runId>.roles.sql`): its key, or why it could not be taken. */
+export const roleDefinitionsSchema = z.object({
+  key: z.string().optional(),
+  sha256: z.string().optional(),
+  error: z.string().optional(),
+});
+export type RoleDefinitions = z.infer<typeof roleDefinitionsSchema>;
+
+/** One privilege on the database held by a role other than its owner (`grantee` null: PUBLIC). */
+export const databaseGrantSchema = z.object({
+  grantee: z.string().nullable(),
+  privilege: z.enum(['CONNECT', 'TEMPORARY', 'CREATE']),
+  grantable: z.boolean(),
+});
+export type DatabaseGrant = z.infer<typeof databaseGrantSchema>;
+
+export const databaseSettingsSchema = z.object({
+  /** `ALTER DATABASE … SET` (role null) and `ALTER ROLE … IN DATABASE … SET`, as stored in pg_db_role_setting. */
+  settings: z.array(z.object({ role: z.string().nullable(), name: z.string(), value: z.string() })),
+  comment: z.string().nullable(),
+  /** The database's privileges of everyone but its owner (the default ACL spelled out when it was never changed). */
+  grants: z.array(databaseGrantSchema),
+});
+export type DatabaseSettings = z.infer<typeof databaseSettingsSchema>;
+
 /** Everything verify and a human need to trust, restore and compare a dump (DESIGN.md §4). */
 export const manifestSchema = z.object({
   manifestVersion: z.literal(1),
@@ -35,9 +72,21 @@ export const manifestSchema = z.object({
   dumpSeconds: z.number().min(0),
   tables: z.array(tableStatSchema),
   largeObjects: z.number().int().min(0),
-  /** Roles that exist on the source server; verify creates them so owners and grants restore as they are. */
+  /**
+   * Roles the dump refers to (owners, grantees, default privileges, policies, role settings of the database);
+   * verify creates them so owners and grants restore as they are. Manifests written before this field meant
+   * "every role of the server" read it the same way.
+   */
   roles: z.array(z.string()),
+  /** Attributes of the roles in `roles` (absent in older manifests: verify then creates plain NOLOGIN roles). */
+  roleAttributes: z.array(roleAttributesSchema).optional(),
+  /** Where the server's role definitions (`pg_dumpall --roles-only --no-role-passwords`) were stored, or why not. */
+  roleDefinitions: roleDefinitionsSchema.optional(),
+  /** Database-level settings, comment and grants, which pg_dump leaves out without `--create`. */
+  databaseSettings: databaseSettingsSchema.optional(),
   deepProof: z.boolean(),
+  /** How `tables[].contentHash` was computed (table-stats.ts); absent means version 1 (row text in column order). */
+  hashVersion: z.union([z.literal(1), z.literal(2)]).optional(),
   sizeGuard: z.object({
     maxShrink: z.number(),
     previousKey: z.string().optional(),

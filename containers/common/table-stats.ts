@@ -56,27 +56,57 @@ export async function listTables(client: pg.Client): Promise<TableRef[]> {
 }
 
 /**
- * One scan per table: the exact row count and, for the deep proof, an order-independent hash of the rows: the
- * sum of the first 60 bits of each row's md5 (a sum needs no sort, and numeric never overflows).
+ * Version of the content hash written by this code. 1 (manifests without `hashVersion`): md5 of the whole row
+ * (`t::text`), which depends on the columns' physical order; 2: md5 of the columns in name order, so a column
+ * whose position changes in a restore (inheritance, `ALTER TABLE … ADD COLUMN` on a parent) hashes the same.
  */
-export function tableStatSql(table: TableRef, contentHash: boolean): string {
+export const CONTENT_HASH_VERSION = 2;
+export type ContentHashVersion = 1 | 2;
+
+/** Compares like a byte-wise sort, so both sides order the columns identically whatever the locale. */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The table's live columns, in name order (what the version-2 hash reads). */
+export async function hashColumns(client: pg.Client, table: TableRef): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    'select attname as name from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped',
+    [qualified(table)],
+  );
+  return rows.map((r) => r.name).sort(byCodePoint);
+}
+
+/**
+ * One scan per table: the exact row count and, for the deep proof, an order-independent hash of the rows: the
+ * sum of the first 60 bits of each row's md5 (a sum needs no sort, and numeric never overflows). Version 2
+ * renders the row from its columns in name order (`columns`), version 1 as the stored row.
+ */
+export function tableStatSql(table: TableRef, contentHash: boolean, columns?: readonly string[]): string {
   const from = `from only ${qualified(table)} as t`;
   if (!contentHash) return `select count(*)::bigint as rows ${from}`;
+  // row(…) of one value renders as "(v)" and of none as "()", exactly like a composite of that many columns.
+  const rowText = columns ? `row(${columns.map((c) => `t.${quoteIdent(c)}`).join(', ')})::text` : 't::text';
   return (
     `select count(*)::bigint as rows, ` +
-    `coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint::numeric), 0)::text as hash ${from}`
+    `coalesce(sum(('x' || substr(md5(${rowText}), 1, 15))::bit(60)::bigint::numeric), 0)::text as hash ${from}`
   );
 }
 
-/** Counts (and optionally hashes) every table, one after another on this connection (and its snapshot). */
+/**
+ * Counts (and optionally hashes) every table, one after another on this connection (and its snapshot).
+ * `hashVersion` defaults to the current one; verify passes the manifest's, so older manifests stay verifiable.
+ */
 export async function tableStats(
   client: pg.Client,
   tables: readonly TableRef[],
-  options: { contentHash: boolean; onTable?: (done: number, total: number) => void },
+  options: { contentHash: boolean; hashVersion?: ContentHashVersion; onTable?: (done: number, total: number) => void },
 ): Promise<TableStat[]> {
+  const version = options.hashVersion ?? CONTENT_HASH_VERSION;
   const stats: TableStat[] = [];
   for (const table of tables) {
-    const { rows } = await client.query<{ rows: string; hash?: string }>(tableStatSql(table, options.contentHash));
+    const columns = options.contentHash && version >= 2 ? await hashColumns(client, table) : undefined;
+    const { rows } = await client.query<{ rows: string; hash?: string }>(tableStatSql(table, options.contentHash, columns));
     const row = rows[0];
     stats.push({
       schema: table.schema,

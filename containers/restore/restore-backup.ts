@@ -19,6 +19,7 @@ import { checkCanReplace, clearSessions, createDatabaseLike, dropDatabase, sideD
 import { RestoreRefused, withTargetState, type TargetState } from './restore-errors';
 import { planRestore, type LeftOut, type RestorePlan } from './restore-plan';
 import { targetFacts } from './target-server';
+import { restoreDatabaseSettings } from './restore-database-settings';
 
 /** What to do about roles the dump refers to that the target server lacks. */
 export type RoleHandling = 'require' | 'create' | 'skip-ownership';
@@ -237,6 +238,7 @@ async function restoreVerified(
     const fresh = run.replace ? sideDatabaseName(targetName, 'new') : undefined;
     const into: ConnectionParams = fresh ? { ...settings.target, database: fresh } : settings.target;
     let counted: { tables: number; rows: number };
+    const settingsNotes: string[] = [];
     try {
       if (fresh) {
         const admin = await connect(settings.target, 'pgproof-restore');
@@ -256,6 +258,10 @@ async function restoreVerified(
         ...(deps.signal ? { signal: deps.signal } : {}),
       });
       counted = await compareRowCounts(into, manifest);
+      // Database-level settings, comment and grants (not in the dump), kept by the database's OID so they survive
+      // the swap below; what the target cannot take is named in the result's notes (issue 10.3).
+      const applied = await restoreDatabaseSettings(into, manifest, deps.logger, { withRoles: settings.roles !== 'skip-ownership' });
+      for (const problem of applied?.problems ?? []) settingsNotes.push(`database setting not applied: ${problem}`);
     } catch (error) {
       if (!fresh) {
         throw withTargetState(error, {
@@ -297,7 +303,7 @@ async function restoreVerified(
       rows: counted.rows,
       rolesCreated,
       leftOut: plan.leftOut,
-      notes: plan.notes,
+      notes: [...plan.notes, ...settingsNotes],
       ...(replaced ? { replaced } : {}),
       seconds: (Date.now() - run.started) / 1000,
     };

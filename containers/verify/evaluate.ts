@@ -4,7 +4,7 @@ import type { TableStat } from '../common/manifest';
 /** One line of the verification report (also what the chat message shows). */
 export interface CheckOutcome {
   readonly name: string;
-  readonly kind: 'row-counts' | 'large-objects' | 'sql' | 'freshness' | 'content-hash';
+  readonly kind: 'row-counts' | 'large-objects' | 'sql' | 'freshness' | 'content-hash' | 'database-settings';
   readonly passed: boolean;
   /** The observed value, as text. */
   readonly value: string;

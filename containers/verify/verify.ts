@@ -15,7 +15,9 @@ import { startThrowawayCluster, type ThrowawayCluster } from '../common/throwawa
 import { runFreshnessCheck, runSqlCheck } from './checks';
 import { downloadArchive } from './download';
 import { compareTables, type CheckOutcome } from './evaluate';
-import { createMissingRoles, runPgRestore } from './restore';
+import { runPgRestore } from './restore';
+import { createReferencedRoles } from '../common/dump-roles';
+import { proveDatabaseSettings } from './prove-database-settings';
 
 export interface VerifySettings {
   readonly storage: StorageLocation;
@@ -58,6 +60,17 @@ function summarise(outcomes: readonly CheckOutcome[]): string {
     .slice(0, 10)
     .map((o) => `${o.name}: ${o.value} (expected ${o.expectation})${o.detail ? ` — ${o.detail}` : ''}`)
     .join('; ');
+}
+
+/** Runs the database-settings proof over a connection of its own, to the cluster's maintenance database. */
+async function proveDatabaseSettingsIn(cluster: ThrowawayCluster, manifest: Manifest): Promise<CheckOutcome | undefined> {
+  if (!manifest.databaseSettings) return undefined;
+  const admin = await connect(cluster.connection('postgres'), 'pgproof-verify');
+  try {
+    return await proveDatabaseSettings(admin, manifest);
+  } finally {
+    await admin.end();
+  }
 }
 
 /**
@@ -109,7 +122,8 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
     const admin = await connect(cluster.connection('postgres'), 'pgproof-verify');
     try {
       await assertExtensionsAvailable(admin, restoreList.extensions, restoreList.skippedExtensions);
-      const created = await createMissingRoles(admin, manifest.roles);
+      // Referenced roles with the source's attributes (superusers too): owners restore exactly (issue 10.1).
+      const created = await createReferencedRoles(admin, manifest.roles, manifest.roleAttributes);
       await admin.query(`create database ${quoteIdent(manifest.database)} template template0 encoding '${manifest.server.encoding.replace(/'/g, "''")}' locale 'C'`);
       logger.info('throwaway cluster ready', { major: server.major, rolesCreated: created.length });
     } finally {
@@ -140,7 +154,8 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
     const outcomes: CheckOutcome[] = [];
     try {
       if (manifest.deepProof) await applyHashSessionSettings(client);
-      const restored = await tableStats(client, await listTables(client), { contentHash: manifest.deepProof });
+      // The manifest's hash version: older manifests are proven the way they were written.
+      const restored = await tableStats(client, await listTables(client), { contentHash: manifest.deepProof, hashVersion: manifest.hashVersion ?? 1 });
       const rowProblems = compareTables(manifest.tables, restored, 'rows');
       const rows = restored.reduce((sum, t) => sum + t.rows, 0);
       outcomes.push({
@@ -164,6 +179,9 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
           ...(hashProblems.length ? { detail: hashProblems.slice(0, 5).join('; ') } : {}),
         });
       }
+      // Database-level settings, comment and grants (not in a dump without --create): applied, then read back.
+      const settingsOutcome = await proveDatabaseSettingsIn(cluster, manifest);
+      if (settingsOutcome) outcomes.push(settingsOutcome);
       deps.onProgress?.('checks', 'user checks');
       for (const check of settings.config.checks) {
         checkpoint();

@@ -82,6 +82,7 @@ describe.each(['pgproof.config.json', 'pgproof.config.example.json'])('cdk-nag A
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.dump.zst]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.dump]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.manifest.json]',
+      'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.roles.sql]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.verified.json]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*]',
       'AwsSolutions-IAM5[Resource::<ref>:*]',

@@ -131,7 +131,7 @@ describe('least privilege', () => {
     // Writes: dumps and manifests only; never a verification record (only a proven restore may write one).
     const put = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('s3:PutObject'))!;
     expect(put.Action.sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
-    expect(text(put.Resource)).toMatch(/\/pgproof\/\*\.dump".*\/pgproof\/\*\.dump\.zst".*\/pgproof\/\*\.manifest\.json"/);
+    expect(text(put.Resource)).toMatch(/\/pgproof\/\*\.dump".*\/pgproof\/\*\.dump\.zst".*\/pgproof\/\*\.manifest\.json".*\/pgproof\/\*\.roles\.sql"/);
     expect(text(put.Resource)).not.toMatch(/verified|\/pgproof\/\*"/);
   });
 
@@ -143,6 +143,9 @@ describe('least privilege', () => {
     ]);
     const put = statements.find((s) => s.Action === 's3:PutObject')!;
     expect(text(put.Resource)).toMatch(/"\/pgproof\/\*\.verified\.json"/);
+    // Reads everything under the prefix: the dump, its manifest and the role definitions beside it.
+    const get = statements.find((s) => s.Action === 's3:GetObject')!;
+    expect(text(get.Resource)).toMatch(/"\/pgproof\/\*"/);
   });
 
   it('scopes the task-token answers to this state machine', () => {

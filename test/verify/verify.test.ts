@@ -86,6 +86,7 @@ describe('verify engine', () => {
       ['row counts', true],
       ['large objects', true],
       ['content hash', true],
+      ['database settings', true],
       ['customers exist', true],
       ['no negative totals', true],
       ['non-ASCII survived', true],
@@ -152,7 +153,7 @@ describe('verify engine', () => {
     const run = runVerify(await verifySettings(bucket, deep.key, config), { s3: testS3(), logger: captureLogger().logger });
     await expect(run).rejects.toMatchObject({ name: 'VerificationFailed' });
     const message = await run.catch((e: Error) => e.message);
-    expect(message).toMatch(/3 of 6 checks failed/);
+    expect(message).toMatch(/3 of 7 checks failed/);
     expect(message).toMatch(/too many customers: 800 \(expected <= 10\)/);
     expect(message).toMatch(/broken sql: error .*relation "nowhere" does not exist/);
     expect(message).toMatch(/freshness of audit\.events\.happened_at: [\d.]+ h old/);
