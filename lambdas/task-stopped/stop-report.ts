@@ -54,7 +54,7 @@ const startsWith = (text: string | undefined, prefix: string) => text !== undefi
 export function hintsFor(task: TaskStateChange): string[] {
   const reason = task.stoppedReason;
   const hints: string[] = [];
-  const memorySetting = task.engine === 'verify' ? 'verify.memoryMiB' : task.engine === 'backup' ? 'backup.memoryMiB' : 'the task\'s memoryMiB';
+  const memorySetting = task.engine === 'verify' ? 'tasks.verify.memoryMiB' : task.engine === 'backup' ? 'tasks.backup.memoryMiB' : 'the task\'s memoryMiB';
   const outOfMemory = task.containers.some((c) => c.reason?.includes('OutOfMemoryError') || c.exitCode === SIGKILL_EXIT)
     || startsWith(reason, 'OutOfMemoryError');
 

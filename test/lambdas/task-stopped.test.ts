@@ -42,7 +42,7 @@ describe('buildStopReport (real ECS STOPPED events)', () => {
     expect(report.cause.split('\n').slice(0, 3)).toEqual([
       'The verify task stopped before reporting: Essential container in task exited (stop code EssentialContainerExited)',
       'Container engine: exit code 137 (killed: out of memory?), OutOfMemoryError: Container killed due to memory usage',
-      'Hint: the engine was killed, most likely for lack of memory (the task had 8192 MiB): raise verify.memoryMiB in the deployment configuration.',
+      'Hint: the engine was killed, most likely for lack of memory (the task had 8192 MiB): raise tasks.verify.memoryMiB in the deployment configuration.',
     ]);
   });
 
@@ -190,6 +190,6 @@ describe('the chat message of a TaskStopped run', () => {
     const message = buildChatMessage(parseRunResult({ database: 'orders', runId: 'r1', status: 'FAILED', error: { state: 'VerifyBackup', name: report.error, message: report.cause } }));
 
     expect(message.text).toContain('exit code 137');
-    expect(message.text).toContain('raise verify.memoryMiB');
+    expect(message.text).toContain('raise tasks.verify.memoryMiB');
   });
 });
