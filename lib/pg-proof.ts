@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -135,11 +135,13 @@ export class PgProof extends Construct {
       enableKeyRotation: true,
       removalPolicy,
     });
-    // CloudWatch publishes the alarm to the encrypted topic.
+    // CloudWatch publishes the alarm to the encrypted topic, on behalf of this account's alarms only (the alarm's
+    // ARN cannot be named here: the key policy would then depend on the alarm, which depends on the topic and key).
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     }));
 
     let objectKey: kms.IKey | undefined;
