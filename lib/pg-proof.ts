@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -206,9 +206,12 @@ export class PgProof extends Construct {
       heartbeatTimeout: props.heartbeatTimeout ?? Duration.minutes(5),
     });
 
+    // The stack id's UUID is new for every stack: a redeploy after `cdk destroy` (which keeps this group, with
+    // RETAIN) does not collide with the old group's name. Its first group (8 hex digits) is enough.
+    const stackUnique = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Stack.of(this).stackId))));
     const stateMachineLogs = new logs.LogGroup(this, 'RunLogs', {
       // The vended-logs prefix keeps CloudWatch Logs' resource policy small (Step Functions' recommendation).
-      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+      logGroupName: `/aws/vendedlogs/states/${stateMachineName}-${stackUnique}`,
       retention: logRetention,
       removalPolicy,
     });
