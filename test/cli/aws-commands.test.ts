@@ -156,7 +156,7 @@ describe('region, profile and account of start and history', () => {
     cfn.on(DescribeStacksCommand).resolves(stackWith('arn:aws:states:eu-central-1:999999999999:stateMachine:pgproof-main'));
     const target = resolveAwsTarget({}, configFile({ region: 'eu-central-1', account: '123456789012' }));
 
-    const error = await findDeployedStateMachine('PgProof-main', target).catch((e: unknown) => e as Error);
+    const error = await findDeployedStateMachine('PgProof-main', target).then(() => new Error('no error thrown'), (e: unknown) => e as Error);
 
     expect(error).toBeInstanceOf(AccountMismatch);
     expect(error.message).toMatch(/reach account 999999999999, but the configuration names account 123456789012: .*--profile/);
