@@ -108,6 +108,8 @@ export const deploymentConfigSchema = z.strictObject({
   /** Account and region to deploy to; when absent, the CLI's defaults at deploy time. */
   account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1').optional(),
+  /** CPU architecture of the Fargate tasks (and of the image built for them): ARM64 is Graviton, cheaper per vCPU-hour. */
+  architecture: z.enum(['X86_64', 'ARM64']).default('X86_64'),
   database: databaseSchema,
   vpc: vpcSchema,
   schedule: scheduleSchema.default({ cron: '0 3 * * ? *', enabled: true }),

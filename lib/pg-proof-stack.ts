@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { PgProofConfig } from './config';
 import { PgProof } from './pg-proof';
@@ -72,6 +72,7 @@ export class PgProofStack extends Stack {
       keyPrefix: config.bucket.prefix,
       removalPolicy: config.bucket.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       ...(props.containerImage ? { containerImage: props.containerImage } : {}),
+      cpuArchitecture: ecs.CpuArchitecture.of(config.architecture),
       backupCpu: config.tasks.backup.cpu,
       backupMemoryMiB: config.tasks.backup.memoryMiB,
       verifyCpu: config.tasks.verify.cpu,

@@ -72,6 +72,12 @@ export interface PgProofProps {
   readonly cluster?: ecs.ICluster;
   /** The engines' image. @default - built from containers/Dockerfile with the repository root as context */
   readonly containerImage?: ecs.ContainerImage;
+  /**
+   * CPU architecture of the Fargate tasks and of the image built for them: X86_64 or ARM64 (Graviton, cheaper per
+   * vCPU-hour). A `containerImage` given must be built for it.
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
   /** @default 1024 */
   readonly backupCpu?: number;
   /** @default 2048 */
@@ -129,6 +135,7 @@ export class PgProof extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const prefix = props.keyPrefix ?? 'pgproof';
     const stateMachineName = `pgproof-${props.name}`;
+    const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
 
     this.encryptionKey = new kms.Key(this, 'Key', {
       description: `pgproof ${props.name}: backups and alarm topic`,
@@ -162,7 +169,8 @@ export class PgProof extends Construct {
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
 
     this.engineTasks = new EngineTasks(this, 'Engines', {
-      image: props.containerImage ?? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'containers/Dockerfile', platform: Platform.LINUX_AMD64 }),
+      image: props.containerImage ?? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'containers/Dockerfile', platform: IMAGE_PLATFORM[cpuArchitecture._cpuArchitecture]! }),
+      cpuArchitecture,
       bucket: this.bucket,
       prefix,
       ...(objectKey ? { key: objectKey } : {}),
@@ -254,6 +262,9 @@ export class PgProof extends Construct {
   }
 }
 
+/** The image platform of each task architecture (the image is built for the tasks' CPUs, whatever the builder's). */
+const IMAGE_PLATFORM: Record<string, Platform> = { X86_64: Platform.LINUX_AMD64, ARM64: Platform.LINUX_ARM64 };
+
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const PREFIX = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
 
@@ -268,6 +279,8 @@ export function validateProps(props: PgProofProps): void {
   if (props.databasePort !== undefined && !Token.isUnresolved(props.databasePort) && (!Number.isInteger(props.databasePort) || props.databasePort < 1 || props.databasePort > 65535)) {
     fail(`databasePort must be a port number 1–65535; got ${props.databasePort}`);
   }
+  const arch = props.cpuArchitecture?._cpuArchitecture;
+  if (arch !== undefined && !(arch in IMAGE_PLATFORM)) fail(`cpuArchitecture must be X86_64 or ARM64 (Fargate on Linux); got "${arch}"`);
   if (props.keyPrefix !== undefined && !PREFIX.test(props.keyPrefix)) fail(`keyPrefix must not be empty or start or end with "/"; got "${props.keyPrefix}"`);
   if (props.databasePasswordJsonField !== undefined && props.databasePasswordJsonField.trim() === '') fail('databasePasswordJsonField must not be empty');
   if (props.bucket) {
