@@ -36,6 +36,7 @@ export class PgProofStack extends Stack {
       vpcId: config.vpc.vpcId,
       availabilityZones: config.vpc.availabilityZones,
       privateSubnetIds: config.vpc.privateSubnetIds,
+      ...(config.vpc.privateRouteTableIds ? { privateSubnetRouteTableIds: config.vpc.privateRouteTableIds } : {}),
     });
     Validations.of(vpc).acknowledge({
       id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
@@ -54,6 +55,7 @@ export class PgProofStack extends Stack {
       name: config.name,
       vpc,
       vpcSubnets: { subnets: vpc.privateSubnets },
+      createVpcEndpoints: config.vpc.createEndpoints,
       ...(config.vpc.securityGroupId ? { backupSecurityGroups: [ec2.SecurityGroup.fromSecurityGroupId(this, 'BackupSecurityGroup', config.vpc.securityGroupId, { mutable: false })] } : {}),
       databaseHost: db.host,
       databasePort: db.port,

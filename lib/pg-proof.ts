@@ -20,6 +20,7 @@ import { NotifyFunctions, REPO_ROOT, stateMachineArnFor } from './notify-functio
 import { buildRunDefinition } from './run-definition';
 import { acknowledgeWildcards } from './nag';
 import { RunMonitoring } from './run-monitoring';
+import { TaskVpcEndpoints } from './vpc-endpoints';
 
 /** The engine configuration as written (defaults not yet applied). */
 export type EngineConfigInput = z.input<typeof engineConfigSchema>;
@@ -34,6 +35,12 @@ export interface PgProofProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** Security groups of the backup task; the database must accept PostgreSQL from them. @default - a new group with all egress */
   readonly backupSecurityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Create the VPC endpoints the tasks need (S3 gateway; ECR, CloudWatch Logs, Step Functions, Secrets Manager
+   * interface endpoints), for subnets without a NAT gateway. The subnets' route tables must be known.
+   * @default false - the subnets reach AWS through a NAT gateway or endpoints of their own
+   */
+  readonly createVpcEndpoints?: boolean;
 
   /** The database server's host name. */
   readonly databaseHost: string;
@@ -193,6 +200,15 @@ export class PgProof extends Construct {
       ...(props.backupSecurityGroups ? { backupSecurityGroups: props.backupSecurityGroups } : {}),
     });
 
+    const taskSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    if (props.createVpcEndpoints) {
+      new TaskVpcEndpoints(this, 'Endpoints', {
+        vpc: props.vpc,
+        subnets: taskSubnets,
+        taskSecurityGroups: [...this.engineTasks.backupSecurityGroups, this.engineTasks.verifySecurityGroup],
+      });
+    }
+
     this.notifyFunctions = new NotifyFunctions(this, 'Notify', {
       chatWebhookSecret: props.chatWebhookSecret,
       snitchUrlSecret: props.snitchUrlSecret,
@@ -206,7 +222,7 @@ export class PgProof extends Construct {
       databaseName: props.databaseName,
       cluster: this.cluster,
       engineTasks: this.engineTasks,
-      subnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      subnets: taskSubnets,
       notifyChat: this.notifyFunctions.notifyChat,
       snitchCheckIn: this.notifyFunctions.snitchCheckIn,
       backupTimeout,
