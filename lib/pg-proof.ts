@@ -16,11 +16,11 @@ import { describeZodError, engineConfigSchema, type EngineConfig } from '../cont
 import { BackupBucket, type ObjectLockMode } from './backup-bucket';
 import type { SslMode } from './config';
 import { EngineTasks } from './engine-tasks';
+import { TaskVpcEndpoints } from './vpc-endpoints';
 import { NotifyFunctions, REPO_ROOT, stateMachineArnFor } from './notify-functions';
 import { buildRunDefinition } from './run-definition';
 import { acknowledgeWildcards } from './nag';
 import { RunMonitoring } from './run-monitoring';
-import { TaskVpcEndpoints } from './vpc-endpoints';
 
 /** The engine configuration as written (defaults not yet applied). */
 export type EngineConfigInput = z.input<typeof engineConfigSchema>;
