@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../lib/config';
 import { PgProof } from '../../lib/pg-proof';
 import { buildPgProof, minimalProps, testApp, testStack } from './fixture';
@@ -23,16 +21,21 @@ function runtimePlatforms(template: Template): Json[] {
   return Object.values(template.findResources('AWS::ECS::TaskDefinition')).map((r) => r.Properties.RuntimePlatform);
 }
 
-/** The platform each Docker image asset is built for, from the cloud assembly's asset manifest. */
+/**
+ * The platform PgProof asks the default image (containers/Dockerfile, built by `cdk deploy`) to be built for. The
+ * asset itself is not staged (that walks the whole repository): its options are read as PgProof passes them.
+ */
 function imagePlatforms(arch?: ecs.CpuArchitecture): string[] {
-  const app = testApp();
-  const stack = testStack(app);
-  // No containerImage: the default image, built from containers/Dockerfile by `cdk deploy`.
-  const { containerImage: _registryImage, ...props } = minimalProps(stack, arch ? { cpuArchitecture: arch } : {});
-  new PgProof(stack, 'PgProof', props);
-  const assembly = app.synth();
-  const manifest = JSON.parse(readFileSync(path.join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8')) as { dockerImages: Record<string, { source: Json }> };
-  return Object.values(manifest.dockerImages).map((image) => image.source.platform);
+  const fromAsset = vi.spyOn(ecs.ContainerImage, 'fromAsset').mockImplementation(() => ecs.ContainerImage.fromRegistry('example/pgproof-engines') as unknown as ecs.AssetImage);
+  try {
+    const stack = testStack(testApp());
+    const { containerImage: _registryImage, ...props } = minimalProps(stack, arch ? { cpuArchitecture: arch } : {});
+    new PgProof(stack, 'PgProof', props);
+    expect(fromAsset.mock.calls.map(([, options]) => options?.file)).toEqual(['containers/Dockerfile']);
+    return fromAsset.mock.calls.map(([, options]) => options?.platform?.platform ?? 'none');
+  } finally {
+    fromAsset.mockRestore();
+  }
 }
 
 describe('architecture', () => {
