@@ -85,12 +85,18 @@ export async function resolveEndpoint(env: Environment, vars: EndpointVariables,
 export type WhenUnconfigured = 'fail' | 'skip';
 
 /**
- * Like `resolveEndpoint`, but a missing setting throws `MissingConfiguration` naming the variable (the AWS
- * handlers: the stack always sets it, and a silent skip would let a run end green with nobody told).
+ * `resolveEndpoint` for a handler: when nothing is configured, `skip` gives undefined (the local runtime prints the
+ * message instead) and `fail` throws `MissingConfiguration` naming the variable (AWS: the stack always sets it, and
+ * a silent skip would let a run end green with nobody told).
  */
-export async function resolveRequiredEndpoint(env: Environment, vars: EndpointVariables, secrets: SecretSource): Promise<EndpointSetting> {
+export async function resolveConfiguredEndpoint(
+  env: Environment,
+  vars: EndpointVariables,
+  secrets: SecretSource,
+  whenUnconfigured: WhenUnconfigured,
+): Promise<EndpointSetting | undefined> {
   const endpoint = await resolveEndpoint(env, vars, secrets);
-  if (endpoint) return endpoint;
+  if (endpoint || whenUnconfigured === 'skip') return endpoint;
   const what = vars.describes ?? 'URL';
   throw new MissingConfiguration(
     vars.secretName,

@@ -1,5 +1,5 @@
 import { optionalEnumEnv, type Environment } from '../common/env';
-import { resolveEndpoint, resolveRequiredEndpoint, type WhenUnconfigured } from '../common/endpoint';
+import { resolveConfiguredEndpoint, type WhenUnconfigured } from '../common/endpoint';
 import type { HttpDeps } from '../common/http-client';
 import { createLogger, type LambdaLogger } from '../common/logger';
 import { parseRunResult } from '../common/run-result';
@@ -45,9 +45,7 @@ export function createNotifyChatHandler(deps: NotifyChatHandlerDeps = {}): (even
     const run = parseRunResult(event);
     const envKind = optionalEnumEnv(env, CHAT_ENV.kind, CHAT_KINDS);
     const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
-    const endpoint = (deps.whenUnconfigured ?? 'fail') === 'fail'
-      ? await resolveRequiredEndpoint(env, { ...CHAT_ENV, describes: 'chat webhook URL' }, secrets)
-      : await resolveEndpoint(env, CHAT_ENV, secrets);
+    const endpoint = await resolveConfiguredEndpoint(env, { ...CHAT_ENV, describes: 'chat webhook URL' }, secrets, deps.whenUnconfigured ?? 'fail');
     const target = endpoint ? { url: endpoint.url, kind: chooseChatKind(endpoint.url, endpoint.kind, endpoint.origin, envKind) } : undefined;
     try {
       return await notifyChat(run, { target, logger, http: deps.http });

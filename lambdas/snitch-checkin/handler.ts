@@ -1,5 +1,5 @@
 import { optionalEnumEnv, type Environment } from '../common/env';
-import { resolveEndpoint, resolveRequiredEndpoint, type WhenUnconfigured } from '../common/endpoint';
+import { resolveConfiguredEndpoint, type WhenUnconfigured } from '../common/endpoint';
 import type { HttpDeps } from '../common/http-client';
 import { createLogger, type LambdaLogger } from '../common/logger';
 import { parseRunResult } from '../common/run-result';
@@ -46,12 +46,9 @@ export function createSnitchCheckInHandler(deps: SnitchCheckInHandlerDeps = {}):
     const envBody = optionalEnumEnv(env, SNITCH_ENV.body, SNITCH_BODIES);
     const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
     // A failed run is refused before the secret is read: nothing about it should reach the switch.
-    const required = (deps.whenUnconfigured ?? 'fail') === 'fail';
-    const endpoint = run.status !== 'SUCCEEDED'
-      ? undefined
-      : required
-        ? await resolveRequiredEndpoint(env, { ...SNITCH_ENV, describes: 'snitch check-in URL' }, secrets)
-        : await resolveEndpoint(env, SNITCH_ENV, secrets);
+    const endpoint = run.status === 'SUCCEEDED'
+      ? await resolveConfiguredEndpoint(env, { ...SNITCH_ENV, describes: 'snitch check-in URL' }, secrets, deps.whenUnconfigured ?? 'fail')
+      : undefined;
     const target = endpoint
       ? {
           url: endpoint.url,
