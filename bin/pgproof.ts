@@ -1,9 +1,7 @@
 // The pgproof command line (DESIGN.md §6). Exit status: 0 verified, 1 failed run, 2 usage or config error, 130/143 interrupted.
 import path from 'node:path';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError } from 'commander';
-import { findStateMachineArn, resolveStackName } from './cli/deployed-state-machine';
+import { AccountMismatch, findDeployedStateMachine, resolveAwsTarget, resolveStackName } from './cli/deployed-state-machine';
 import { executionHistory, executionTable, summarise } from './cli/execution-history';
 import { parseManualInput, startExecution, waitForExecution } from './cli/start-execution';
 import { parseEngineConfig, type EngineConfig } from '../containers/common/engine-config';
@@ -138,6 +136,17 @@ function stackOrUsage(flag: string | undefined, configFile: string): string {
   return stack;
 }
 
+/** The deployed state machine of `start`/`history`; credentials of another account than the config's are a usage error. */
+async function deployedOrUsage(options: { stack?: string; config: string; region?: string; profile?: string }) {
+  const stack = stackOrUsage(options.stack, options.config);
+  try {
+    return await findDeployedStateMachine(stack, resolveAwsTarget(options, options.config));
+  } catch (error) {
+    if (error instanceof AccountMismatch) throw usage(error.message);
+    throw error;
+  }
+}
+
 function usage(message: string): CommanderError {
   return new CommanderError(2, 'pgproof.usage', `error: ${message}`);
 }
@@ -193,8 +202,10 @@ program
   .option('--stack <name>', 'the deployed stack (default: PgProof-<name> from --config or ./pgproof.config.json)')
   .option('--config <file>', 'the configuration file the stack was deployed from', 'pgproof.config.json')
   .option('--limit <n>', 'how many executions (AWS)', '20')
+  .option('--region <region>', 'the stack\'s AWS region (default: "region" of the configuration file, else the AWS CLI default)')
+  .option('--profile <name>', 'the AWS profile whose credentials to use (default: AWS_PROFILE, else the default credentials)')
   .option('--json', 'print the runs as JSON (newest first)')
-  .action(async (options: { local?: boolean; stateDir: string; stack?: string; config: string; limit: string; json?: boolean }) => {
+  .action(async (options: { local?: boolean; stateDir: string; stack?: string; config: string; limit: string; region?: string; profile?: string; json?: boolean }) => {
     if (options.local) {
       const runs = await readHistory(path.resolve(options.stateDir));
       process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n');
@@ -202,8 +213,8 @@ program
     }
     const limit = Number(options.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CommanderError(2, 'pgproof.usage', `error: --limit must be a whole number from 1 to 1000, got "${options.limit}"`);
-    const arn = await findStateMachineArn(new CloudFormationClient({}), stackOrUsage(options.stack, options.config));
-    const runs = await executionHistory(new SFNClient({}), arn, limit);
+    const { stateMachineArn, sfn } = await deployedOrUsage(options);
+    const runs = await executionHistory(sfn, stateMachineArn, limit);
     process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? executionTable(runs) : 'no executions yet') + '\n');
   });
 
@@ -213,19 +224,19 @@ program
   .option('--input <json>', 'the run\'s input, e.g. {"reason": "before migration"}')
   .option('--stack <name>', 'the deployed stack (default: PgProof-<name> from --config or ./pgproof.config.json)')
   .option('--config <file>', 'the configuration file the stack was deployed from', 'pgproof.config.json')
+  .option('--region <region>', 'the stack\'s AWS region (default: "region" of the configuration file, else the AWS CLI default)')
+  .option('--profile <name>', 'the AWS profile whose credentials to use (default: AWS_PROFILE, else the default credentials)')
   .option('--wait', 'follow the execution to its end; exit 0 only if it succeeded')
   .option('--json', 'print the execution (and with --wait its result) as JSON on the last line')
-  .action(async (options: { input?: string; stack?: string; config: string; wait?: boolean; json?: boolean }) => {
+  .action(async (options: { input?: string; stack?: string; config: string; region?: string; profile?: string; wait?: boolean; json?: boolean }) => {
     let input;
     try {
       input = parseManualInput(options.input);
     } catch (error) {
       throw new CommanderError(2, 'pgproof.usage', `error: ${(error as Error).message}`);
     }
-    const stack = stackOrUsage(options.stack, options.config);
-    const sfn = new SFNClient({});
-    const arn = await findStateMachineArn(new CloudFormationClient({}), stack);
-    const started = await startExecution(sfn, arn, input);
+    const { stateMachineArn, sfn } = await deployedOrUsage(options);
+    const started = await startExecution(sfn, stateMachineArn, input);
     say(`started execution ${started.name}: ${started.consoleUrl}`);
     if (!options.wait) {
       if (options.json) process.stdout.write(JSON.stringify(started) + '\n');

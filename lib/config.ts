@@ -66,10 +66,22 @@ const vpcSchema = z
     availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as eu-west-1a')).min(1),
     /** The security group of the backup task; the database must allow PostgreSQL traffic from it. */
     securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0').optional(),
+    /** Create the VPC endpoints the tasks need (S3 gateway, ECR, Logs, Step Functions, Secrets Manager): no NAT needed. */
+    createEndpoints: z.boolean().default(false),
+    /** The route table of each private subnet, in the same order (the S3 gateway endpoint is added to them). */
+    privateRouteTableIds: z.array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'a route table id such as rtb-0123456789abcdef0')).min(1).optional(),
   })
   .refine((v) => v.privateSubnetIds.length === v.availabilityZones.length, {
     message: 'needs one availability zone per private subnet, in the same order',
     path: ['availabilityZones'],
+  })
+  .refine((v) => v.privateRouteTableIds === undefined || v.privateRouteTableIds.length === v.privateSubnetIds.length, {
+    message: 'needs one route table id per private subnet, in the same order (repeat an id when subnets share a table)',
+    path: ['privateRouteTableIds'],
+  })
+  .refine((v) => !v.createEndpoints || v.privateRouteTableIds !== undefined, {
+    message: 'createEndpoints needs privateRouteTableIds (the S3 gateway endpoint is added to those route tables)',
+    path: ['privateRouteTableIds'],
   });
 
 /** An EventBridge cron expression's six fields, e.g. `0 3 * * ? *` (03:00 UTC daily). */
@@ -133,6 +145,8 @@ export const deploymentConfigSchema = z.strictObject({
   /** Account and region to deploy to; when absent, the CLI's defaults at deploy time. */
   account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1').optional(),
+  /** CPU architecture of the Fargate tasks (and of the image built for them): ARM64 is Graviton, cheaper per vCPU-hour. */
+  architecture: z.enum(['X86_64', 'ARM64']).default('X86_64'),
   database: databaseSchema,
   vpc: vpcSchema,
   schedule: scheduleSchema.default({ cron: '0 3 * * ? *', enabled: true }),

@@ -55,6 +55,8 @@ export interface EngineTasksProps extends EngineAccess {
   readonly vpc: ec2.IVpc;
   /** Security groups of the backup task (the database must admit them). @default - a new group, all egress */
   readonly backupSecurityGroups?: ec2.ISecurityGroup[];
+  /** CPU architecture of both tasks; the image must be built for it. @default ecs.CpuArchitecture.X86_64 */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
 }
 
 /** The backup and verify Fargate task definitions, their log groups and their least-privilege roles. */
@@ -86,7 +88,7 @@ export class EngineTasks extends Construct {
       cpu: props.backupSize.cpu,
       memoryLimitMiB: props.backupSize.memoryMiB,
       ...(props.backupSize.ephemeralStorageGiB ? { ephemeralStorageGiB: props.backupSize.ephemeralStorageGiB } : {}),
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      runtimePlatform: { cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.backupContainer = this.backup.addContainer(ENGINE_CONTAINER_NAME, {
       image: props.image,
@@ -117,7 +119,7 @@ export class EngineTasks extends Construct {
       memoryLimitMiB: props.verifySize.memoryMiB,
       // The archive and the restored cluster live in /work on the task's ephemeral storage.
       ephemeralStorageGiB: props.verifySize.ephemeralStorageGiB ?? 21,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      runtimePlatform: { cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.verifyContainer = this.verify.addContainer(ENGINE_CONTAINER_NAME, {
       image: props.image,

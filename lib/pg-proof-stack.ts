@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 import type { PgProofConfig } from './config';
 import { importDatabaseSecret } from './database-secret';
@@ -37,6 +37,7 @@ export class PgProofStack extends Stack {
       vpcId: config.vpc.vpcId,
       availabilityZones: config.vpc.availabilityZones,
       privateSubnetIds: config.vpc.privateSubnetIds,
+      ...(config.vpc.privateRouteTableIds ? { privateSubnetRouteTableIds: config.vpc.privateRouteTableIds } : {}),
     });
     Validations.of(vpc).acknowledge({
       id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
@@ -54,6 +55,7 @@ export class PgProofStack extends Stack {
       name: config.name,
       vpc,
       vpcSubnets: { subnets: vpc.privateSubnets },
+      createVpcEndpoints: config.vpc.createEndpoints,
       ...(config.vpc.securityGroupId ? { backupSecurityGroups: [ec2.SecurityGroup.fromSecurityGroupId(this, 'BackupSecurityGroup', config.vpc.securityGroupId, { mutable: false })] } : {}),
       databaseHost: db.host,
       databasePort: db.port,
@@ -74,6 +76,7 @@ export class PgProofStack extends Stack {
       keyPrefix: config.bucket.prefix,
       removalPolicy: config.bucket.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       ...(props.containerImage ? { containerImage: props.containerImage } : {}),
+      cpuArchitecture: ecs.CpuArchitecture.of(config.architecture),
       backupCpu: config.tasks.backup.cpu,
       backupMemoryMiB: config.tasks.backup.memoryMiB,
       verifyCpu: config.tasks.verify.cpu,

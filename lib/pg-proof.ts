@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -16,6 +16,7 @@ import { describeZodError, engineConfigSchema, type EngineConfig } from '../cont
 import { BackupBucket, type ObjectLockMode } from './backup-bucket';
 import type { SslMode } from './config';
 import { EngineTasks } from './engine-tasks';
+import { TaskVpcEndpoints } from './vpc-endpoints';
 import { NotifyFunctions, REPO_ROOT, stateMachineArnFor } from './notify-functions';
 import { buildRunDefinition } from './run-definition';
 import { acknowledgeWildcards } from './nag';
@@ -35,6 +36,12 @@ export interface PgProofProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** Security groups of the backup task; the database must accept PostgreSQL from them. @default - a new group with all egress */
   readonly backupSecurityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Create the VPC endpoints the tasks need (S3 gateway; ECR, CloudWatch Logs, Step Functions, Secrets Manager
+   * interface endpoints), for subnets without a NAT gateway. The subnets' route tables must be known.
+   * @default false - the subnets reach AWS through a NAT gateway or endpoints of their own
+   */
+  readonly createVpcEndpoints?: boolean;
 
   /** The database server's host name. */
   readonly databaseHost: string;
@@ -85,6 +92,12 @@ export interface PgProofProps {
   readonly cluster?: ecs.ICluster;
   /** The engines' image. @default - built from containers/Dockerfile with the repository root as context */
   readonly containerImage?: ecs.ContainerImage;
+  /**
+   * CPU architecture of the Fargate tasks and of the image built for them: X86_64 or ARM64 (Graviton, cheaper per
+   * vCPU-hour). A `containerImage` given must be built for it.
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
   /** @default 1024 */
   readonly backupCpu?: number;
   /** @default 2048 */
@@ -144,17 +157,20 @@ export class PgProof extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const prefix = props.keyPrefix ?? 'pgproof';
     const stateMachineName = `pgproof-${props.name}`;
+    const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
 
     this.encryptionKey = new kms.Key(this, 'Key', {
       description: `pgproof ${props.name}: backups and alarm topic`,
       enableKeyRotation: true,
       removalPolicy,
     });
-    // CloudWatch publishes the alarm to the encrypted topic.
+    // CloudWatch publishes the alarm to the encrypted topic, on behalf of this account's alarms only (the alarm's
+    // ARN cannot be named here: the key policy would then depend on the alarm, which depends on the topic and key).
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     }));
 
     let objectKey: kms.IKey | undefined;
@@ -175,7 +191,8 @@ export class PgProof extends Construct {
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
 
     this.engineTasks = new EngineTasks(this, 'Engines', {
-      image: props.containerImage ?? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'containers/Dockerfile', platform: Platform.LINUX_AMD64 }),
+      image: props.containerImage ?? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'containers/Dockerfile', platform: IMAGE_PLATFORM[cpuArchitecture._cpuArchitecture]! }),
+      cpuArchitecture,
       bucket: this.bucket,
       prefix,
       ...(objectKey ? { key: objectKey } : {}),
@@ -202,6 +219,15 @@ export class PgProof extends Construct {
       ...(props.backupSecurityGroups ? { backupSecurityGroups: props.backupSecurityGroups } : {}),
     });
 
+    const taskSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    if (props.createVpcEndpoints) {
+      new TaskVpcEndpoints(this, 'Endpoints', {
+        vpc: props.vpc,
+        subnets: taskSubnets,
+        taskSecurityGroups: [...this.engineTasks.backupSecurityGroups, this.engineTasks.verifySecurityGroup],
+      });
+    }
+
     this.notifyFunctions = new NotifyFunctions(this, 'Notify', {
       chatWebhookSecret: props.chatWebhookSecret,
       snitchUrlSecret: props.snitchUrlSecret,
@@ -215,7 +241,7 @@ export class PgProof extends Construct {
       databaseName: props.databaseName,
       cluster: this.cluster,
       engineTasks: this.engineTasks,
-      subnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      subnets: taskSubnets,
       notifyChat: this.notifyFunctions.notifyChat,
       snitchCheckIn: this.notifyFunctions.snitchCheckIn,
       backupTimeout,
@@ -223,9 +249,12 @@ export class PgProof extends Construct {
       heartbeatTimeout: props.heartbeatTimeout ?? Duration.minutes(5),
     });
 
+    // The stack id's UUID is new for every stack: a redeploy after `cdk destroy` (which keeps this group, with
+    // RETAIN) does not collide with the old group's name. Its first group (8 hex digits) is enough.
+    const stackUnique = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Stack.of(this).stackId))));
     const stateMachineLogs = new logs.LogGroup(this, 'RunLogs', {
       // The vended-logs prefix keeps CloudWatch Logs' resource policy small (Step Functions' recommendation).
-      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+      logGroupName: `/aws/vendedlogs/states/${stateMachineName}-${stackUnique}`,
       retention: logRetention,
       removalPolicy,
     });
@@ -275,6 +304,9 @@ export class PgProof extends Construct {
   }
 }
 
+/** The image platform of each task architecture (the image is built for the tasks' CPUs, whatever the builder's). */
+const IMAGE_PLATFORM: Record<string, Platform> = { X86_64: Platform.LINUX_AMD64, ARM64: Platform.LINUX_ARM64 };
+
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const PREFIX = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
 
@@ -289,6 +321,8 @@ export function validateProps(props: PgProofProps): void {
   if (props.databasePort !== undefined && !Token.isUnresolved(props.databasePort) && (!Number.isInteger(props.databasePort) || props.databasePort < 1 || props.databasePort > 65535)) {
     fail(`databasePort must be a port number 1–65535; got ${props.databasePort}`);
   }
+  const arch = props.cpuArchitecture?._cpuArchitecture;
+  if (arch !== undefined && !(arch in IMAGE_PLATFORM)) fail(`cpuArchitecture must be X86_64 or ARM64 (Fargate on Linux); got "${arch}"`);
   if (props.keyPrefix !== undefined && !PREFIX.test(props.keyPrefix)) fail(`keyPrefix must not be empty or start or end with "/"; got "${props.keyPrefix}"`);
   if (props.databasePasswordJsonField !== undefined && props.databasePasswordJsonField.trim() === '') fail('databasePasswordJsonField must not be empty');
   if (props.databaseUser !== undefined && !Token.isUnresolved(props.databaseUser) && props.databaseUser.trim() === '') fail('databaseUser must not be empty (omit it to take the user from the secret)');

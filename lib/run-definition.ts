@@ -12,6 +12,7 @@ import type { EngineTasks } from './engine-tasks';
  * and the local runner's bindings (it binds Task states by name).
  */
 export const STATE = {
+  prepareRunId: 'PrepareRunId',
   validateInput: 'ValidateInput',
   backupDatabase: 'BackupDatabase',
   verifyBackup: 'VerifyBackup',
@@ -51,27 +52,38 @@ export interface RunDefinitionProps {
 }
 
 // A run id like 20261124T030000Z-9f2c41d0ab12 (containers/common/keys.ts) from the execution's start time and a UUID.
-// StartTime looks like 2026-11-24T03:00:00.123Z. Only one-character separators are used: Step Functions splits on
-// each character of a longer one, aws-local-stepfunctions on the whole string, so they would disagree.
-const split = (value: string, separator: string, index: number) => `States.ArrayGetItem(States.StringSplit(${value}, '${separator}'), ${index})`;
-const clock = (i: number) => split('$$.Execution.StartTime', ':', i); // "2026-11-24T03", "00", "00.123Z"
-const date = (i: number) => split(clock(0), '-', i); // "2026", "11", "24T03"
-const START_PARTS = [
-  date(0),
-  date(1),
-  split(date(2), 'T', 0),
-  split(date(2), 'T', 1),
-  clock(1),
-  split(split(clock(2), '.', 0), 'Z', 0), // "00.123Z" → "00" (and "00Z" → "00" should milliseconds be absent)
-];
-const uuidPart = (i: number) => split('States.UUID()', '-', i);
-export const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${START_PARTS.join(', ')}, ${uuidPart(0)}, ${uuidPart(1)})`;
+// StartTime looks like 2026-11-24T03:00:07.123Z. Step Functions allows at most 10 intrinsic functions in one field,
+// so the parts are split first (PrepareRunId, at most 7 per field) and joined in a second state (9 calls).
+// Only one-character separators are used: Step Functions splits on each character of a longer one,
+// aws-local-stepfunctions on the whole string, so they would disagree.
+const split = (value: string, separator: string) => `States.StringSplit(${value}, '${separator}')`;
+const item = (array: string, index: number) => `States.ArrayGetItem(${array}, ${index})`;
+const startTimeHalf = (index: number) => item(split('$$.Execution.StartTime', 'T'), index); // "2026-11-24", "03:00:07.123Z"
+
+/** The state field where PrepareRunId puts the parts of the run id. */
+const RUN_ID_PARTS_FIELD = 'runIdParts';
+/** PrepareRunId's fields: the start date, the start time and a UUID, each split into an array of its parts. */
+export const RUN_ID_PARTS = {
+  /** ["2026", "11", "24"] */
+  'date.$': split(startTimeHalf(0), '-'),
+  /** ["03", "00", "07"]: milliseconds and the zone letter cut off ("07.123Z" and "07Z" both give "07"). */
+  'time.$': split(item(split(item(split(startTimeHalf(1), '.'), 0), 'Z'), 0), ':'),
+  /** The first two groups of a UUID make the 12 hex digits. */
+  'random.$': split('States.UUID()', '-'),
+} as const;
+const part = (name: 'date' | 'time' | 'random', index: number) => item(`$.${RUN_ID_PARTS_FIELD}.${name}`, index);
+/** The run id, from PrepareRunId's parts. */
+export const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${[
+  part('date', 0), part('date', 1), part('date', 2),
+  part('time', 0), part('time', 1), part('time', 2),
+  part('random', 0), part('random', 1),
+].join(', ')})`;
 const CONSOLE_URL_EXPRESSION = `States.Format('https://{}.console.aws.amazon.com/states/home?region={}#/v2/executions/details/{}', '${Aws.REGION}', '${Aws.REGION}', $$.Execution.Id)`;
 
 /**
  * Builds the run's states:
  *
- * ValidateInput → BackupDatabase → VerifyBackup → NotifySuccess → SnitchCheckIn → CheckChatPosted → BackupVerified
+ * PrepareRunId → ValidateInput → BackupDatabase → VerifyBackup → NotifySuccess → SnitchCheckIn → CheckChatPosted → BackupVerified
  * every failure → <Step>Failed | <Step>TimedOut (records error {state, name, message}) → MarkRunFailed →
  * NotifyFailure → RunFailed (Fail, with the original error's name and message).
  *
@@ -246,11 +258,11 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   }).next(checkInputFields);
   const readReason = new sfn.Pass(scope, 'ReadInputReason', {
     stateName: 'ReadInputReason',
-    parameters: { ...runFields, 'reason.$': '$.reason', input: { 'given.$': 'States.JsonToString($)', known: { 'reason.$': '$.reason' } } },
+    parameters: { ...runFields, 'reason.$': '$.input.reason', input: { 'given.$': 'States.JsonToString($.input)', known: { 'reason.$': '$.input.reason' } } },
   }).next(compareInputFields);
   const useDefaultReason = new sfn.Pass(scope, 'UseDefaultReason', {
     stateName: 'UseDefaultReason',
-    parameters: { ...runFields, reason: DEFAULT_REASON, input: { 'given.$': 'States.JsonToString($)', known: {} } },
+    parameters: { ...runFields, reason: DEFAULT_REASON, input: { 'given.$': 'States.JsonToString($.input)', known: {} } },
   }).next(compareInputFields);
   const rejectReasonType = new sfn.Pass(scope, 'RejectInputReasonType', {
     stateName: 'RejectInputReasonType',
@@ -260,10 +272,16 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     },
   }).next(markRunFailed);
 
-  return new sfn.Choice(scope, STATE.validateInput, { stateName: STATE.validateInput, comment: 'Accepts {} or {"reason": "<text>"}; anything else fails the run at once.' })
-    .when(sfn.Condition.and(sfn.Condition.isPresent('$.reason'), sfn.Condition.not(sfn.Condition.isString('$.reason'))), rejectReasonType)
-    .when(sfn.Condition.isPresent('$.reason'), readReason)
+  const validateInput = new sfn.Choice(scope, STATE.validateInput, { stateName: STATE.validateInput, comment: 'Accepts {} or {"reason": "<text>"}; anything else fails the run at once.' })
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.input.reason'), sfn.Condition.not(sfn.Condition.isString('$.input.reason'))), rejectReasonType)
+    .when(sfn.Condition.isPresent('$.input.reason'), readReason)
     .otherwise(useDefaultReason);
+  // The run's input moves to $.input untouched, next to the run id's parts; the states above rebuild the state.
+  return new sfn.Pass(scope, STATE.prepareRunId, {
+    stateName: STATE.prepareRunId,
+    comment: 'Splits the start time and a UUID into the parts of the run id (Step Functions allows 10 intrinsic functions per field).',
+    parameters: { 'input.$': '$', [RUN_ID_PARTS_FIELD]: RUN_ID_PARTS },
+  }).next(validateInput);
 }
 
 function retryTransientEcs(task: sfn.TaskStateBase): void {

@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -65,6 +66,18 @@ export class RunMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    // A topic policy replaces the topic's default policy, and enforceSSL's holds only a Deny: without this Allow,
+    // CloudWatch may not publish and no alarm e-mail is ever sent. Only this alarm of this account may publish.
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowRunFailedAlarmPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        ArnEquals: { 'aws:SourceArn': this.alarm.alarmArn },
+      },
+    }));
 
     const metric = (m: (typeof ENGINE_METRICS)[keyof typeof ENGINE_METRICS], logGroup: logs.ILogGroup) => {
       new logs.MetricFilter(this, `${m.metricName}Filter`, {

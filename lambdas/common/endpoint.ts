@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { optionalEnv, type Environment } from './env';
-import { SecretInvalid } from './errors';
+import { MissingConfiguration, SecretInvalid } from './errors';
 import type { SecretSource } from './secret-source';
 
 /** Where a function posts, as configured. `url` is secret; `origin` describes where it came from, safely. */
@@ -16,6 +16,8 @@ export interface EndpointSetting {
 
 /** The environment variables one function reads for its endpoint. */
 export interface EndpointVariables {
+  /** What the URL is for, in words: "chat webhook URL", "snitch check-in URL". */
+  readonly describes?: string;
   /** Holds the URL directly (local runs). Wins over the secret when both are set. */
   readonly url: string;
   /** Holds the name of the Secrets Manager secret with the URL (AWS). */
@@ -77,4 +79,28 @@ export async function resolveEndpoint(env: Environment, vars: EndpointVariables,
   if (secretName === undefined) return undefined;
   const value = await secrets.getSecretString(secretName);
   return parseEndpointValue(value, `secret "${secretName}"`);
+}
+
+/** What a function does when no endpoint is configured. */
+export type WhenUnconfigured = 'fail' | 'skip';
+
+/**
+ * `resolveEndpoint` for a handler: when nothing is configured, `skip` gives undefined (the local runtime prints the
+ * message instead) and `fail` throws `MissingConfiguration` naming the variable (AWS: the stack always sets it, and
+ * a silent skip would let a run end green with nobody told).
+ */
+export async function resolveConfiguredEndpoint(
+  env: Environment,
+  vars: EndpointVariables,
+  secrets: SecretSource,
+  whenUnconfigured: WhenUnconfigured,
+): Promise<EndpointSetting | undefined> {
+  const endpoint = await resolveEndpoint(env, vars, secrets);
+  if (endpoint || whenUnconfigured === 'skip') return endpoint;
+  const what = vars.describes ?? 'URL';
+  throw new MissingConfiguration(
+    vars.secretName,
+    `${vars.secretName} is not set, so the function does not know which Secrets Manager secret holds the ${what}: ` +
+      `redeploy the pgproof stack (it sets ${vars.secretName}), or set ${vars.url} to the ${what} itself`,
+  );
 }

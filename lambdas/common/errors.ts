@@ -23,6 +23,20 @@ export class ConfigError extends PgProofLambdaError {
   }
 }
 
+/**
+ * A setting the function needs is missing from its environment (in AWS the stack sets it, so a missing one means
+ * a changed or foreign deployment). Thrown instead of skipping the post, so the run fails visibly.
+ */
+export class MissingConfiguration extends PgProofLambdaError {
+  /** The environment variable that is not set. */
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
+    super('MissingConfiguration', message);
+    this.variable = variable;
+  }
+}
+
 /** The named secret does not exist in Secrets Manager (the message names the secret, never a value). */
 export class SecretNotFound extends PgProofLambdaError {
   constructor(secretName: string, options?: { cause?: unknown }) {

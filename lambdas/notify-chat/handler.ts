@@ -1,5 +1,5 @@
 import { optionalEnumEnv, type Environment } from '../common/env';
-import { resolveEndpoint } from '../common/endpoint';
+import { resolveConfiguredEndpoint, type WhenUnconfigured } from '../common/endpoint';
 import type { HttpDeps } from '../common/http-client';
 import { createLogger, type LambdaLogger } from '../common/logger';
 import { parseRunResult } from '../common/run-result';
@@ -22,6 +22,12 @@ export interface NotifyChatHandlerDeps {
   readonly secrets?: SecretSource;
   readonly logger?: LambdaLogger;
   readonly http?: HttpDeps;
+  /**
+   * Without an endpoint setting: `fail` with MissingConfiguration naming the variable (AWS), or `skip` the post and
+   * return the message (the local runtime prints it).
+   * @default 'fail'
+   */
+  readonly whenUnconfigured?: WhenUnconfigured;
 }
 
 // Created once per container: the logger, and the secret cache that makes a warm invocation skip the read.
@@ -39,7 +45,7 @@ export function createNotifyChatHandler(deps: NotifyChatHandlerDeps = {}): (even
     const run = parseRunResult(event);
     const envKind = optionalEnumEnv(env, CHAT_ENV.kind, CHAT_KINDS);
     const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
-    const endpoint = await resolveEndpoint(env, CHAT_ENV, secrets);
+    const endpoint = await resolveConfiguredEndpoint(env, { ...CHAT_ENV, describes: 'chat webhook URL' }, secrets, deps.whenUnconfigured ?? 'fail');
     const target = endpoint ? { url: endpoint.url, kind: chooseChatKind(endpoint.url, endpoint.kind, endpoint.origin, envKind) } : undefined;
     try {
       return await notifyChat(run, { target, logger, http: deps.http });
@@ -51,5 +57,8 @@ export function createNotifyChatHandler(deps: NotifyChatHandlerDeps = {}): (even
   };
 }
 
-/** The Lambda entry point: event = the run state (see `RunResult`), result = `NotifyChatOutput`. */
-export const handler = createNotifyChatHandler();
+/**
+ * The Lambda entry point: event = the run state (see `RunResult`), result = `NotifyChatOutput`. Without its
+ * secret setting it fails with MissingConfiguration: in AWS a message nobody receives must not pass for sent.
+ */
+export const handler = createNotifyChatHandler({ whenUnconfigured: 'fail' });

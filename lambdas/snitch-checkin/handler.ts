@@ -1,5 +1,5 @@
 import { optionalEnumEnv, type Environment } from '../common/env';
-import { resolveEndpoint } from '../common/endpoint';
+import { resolveConfiguredEndpoint, type WhenUnconfigured } from '../common/endpoint';
 import type { HttpDeps } from '../common/http-client';
 import { createLogger, type LambdaLogger } from '../common/logger';
 import { parseRunResult } from '../common/run-result';
@@ -24,6 +24,12 @@ export interface SnitchCheckInHandlerDeps {
   readonly secrets?: SecretSource;
   readonly logger?: LambdaLogger;
   readonly http?: HttpDeps;
+  /**
+   * Without an endpoint setting: `fail` with MissingConfiguration naming the variable (AWS), or `skip` the post and
+   * return the message (the local runtime prints it).
+   * @default 'fail'
+   */
+  readonly whenUnconfigured?: WhenUnconfigured;
 }
 
 // Created once per container: the logger, and the secret cache that makes a warm invocation skip the read.
@@ -40,7 +46,9 @@ export function createSnitchCheckInHandler(deps: SnitchCheckInHandlerDeps = {}):
     const envBody = optionalEnumEnv(env, SNITCH_ENV.body, SNITCH_BODIES);
     const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
     // A failed run is refused before the secret is read: nothing about it should reach the switch.
-    const endpoint = run.status === 'SUCCEEDED' ? await resolveEndpoint(env, SNITCH_ENV, secrets) : undefined;
+    const endpoint = run.status === 'SUCCEEDED'
+      ? await resolveConfiguredEndpoint(env, { ...SNITCH_ENV, describes: 'snitch check-in URL' }, secrets, deps.whenUnconfigured ?? 'fail')
+      : undefined;
     const target = endpoint
       ? {
           url: endpoint.url,
@@ -57,5 +65,8 @@ export function createSnitchCheckInHandler(deps: SnitchCheckInHandlerDeps = {}):
   };
 }
 
-/** The Lambda entry point: event = the run state (see `RunResult`), result = `SnitchCheckInOutput`. */
-export const handler = createSnitchCheckInHandler();
+/**
+ * The Lambda entry point: event = the run state (see `RunResult`), result = `SnitchCheckInOutput`. Without its
+ * secret setting it fails with MissingConfiguration: a check-in that never happens must not pass for done.
+ */
+export const handler = createSnitchCheckInHandler({ whenUnconfigured: 'fail' });

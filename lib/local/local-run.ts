@@ -117,8 +117,9 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
     const { consoleUrl: _dropped, ...rest } = payload as Record<string, Json>;
     return rest;
   };
-  const chat = createNotifyChatHandler({ env: options.chatWebhookUrl ? { CHAT_WEBHOOK_URL: options.chatWebhookUrl } : {}, logger });
-  const snitch = createSnitchCheckInHandler({ env: options.snitchUrl ? { SNITCH_URL: options.snitchUrl } : {}, logger });
+  // Locally a missing webhook or snitch URL is normal: the message is printed instead (never in AWS).
+  const chat = createNotifyChatHandler({ env: options.chatWebhookUrl ? { CHAT_WEBHOOK_URL: options.chatWebhookUrl } : {}, logger, whenUnconfigured: 'skip' });
+  const snitch = createSnitchCheckInHandler({ env: options.snitchUrl ? { SNITCH_URL: options.snitchUrl } : {}, logger, whenUnconfigured: 'skip' });
   const notify: TaskBinding = async (payload) => {
     const state = payload as { status?: string; runId?: string; error?: Observed['failure'] };
     if (state.runId) observed.runId ??= state.runId;

@@ -1,7 +1,9 @@
 import { redact } from '../../containers/common/redact';
+import { STATE } from '../run-definition';
 import type { ExecutionEvent } from './state-machine-runner';
 
-const TASK_STATES = new Set(['BackupDatabase', 'VerifyBackup', 'NotifySuccess', 'SnitchCheckIn', 'NotifyFailure']);
+// The Task states, shown as they start; Pass and Choice states (PrepareRunId, ValidateInput…) take no time to show.
+const TASK_STATES = new Set<string>([STATE.backupDatabase, STATE.verifyBackup, STATE.notifySuccess, STATE.snitchCheckIn, STATE.notifyFailure]);
 
 /**
  * Shows a local run's progress on stderr: which state runs, bytes dumped and MB/s, download and restore progress.

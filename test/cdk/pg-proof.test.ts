@@ -221,7 +221,8 @@ describe('state machine, schedule, monitoring', () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/pgproof-orders' });
+    // Named per stack (test/cdk/redeploy.test.ts): /aws/vendedlogs/states/pgproof-orders-<first group of the stack id's UUID>
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: { 'Fn::Join': ['', ['/aws/vendedlogs/states/pgproof-orders-', Match.anyValue()]] } });
   });
 
   it('starts a run daily at 03:00 UTC with a scheduled reason', () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isRunId } from '../../containers/common/keys';
 import { renderDefinition, type AslDefinition } from '../../lib/render-definition';
-import { CHAT_POST_FAILED, DEFAULT_REASON, INVALID_INPUT, RUN_ID_EXPRESSION, STATE, TRANSIENT_ECS_ERRORS } from '../../lib/run-definition';
+import { CHAT_POST_FAILED, DEFAULT_REASON, INVALID_INPUT, STATE, TRANSIENT_ECS_ERRORS } from '../../lib/run-definition';
 import { executeLocally, type TaskBinding } from '../../lib/local/state-machine-runner';
 import { buildPgProof } from './fixture';
 
@@ -40,12 +40,13 @@ function reachable(from: string[], skip: (via: string) => boolean = () => false)
 }
 
 describe('rendered definition', () => {
-  it('parses to plain ASL with exactly the states of the run, starting at ValidateInput', () => {
+  it('parses to plain ASL with exactly the states of the run, starting at PrepareRunId, then ValidateInput', () => {
     // THEN
-    expect(asl.StartAt).toBe(STATE.validateInput);
+    expect(asl.StartAt).toBe(STATE.prepareRunId);
+    expect(asl.States[STATE.prepareRunId]!.Next).toBe(STATE.validateInput);
     expect(Object.keys(asl.States).sort()).toEqual([
       'BackupDatabase', 'BackupDatabaseFailed', 'BackupDatabaseTimedOut', 'BackupVerified', 'ChatPostFailed', 'CheckChatPosted',
-      'CheckInputFields', 'CompareInputFields', 'MarkRunFailed', 'NotifyFailure', 'NotifySuccess', 'ReadInputReason',
+      'CheckInputFields', 'CompareInputFields', 'MarkRunFailed', 'NotifyFailure', 'NotifySuccess', 'PrepareRunId', 'ReadInputReason',
       'RejectInputReasonType', 'RejectUnknownInputField', 'RunFailed', 'SnitchCheckIn', 'SnitchCheckInFailed', 'SnitchCheckInTimedOut',
       'UseDefaultReason', 'ValidateInput', 'VerifyBackup', 'VerifyBackupFailed', 'VerifyBackupTimedOut',
     ]);
@@ -54,8 +55,8 @@ describe('rendered definition', () => {
 
   it('is the same definition the template holds', () => {
     const joined = template.Properties.DefinitionString['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : '"X"')).join('');
-    expect(joined).toContain('"StartAt":"ValidateInput"');
-    expect(JSON.stringify(asl)).toContain('"StartAt":"ValidateInput"');
+    expect(joined).toContain('"StartAt":"PrepareRunId"');
+    expect(JSON.stringify(asl)).toContain('"StartAt":"PrepareRunId"');
   });
 
   it('stays on JSONPath: no QueryLanguage, Arguments, Output or Assign anywhere', () => {
@@ -244,23 +245,5 @@ describe('local execution', () => {
     const { result, calls } = await run({}, { SnitchCheckIn: () => { throw named('SnitchError', 'snitch answered 404'); } });
     expect(result).toMatchObject({ status: 'FAILED', error: 'SnitchError' });
     expect(calls.NotifyFailure![0]).toMatchObject({ backup: BACKUP, verify: VERIFY, error: { state: 'SnitchCheckIn', name: 'SnitchError' } });
-  });
-});
-
-describe('run id expression', () => {
-  it.each([
-    ['2026-11-24T03:00:07.123Z', /^20261124T030007Z-[0-9a-f]{12}$/],
-    ['2026-11-24T03:00:07Z', /^20261124T030007Z-[0-9a-f]{12}$/],
-  ])('turns StartTime %s into a run id', async (startTime, pattern) => {
-    // GIVEN a one-state machine evaluating the expression on a start time from its input (the local runner always
-    // sets $$.Execution.StartTime to now), WHEN run
-    await import('../../lib/local/polyfills');
-    const { StateMachine } = await import('aws-local-stepfunctions');
-    const expression = RUN_ID_EXPRESSION.replaceAll('$$.Execution.StartTime', '$.startTime');
-    const machine = new StateMachine({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'runId.$': expression }, End: true } } } as never);
-    const output = (await machine.run({ startTime }).result) as { runId: string };
-    // THEN
-    expect(output.runId).toMatch(pattern);
-    expect(isRunId(output.runId)).toBe(true);
   });
 });

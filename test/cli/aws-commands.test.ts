@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { executionConsoleUrl, findStateMachineArn, resolveStackName } from '../../bin/cli/deployed-state-machine';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { AccountMismatch, executionConsoleUrl, findDeployedStateMachine, findStateMachineArn, resolveAwsTarget, resolveStackName } from '../../bin/cli/deployed-state-machine';
 import { executionHistory, executionTable, summarise } from '../../bin/cli/execution-history';
 import { parseManualInput, startExecution, waitForExecution } from '../../bin/cli/start-execution';
 import { ROOT } from '../helpers/fixtures';
@@ -108,5 +110,70 @@ describe('run history from AWS', () => {
 
   it('survives an execution whose output is not JSON', () => {
     expect(summarise({ name: 'x', status: 'SUCCEEDED', output: 'not json' })).toMatchObject({ runId: 'x', status: 'SUCCEEDED' });
+  });
+});
+
+describe('region, profile and account of start and history', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgproof-aws-target-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** A deployed configuration file with the given top-level fields. */
+  const configFile = (fields: Record<string, unknown>) => {
+    const file = path.join(dir, `${Object.values(fields).join('-') || 'empty'}.json`);
+    writeFileSync(file, JSON.stringify({ name: 'main', ...fields }));
+    return file;
+  };
+  const stackWith = (arn: string) => ({ Stacks: [{ StackName: 'PgProof-main', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE' as const, Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: arn }] }] });
+
+  it('takes the region from the configuration file unless --region is given, and --profile as given', () => {
+    const file = configFile({ region: 'eu-central-1', account: '123456789012' });
+    expect(resolveAwsTarget({}, file)).toEqual({ region: 'eu-central-1', account: '123456789012' });
+    expect(resolveAwsTarget({ region: 'us-east-2', profile: 'backups' }, file)).toEqual({ region: 'us-east-2', profile: 'backups', account: '123456789012' });
+    expect(resolveAwsTarget({}, configFile({}))).toEqual({});
+    expect(resolveAwsTarget({ profile: 'backups' }, path.join(dir, 'missing.json'))).toEqual({ profile: 'backups' });
+  });
+
+  it('reads the stack and starts runs with clients of the region and profile asked for', async () => {
+    // Prepare
+    const arn = 'arn:aws:states:eu-central-1:123456789012:stateMachine:pgproof-main';
+    cfn.on(DescribeStacksCommand, { StackName: 'PgProof-main' }).resolves(stackWith(arn));
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${arn.replace('stateMachine', 'execution')}:manual-x`, startDate: new Date() });
+    const target = resolveAwsTarget({ profile: 'backups' }, configFile({ region: 'eu-central-1', account: '123456789012' }));
+
+    // Act
+    const { stateMachineArn, sfn: client } = await findDeployedStateMachine('PgProof-main', target);
+    await startExecution(client, stateMachineArn, {});
+
+    // Assess: every client that called AWS was made for that region and profile
+    const callers = [cfn.commandCalls(DescribeStacksCommand)[0]!.thisValue, sfn.commandCalls(StartExecutionCommand)[0]!.thisValue] as Array<CloudFormationClient | SFNClient>;
+    for (const caller of callers) {
+      expect(await caller.config.region()).toBe('eu-central-1');
+      expect((caller.config as { profile?: string }).profile).toBe('backups');
+    }
+    expect(stateMachineArn).toBe(arn);
+  });
+
+  it('refuses a stack in another account than the configuration names, naming both and the fix', async () => {
+    cfn.on(DescribeStacksCommand).resolves(stackWith('arn:aws:states:eu-central-1:999999999999:stateMachine:pgproof-main'));
+    const target = resolveAwsTarget({}, configFile({ region: 'eu-central-1', account: '123456789012' }));
+
+    const error = await findDeployedStateMachine('PgProof-main', target).then(() => new Error('no error thrown'), (e: unknown) => e as Error);
+
+    expect(error).toBeInstanceOf(AccountMismatch);
+    expect(error.message).toMatch(/reach account 999999999999, but the configuration names account 123456789012: .*--profile/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('accepts any account when the configuration names none', async () => {
+    const arn = 'arn:aws:states:eu-west-1:999999999999:stateMachine:pgproof-main';
+    cfn.on(DescribeStacksCommand).resolves(stackWith(arn));
+    await expect(findDeployedStateMachine('PgProof-main', resolveAwsTarget({}, configFile({ region: 'eu-west-1' })))).resolves.toMatchObject({ stateMachineArn: arn });
+  });
+
+  it('suspects the credentials\' account when the stack is missing and the configuration names one', async () => {
+    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id PgProof-main does not exist'), { name: 'ValidationError' }));
+    const target = resolveAwsTarget({ profile: 'dev' }, configFile({ region: 'eu-central-1', account: '123456789012' }));
+    await expect(findDeployedStateMachine('PgProof-main', target)).rejects.toThrow(
+      /stack "PgProof-main" does not exist .*looked with profile "dev", region eu-central-1; the configuration names account 123456789012: .*--profile/,
+    );
   });
 });

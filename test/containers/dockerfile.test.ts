@@ -75,6 +75,21 @@ describe('base images', () => {
     expect(new Set(froms.map((f) => f.getImage())).size).toBe(1);
   });
 
+  it('bundles on the build platform, and builds only the runtime stage for the target platform', () => {
+    // GIVEN: the stages in file order; the build stage only produces JavaScript (esbuild crashes under QEMU)
+    const froms = dockerfile.getFROMs();
+    const platformOf = (from: From) => from.getPlatformFlag()?.getValue();
+    // THEN
+    expect(platformOf(froms[0]!)).toBe('$BUILDPLATFORM');
+    // The runtime stage takes the target platform (linux/amd64 or linux/arm64: CDK's asset platform) by default.
+    expect(platformOf(froms.at(-1)!)).toBeUndefined();
+    // Nothing of the build stage but JavaScript reaches the runtime stage.
+    const fromBuild = dockerfile.getCOPYs().filter((c) => c.getFromFlag()?.getValue() === 'build');
+    const copied = fromBuild.flatMap((c) => c.getArguments().slice(0, -1).map((a) => a.getValue()));
+    expect(copied.length).toBeGreaterThan(0);
+    expect(copied.filter((f) => !f.endsWith('.cjs'))).toEqual([]);
+  });
+
   it('bundles in a named build stage from the locked dependency tree', () => {
     const build = stage(0);
     expect(dockerfile.getFROMs()[0]!.getBuildStage()).toBe('build');

@@ -58,12 +58,22 @@ describe('notify-chat handler', () => {
     expectNoToken(JSON.stringify(output));
   });
 
-  it('returns the message without posting when no webhook is configured (local runs print it)', async () => {
-    const handle = createNotifyChatHandler({ env: {}, http });
+  it('returns the message without posting when no webhook is configured and asked to skip (local runs print it)', async () => {
+    const handle = createNotifyChatHandler({ env: {}, http, whenUnconfigured: 'skip' });
 
     const output = await handle(failedRun());
 
     expect(output).toEqual({ posted: false, text: buildChatMessage(parseRunResult(failedRun())).text });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('fails with MissingConfiguration naming the variable when no webhook is configured (the default)', async () => {
+    const handle = createNotifyChatHandler({ env: {}, http });
+
+    const error = await thrown(() => handle(succeededRun()));
+
+    expect(error.name).toBe('MissingConfiguration');
+    expect(error.message).toBe('CHAT_WEBHOOK_SECRET_NAME is not set, so the function does not know which Secrets Manager secret holds the chat webhook URL: redeploy the pgproof stack (it sets CHAT_WEBHOOK_SECRET_NAME), or set CHAT_WEBHOOK_URL to the chat webhook URL itself');
     expect(server.requests).toHaveLength(0);
   });
 
@@ -155,6 +165,22 @@ describe('notify-chat handler', () => {
       await fresh.handler(succeededRun());
       expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
       expectNoToken(JSON.stringify([first, second]));
+    });
+
+    it('the Lambda entry point fails with MissingConfiguration when its secret setting is missing, for success and failure messages', async () => {
+      vi.stubEnv('CHAT_WEBHOOK_SECRET_NAME', '');
+      vi.stubEnv('CHAT_WEBHOOK_URL', '');
+      vi.stubEnv('AWS_REGION', 'eu-west-1');
+      vi.resetModules();
+      const { handler } = await import('../../lambdas/notify-chat/handler');
+
+      for (const event of [succeededRun(), failedRun()]) {
+        const error = await thrown(() => handler(event));
+        expect(error).toMatchObject({ name: 'MissingConfiguration', variable: 'CHAT_WEBHOOK_SECRET_NAME' });
+        expect(error.message).toMatch(/^CHAT_WEBHOOK_SECRET_NAME is not set/);
+      }
+      expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+      expect(server.requests).toHaveLength(0);
     });
 
     it('fails with SecretNotFound naming the secret (not its value) when it does not exist', async () => {

@@ -110,8 +110,32 @@ describe('snitch-checkin handler', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('does not check in, and says so, when no snitch URL is configured', async () => {
+  it('fails with MissingConfiguration naming the variable when no snitch URL is configured (the default)', async () => {
     const handle = createSnitchCheckInHandler({ env: {}, http });
+
+    const error = await thrown(() => handle(succeededRun()));
+
+    expect(error).toMatchObject({ name: 'MissingConfiguration', variable: 'SNITCH_URL_SECRET_NAME' });
+    expect(error.message).toBe('SNITCH_URL_SECRET_NAME is not set, so the function does not know which Secrets Manager secret holds the snitch check-in URL: redeploy the pgproof stack (it sets SNITCH_URL_SECRET_NAME), or set SNITCH_URL to the snitch check-in URL itself');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('the Lambda entry point fails with MissingConfiguration when its secret setting is missing', async () => {
+    vi.stubEnv('SNITCH_URL_SECRET_NAME', '');
+    vi.stubEnv('SNITCH_URL', '');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.resetModules();
+    const { handler } = await import('../../lambdas/snitch-checkin/handler');
+
+    const error = await thrown(() => handler(succeededRun()));
+
+    expect(error).toMatchObject({ name: 'MissingConfiguration', variable: 'SNITCH_URL_SECRET_NAME' });
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('does not check in, and says so, when no snitch URL is configured and asked to skip (local runs)', async () => {
+    const handle = createSnitchCheckInHandler({ env: {}, http, whenUnconfigured: 'skip' });
 
     const output = await handle(succeededRun());
 
