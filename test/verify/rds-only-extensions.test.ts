@@ -109,6 +109,7 @@ describe('verify with RDS-only extensions', () => {
     expect(result.checks.map((c) => [c.name, c.passed])).toEqual([
       ['row counts', true],
       ['large objects', true],
+      ['database settings', true],
       ['orders restored', true],
       ['export function restored', true],
       ['no aws_commons here', true],
