@@ -1,15 +1,9 @@
-import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledgeWildcards } from './nag';
-
-/** The repository root: the Lambdas' and the image's sources live under it. */
-export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+import { createPgProofFunction } from './pgproof-function';
 
 export interface NotifyFunctionsProps {
   /** The secret holding the chat webhook URL; only the chat function may read it. */
@@ -34,42 +28,15 @@ export class NotifyFunctions extends Construct {
   }
 
   private makeFunction(id: string, folder: string, environment: Record<string, string>, props: NotifyFunctionsProps): nodejs.NodejsFunction {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.removalPolicy });
-    // An own role instead of AWSLambdaBasicExecutionRole: writes to this function's log group only.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    return createPgProofFunction(this, id, {
+      folder,
       description: `pgproof ${folder}: its log group, its secret, X-Ray`,
-    });
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
-    const fn = new nodejs.NodejsFunction(this, id, {
-      entry: path.join(REPO_ROOT, 'lambdas', folder, 'handler.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       // The handlers retry the HTTP call themselves; the state's TimeoutSeconds leaves room for this.
       timeout: Duration.seconds(60),
-      role,
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
-      environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        forceDockerBundling: false,
-        format: nodejs.OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-      },
-    });
-    acknowledgeWildcards(role, [
-      { resource: '*', reason: 'Active tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource-level permissions.' },
-    ]);
-    return fn;
+      environment,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    }).fn;
   }
 }
 

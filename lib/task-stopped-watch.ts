@@ -1,16 +1,13 @@
-import * as path from 'node:path';
 import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acknowledgeWildcards } from './nag';
-import { REPO_ROOT } from './notify-functions';
+import { createPgProofFunction } from './pgproof-function';
 
 export interface TaskStoppedWatchProps {
   /** The cluster the engine tasks run in. */
@@ -37,36 +34,19 @@ export class TaskStoppedWatch extends Construct {
     super(scope, id);
     if (props.taskDefinitions.length === 0) throw new Error('TaskStoppedWatch: taskDefinitions must name at least one task definition; got none');
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    const { fn, role } = createPgProofFunction(this, 'Function', {
+      folder: 'task-stopped',
       description: 'pgproof task-stopped: fails the waiting step of a stopped engine task, nothing else',
+      timeout: Duration.seconds(30),
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     role.addToPolicy(new iam.PolicyStatement({
       sid: 'FailStoppedTasksStep',
       actions: ['states:SendTaskFailure'],
       resources: [props.stateMachine.stateMachineArn],
     }));
-
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(REPO_ROOT, 'lambdas', 'task-stopped', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      role,
-      logGroup,
-      tracing: lambda.Tracing.ACTIVE,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
-      bundling: { forceDockerBundling: false, format: nodejs.OutputFormat.CJS, target: 'node24', minify: true, sourceMap: true },
-    });
-    acknowledgeWildcards(role, [
-      { resource: '*', reason: 'Active tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource-level permissions.' },
-    ]);
+    this.function = fn;
 
     this.rule = new events.Rule(this, 'Rule', {
       description: 'pgproof: a backup or verify task stopped; fails its waiting step at once with ECS\'s stop reason',

@@ -81,8 +81,8 @@ describe('task-stopped watch', () => {
       Handler: 'index.handler',
       Runtime: 'nodejs24.x',
       TracingConfig: { Mode: 'Active' },
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('TaskStoppedWatchLogs') } },
-      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('TaskStoppedWatchRole'), 'Arn'] },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('TaskStoppedWatchFunctionLogs') } },
+      Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('TaskStoppedWatchFunctionRole'), 'Arn'] },
     });
   });
 
