@@ -163,10 +163,11 @@ describe('the local runtime under faults', { timeout: 300_000 }, () => {
       // the shell (which does not pass it on) and exits at once
       const tmp = await runTmpDir('npx');
       const stateDir = path.join(dir, 'state-npx');
-      const command = `"${process.execPath}" "${path.join(ROOT, 'bin', 'pgproof.mjs')}" run --local --state-dir "${stateDir}" --json; echo done`;
+      const url = `postgres://${big.user}@${big.host}:${big.port}/${big.database}`;
+      const command = `"${process.execPath}" "${path.join(ROOT, 'bin', 'pgproof.mjs')}" run --local --database-url '${url}' --state-dir "${stateDir}" --json; echo done`;
       const npx = spawn(process.execPath, ['-e', "const c = require('child_process').spawn('sh', ['-c', process.argv[1]], { stdio: 'inherit' }); process.on('SIGTERM', () => { c.kill('SIGTERM'); process.exit(143); });", command], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...S3RVER_ENV, TMPDIR: tmp, PGPROOF_DATABASE_URL: databaseUrl(big) },
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...S3RVER_ENV, TMPDIR: tmp, PGPASSWORD: big.password! },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
@@ -202,7 +203,7 @@ describe('the local runtime under faults', { timeout: 300_000 }, () => {
     expect(result.backup!.bytes).toBeLessThan(6 * 1024 * 1024);
     expect(result.error).toMatchObject({ state: 'VerifyBackup', name: 'DiskFull' });
     expect(result.error!.message).toMatch(new RegExp(`not enough disk space in ${workDir}/pgproof-verify-\\w+ to verify this backup: it needs about [\\d.]+ MiB \\(the [\\d.]+ MiB archive once decompressed plus the restored database of [\\d.]+ MiB, with a margin\\), [\\d.]+ (K|M)iB is free; nothing was downloaded`));
-    expect(result.error!.message).toMatch(/give the verify task more ephemeral storage \(verifyEphemeralStorageGiB .*--work-dir \/ PGPROOF_WORK_DIR/);
+    expect(result.error!.message).toMatch(/give the verify task more ephemeral storage \(tasks\.verify\.ephemeralStorageGiB .*--work-dir \/ PGPROOF_WORK_DIR/);
     expect(await readdir(workDir)).toEqual([]);
     // the manifest records what the check needs
     const manifestFile = (await filesUnder(path.join(stateDir, 's3'), /\.manifest\.json\._S3rver_object$/))[0]!;
