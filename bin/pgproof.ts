@@ -250,6 +250,13 @@ addRunOptions(
   process.exitCode = await runLocalCommand(flags, connection);
 });
 
+/** `history --limit`: a whole number from 1 to 1000. */
+function parseLimit(text: string): number {
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw usage(`--limit must be a whole number from 1 to 1000, got "${text}"`);
+  return limit;
+}
+
 /** `--work-dir` wins over PGPROOF_WORK_DIR; the engines read the variable. */
 function applyWorkDir(flags: RunFlags): void {
   if (flags.workDir) process.env.PGPROOF_WORK_DIR = path.resolve(flags.workDir);
@@ -265,13 +272,13 @@ program
   .option('--limit <n>', 'how many runs (newest first)', '20')
   .option('--json', 'print the runs as JSON (newest first)')
   .action(async (options: { local?: boolean; stateDir: string; stack?: string; config: string; limit: string; json?: boolean }) => {
-    const limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CommanderError(2, 'pgproof.usage', `error: --limit must be a whole number from 1 to 1000, got "${options.limit}"`);
     if (options.local) {
-      const runs = (await readHistory(path.resolve(options.stateDir))).slice(0, limit);
+      const runs = (await readHistory(path.resolve(options.stateDir))).slice(0, parseLimit(options.limit));
       process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n');
       return;
     }
+    const limit = Number(options.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CommanderError(2, 'pgproof.usage', `error: --limit must be a whole number from 1 to 1000, got "${options.limit}"`);
     const arn = await findStateMachineArn(new CloudFormationClient({}), stackOrUsage(options.stack, options.config));
     const runs = await executionHistory(new SFNClient({}), arn, limit);
     process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? executionTable(runs) : 'no executions yet') + '\n');
