@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, DatabaseConnectionFailed } from './errors';
+import { passwordFromPgpass } from './pgpass';
 import { redact, registerSecret } from './redact';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -126,13 +127,16 @@ export function explainConnectionError(error: unknown, params: ConnectionParams)
 
 /** Opens a node-postgres client honouring libpq's sslmode semantics (prefer/allow fall back to plain TCP). */
 export async function connect(params: ConnectionParams, applicationName = 'pgproof'): Promise<pg.Client> {
+  // No password given: take it from the password file, as pg_dump (libpq) does.
+  const password = params.password ?? passwordFromPgpass(params);
+  registerSecret(password);
   const attempt = async (tryTls: boolean) => {
     const client = new pg.Client({
       host: params.host,
       port: params.port,
       user: params.user,
       database: params.database,
-      ...(params.password !== undefined ? { password: params.password } : {}),
+      ...(password !== undefined ? { password } : {}),
       ssl: sslOption(params, tryTls),
       application_name: applicationName,
       connectionTimeoutMillis: 15_000,

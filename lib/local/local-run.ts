@@ -44,7 +44,7 @@ function staticTaskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
   // Added after libpqEnv, which drops every PG* variable (PGPROOF_* included) from the base it is given.
   const passed: NodeJS.ProcessEnv = {};
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'PGPROOF_PG_ROOTS', 'PGPROOF_PG_SEARCH_PATH', 'PGPROOF_CLUSTER_USER', 'PGPROOF_WORK_DIR']) {
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'PGPROOF_PG_ROOTS', 'PGPROOF_PG_SEARCH_PATH', 'PGPROOF_CLUSTER_USER', 'PGPROOF_WORK_DIR', 'PGPASSFILE']) {
     if (process.env[k] !== undefined) passed[k] = process.env[k];
   }
   return {
