@@ -119,6 +119,21 @@ describe('the local runtime under faults', { timeout: 300_000 }, () => {
     });
   });
 
+  it('a backup in a state dir that has since become read-only still restores (restore --local only reads)', async () => {
+    // GIVEN a verified backup in a state dir, then remounted read-only
+    const stateDir = await tmpfs('ro-restore', 'size=16m,mode=0700');
+    const backup = await pgproof(['run', '--local', '--database-url', databaseUrl(small), '--state-dir', stateDir, '--json']);
+    expect(backup.code, backup.stderr).toBe(0);
+    execFileSync('mount', ['-o', 'remount,ro', stateDir]);
+    const target = await createSourceDatabase('localfault_target');
+    // WHEN
+    const out = await pgproof(['restore', '--local', '--state-dir', stateDir, '--backup', 'latest', '--target-url', databaseUrl(target), '--json']);
+    // THEN
+    expect(out.stderr).not.toMatch(/ENOENT|EROFS/);
+    expect(out.code, out.stderr).toBe(0);
+    expect(lastJson(out)).toMatchObject({ status: 'SUCCEEDED', rows: 100 });
+  });
+
   describe.sequential('stopping a run', () => {
     it('kill -9 during verify: the work dir was private, and the next run removes what the dead run left behind', async () => {
       // GIVEN a run in its own process group, with its own temp dir
