@@ -1,4 +1,6 @@
 // The pgproof command line (DESIGN.md §6). Exit status: 0 verified, 1 failed run, 2 usage or config error, 130/143 interrupted.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { AccountMismatch, findDeployedStateMachine, resolveAwsTarget, resolveStackName } from './cli/deployed-state-machine';
@@ -6,7 +8,9 @@ import { executionHistory, executionTable, summarise } from './cli/execution-his
 import { parseManualInput, startExecution, waitForExecution } from './cli/start-execution';
 import { parseEngineConfig, type EngineConfig } from '../containers/common/engine-config';
 import { createLogger } from '../containers/common/log';
-import { connectionFromEnv, connectionFromUrl, type ConnectionParams } from '../containers/common/pg-connection';
+import { connectionFromEnv, connectionFromUrl, urlHasPassword, type ConnectionParams } from '../containers/common/pg-connection';
+import { removeStaleWorkDirs } from '../containers/common/work-dir';
+import { parseEndpointValue } from '../lambdas/common/endpoint';
 import { discoveryOptionsFromEnv } from '../containers/common/pg-tools';
 import { createS3Client } from '../containers/common/s3';
 import { which } from '../containers/common/which';
@@ -20,10 +24,20 @@ import { ProgressDisplay } from '../lib/local/progress';
 import type { ExecutionEvent } from '../lib/local/state-machine-runner';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../lib/local/embedded-s3';
 import { appendHistory, historyTable, readHistory, writeExecutionLog } from '../lib/local/history';
+import { watchParent } from '../lib/local/parent-watch';
+import { describeStorageFailure, prepareStateDir } from '../lib/local/state-dir';
 import { runLocally } from '../lib/local/local-run';
 import { describeResult, type RunResult } from '../lib/local/run-result';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Everything pgproof writes (the state dir with every backup, work files holding a decompressed dump) is private to
+// this user; the engines, started from here, inherit the mask.
+process.umask(0o077);
+
+// A reader that went away (a closed pipe) must not crash a run half-way through its cleanup.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const say = (line: string) => process.stderr.write(redact(line) + '\n');
 
@@ -47,6 +61,7 @@ interface RunFlags {
   chatWebhook?: string;
   snitchUrl?: string;
   input?: string;
+  workDir?: string;
   json?: boolean;
 }
 
@@ -60,12 +75,40 @@ function addRunOptions(command: Command): Command {
     .option('--chat-webhook <url>', 'post the chat message there (else it is printed)')
     .option('--snitch-url <url>', 'check in there when the run succeeds')
     .option('--input <json>', 'the execution input, as a manual run would get it, e.g. {"reason": "before migration"}')
+    .option('--work-dir <dir>', 'where verify decompresses and restores the backup (needs about twice the database; default $PGPROOF_WORK_DIR or the temp dir)')
     .option('--json', 'print the result as one JSON object on the last line of stdout');
+}
+
+/** Checks the flags that need no work to check, so a typo fails at once rather than after the backup and verify. */
+function validateRunFlags(flags: RunFlags): void {
+  if (flags.s3Endpoint && !flags.bucket) throw usage('--s3-endpoint needs --bucket');
+  for (const [flag, value] of [['--chat-webhook', flags.chatWebhook], ['--snitch-url', flags.snitchUrl]] as const) {
+    if (value === undefined) continue;
+    registerSecret(value);
+    try {
+      parseEndpointValue(value, flag);
+    } catch (error) {
+      throw usage((error as Error).message);
+    }
+  }
+  if (flags.input !== undefined) {
+    try {
+      JSON.parse(flags.input);
+    } catch {
+      throw usage('--input is not valid JSON: expected e.g. {"reason": "before migration"}');
+    }
+  }
+}
+
+/** Removes what runs killed before they could clean up left behind (decompressed dumps, throwaway clusters). */
+async function removeLeftovers(workDir: string | undefined): Promise<void> {
+  const removed = await removeStaleWorkDirs([os.tmpdir(), ...(workDir ? [workDir] : [])]).catch(() => [] as string[]);
+  for (const dir of removed) say(`removed ${dir}, left behind by a pgproof run that was killed`);
 }
 
 /** Runs the state machine locally against `connection`; returns the exit code (0 verified, 1 failed, 128+n after signal n). */
 async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, defaults: { config?: EngineConfig; input?: Record<string, unknown> } = {}): Promise<number> {
-  if (flags.s3Endpoint && !flags.bucket) throw usage('--s3-endpoint needs --bucket');
+  validateRunFlags(flags);
   let input: Record<string, unknown> = defaults.input ?? {};
   if (flags.input !== undefined) {
     try {
@@ -82,16 +125,23 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
     throw usage((error as Error).message);
   }
   const stateDir = path.resolve(flags.stateDir);
-  const embedded = flags.bucket ? undefined : await startEmbeddedS3(stateDir);
+  // A state dir that cannot be written (read-only, full) fails the run as a storage error, with its chat message.
+  const stateProblem = await prepareStateDir(stateDir);
+  const embedded = flags.bucket || stateProblem ? undefined : await startEmbeddedS3(stateDir);
   const controller = new AbortController();
   let interruptedBy: NodeJS.Signals | undefined;
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (signal: NodeJS.Signals, why: string = signal) => {
+    if (interruptedBy) return;
     interruptedBy = signal;
-    say(`\n${signal}: stopping the run (ending child processes, removing the throwaway cluster, aborting the upload)…`);
+    say(`\n${why}: stopping the run (ending child processes, removing the throwaway cluster, aborting the upload)…`);
     controller.abort();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Node passes the signal's number as a second argument: keep it out of `why`.
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  // Started through `npx` (npm exec → sh -c), a SIGTERM ends npx and sh but not us: stop when our parent goes away.
+  const unwatch = watchParent(() => stop('SIGTERM', 'the parent process went away (e.g. npx was stopped)'));
   const progress = new ProgressDisplay();
   const events: ExecutionEvent[] = [];
   let result: RunResult;
@@ -102,7 +152,8 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
       config,
       s3: embedded
         ? { endpoint: embedded.endpoint, bucket: embedded.bucket, prefix: flags.prefix, credentials: { ...EMBEDDED_S3_CREDENTIALS } }
-        : { ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : {}), bucket: flags.bucket!, prefix: flags.prefix },
+        : { ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : {}), bucket: flags.bucket ?? 'pgproof-local', prefix: flags.prefix },
+      ...(stateProblem && !flags.bucket ? { storageUnavailable: `the embedded S3 cannot store backups: ${stateProblem}` } : {}),
       input,
       ...(flags.chatWebhook ? { chatWebhookUrl: flags.chatWebhook } : {}),
       ...(flags.snitchUrl ? { snitchUrl: flags.snitchUrl } : {}),
@@ -117,11 +168,16 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
       },
     });
     progress.done();
-    await appendHistory(stateDir, result);
-    await writeExecutionLog(stateDir, result.runId, events);
+    try {
+      await appendHistory(stateDir, result);
+      await writeExecutionLog(stateDir, result.runId, events);
+    } catch (error) {
+      say(`could not record this run in the history: ${describeStorageFailure(error, stateDir)}`);
+    }
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    unwatch();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await embedded?.stop();
   }
   printResult(result, Boolean(flags.json));
@@ -154,6 +210,7 @@ function usage(message: string): CommanderError {
 const program = new Command()
   .name('pgproof')
   .description('PostgreSQL backups proven by restoring them')
+  .version(VERSION, '-V, --version', 'print the pgproof version')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -162,6 +219,9 @@ addRunOptions(
     .command('demo')
     .description('back up and prove a throwaway sample database with an embedded S3 server, on this machine'),
 ).action(async (flags: RunFlags) => {
+  validateRunFlags(flags);
+  applyWorkDir(flags);
+  await removeLeftovers(process.env.PGPROOF_WORK_DIR);
   say('pgproof demo: starting a throwaway source database with sample data…');
   const source = await startDemoSource();
   try {
@@ -183,16 +243,35 @@ addRunOptions(
     .command('run')
     .description('one full run of the state machine on this machine (backup, verify, chat, snitch)')
     .requiredOption('--local', 'run on this machine (the only mode; AWS runs start with `pgproof start`)')
-    .option('--database-url <url>', 'postgres://user:password@host:5432/db (else the standard PG* variables)'),
+    .option('--database-url <url>', 'postgres://user@host:5432/db, password in PGPASSWORD or ~/.pgpass (else $PGPROOF_DATABASE_URL, else the standard PG* variables)'),
 ).action(async (flags: RunFlags & { databaseUrl?: string }) => {
+  validateRunFlags(flags);
+  const url = flags.databaseUrl ?? process.env.PGPROOF_DATABASE_URL;
   let connection: ConnectionParams;
   try {
-    connection = flags.databaseUrl ? connectionFromUrl(flags.databaseUrl) : connectionFromEnv();
+    connection = url ? connectionFromUrl(url) : connectionFromEnv();
   } catch (error) {
-    throw usage((error as Error).message);
+    throw usage(`${flags.databaseUrl ? '--database-url' : url ? 'PGPROOF_DATABASE_URL' : 'the PG* variables'}: ${(error as Error).message}`);
   }
+  if (flags.databaseUrl && urlHasPassword(flags.databaseUrl)) {
+    say('warning: --database-url holds a password, which every user of this machine can read in the process list (ps, /proc/<pid>/cmdline); put it in PGPASSWORD or ~/.pgpass, or the whole URL in PGPROOF_DATABASE_URL');
+  }
+  applyWorkDir(flags);
+  await removeLeftovers(process.env.PGPROOF_WORK_DIR);
   process.exitCode = await runLocalCommand(flags, connection);
 });
+
+/** `history --limit`: a whole number from 1 to 1000. */
+function parseLimit(text: string): number {
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw usage(`--limit must be a whole number from 1 to 1000, got "${text}"`);
+  return limit;
+}
+
+/** `--work-dir` wins over PGPROOF_WORK_DIR; the engines read the variable. */
+function applyWorkDir(flags: RunFlags): void {
+  if (flags.workDir) process.env.PGPROOF_WORK_DIR = path.resolve(flags.workDir);
+}
 
 program
   .command('history')
@@ -201,13 +280,13 @@ program
   .option('--state-dir <dir>', 'local state directory', '.pgproof')
   .option('--stack <name>', 'the deployed stack (default: PgProof-<name> from --config or ./pgproof.config.json)')
   .option('--config <file>', 'the configuration file the stack was deployed from', 'pgproof.config.json')
-  .option('--limit <n>', 'how many executions (AWS)', '20')
+  .option('--limit <n>', 'how many runs (newest first)', '20')
   .option('--region <region>', 'the stack\'s AWS region (default: "region" of the configuration file, else the AWS CLI default)')
   .option('--profile <name>', 'the AWS profile whose credentials to use (default: AWS_PROFILE, else the default credentials)')
   .option('--json', 'print the runs as JSON (newest first)')
   .action(async (options: { local?: boolean; stateDir: string; stack?: string; config: string; limit: string; region?: string; profile?: string; json?: boolean }) => {
     if (options.local) {
-      const runs = await readHistory(path.resolve(options.stateDir));
+      const runs = (await readHistory(path.resolve(options.stateDir))).slice(0, parseLimit(options.limit));
       process.stdout.write((options.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n');
       return;
     }
@@ -275,6 +354,7 @@ program
       return usage(message);
     };
     if (!options.local && !options.bucket) throw refuse('restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
+    await removeLeftovers(options.workDir ?? process.env.PGPROOF_WORK_DIR);
     let target: ConnectionParams;
     try {
       target = connectionFromUrl(options.targetUrl);

@@ -257,6 +257,8 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
         ...(previous ? { previousKey: previous.key, previousBytes: previous.bytes } : {}),
       },
       ...(settings.reason ? { reason: settings.reason } : {}),
+      uncompressedBytes: dump.archiveBytes(),
+      databaseBytes: server.size,
     };
     try {
       await writeManifest(deps.s3, settings.storage.bucket, manifest, settings.storage.kmsKeyId);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { CompressionPlan } from '../common/compression';
 import { DumpFailed, ToolMissing } from '../common/errors';
 import { describeExit, TailBuffer } from '../common/process';
@@ -11,6 +11,8 @@ export interface DumpProcess {
   readonly output: Readable;
   /** Resolves when pg_dump (and the compressor) exited cleanly; rejects with DumpFailed otherwise. */
   readonly finished: Promise<void>;
+  /** Bytes pg_dump has written so far (the archive before our compressor: what verify decompresses to disk). */
+  archiveBytes(): number;
   /** Ends the children (on failure or interruption). */
   kill(reason: string): void;
 }
@@ -58,16 +60,25 @@ export function startDump(options: {
     }
   });
   const dumpExit = exitOf(pgDump, 'pg_dump');
+  let archiveBytes = 0;
+  const counted = (pgDump.stdout as Readable).pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        archiveBytes += chunk.length;
+        callback(null, chunk);
+      },
+    }),
+  );
 
   let compressor: ChildProcess | undefined;
   let compressorExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: 0, signal: null });
-  let output: Readable = pgDump.stdout as Readable;
+  let output: Readable = counted;
   const compressorErr = new TailBuffer(5);
   if (options.plan.filter) {
     compressor = spawn(options.plan.filter.command, options.plan.filter.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     compressor.stderr?.on('data', (c: Buffer) => compressorErr.push(c));
     compressor.stdin?.on('error', () => undefined); // EPIPE when the compressor dies: reported through its exit
-    (pgDump.stdout as Readable).pipe(compressor.stdin!);
+    counted.pipe(compressor.stdin!);
     output = compressor.stdout as Readable;
     compressorExit = exitOf(compressor, options.plan.filter.command);
   }
@@ -91,6 +102,7 @@ export function startDump(options: {
   return {
     output,
     finished,
+    archiveBytes: () => archiveBytes,
     kill: (reason) => {
       // Only a pg_dump that is still running is "stopped by us"; one that already died keeps its own failure.
       const running = pgDump.exitCode === null && pgDump.signalCode === null;

@@ -93,6 +93,10 @@ export const manifestSchema = z.object({
     previousBytes: z.number().optional(),
   }),
   reason: z.string().optional(),
+  /** Bytes pg_dump wrote (the archive verify decompresses to disk); absent in manifests of older versions. */
+  uncompressedBytes: z.number().int().min(0).optional(),
+  /** `pg_database_size` in the snapshot (what the restored cluster will hold); absent in older manifests. */
+  databaseBytes: z.number().int().min(0).optional(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 

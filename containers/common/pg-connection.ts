@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { z } from 'zod';
 import { ConfigError, DatabaseConnectionFailed } from './errors';
+import { passwordFromPgpass } from './pgpass';
 import { redact, registerSecret } from './redact';
 import { explainCertificateProblem } from './tls';
 
@@ -142,13 +143,16 @@ export function explainConnectionError(error: unknown, params: ConnectionParams)
 
 /** Opens a node-postgres client honouring libpq's sslmode semantics (prefer/allow fall back to plain TCP). */
 export async function connect(params: ConnectionParams, applicationName = 'pgproof'): Promise<pg.Client> {
+  // No password given: take it from the password file, as pg_dump (libpq) does.
+  const password = params.password ?? passwordFromPgpass(params);
+  registerSecret(password);
   const attempt = async (tryTls: boolean) => {
     const client = new pg.Client({
       host: params.host,
       port: params.port,
       user: params.user,
       database: params.database,
-      ...(params.password !== undefined ? { password: params.password } : {}),
+      ...(password !== undefined ? { password } : {}),
       ssl: sslOption(params, tryTls),
       application_name: applicationName,
       connectionTimeoutMillis: 15_000,
@@ -178,38 +182,81 @@ export async function connect(params: ConnectionParams, applicationName = 'pgpro
   }
 }
 
+const URI = /^(postgres(?:ql)?):\/\/(?:([^@/?#]*)@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i;
+const SOCKET_DEFAULT = '/var/run/postgresql';
+
+function decode(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new ConfigError(`the database URL has an invalid percent-encoding in its ${what}`);
+  }
+}
+
 /**
- * Parses a `postgres://user:password@host:port/database?sslmode=…` URL (a `host` query parameter may name a
- * Unix socket directory). The password is registered for redaction; errors never repeat the URL.
+ * Parses a libpq connection URI, as libpq does: `postgres[ql]://[user[:password]@][host][:port][/dbname][?param=…]`.
+ * The host may be empty (the default socket directory, or PGHOST), an IPv6 literal in brackets, or a
+ * percent-encoded socket directory (`%2Fvar%2Frun%2Fpostgresql`); the query parameters `host`, `port`, `user`,
+ * `password`, `dbname`, `sslmode` and `sslrootcert` override the parts before them. The password is registered
+ * for redaction; errors never repeat the URL.
  */
 export function connectionFromUrl(text: string, env: NodeJS.ProcessEnv = process.env): ConnectionParams {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigError('the database URL is not a valid URL: expected postgres://user:password@host:5432/database');
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text.trim());
+  if (scheme && !/^postgres(ql)?$/i.test(scheme[1]!)) {
+    throw new ConfigError(`the database URL must start with postgres:// or postgresql://, not ${scheme[1]}://`);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`the database URL must start with postgres:// or postgresql://, not ${url.protocol}//`);
+  const m = URI.exec(text.trim());
+  if (!m) throw new ConfigError('the database URL is not a valid URL: expected postgres://user@host:5432/database (or postgres://user@/database?host=/var/run/postgresql)');
+  const [, , userInfo, hostPort = '', dbPath, queryText] = m;
+  const params: Record<string, string> = {};
+  if (userInfo !== undefined) {
+    const colon = userInfo.indexOf(':');
+    const user = colon < 0 ? userInfo : userInfo.slice(0, colon);
+    if (user) params.user = decode(user, 'user name');
+    if (colon >= 0) params.password = decode(userInfo.slice(colon + 1), 'password');
+    registerSecret(params.password);
   }
-  const password = url.password ? decodeURIComponent(url.password) : undefined;
-  registerSecret(password);
-  const sslMode = url.searchParams.get('sslmode') ?? env.PGSSLMODE ?? 'prefer';
+  const v6 = /^\[([^\]]*)\](?::(\d*))?$/.exec(hostPort);
+  const hp = v6 ? { host: v6[1]!, port: v6[2] } : /^([^:]*)(?::(\d*))?$/.exec(hostPort) ? { host: hostPort.split(':')[0]!, port: hostPort.split(':')[1] } : undefined;
+  if (!hp) throw new ConfigError('the database URL has an invalid host:port part (several hosts are not supported)');
+  if (hp.host) params.host = decode(hp.host, 'host');
+  if (hp.port) params.port = hp.port;
+  if (dbPath) params.dbname = decode(dbPath, 'database name');
+  for (const pair of (queryText ?? '').split('&').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new ConfigError('the database URL has a query parameter without a value (expected name=value)');
+    const name = decode(pair.slice(0, eq), 'query');
+    params[name] = decode(pair.slice(eq + 1), `query parameter ${name}`);
+    if (name === 'password') registerSecret(params.password);
+  }
+
+  const sslMode = params.sslmode ?? env.PGSSLMODE ?? 'prefer';
   if (!(SSL_MODES as readonly string[]).includes(sslMode)) {
     throw new ConfigError(`sslmode in the database URL must be one of ${SSL_MODES.join(', ')}, got "${sslMode}"`);
   }
-  const socketHost = url.searchParams.get('host');
-  const port = url.port ? Number(url.port) : 5432;
-  const user = url.username ? decodeURIComponent(url.username) : (env.PGUSER ?? env.USER ?? 'postgres');
-  const database = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : user;
-  const sslRootCert = url.searchParams.get('sslrootcert') ?? undefined;
+  const portText = params.port ?? env.PGPORT ?? '5432';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new ConfigError(`the port in the database URL must be a number from 1 to 65535, got "${portText}"`);
+  // An empty host means libpq's default: PGHOST, else the Unix socket directory (Debian's), else localhost.
+  const host = params.host ?? env.PGHOST ?? (existsSync(SOCKET_DEFAULT) ? SOCKET_DEFAULT : 'localhost');
+  const user = params.user ?? env.PGUSER ?? env.USER ?? 'postgres';
+  const database = params.dbname ?? env.PGDATABASE ?? user;
+  const password = params.password ?? env.PGPASSWORD;
+  registerSecret(password);
+  const sslRootCert = params.sslrootcert ?? env.PGSSLROOTCERT;
   return {
-    host: socketHost ?? (url.hostname ? decodeURIComponent(url.hostname).replace(/^\[|\]$/g, '') : 'localhost'),
+    host,
     port,
     user,
     database,
-    ...(password !== undefined ? { password } : env.PGPASSWORD !== undefined ? { password: env.PGPASSWORD } : {}),
+    ...(password !== undefined ? { password } : {}),
     sslMode: sslMode as SslMode,
     ...(sslRootCert ? { sslRootCert } : {}),
   };
+}
+
+/** True when the URL carries a password (visible to every local user in the process list when passed as a flag). */
+export function urlHasPassword(text: string): boolean {
+  const m = URI.exec(text.trim());
+  return Boolean(m && ((m[2] ?? '').includes(':') || /(^|&)password=/.test(m[5] ?? '')));
 }

@@ -37,6 +37,13 @@ export async function runTask<T>(options: RunTaskOptions<T>): Promise<number> {
     controller.abort(new TaskInterrupted(signal));
   };
   for (const s of signals) process.on(s, onSignal);
+  // Locally the runner (the pgproof CLI) is our parent: if it is killed (-9), stop and clean up as on SIGTERM
+  // rather than leave a decompressed dump and a throwaway cluster behind. In ECS our parent (init) never changes.
+  const parent = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid !== parent) onSignal('SIGTERM');
+  }, 1000);
+  parentWatch.unref();
 
   const heartbeat = setInterval(() => {
     reporter.heartbeat().catch((error: unknown) => {
@@ -67,6 +74,7 @@ export async function runTask<T>(options: RunTaskOptions<T>): Promise<number> {
     code = stoppedBy ? 128 + (stoppedBy === 'SIGINT' ? 2 : 15) : 1;
   } finally {
     clearInterval(heartbeat);
+    clearInterval(parentWatch);
     for (const s of signals) process.off(s, onSignal);
   }
   return code;

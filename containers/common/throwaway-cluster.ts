@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClusterStartFailed, DiskFull } from './errors';
 import { runCommand } from './process';
+import { markWorkDir } from './work-dir';
 import type { ConnectionParams } from './pg-connection';
 
 export interface ThrowawayClusterOptions {
@@ -130,6 +131,9 @@ export async function startThrowawayCluster(options: ThrowawayClusterOptions): P
   const dataDir = path.join(rootDir, 'data');
   // Unix socket paths are limited to ~107 bytes: keep the socket in a short directory of its own.
   const socketDir = await mkdtemp(path.join(os.tmpdir(), 'pgs-'));
+  // Marked with our pid: if this process is killed (-9), the next pgproof start stops the server and removes both.
+  await markWorkDir(rootDir);
+  await markWorkDir(socketDir);
   const superuser = 'postgres';
   const port = options.tcp ? await freePort() : 5432;
 

@@ -68,9 +68,10 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   const started = Date.now();
   const dir = path.dirname(options.destination);
   const space = await statfs(dir).catch(() => undefined);
-  if (space && space.bavail * space.bsize < manifest.bytes) {
+  const archiveBytes = manifest.uncompressedBytes ?? manifest.bytes;
+  if (space && space.bavail * space.bsize < archiveBytes) {
     throw new DiskFull(
-      `not enough disk space in ${dir} for the backup: ${manifest.bytes} bytes stored (more once decompressed), ` +
+      `not enough disk space in ${dir} for the backup: ${archiveBytes} bytes ${manifest.uncompressedBytes !== undefined ? 'once decompressed' : 'stored (more once decompressed)'}, ` +
         `${space.bavail * space.bsize} bytes free; give the verify task more ephemeral storage`,
     );
   }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -11,8 +11,10 @@ import { discoverPgInstalls, selectRestoreServer, type DiscoveryOptions } from '
 import { assertExtensionsAvailable, prepareRestoreList } from '../common/restore-list';
 import type { StorageLocation } from '../common/s3';
 import { applyHashSessionSettings, countLargeObjects, listTables, quoteIdent, tableStats } from '../common/table-stats';
-import { startThrowawayCluster, type ThrowawayCluster } from '../common/throwaway-cluster';
+import { startThrowawayCluster, unprivilegedAccount, type ThrowawayCluster } from '../common/throwaway-cluster';
+import { createWorkDir } from '../common/work-dir';
 import { runFreshnessCheck, runSqlCheck } from './checks';
+import { checkVerifySpace } from './disk-space';
 import { downloadArchive } from './download';
 import { compareTables, type CheckOutcome } from './evaluate';
 import { runPgRestore } from './restore';
@@ -93,12 +95,12 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
   }
 
   const parent = settings.workDir ?? os.tmpdir();
-  await mkdir(parent, { recursive: true });
-  const workDir = await mkdtemp(path.join(parent, 'pgproof-verify-'));
-  // The throwaway server may run as another (unprivileged) user: it must be able to traverse into its directory.
-  await chmod(workDir, 0o711);
+  // Private (0700): the decompressed archive is a plaintext copy of the database. Owned by the throwaway
+  // server's user when we run as root (it must traverse into its directory; root reads the archive anyway).
+  const workDir = await createWorkDir(parent, 'pgproof-verify-', unprivilegedAccount());
   let cluster: ThrowawayCluster | undefined;
   try {
+    await checkVerifySpace(workDir, manifest);
     const archive = path.join(workDir, `${manifest.runId}.dump`);
     logger.info('download starting', { key: manifest.key, bytes: manifest.bytes });
     const download = await downloadArchive({

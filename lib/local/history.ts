@@ -45,7 +45,7 @@ export async function readHistory(stateDir: string): Promise<RunResult[]> {
   return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
-/** The history as a plain table: date, database, status, size, dump s, restore s, checks. */
+/** The history as a plain table: date, database, status, size, dump s, restore s, checks (or the error and state). */
 export function historyTable(runs: readonly RunResult[]): string {
   const rows = runs.map((r) => [
     r.startedAt.replace('T', ' ').slice(0, 19),
@@ -54,7 +54,7 @@ export function historyTable(runs: readonly RunResult[]): string {
     r.backup ? formatBytes(r.backup.bytes) : '-',
     r.backup ? r.backup.seconds.toFixed(1) : '-',
     r.verify ? r.verify.restoreSeconds.toFixed(1) : '-',
-    r.verify ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}` : r.error ? `failed in ${r.error.state}` : '-',
+    r.verify ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}` : r.error ? `${r.error.name} in ${r.error.state}` : '-',
   ]);
   const header = ['date (UTC)', 'database', 'status', 'size', 'dump s', 'restore s', 'checks'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

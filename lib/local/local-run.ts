@@ -7,7 +7,7 @@ import type { LambdaLogger } from '../../lambdas/common/logger';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
 import { CHAT_POST_FAILED, STATE } from '../run-definition';
-import { runContainerTask } from './container-task';
+import { ContainerTaskError, runContainerTask } from './container-task';
 import { renderLocalDefinition } from './local-definition';
 import type { RunResult } from './run-result';
 import { executeLocally, type ExecutionEvent, type TaskBinding } from './state-machine-runner';
@@ -25,6 +25,11 @@ export interface LocalRunOptions {
   readonly chatWebhookUrl?: string;
   /** Check in here on success. */
   readonly snitchUrl?: string;
+  /**
+   * Why backups cannot be stored (the CLI found the state dir read-only or full before starting): BackupDatabase
+   * fails at once with StorageError and this message, and the failure path (chat, history) runs as usual.
+   */
+  readonly storageUnavailable?: string;
   readonly signal?: AbortSignal;
   /** Each state entered, failed or retried (progress display). */
   readonly onEvent?: (event: ExecutionEvent) => void;
@@ -39,7 +44,7 @@ function staticTaskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
   // Added after libpqEnv, which drops every PG* variable (PGPROOF_* included) from the base it is given.
   const passed: NodeJS.ProcessEnv = {};
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'PGPROOF_PG_ROOTS', 'PGPROOF_PG_SEARCH_PATH', 'PGPROOF_CLUSTER_USER', 'PGPROOF_WORK_DIR']) {
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'PGPROOF_PG_ROOTS', 'PGPROOF_PG_SEARCH_PATH', 'PGPROOF_CLUSTER_USER', 'PGPROOF_WORK_DIR', 'PGPASSFILE']) {
     if (process.env[k] !== undefined) passed[k] = process.env[k];
   }
   return {
@@ -96,6 +101,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
   const containerTask = (name: 'backup' | 'verify', state: string): TaskBinding => async (input) => {
     const perRun = overrideEnv(input);
     if (perRun.PGPROOF_RUN_ID) observed.runId = perRun.PGPROOF_RUN_ID;
+    if (options.storageUnavailable) throw new ContainerTaskError('StorageError', options.storageUnavailable);
     const task = runContainerTask(name, {
       env: { ...env, ...perRun },
       ...(options.signal ? { signal: options.signal } : {}),

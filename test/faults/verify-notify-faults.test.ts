@@ -190,8 +190,8 @@ describe('verify and notification faults through pgproof run --local', () => {
       });
 
       it('verify running out of disk space says to give the task more storage, and leaves its disk empty', async () => {
-        // GIVEN ~20 MB of compressible text (a small compressed dump that passes the free-space preflight, an
-        // archive that does not fit) and a 3 MB work disk
+        // GIVEN ~20 MB of compressible text (a small compressed dump, an archive that does not fit) and a 3 MB work
+        // disk: the manifest's uncompressed and database sizes make verify refuse before the download (issue 10.16)
         const db = await createSourceDatabase('fault_disk', async (sql) => {
           await sql("create table filler as select i, repeat('pgproof ', 250) as pad from generate_series(1, 10000) i");
         });
@@ -202,7 +202,7 @@ describe('verify and notification faults through pgproof run --local', () => {
           // WHEN
           const run = await runPgproof(world, { databaseUrl: databaseUrl(db), env: { PGPROOF_WORK_DIR: small } });
           // THEN
-          await expectFailedRun(world, run, { state: 'VerifyBackup', name: 'DiskFull', message: /disk filled up while writing .*give the verify task more ephemeral storage/ });
+          await expectFailedRun(world, run, { state: 'VerifyBackup', name: 'DiskFull', message: /not enough disk space in .*nothing was downloaded\. give the verify task more ephemeral storage/ });
           expect(run.result.backup!.bytes).toBeLessThan(3 * 1024 * 1024);
           expect(await readdir(small)).toEqual([]);
           expect(processesMatching(small)).toBe('');
