@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The `pgproof` command: registers tsx so the TypeScript CLI runs without a build step, then starts it.
-import { register } from 'tsx/esm/api';
+// The `pgproof` command: starts the CLI from its bundle (bin/bundles.mjs compiles it once, and again only after a
+// source changed), so a start does not transpile every TypeScript module.
+import { pathToFileURL } from 'node:url';
+import { ensureBundles } from './bundles.mjs';
 
-register();
-await import('./pgproof.ts');
+const { cli } = await ensureBundles(['cli', 'backup', 'verify']);
+await import(pathToFileURL(cli).href);

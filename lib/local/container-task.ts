@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensureBundles } from '../../bin/bundles.mjs';
 import { parseLocalResult } from '../../containers/common/reporter';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { REPO_ROOT } from '../pgproof-function';
 
 /** A failed task, named as the task named it, so Step Functions-style Catch/Retry rules match it locally too. */
 export class ContainerTaskError extends Error {
@@ -26,10 +24,12 @@ export interface ContainerTaskOptions {
  * task gets, and returns its reported output, or throws its reported error. On abort, the child gets SIGTERM and
  * cleans up (throwaway cluster, incomplete upload) before this returns.
  */
-export function runContainerTask(name: 'backup' | 'verify', options: ContainerTaskOptions): Promise<unknown> {
+export async function runContainerTask(name: 'backup' | 'verify', options: ContainerTaskOptions): Promise<unknown> {
+  // The same self-contained bundle the image runs (/app/<name>.cjs), compiled once (bin/bundles.mjs).
+  const bundle = (await ensureBundles([name]))[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'containers', name, 'main.ts')], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [bundle], {
+      cwd: REPO_ROOT,
       env: { ...options.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

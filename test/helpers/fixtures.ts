@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
+import { ensureBundles } from '../../bin/bundles.mjs';
 import { createLogger, type Logger } from '../../containers/common/log';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 import { parseLocalResult, type LocalResultLine } from '../../containers/common/reporter';
@@ -109,7 +110,9 @@ export async function runTaskProcess(
   env: Record<string, string>,
   options: { onSpawn?: (pid: number) => void; onStderr?: (text: string) => void } = {},
 ): Promise<TaskProcessResult> {
-  const out = await runNodeProcess(['--import', 'tsx', path.join(ROOT, 'containers', entry, 'main.ts')], env, options);
+  // The bundle the local runner (and the image) runs, not a second way of starting the engine.
+  const bundle = (await ensureBundles([entry]))[entry];
+  const out = await runNodeProcess([bundle], env, options);
   return { ...out, result: parseLocalResult(out.stdout) };
 }
 
