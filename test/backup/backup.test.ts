@@ -4,36 +4,16 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup, type BackupSettings } from '../../containers/backup/backup';
-import { parseEngineConfig } from '../../containers/common/engine-config';
 import { manifestKeyFor, verifiedKeyFor } from '../../containers/common/keys';
 import { readManifest, writeVerificationRecord } from '../../containers/common/manifest';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
-import { which } from '../../containers/common/which';
 import { createSampleDatabase } from '../../lib/local/sample-database';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
-import {
-  captureLogger,
-  createBucket,
-  createSourceDatabase,
-  getObjectBytes,
-  listAllKeys,
-  runTaskProcess,
-  sourceConnection,
-  taskEnv,
-  testS3,
-} from '../helpers/fixtures';
+import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, listAllKeys, runTaskProcess, sourceConnection, taskEnv, testS3, backupSettingsFor } from '../helpers/fixtures';
 
-async function settingsFor(conn: ConnectionParams, bucket: string, config: unknown = {}): Promise<BackupSettings> {
-  return {
-    connection: conn,
-    storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
-    config: parseEngineConfig(config),
-    discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
-    zstdPath: await which('zstd'),
-  };
-}
+const settingsFor = backupSettingsFor;
 
 async function actualCounts(conn: ConnectionParams): Promise<Record<string, number>> {
   const client = await connect(conn);

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runBackup, type BackupResult } from '../../containers/backup/backup';
-import { parseEngineConfig } from '../../containers/common/engine-config';
+import { type BackupResult } from '../../containers/backup/backup';
 import { manifestKeyFor } from '../../containers/common/keys';
 import { writeVerificationRecord } from '../../containers/common/manifest';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 import { discoverPgInstalls } from '../../containers/common/pg-tools';
 import { startThrowawayCluster, type ThrowawayCluster } from '../../containers/common/throwaway-cluster';
-import { which } from '../../containers/common/which';
-import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, sourceConnection, testS3 } from '../helpers/fixtures';
+import { createBucket, createSourceDatabase, getObjectBytes, sourceConnection, testS3, backupForTest } from '../helpers/fixtures';
 import { pgproof } from './pgproof-process';
 
 // Issue 10.3 and 10.5 on `pgproof restore`: onto a new server, database settings follow the data, and
@@ -54,16 +52,7 @@ describe('pgproof restore onto a new server: referenced roles and database setti
       ].join(';'),
     );
     bucket = await createBucket();
-    backup = await runBackup(
-      {
-        connection: source,
-        storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
-        config: parseEngineConfig({}),
-        discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
-        zstdPath: await which('zstd'),
-      },
-      { s3: testS3(), logger: captureLogger().logger },
-    );
+    backup = await backupForTest(source, bucket);
     await writeVerificationRecord(testS3(), bucket, {
       runId: backup.runId, key: backup.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: 1, rows: 2, checks: [], deepProof: false,
     });

@@ -1,15 +1,13 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { runBackup, type BackupResult } from '../../containers/backup/backup';
-import { parseEngineConfig } from '../../containers/common/engine-config';
+import { type BackupResult } from '../../containers/backup/backup';
 import { writeVerificationRecord } from '../../containers/common/manifest';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 import { applyHashSessionSettings, listTables, tableStats } from '../../containers/common/table-stats';
-import { which } from '../../containers/common/which';
 import { createSampleDatabase } from '../../lib/local/sample-database';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
 import { lastJson, pgproof } from './pgproof-process';
-import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, testS3 } from '../helpers/fixtures';
+import { createBucket, createSourceDatabase, getObjectBytes, testS3, backupForTest } from '../helpers/fixtures';
 
 
 const url = (c: ConnectionParams) => `postgres://${c.user}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
@@ -33,16 +31,7 @@ describe('pgproof restore', () => {
       await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], { rows: 300 });
     });
     bucket = await createBucket();
-    backup = await runBackup(
-      {
-        connection: source,
-        storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
-        config: parseEngineConfig({}),
-        discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
-        zstdPath: await which('zstd'),
-      },
-      { s3: testS3(), logger: captureLogger().logger },
-    );
+    backup = await backupForTest(source, bucket);
     await writeVerificationRecord(testS3(), bucket, {
       runId: backup.runId, key: backup.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: backup.tables, rows: backup.rows, checks: [], deepProof: false,
     });
@@ -158,10 +147,7 @@ describe('pgproof restore', () => {
 
   it('needs --database for latest when the bucket holds several databases', async () => {
     const other = await createSourceDatabase('restore_other');
-    await runBackup(
-      { connection: other, storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') }, config: parseEngineConfig({}), discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' }, zstdPath: await which('zstd') },
-      { s3: testS3(), logger: captureLogger().logger },
-    ).then((b) => writeVerificationRecord(testS3(), bucket, { runId: b.runId, key: b.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: 0, rows: 0, checks: [], deepProof: false }));
+    await backupForTest(other, bucket).then((b) => writeVerificationRecord(testS3(), bucket, { runId: b.runId, key: b.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: 0, rows: 0, checks: [], deepProof: false }));
     const target = await createSourceDatabase('restore_which');
     const out = await pgproof(['restore', '--backup', 'latest', '--target-url', url(target), ...common()]);
     expect(out.code).toBe(2);

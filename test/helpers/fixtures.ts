@@ -4,10 +4,13 @@ import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
 import { ensureBundles } from '../../bin/bundles.mjs';
+import { runBackup, type BackupResult, type BackupSettings } from '../../containers/backup/backup';
+import { parseEngineConfig } from '../../containers/common/engine-config';
 import { createLogger, type Logger } from '../../containers/common/log';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 import { parseLocalResult, type LocalResultLine } from '../../containers/common/reporter';
 import { createS3Client } from '../../containers/common/s3';
+import { which } from '../../containers/common/which';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -129,4 +132,20 @@ export function taskEnv(conn: ConnectionParams, bucket: string, extra: Record<st
     PGPROOF_S3_ENDPOINT: inject('s3Endpoint'),
     ...extra,
   };
+}
+
+/** How the tests run a backup in-process: the machine's PostgreSQL clients, zstd, the shared S3 server. */
+export async function backupSettingsFor(conn: ConnectionParams, bucket: string, config: unknown = {}): Promise<BackupSettings> {
+  return {
+    connection: conn,
+    storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
+    config: parseEngineConfig(config),
+    discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
+    zstdPath: await which('zstd'),
+  };
+}
+
+/** Backs up `conn` into `bucket` in-process (a logger that keeps its lines). */
+export async function backupForTest(conn: ConnectionParams, bucket: string, config: unknown = {}): Promise<BackupResult> {
+  return runBackup(await backupSettingsFor(conn, bucket, config), { s3: testS3(), logger: captureLogger().logger });
 }

@@ -4,15 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runBackup, type BackupResult } from '../../containers/backup/backup';
 import { parseEngineConfig } from '../../containers/common/engine-config';
 import { manifestKeyFor } from '../../containers/common/keys';
 import { readManifest, readVerificationRecord, writeManifest } from '../../containers/common/manifest';
-import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
+import { connect } from '../../containers/common/pg-connection';
 import { applyHashSessionSettings, listTables, tableStats } from '../../containers/common/table-stats';
 import { which } from '../../containers/common/which';
 import { runVerify, type VerifySettings } from '../../containers/verify/verify';
-import { captureLogger, createBucket, createSourceDatabase, sourceConnection, testS3 } from '../helpers/fixtures';
+import { captureLogger, createBucket, createSourceDatabase, sourceConnection, testS3, backupForTest } from '../helpers/fixtures';
 
 // Issue 10: restores that must prove true on real databases (minimal repros of each point, real PostgreSQL).
 
@@ -25,18 +24,7 @@ afterAll(() => rm(workRoot, { recursive: true, force: true }));
 
 const suffix = randomBytes(3).toString('hex');
 
-async function backup(conn: ConnectionParams, bucket: string, config: unknown = {}): Promise<BackupResult> {
-  return runBackup(
-    {
-      connection: conn,
-      storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
-      config: parseEngineConfig(config),
-      discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
-      zstdPath: await which('zstd'),
-    },
-    { s3: testS3(), logger: captureLogger().logger },
-  );
-}
+const backup = backupForTest;
 
 async function verifySettings(bucket: string, key: string, config: unknown = {}): Promise<VerifySettings> {
   const workDir = await mkdtemp(path.join(workRoot, 'w-'));

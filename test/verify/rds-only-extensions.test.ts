@@ -5,13 +5,13 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runBackup, type BackupResult } from '../../containers/backup/backup';
+import { type BackupResult } from '../../containers/backup/backup';
 import { parseEngineConfig } from '../../containers/common/engine-config';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
 import { which } from '../../containers/common/which';
 import { runVerify, type VerifySettings } from '../../containers/verify/verify';
 import { lastJson, pgproof } from '../cli/pgproof-process';
-import { captureLogger, createBucket, createSourceDatabase, testS3 } from '../helpers/fixtures';
+import { captureLogger, createBucket, createSourceDatabase, testS3, backupForTest } from '../helpers/fixtures';
 
 // The source cluster and the verify server share one PostgreSQL installation. An extension's files are put in its
 // extension directory only while the source database creates it, then removed: the dump references an extension
@@ -55,12 +55,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(workRoot, { recursive: true, force: true }));
 
-async function backup(conn: ConnectionParams, bucket: string): Promise<BackupResult> {
-  return runBackup(
-    { connection: conn, storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') }, config: parseEngineConfig({}), discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' }, zstdPath: await which('zstd') },
-    { s3: testS3(), logger: captureLogger().logger },
-  );
-}
+const backup = backupForTest;
 
 async function verifySettings(bucket: string, key: string, config: unknown = {}): Promise<VerifySettings> {
   const workDir = await mkdtemp(path.join(workRoot, 'w-'));

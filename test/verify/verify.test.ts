@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runBackup, type BackupResult } from '../../containers/backup/backup';
+import { type BackupResult } from '../../containers/backup/backup';
 import { parseEngineConfig } from '../../containers/common/engine-config';
 import { manifestKeyFor, verifiedKeyFor } from '../../containers/common/keys';
 import { readManifest, readVerificationRecord, writeManifest } from '../../containers/common/manifest';
@@ -13,7 +13,7 @@ import { which } from '../../containers/common/which';
 import { runVerify, type VerifySettings } from '../../containers/verify/verify';
 import { createSampleDatabase } from '../../lib/local/sample-database';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
-import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, listAllKeys, runTaskProcess, taskEnv, testS3 } from '../helpers/fixtures';
+import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, listAllKeys, runTaskProcess, taskEnv, testS3, backupForTest } from '../helpers/fixtures';
 
 let workRoot: string;
 beforeAll(async () => {
@@ -22,18 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(workRoot, { recursive: true, force: true }));
 
-async function backup(conn: ConnectionParams, bucket: string, config: unknown = {}): Promise<BackupResult> {
-  return runBackup(
-    {
-      connection: conn,
-      storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
-      config: parseEngineConfig(config),
-      discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
-      zstdPath: await which('zstd'),
-    },
-    { s3: testS3(), logger: captureLogger().logger },
-  );
-}
+const backup = backupForTest;
 
 async function traversable(dir: string): Promise<string> {
   await chmod(dir, 0o711);
