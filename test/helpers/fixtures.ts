@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { ensureBundles } from '../../bin/bundles.mjs';
 import { runBackup, type BackupResult, type BackupSettings } from '../../containers/backup/backup';
 import { parseEngineConfig } from '../../containers/common/engine-config';
+import type { VerifySettings } from '../../containers/verify/verify';
 import { createLogger, type Logger } from '../../containers/common/log';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 import { parseLocalResult, type LocalResultLine } from '../../containers/common/reporter';
@@ -148,4 +149,16 @@ export async function backupSettingsFor(conn: ConnectionParams, bucket: string, 
 /** Backs up `conn` into `bucket` in-process (a logger that keeps its lines). */
 export async function backupForTest(conn: ConnectionParams, bucket: string, config: unknown = {}): Promise<BackupResult> {
   return runBackup(await backupSettingsFor(conn, bucket, config), { s3: testS3(), logger: captureLogger().logger });
+}
+
+/** How the tests run a verification in-process: the backup at `key`, restored under `workDir`. */
+export async function verifySettingsFor(bucket: string, key: string, workDir: string, config: unknown = {}): Promise<VerifySettings> {
+  return {
+    storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
+    key,
+    config: parseEngineConfig(config),
+    discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
+    zstdPath: await which('zstd'),
+    workDir,
+  };
 }

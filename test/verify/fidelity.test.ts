@@ -3,15 +3,13 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseEngineConfig } from '../../containers/common/engine-config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestKeyFor } from '../../containers/common/keys';
 import { readManifest, readVerificationRecord, writeManifest } from '../../containers/common/manifest';
 import { connect } from '../../containers/common/pg-connection';
 import { applyHashSessionSettings, listTables, tableStats } from '../../containers/common/table-stats';
-import { which } from '../../containers/common/which';
 import { runVerify, type VerifySettings } from '../../containers/verify/verify';
-import { captureLogger, createBucket, createSourceDatabase, sourceConnection, testS3, backupForTest } from '../helpers/fixtures';
+import { captureLogger, createBucket, createSourceDatabase, sourceConnection, testS3, backupForTest, verifySettingsFor } from '../helpers/fixtures';
 
 // Issue 10: restores that must prove true on real databases (minimal repros of each point, real PostgreSQL).
 
@@ -29,14 +27,7 @@ const backup = backupForTest;
 async function verifySettings(bucket: string, key: string, config: unknown = {}): Promise<VerifySettings> {
   const workDir = await mkdtemp(path.join(workRoot, 'w-'));
   await chmod(workDir, 0o711);
-  return {
-    storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
-    key,
-    config: parseEngineConfig(config),
-    discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
-    zstdPath: await which('zstd'),
-    workDir,
-  };
+  return verifySettingsFor(bucket, key, workDir, config);
 }
 
 async function adminSql(text: string): Promise<void> {

@@ -6,12 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type BackupResult } from '../../containers/backup/backup';
-import { parseEngineConfig } from '../../containers/common/engine-config';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
-import { which } from '../../containers/common/which';
 import { runVerify, type VerifySettings } from '../../containers/verify/verify';
 import { lastJson, pgproof } from '../cli/pgproof-process';
-import { captureLogger, createBucket, createSourceDatabase, testS3, backupForTest } from '../helpers/fixtures';
+import { captureLogger, createBucket, createSourceDatabase, testS3, backupForTest, verifySettingsFor } from '../helpers/fixtures';
 
 // The source cluster and the verify server share one PostgreSQL installation. An extension's files are put in its
 // extension directory only while the source database creates it, then removed: the dump references an extension
@@ -60,7 +58,7 @@ const backup = backupForTest;
 async function verifySettings(bucket: string, key: string, config: unknown = {}): Promise<VerifySettings> {
   const workDir = await mkdtemp(path.join(workRoot, 'w-'));
   await chmod(workDir, 0o711);
-  return { storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') }, key, config: parseEngineConfig(config), discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' }, zstdPath: await which('zstd'), workDir };
+  return verifySettingsFor(bucket, key, workDir, config);
 }
 
 const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: Error) => e);

@@ -3,17 +3,15 @@ import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BackupResult } from '../../containers/backup/backup';
-import { parseEngineConfig } from '../../containers/common/engine-config';
 import { manifestKeyFor, verifiedKeyFor } from '../../containers/common/keys';
 import { readManifest, readVerificationRecord, writeManifest } from '../../containers/common/manifest';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
-import { which } from '../../containers/common/which';
 import { runVerify, type VerifySettings } from '../../containers/verify/verify';
 import { createSampleDatabase } from '../../lib/local/sample-database';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
-import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, listAllKeys, runTaskProcess, taskEnv, testS3, backupForTest } from '../helpers/fixtures';
+import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, listAllKeys, runTaskProcess, taskEnv, testS3, backupForTest, verifySettingsFor } from '../helpers/fixtures';
 
 let workRoot: string;
 beforeAll(async () => {
@@ -30,14 +28,7 @@ async function traversable(dir: string): Promise<string> {
 }
 
 async function verifySettings(bucket: string, key: string, config: unknown = {}, workDir?: string): Promise<VerifySettings> {
-  return {
-    storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
-    key,
-    config: parseEngineConfig(config),
-    discovery: { roots: ['/usr/lib/postgresql'], searchPath: '' },
-    zstdPath: await which('zstd'),
-    workDir: workDir ?? (await traversable(await mkdtemp(path.join(workRoot, 'w-')))),
-  };
+  return verifySettingsFor(bucket, key, workDir ?? (await traversable(await mkdtemp(path.join(workRoot, 'w-')))), config);
 }
 
 const userChecks = {
