@@ -15,9 +15,10 @@ import { startThrowawayCluster, unprivilegedAccount, type ThrowawayCluster } fro
 import { createWorkDir } from '../common/work-dir';
 import { runFreshnessCheck, runSqlCheck } from './checks';
 import { checkVerifySpace } from './disk-space';
-import { downloadArchive } from './download';
-import { compareTables, type CheckOutcome } from './evaluate';
-import { runPgRestore } from './restore';
+import { downloadArchive } from '../common/download';
+import { compareTables } from '../common/compare-tables';
+import type { CheckOutcome } from './evaluate';
+import { runPgRestore } from '../common/pg-restore';
 import { createReferencedRoles } from '../common/dump-roles';
 import { proveDatabaseSettings } from './prove-database-settings';
 

@@ -1,5 +1,5 @@
-import { isDumpKey, keySegment, runIdOfKey } from '../common/keys';
-import type { Manifest } from '../common/manifest';
+import { isDumpKey, keySegment, runIdOfKey } from '../../containers/common/keys';
+import type { Manifest } from '../../containers/common/manifest';
 import { ManifestMismatch, RestoreRefused } from './restore-errors';
 
 /**
