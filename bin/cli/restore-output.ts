@@ -1,6 +1,6 @@
 import { asNamedError } from '../../containers/common/errors';
-import type { RestoreResult } from '../../containers/restore/restore-backup';
-import { isUserRefusal, targetStateOf } from '../../containers/restore/restore-errors';
+import type { RestoreResult } from '../restore/restore-backup';
+import { isUserRefusal, targetStateOf } from '../restore/restore-errors';
 
 /** The human lines of a successful restore: what was restored, what was left out and why, what needs a person. */
 export function describeRestore(result: RestoreResult): string[] {

@@ -5,7 +5,8 @@ import type { EngineConfig } from '../common/engine-config';
 import { DumpFailed, PgProofError, SizeGuardTripped, StorageError } from '../common/errors';
 import { dumpKey, manifestKeyFor, newRunId } from '../common/keys';
 import type { Logger } from '../common/log';
-import { newestVerifiedManifest, writeManifest, type Manifest } from '../common/manifest';
+import { newestVerifiedBackup } from '../common/backup-catalog';
+import { writeManifest, type Manifest } from '../common/manifest';
 import { connect, describeTarget, libpqEnv, type ConnectionParams } from '../common/pg-connection';
 import { discoverPgInstalls, majorFromVersionNum, selectDumpClient, type DiscoveryOptions } from '../common/pg-tools';
 import { redact } from '../common/redact';
@@ -113,7 +114,7 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
     logger.info('connected', { target: describeTarget(settings.connection), serverVersion: server.version, pgDump: pgDump.version, pgDumpDir: pgDump.binDir });
 
     // Read the size guard's baseline before dumping: a broken bucket fails the run at once, not after the dump.
-    const previous = await newestVerifiedManifest(deps.s3, settings.storage.bucket, settings.storage.prefix, settings.connection.database);
+    const previous = (await newestVerifiedBackup(deps.s3, settings.storage, settings.connection.database))?.manifest;
 
     checkpoint();
     const plan = planCompression(settings.config.compression, settings.zstdPath);

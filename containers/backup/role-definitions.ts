@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { rolesKeyFor } from '../common/keys';
 import type { RoleDefinitions } from '../common/manifest';
 import { describeExit, runCommand } from '../common/process';
 import { redact } from '../common/redact';
-
-/** `<runId>.roles.sql` beside the dump: the server's role definitions for a restore onto a new server. */
-export function roleDefinitionsKeyFor(dumpKey: string): string {
-  return dumpKey.replace(/\.dump(\.zst)?$/, '') + '.roles.sql';
-}
 
 /**
  * The server's roles, their attributes, memberships and role settings, without passwords:
@@ -48,7 +44,7 @@ export async function backUpRoleDefinitions(options: {
 }): Promise<RoleDefinitions> {
   const taken = await dumpRoleDefinitions(options);
   if ('error' in taken) return { error: taken.error };
-  const key = roleDefinitionsKeyFor(options.dumpKey);
+  const key = rolesKeyFor(options.dumpKey);
   try {
     await options.s3.send(
       new PutObjectCommand({

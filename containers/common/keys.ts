@@ -35,8 +35,41 @@ export function databasePrefix(prefix: string, database: string): string {
 
 const DUMP_SUFFIX = /\.dump(\.zst)?$/;
 
-export function isDumpKey(key: string): boolean {
-  return DUMP_SUFFIX.test(key);
+/** What an object beside a backup holds, named by the ending of its key. */
+export type BackupObjectKind = 'dump' | 'manifest' | 'verified' | 'roles';
+
+/** `<runId>` + one of the endings a run writes; nothing else under the prefix belongs to a backup. */
+const BACKUP_OBJECT = /^(.+?)\.(dump|dump\.zst|manifest\.json|verified\.json|roles\.sql)$/;
+const KIND_OF_ENDING: Readonly<Record<string, BackupObjectKind>> = {
+  'dump': 'dump',
+  'dump.zst': 'dump',
+  'manifest.json': 'manifest',
+  'verified.json': 'verified',
+  'roles.sql': 'roles',
+};
+
+/** A key in the layout backups are written in: `<prefix>/<database folder>/<YYYY-MM-DD>/<runId><ending>`. */
+export interface BackupObjectKey {
+  readonly key: string;
+  /** The database's key segment (several database names can share one: "my db", "my_db"). */
+  readonly folder: string;
+  /** The day folder, `YYYY-MM-DD` (the run id's UTC date). */
+  readonly date: string;
+  readonly runId: string;
+  readonly kind: BackupObjectKind;
+  /** The key without its ending: every object of one backup shares it. */
+  readonly base: string;
+}
+
+/** Pure: reads a key of the backup layout, or undefined for any other object (a foreign file, a bad run id). */
+export function parseBackupKey(key: string): BackupObjectKey | undefined {
+  const segments = key.split('/');
+  const file = segments.at(-1) ?? '';
+  const date = segments.at(-2);
+  const folder = segments.at(-3);
+  const m = BACKUP_OBJECT.exec(file);
+  if (!m || folder === undefined || date === undefined || !folder || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !isRunId(m[1]!)) return undefined;
+  return { key, folder, date, runId: m[1]!, kind: KIND_OF_ENDING[m[2]!]!, base: key.slice(0, key.length - m[2]!.length - 1) };
 }
 
 /** The manifest beside a dump: `<runId>.manifest.json`. */
@@ -50,9 +83,14 @@ export function verifiedKeyFor(dumpOrManifest: string): string {
   return dumpOrManifest.replace(DUMP_SUFFIX, '').replace(/\.manifest\.json$/, '') + '.verified.json';
 }
 
-/** The run id in a dump, manifest or verification key. */
+/** `<runId>.roles.sql` beside the dump: the server's role definitions for a restore onto a new server. */
+export function rolesKeyFor(dump: string): string {
+  return dump.replace(DUMP_SUFFIX, '') + '.roles.sql';
+}
+
+/** The run id in a dump, manifest, verification or role-definitions key. */
 export function runIdOfKey(key: string): string | undefined {
-  const base = key.split('/').pop() ?? '';
-  const id = base.replace(/\.(dump(\.zst)?|manifest\.json|verified\.json)$/, '');
-  return isRunId(id) ? id : undefined;
+  const file = key.split('/').pop() ?? '';
+  const m = BACKUP_OBJECT.exec(file);
+  return m && isRunId(m[1]!) ? m[1] : undefined;
 }

@@ -1,7 +1,7 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { BackupNotFound, StorageError } from './errors';
-import { databasePrefix, manifestKeyFor, runIdOfKey, verifiedKeyFor } from './keys';
+import { manifestKeyFor, verifiedKeyFor } from './keys';
 
 export const tableStatSchema = z.object({
   schema: z.string(),
@@ -111,6 +111,8 @@ export const verificationRecordSchema = z.object({
   rows: z.number().int(),
   checks: z.array(z.object({ name: z.string(), passed: z.boolean() })),
   deepProof: z.boolean(),
+  /** RDS-only extensions the dump creates that the restore left out (absent in records of older versions). */
+  skippedExtensions: z.array(z.string()).optional(),
 });
 export type VerificationRecord = z.infer<typeof verificationRecordSchema>;
 
@@ -173,44 +175,13 @@ export async function readManifest(client: S3Client, bucket: string, key: string
 export async function readVerificationRecord(client: S3Client, bucket: string, key: string): Promise<VerificationRecord | undefined> {
   const text = await readBody(client, bucket, verifiedKeyFor(key));
   if (text === undefined) return undefined;
-  const parsed = verificationRecordSchema.safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data : undefined;
-}
-
-/** Every key under a prefix (all pages). */
-export async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    let out;
-    try {
-      out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-    } catch (error) {
-      throw new StorageError(`cannot list s3://${bucket}/${prefix}: ${(error as Error).message}`, { cause: error });
-    }
-    for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = out.IsTruncated ? out.NextContinuationToken : undefined;
-  } while (token);
-  return keys;
-}
-
-/** The newest manifest of a database that has a verification record, if any (the size guard's baseline). */
-export async function newestVerifiedManifest(client: S3Client, bucket: string, prefix: string, database: string): Promise<Manifest | undefined> {
-  const keys = await listKeys(client, bucket, databasePrefix(prefix, database));
-  const verified = new Set(keys.filter((k) => k.endsWith('.verified.json')).map((k) => runIdOfKey(k)));
-  const candidates = keys
-    .filter((k) => k.endsWith('.manifest.json') && verified.has(runIdOfKey(k)))
-    .sort((a, b) => (runIdOfKey(b) ?? '').localeCompare(runIdOfKey(a) ?? ''));
-  for (const key of candidates) {
-    let manifest: Manifest;
-    try {
-      manifest = await readManifest(client, bucket, key);
-    } catch {
-      // An unreadable manifest cannot serve as a baseline; try the next older one.
-      continue;
-    }
-    // Different names can share a key folder ("my db", "my_db"): only the same database is a baseline.
-    if (manifest.database === database) return manifest;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // A marker that is not JSON proves nothing: the backup counts as unverified.
+    return undefined;
   }
-  return undefined;
+  const parsed = verificationRecordSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
 }

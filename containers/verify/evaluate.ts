@@ -1,5 +1,4 @@
 import type { Expectation } from '../common/engine-config';
-import type { TableStat } from '../common/manifest';
 
 /** One line of the verification report (also what the chat message shows). */
 export interface CheckOutcome {
@@ -49,29 +48,6 @@ export function formatValue(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
-}
-
-const name = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
-
-/** Pure: compares restored tables with the manifest; names the first mismatches (missing, extra, different). */
-export function compareTables(expected: readonly TableStat[], actual: readonly TableStat[], field: 'rows' | 'contentHash'): string[] {
-  const byName = new Map(actual.map((t) => [name(t), t]));
-  const problems: string[] = [];
-  for (const table of expected) {
-    const got = byName.get(name(table));
-    if (!got) {
-      problems.push(`${name(table)}: missing after restore`);
-    } else if (got[field] !== table[field]) {
-      problems.push(
-        field === 'rows'
-          ? `${name(table)}: ${got.rows} rows restored, ${table.rows} in the dump's snapshot`
-          : `${name(table)}: content differs from the dump's snapshot (${table.rows} rows before, ${got.rows} after)`,
-      );
-    }
-    byName.delete(name(table));
-  }
-  for (const extra of byName.values()) problems.push(`${name(extra)}: present after restore but not in the manifest`);
-  return problems;
 }
 
 /** Pure: freshness verdict: the newest value must be at most `maxAgeHours` older than the snapshot. */

@@ -5,6 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { EngineConfig } from '../common/engine-config';
 import { VerificationFailed } from '../common/errors';
 import type { Logger } from '../common/log';
+import { newestVerifiedBackup } from '../common/backup-catalog';
 import { readManifest, writeVerificationRecord, type Manifest } from '../common/manifest';
 import { connect } from '../common/pg-connection';
 import { discoverPgInstalls, selectRestoreServer, type DiscoveryOptions } from '../common/pg-tools';
@@ -15,9 +16,10 @@ import { startThrowawayCluster, unprivilegedAccount, type ThrowawayCluster } fro
 import { createWorkDir } from '../common/work-dir';
 import { runFreshnessCheck, runSqlCheck } from './checks';
 import { checkVerifySpace } from './disk-space';
-import { downloadArchive } from './download';
-import { compareTables, type CheckOutcome } from './evaluate';
-import { runPgRestore } from './restore';
+import { downloadArchive } from '../common/download';
+import { compareTables } from '../common/compare-tables';
+import type { CheckOutcome } from './evaluate';
+import { runPgRestore } from '../common/pg-restore';
 import { createReferencedRoles } from '../common/dump-roles';
 import { proveDatabaseSettings } from './prove-database-settings';
 
@@ -54,6 +56,30 @@ export interface VerifyResult {
   readonly deepProof: boolean;
   /** RDS-only extensions the dump creates, left out of the restore: "not restorable outside RDS: skipped". */
   readonly skippedExtensions: string[];
+  /** The newest verified backup of the same database before this run, to compare size and restore time with. */
+  readonly previous?: PreviousVerified;
+}
+
+/** A verified backup's figures, as the run's message compares them ("size −40 % vs previous verified backup"). */
+export interface PreviousVerified {
+  readonly runId: string;
+  readonly dumpBytes: number;
+  readonly restoreSeconds: number;
+}
+
+/**
+ * The newest verified backup of the database before `runId`, through the catalog. A failed lookup only loses the
+ * comparison: the backup is verified already, so it is logged and the result goes without it.
+ */
+async function previousVerified(deps: VerifyDeps, storage: StorageLocation, manifest: Manifest): Promise<PreviousVerified | undefined> {
+  try {
+    const previous = await newestVerifiedBackup(deps.s3, storage, manifest.database, { before: manifest.runId });
+    if (!previous?.verified) return undefined;
+    return { runId: previous.runId, dumpBytes: previous.manifest.bytes, restoreSeconds: previous.verified.restoreSeconds };
+  } catch (error) {
+    deps.logger.warn('previous verified backup not found; the result has no comparison', { error: (error as Error).message });
+    return undefined;
+  }
 }
 
 function summarise(outcomes: readonly CheckOutcome[]): string {
@@ -200,7 +226,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
       if (failed.length > 0) {
         throw new VerificationFailed(`${failed.length} of ${outcomes.length} checks failed for ${manifest.key}: ${summarise(outcomes)}`);
       }
-      const result: VerifyResult = {
+      const result = {
         runId: manifest.runId,
         database: manifest.database,
         key: manifest.key,
@@ -213,7 +239,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
         checks: outcomes,
         deepProof: manifest.deepProof,
         skippedExtensions: restoreList.skippedExtensions,
-      };
+      } satisfies VerifyResult;
       await writeVerificationRecord(
         deps.s3,
         settings.storage.bucket,
@@ -227,11 +253,13 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
           rows,
           checks: outcomes.map((o) => ({ name: o.name, passed: o.passed })),
           deepProof: manifest.deepProof,
+          skippedExtensions: restoreList.skippedExtensions,
         },
         settings.storage.kmsKeyId,
       );
       logger.info('backup verified', { key: manifest.key, restoreSeconds, checks: outcomes.length });
-      return result;
+      const previous = await previousVerified(deps, settings.storage, manifest);
+      return previous ? { ...result, previous } : result;
     } finally {
       deps.signal?.removeEventListener('abort', onAbort);
       if (!deps.signal?.aborted) await client.end().catch(() => undefined);

@@ -5,8 +5,9 @@ import { parseEngineConfig } from '../../containers/common/engine-config';
 import { dumpKey, isRunId, keySegment, manifestKeyFor, newRunId, runIdOfKey, verifiedKeyFor } from '../../containers/common/keys';
 import { TailBuffer } from '../../containers/common/process';
 import { clearSecrets, redact, registerSecret } from '../../containers/common/redact';
-import { compareTables, freshnessVerdict, meetsExpectation } from '../../containers/verify/evaluate';
-import { pgRestoreArgs } from '../../containers/verify/restore';
+import { compareTables } from '../../containers/common/compare-tables';
+import { freshnessVerdict, meetsExpectation } from '../../containers/verify/evaluate';
+import { pgRestoreArgs } from '../../containers/common/pg-restore';
 
 describe('run ids and keys', () => {
   it('gives runs started in the same second different, sortable ids', () => {

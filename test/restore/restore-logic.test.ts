@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { describeRestore, describeRestoreFailure } from '../../bin/cli/restore-output';
 import { ConfigError, RestoreFailed } from '../../containers/common/errors';
 import type { Manifest } from '../../containers/common/manifest';
-import { parseTocList, scanSchemaScript, type ArchiveContents } from '../../containers/restore/archive-contents';
-import { checkBackupKey, checkManifestDescribes } from '../../containers/restore/backup-key';
-import { sideDatabaseName } from '../../containers/restore/database-swap';
-import { RestoreRefused, withTargetState } from '../../containers/restore/restore-errors';
-import { planRestore, type TargetFacts } from '../../containers/restore/restore-plan';
-import { pgRestoreArgs } from '../../containers/verify/restore';
+import { parseTocList, scanSchemaScript, type ArchiveContents } from '../../bin/restore/archive-contents';
+import { checkBackupKey, checkManifestDescribes } from '../../bin/restore/backup-key';
+import { sideDatabaseName } from '../../bin/restore/database-swap';
+import { RestoreRefused, withTargetState } from '../../bin/restore/restore-errors';
+import { planRestore, type TargetFacts } from '../../bin/restore/restore-plan';
+import { pgRestoreArgs } from '../../containers/common/pg-restore';
 
 const KEY = 'pgproof/app/2026-11-24/20261124T030000Z-0123456789.dump.zst';
 

@@ -10,9 +10,9 @@ import { writeVerificationRecord } from '../../containers/common/manifest';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 import { unprivilegedAccount } from '../../containers/common/throwaway-cluster';
 import { which } from '../../containers/common/which';
-import { restoreBackup, type RestoreSettings } from '../../containers/restore/restore-backup';
-import { swapIn } from '../../containers/restore/database-swap';
-import { targetStateOf } from '../../containers/restore/restore-errors';
+import { restoreBackup, type RestoreSettings } from '../../bin/restore/restore-backup';
+import { swapIn } from '../../bin/restore/database-swap';
+import { targetStateOf } from '../../bin/restore/restore-errors';
 import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, sourceConnection, testS3 } from '../helpers/fixtures';
 
 const DISCOVERY = { roots: ['/usr/lib/postgresql'], searchPath: '' };

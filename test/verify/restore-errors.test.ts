@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect } from '../../containers/common/pg-connection';
 import { startThrowawayCluster, type ThrowawayCluster } from '../../containers/common/throwaway-cluster';
-import { runPgRestore } from '../../containers/verify/restore';
-import { firstRealError, formatPgRestoreErrors, PgRestoreErrorLog } from '../../containers/verify/restore-errors';
+import { runPgRestore } from '../../containers/common/pg-restore';
+import { firstRealError, formatPgRestoreErrors, PgRestoreErrorLog } from '../../containers/common/pg-restore-errors';
 import { createSourceDatabase } from '../helpers/fixtures';
 
 // pg_restore 15's stderr (--verbose, --jobs=2) when a worker fails and the leader then reports the dead worker.

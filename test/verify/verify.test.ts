@@ -204,3 +204,29 @@ describe('verify engine', () => {
     expect(manifestKeyFor(deep.key)).toMatch(/\.manifest\.json$/);
   });
 });
+
+describe('verify engine: the previous verified backup', () => {
+  it('reports the newest verified backup before this run (size, restore time), passing over a run never verified', async () => {
+    // GIVEN a database backed up three times, the first and the third verified
+    const conn = await createSourceDatabase('verify_previous', async (sql) => {
+      await sql('create table items as select g as id, md5(g::text) as label from generate_series(1, 2000) g');
+      await sql('create extension hstore');
+    });
+    const bucket = await createBucket();
+    const first = await backup(conn, bucket);
+    const firstResult = await runVerify(await verifySettings(bucket, first.key), { s3: testS3(), logger: captureLogger().logger });
+    const unverified = await backup(conn, bucket);
+    const third = await backup(conn, bucket);
+    // WHEN
+    // (hstore stands in for an RDS-only extension, which verify leaves out of the restore)
+    const result = await runVerify(await verifySettings(bucket, third.key, { rdsOnlyExtensions: ['hstore'] }), { s3: testS3(), logger: captureLogger().logger });
+    // THEN the first verification had nothing to compare with; the third compares with the first, not the unverified second
+    expect(firstResult.previous).toBeUndefined();
+    expect(unverified.runId > first.runId && third.runId > unverified.runId).toBe(true);
+    expect(result.previous).toEqual({ runId: first.runId, dumpBytes: first.bytes, restoreSeconds: firstResult.restoreSeconds });
+    // AND the verified marker records the RDS-only extensions verify left out
+    expect(result.skippedExtensions).toEqual(['hstore']);
+    expect((await readVerificationRecord(testS3(), bucket, third.key))?.skippedExtensions).toEqual(['hstore']);
+    expect((await readVerificationRecord(testS3(), bucket, first.key))?.skippedExtensions).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { quoteIdent } from '../common/table-stats';
+import { quoteIdent } from '../../containers/common/table-stats';
 import type { TargetFacts } from './restore-plan';
 
 /** Another session connected to a database (it would block renaming or dropping it). */

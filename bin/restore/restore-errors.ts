@@ -1,4 +1,4 @@
-import { PgProofError } from '../common/errors';
+import { PgProofError } from '../../containers/common/errors';
 
 /**
  * The restore was refused before anything was changed, for a reason that is the user's to fix (a non-empty

@@ -2,17 +2,19 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BackupNotFound, PgVersionMismatch, StorageError, VerificationFailed } from '../common/errors';
-import { databasePrefix, runIdOfKey } from '../common/keys';
-import type { Logger } from '../common/log';
-import { listKeys, readManifest, readVerificationRecord, type Manifest } from '../common/manifest';
-import { connect, describeTarget, type ConnectionParams } from '../common/pg-connection';
-import { discoverPgInstalls, majorFromVersionNum, type DiscoveryOptions, type PgInstall } from '../common/pg-tools';
-import type { StorageLocation } from '../common/s3';
-import { listTables, quoteIdent, tableStats } from '../common/table-stats';
-import { downloadArchive } from '../verify/download';
-import { compareTables } from '../verify/evaluate';
-import { createMissingRoles, runPgRestore } from '../verify/restore';
+import { BackupNotFound, PgVersionMismatch, StorageError, VerificationFailed } from '../../containers/common/errors';
+import { backupAt, listRuns, newestVerifiedIn, type CatalogBackup } from '../../containers/common/backup-catalog';
+import { verifiedCandidates } from '../../containers/common/backup-listing';
+import { databasePrefix } from '../../containers/common/keys';
+import type { Logger } from '../../containers/common/log';
+import type { Manifest } from '../../containers/common/manifest';
+import { connect, describeTarget, type ConnectionParams } from '../../containers/common/pg-connection';
+import { discoverPgInstalls, majorFromVersionNum, type DiscoveryOptions, type PgInstall } from '../../containers/common/pg-tools';
+import type { StorageLocation } from '../../containers/common/s3';
+import { listTables, quoteIdent, tableStats } from '../../containers/common/table-stats';
+import { downloadArchive } from '../../containers/common/download';
+import { compareTables } from '../../containers/common/compare-tables';
+import { createMissingRoles, runPgRestore } from '../../containers/common/pg-restore';
 import { readArchiveContents } from './archive-contents';
 import { checkBackupKey, checkManifestDescribes, type DumpObjectFacts } from './backup-key';
 import { checkCanReplace, clearSessions, createDatabaseLike, dropDatabase, sideDatabaseName, swapIn } from './database-swap';
@@ -68,22 +70,17 @@ export interface RestoreResult {
  * The newest verified backup under the prefix, of `database` (compared with each manifest's own database name,
  * since different names can share a key folder). Without `database`, the bucket must hold one database only.
  */
-export async function latestVerifiedKey(s3: S3Client, storage: StorageLocation, database?: string): Promise<string> {
-  const prefix = database ? databasePrefix(storage.prefix, database) : `${storage.prefix.replace(/\/+$/, '')}/`;
-  const keys = await listKeys(s3, storage.bucket, prefix);
-  const verified = new Set(keys.filter((k) => k.endsWith('.verified.json')).map((k) => k.replace(/\.verified\.json$/, '')));
-  const dumps = keys
-    .filter((k) => /\.dump(\.zst)?$/.test(k) && verified.has(k.replace(/\.dump(\.zst)?$/, '')))
-    .sort((a, b) => (runIdOfKey(b) ?? '').localeCompare(runIdOfKey(a) ?? ''));
+export async function latestVerifiedBackup(s3: S3Client, storage: StorageLocation, database?: string): Promise<CatalogBackup> {
+  const { runs } = await listRuns(s3, storage, database);
   if (!database) {
-    const folders = new Set(dumps.map((k) => k.slice(prefix.length).split('/')[0]));
+    const folders = new Set(verifiedCandidates(runs).map((r) => r.folder));
     if (folders.size > 1) {
       throw new RestoreRefused(`the bucket holds backups of several databases (${[...folders].join(', ')}): name one with --database`);
     }
   }
-  for (const key of dumps) {
-    if (!database || (await readManifest(s3, storage.bucket, key)).database === database) return key;
-  }
+  const newest = await newestVerifiedIn(s3, storage.bucket, runs, database === undefined ? {} : { database });
+  if (newest) return newest;
+  const prefix = database ? databasePrefix(storage.prefix, database) : `${storage.prefix.replace(/\/+$/, '')}/`;
   throw new BackupNotFound(`no verified backup${database ? ` of database "${database}"` : ''} under s3://${storage.bucket}/${prefix}; name one with --backup KEY (keys are printed by every run and listed by history)`);
 }
 
@@ -137,10 +134,10 @@ export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Cli
   // Later stages attach a more precise state to their errors; anything else left the target as it was.
   try {
     if (settings.backup !== 'latest') checkBackupKey(settings.backup, settings.storage.prefix);
-    const key = settings.backup === 'latest' ? await latestVerifiedKey(deps.s3, settings.storage, settings.database) : settings.backup;
-    const manifest = await readManifest(deps.s3, settings.storage.bucket, key);
+    const backup = settings.backup === 'latest' ? await latestVerifiedBackup(deps.s3, settings.storage, settings.database) : await backupAt(deps.s3, settings.storage.bucket, settings.backup);
+    const { manifest, dumpKey: key } = backup;
     checkManifestDescribes(key, manifest, await dumpObjectFacts(deps.s3, settings.storage.bucket, key), settings.database);
-    const verified = (await readVerificationRecord(deps.s3, settings.storage.bucket, manifest.key)) !== undefined;
+    const verified = backup.verified !== undefined;
     if (!verified) {
       (deps.warn ?? ((s: string) => deps.logger.warn(s)))(`warning: the backup ${manifest.key} was never verified by a restore; restoring it anyway because it was named explicitly.`);
     }

@@ -1,5 +1,5 @@
-import { isDumpKey, keySegment, runIdOfKey } from '../common/keys';
-import type { Manifest } from '../common/manifest';
+import { keySegment, parseBackupKey, runIdOfKey } from '../../containers/common/keys';
+import type { Manifest } from '../../containers/common/manifest';
 import { ManifestMismatch, RestoreRefused } from './restore-errors';
 
 /**
@@ -18,7 +18,7 @@ export function checkBackupKey(key: string, prefix: string): void {
     throw new RestoreRefused(`--backup "${key}" is outside the prefix "${base}/": pass a backup.key that a run printed, or the --prefix it was written under`);
   }
   const rest = key.slice(head.length).split('/');
-  if (!isDumpKey(key) || rest.length !== 3 || !/^\d{4}-\d{2}-\d{2}$/.test(rest[1]!) || !runIdOfKey(key)) {
+  if (parseBackupKey(key)?.kind !== 'dump' || rest.length !== 3) {
     throw new RestoreRefused(`--backup "${key}" is not a backup key (expected ${base}/<database>/<YYYY-MM-DD>/<run id>.dump.zst, as a run prints it)`);
   }
 }

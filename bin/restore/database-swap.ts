@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { connect, type ConnectionParams } from '../common/pg-connection';
-import { quoteIdent } from '../common/table-stats';
+import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
+import { quoteIdent } from '../../containers/common/table-stats';
 import { RestoreRefused } from './restore-errors';
 import { describeSessions, otherSessions, terminateSessions } from './target-server';
 

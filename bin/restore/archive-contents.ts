@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { RestoreFailed } from '../common/errors';
-import { describeExit, TailBuffer } from '../common/process';
+import { RestoreFailed } from '../../containers/common/errors';
+import { describeExit, TailBuffer } from '../../containers/common/process';
 
 /** One entry of an archive's table of contents (`pg_restore --list`). */
 export interface TocEntry {

@@ -5,10 +5,10 @@ import { rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { decompressionFilter } from '../common/compression';
-import { BackupNotFound, ChecksumMismatch, DiskFull, RestoreFailed, StorageError } from '../common/errors';
-import type { Manifest } from '../common/manifest';
-import { describeExit, TailBuffer } from '../common/process';
+import { decompressionFilter } from './compression';
+import { BackupNotFound, ChecksumMismatch, DiskFull, RestoreFailed, StorageError } from './errors';
+import type { Manifest } from './manifest';
+import { describeExit, TailBuffer } from './process';
 
 export interface DownloadOptions {
   readonly s3: S3Client;

@@ -1,5 +1,5 @@
-import { quoteIdent } from '../common/table-stats';
-import type { RestoreSkip } from '../verify/restore';
+import { quoteIdent } from '../../containers/common/table-stats';
+import type { RestoreSkip } from '../../containers/common/pg-restore';
 import type { ArchiveContents } from './archive-contents';
 import { RestoreRefused } from './restore-errors';
 

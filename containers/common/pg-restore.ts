@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type pg from 'pg';
-import { DiskFull, RestoreFailed } from '../common/errors';
-import { libpqEnv, type ConnectionParams } from '../common/pg-connection';
-import { describeExit } from '../common/process';
-import { quoteIdent } from '../common/table-stats';
-import { firstRealError, PgRestoreErrorLog } from './restore-errors';
+import { DiskFull, RestoreFailed } from './errors';
+import { libpqEnv, type ConnectionParams } from './pg-connection';
+import { describeExit } from './process';
+import { quoteIdent } from './table-stats';
+import { firstRealError, PgRestoreErrorLog } from './pg-restore-errors';
 
 /** Creates the roles the dump refers to, so owners and grants restore exactly as they were. */
 export async function createMissingRoles(admin: pg.Client, roles: readonly string[]): Promise<string[]> {

@@ -1,7 +1,7 @@
-import { applyDatabaseSettings, type AppliedDatabaseSettings } from '../common/database-settings';
-import type { Logger } from '../common/log';
-import type { Manifest } from '../common/manifest';
-import { connect, type ConnectionParams } from '../common/pg-connection';
+import { applyDatabaseSettings, type AppliedDatabaseSettings } from '../../containers/common/database-settings';
+import type { Logger } from '../../containers/common/log';
+import type { Manifest } from '../../containers/common/manifest';
+import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 
 /**
  * Applies the backup's database-level settings, comment and grants to the restored database `into` (they are
