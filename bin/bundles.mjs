@@ -35,7 +35,7 @@ const inputsFile = (file) => `${file}.inputs.json`;
  */
 function isStale(file) {
   // Synchronous stats: a hundred of them take about a millisecond, far less than as many promises.
-  const mtime = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+  const mtime = (at) => statSync(at, { throwIfNoEntry: false })?.mtimeMs;
   const built = mtime(file);
   if (built === undefined) return true;
   let inputs;
