@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { say } from '../output';
+import { addRunOptions, type RunFlags } from '../run-options';
+import { applyWorkDir, removeLeftovers } from '../work-dirs';
+
+/** `pgproof demo`: a throwaway sample database, backed up and proven on this machine. */
+export function addDemoCommand(program: Command): void {
+  addRunOptions(
+    program
+      .command('demo')
+      .description('back up and prove a throwaway sample database with an embedded S3 server, on this machine'),
+  ).action(async (flags: RunFlags) => {
+    // Loaded here, not at start: `--help` and usage errors must not wait for the local runtime.
+    const { runLocalCommand, validateRunFlags } = await import('../local-run-command');
+    const { parseEngineConfig } = await import('../../../containers/common/engine-config');
+    const { startDemoSource } = await import('../../../lib/local/demo-source');
+    validateRunFlags(flags);
+    applyWorkDir(flags);
+    await removeLeftovers(process.env.PGPROOF_WORK_DIR);
+    say('pgproof demo: starting a throwaway source database with sample data…');
+    const source = await startDemoSource();
+    try {
+      process.exitCode = await runLocalCommand(flags, source.connection, {
+        config: parseEngineConfig({
+          checks: [{ name: 'customers exist', sql: 'select count(*) from shop.customers', expect: { min: 1 } }],
+          freshness: [{ table: 'shop.customers', column: 'created_at', maxAgeHours: 26 }],
+          deepProof: true,
+        }),
+        input: { reason: 'pgproof demo' },
+      });
+    } finally {
+      await source.stop();
+    }
+  });
+}

@@ -1,0 +1,114 @@
+// What `demo` and `run --local` do once their flags are parsed; loaded only when one of them runs (it pulls in the
+// local runtime: the state machine definition from the CDK app, the embedded S3 server, the engines' runner).
+import path from 'node:path';
+import type { EngineConfig } from '../../containers/common/engine-config';
+import type { ConnectionParams } from '../../containers/common/pg-connection';
+import { registerSecret } from '../../containers/common/redact';
+import { parseEndpointValue } from '../../lambdas/common/endpoint';
+import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../lib/local/embedded-s3';
+import { appendHistory, writeExecutionLog } from '../../lib/local/history';
+import { loadLocalEngineConfig } from '../../lib/local/local-config';
+import { runLocally } from '../../lib/local/local-run';
+import { watchParent } from '../../lib/local/parent-watch';
+import { ProgressDisplay } from '../../lib/local/progress';
+import { describeResult, type RunResult } from '../../lib/local/run-result';
+import type { ExecutionEvent } from '../../lib/local/state-machine-runner';
+import { describeStorageFailure, prepareStateDir } from '../../lib/local/state-dir';
+import { ensureBundles } from '../bundles.mjs';
+import { interruptOnSignals } from './interrupt';
+import { print, say } from './output';
+import type { RunFlags } from './run-options';
+import { parsedOrUsage, usageError } from './usage-error';
+
+const INVALID_INPUT = '--input is not valid JSON: expected e.g. {"reason": "before migration"}';
+
+/** Checks the flags that need no work to check, so a typo fails at once rather than after the backup and verify. */
+export function validateRunFlags(flags: RunFlags): void {
+  if (flags.s3Endpoint && !flags.bucket) throw usageError('--s3-endpoint needs --bucket');
+  for (const [flag, value] of [['--chat-webhook', flags.chatWebhook], ['--snitch-url', flags.snitchUrl]] as const) {
+    if (value === undefined) continue;
+    registerSecret(value);
+    parsedOrUsage(() => parseEndpointValue(value, flag));
+  }
+  if (flags.input !== undefined) parseInput(flags.input);
+}
+
+function parseInput(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw usageError(INVALID_INPUT);
+  }
+}
+
+function printResult(result: RunResult, json: boolean): void {
+  const out = json ? say : print;
+  for (const line of describeResult(result)) out(line);
+  if (result.chat && !result.chat.posted) {
+    out('');
+    out('Chat message (no --chat-webhook given, so it was not posted):');
+    for (const line of result.chat.text.split('\n')) out(`  ${line}`);
+  }
+  if (json) print(JSON.stringify(result));
+}
+
+/** Runs the state machine locally against `connection`; returns the exit code (0 verified, 1 failed, 130/143 after a signal). */
+export async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, defaults: { config?: EngineConfig; input?: Record<string, unknown> } = {}): Promise<number> {
+  validateRunFlags(flags);
+  const input = flags.input !== undefined ? parseInput(flags.input) : (defaults.input ?? {});
+  for (const url of [flags.chatWebhook, flags.snitchUrl]) registerSecret(url);
+  let config: EngineConfig;
+  try {
+    config = flags.config !== undefined || !defaults.config ? await loadLocalEngineConfig(flags.config) : defaults.config;
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+  // The engines' bundles are compiled (when a source changed) before the run starts, not inside its first task.
+  await ensureBundles(['backup', 'verify']);
+  const stateDir = path.resolve(flags.stateDir);
+  // A state dir that cannot be written (read-only, full) fails the run as a storage error, with its chat message.
+  const stateProblem = await prepareStateDir(stateDir);
+  const embedded = flags.bucket || stateProblem ? undefined : await startEmbeddedS3(stateDir);
+  const interrupt = interruptOnSignals((_signal, why) => say(`\n${why}: stopping the run (ending child processes, removing the throwaway cluster, aborting the upload)…`));
+  // Started through `npx` (npm exec → sh -c), a SIGTERM ends npx and sh but not us: stop when our parent goes away.
+  const unwatch = watchParent(() => interrupt.stop('SIGTERM', 'the parent process went away (e.g. npx was stopped)'));
+  const progress = new ProgressDisplay();
+  const events: ExecutionEvent[] = [];
+  let result: RunResult;
+  try {
+    if (embedded) progress.message(`embedded S3 at ${embedded.endpoint} (data in ${path.join(stateDir, 's3')})`);
+    result = await runLocally({
+      connection,
+      config,
+      s3: embedded
+        ? { endpoint: embedded.endpoint, bucket: embedded.bucket, prefix: flags.prefix, credentials: { ...EMBEDDED_S3_CREDENTIALS } }
+        : { ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : {}), bucket: flags.bucket ?? 'pgproof-local', prefix: flags.prefix },
+      ...(stateProblem && !flags.bucket ? { storageUnavailable: `the embedded S3 cannot store backups: ${stateProblem}` } : {}),
+      input,
+      ...(flags.chatWebhook ? { chatWebhookUrl: flags.chatWebhook } : {}),
+      ...(flags.snitchUrl ? { snitchUrl: flags.snitchUrl } : {}),
+      signal: interrupt.signal,
+      onEvent: (event) => {
+        events.push(event);
+        progress.onEvent(event);
+      },
+      onTaskLog: progress.onTaskLog,
+      onLambdaLog: (level, message) => {
+        if (level === 'WARN' || level === 'ERROR') progress.message(`  ${message}`);
+      },
+    });
+    progress.done();
+    try {
+      await appendHistory(stateDir, result);
+      await writeExecutionLog(stateDir, result.runId, events);
+    } catch (error) {
+      say(`could not record this run in the history: ${describeStorageFailure(error, stateDir)}`);
+    }
+  } finally {
+    unwatch();
+    interrupt.dispose();
+    await embedded?.stop();
+  }
+  printResult(result, Boolean(flags.json));
+  return interrupt.exitCode ?? (result.status === 'SUCCEEDED' ? 0 : 1);
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+
+/** The flags `demo` and `run --local` share. */
+export interface RunFlags {
+  config?: string;
+  stateDir: string;
+  s3Endpoint?: string;
+  bucket?: string;
+  prefix: string;
+  chatWebhook?: string;
+  snitchUrl?: string;
+  input?: string;
+  workDir?: string;
+  json?: boolean;
+}
+
+/** Adds the flags of a local run to `command`. */
+export function addRunOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'configuration file (same schema as the deployed one; only checks, freshness, sizeGuard, compression, deepProof apply)')
+    .option('--state-dir <dir>', 'local S3 data and run history', '.pgproof')
+    .option('--s3-endpoint <url>', 'a real S3-compatible endpoint instead of the embedded server (with --bucket and AWS_* credentials)')
+    .option('--bucket <name>', 'the bucket at --s3-endpoint (or in AWS)')
+    .option('--prefix <prefix>', 'key prefix', 'pgproof')
+    .option('--chat-webhook <url>', 'post the chat message there (else it is printed)')
+    .option('--snitch-url <url>', 'check in there when the run succeeds')
+    .option('--input <json>', 'the execution input, as a manual run would get it, e.g. {"reason": "before migration"}')
+    .option('--work-dir <dir>', 'where verify decompresses and restores the backup (needs about twice the database; default $PGPROOF_WORK_DIR or the temp dir)')
+    .option('--json', 'print the result as one JSON object on the last line of stdout');
+}
