@@ -10,7 +10,8 @@ const OUT_DIR = path.join(ROOT, 'dist');
 const SOURCE_DIRS = ['bin', 'lib', 'containers', 'lambdas'];
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json'];
 
-const target = `node${process.versions.node.split('.')[0]}`;
+/** The Node the bundles run on: package.json's engines, the image's and the Lambdas' runtime. */
+const target = 'node24';
 /** One entry per bundle. The CLI keeps its packages external (it runs inside this checkout); the engines carry theirs. */
 export const BUNDLES = {
   cli: { entry: 'bin/pgproof.ts', file: 'pgproof.mjs', options: { format: 'esm', packages: 'external' } },

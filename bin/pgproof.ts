@@ -29,7 +29,6 @@ import { describeStorageFailure, prepareStateDir } from '../lib/local/state-dir'
 import { runLocally } from '../lib/local/local-run';
 import { describeResult, type RunResult } from '../lib/local/run-result';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Everything pgproof writes (the state dir with every backup, work files holding a decompressed dump) is private to
 // this user; the engines, started from here, inherit the mask.
 process.umask(0o077);
