@@ -8,6 +8,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Both projects share one pool of this size (vitest runs projects with equal maxWorkers together). More unit
+    // workers would need a pool of their own, run before the integration one, and buy nothing on 2 cores: the unit
+    // files are CPU-bound (CDK synth), the integration files start clusters and processes of their own.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
@@ -15,8 +19,6 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: [INTEGRATION],
-          // In-process only (CDK synth, mocks, pure logic): CPU-bound, so one worker per core.
-          maxWorkers: 2,
         },
       },
       {
@@ -26,8 +28,6 @@ export default defineConfig({
           include: [INTEGRATION],
           // One source cluster and one S3 server for the whole run; suites make their own databases and buckets.
           globalSetup: ['test/global-setup.ts'],
-          // Each suite starts clusters and child processes of its own; two cores, so keep parallelism modest.
-          maxWorkers: 2,
         },
       },
     ],
