@@ -1,15 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+/** Integration test files start PostgreSQL, an S3 server or pgproof/engine processes; everything else is a unit test. */
+const INTEGRATION = 'test/**/*.int.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Integration suites start PostgreSQL clusters and S3 servers; two cores, so keep parallelism modest.
-    maxWorkers: 2,
     reporters: ['default'],
-    // The AWS SDK warns on Node 20 about its future Node 22 requirement; that noise hides real output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Both projects share one pool of this size (vitest runs projects with equal maxWorkers together). More unit
+    // workers would need a pool of their own, run before the integration one, and buy nothing on 2 cores: the unit
+    // files are CPU-bound (CDK synth), the integration files start clusters and processes of their own.
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [INTEGRATION],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: [INTEGRATION],
+          // One source cluster and one S3 server for the whole run; suites make their own databases and buckets.
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -26,7 +26,6 @@ const { values } = parseArgs({
 });
 process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** Runs a shell pipeline, counting the bytes it writes to stdout; returns seconds and bytes. */
 function timed(shell: string, env: NodeJS.ProcessEnv): Promise<{ seconds: number; bytes: number }> {

@@ -10,7 +10,8 @@ const OUT_DIR = path.join(ROOT, 'dist');
 /** Files whose change changes every bundle (the bundled packages, the compiler settings). */
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json'];
 
-const target = `node${process.versions.node.split('.')[0]}`;
+/** The Node the bundles run on: package.json's engines, the image's and the Lambdas' runtime. */
+const target = 'node24';
 /**
  * One entry per bundle. The CLI keeps its packages external (it runs inside this checkout) and is split into chunks,
  * so that what a command imports when it runs (aws-cdk-lib, the AWS SDK, s3rver) is not loaded for `--help`; its

@@ -30,7 +30,7 @@ export async function runContainerTask(name: 'backup' | 'verify', options: Conta
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bundle], {
       cwd: REPO_ROOT,
-      env: { ...options.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

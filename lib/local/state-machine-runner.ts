@@ -1,4 +1,3 @@
-import './polyfills';
 import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -49,7 +49,6 @@ describe('run id', () => {
    * runner always sets $$.Execution.StartTime to now, so the start time is read from the input instead.
    */
   async function runIdAt(startTime: string): Promise<string> {
-    await import('../../lib/local/polyfills');
     const { StateMachine } = await import('aws-local-stepfunctions');
     const prepare = JSON.parse(JSON.stringify(asl.States[STATE.prepareRunId]).replaceAll('$$.Execution.StartTime', '$.startTime'));
     const { Next: _next, ...useDefault } = asl.States.UseDefaultReason!;

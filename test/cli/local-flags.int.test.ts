@@ -164,9 +164,9 @@ describe('pgproof local flags and connection settings', { timeout: 300_000 }, ()
 
   it('rejects a non-https --chat-webhook or --snitch-url at once, naming the flag, before any work', async () => {
     const url = `postgres://${source.user}@${source.host}:${source.port}/${source.database}`;
-    for (const [flag, value] of [['--chat-webhook', 'http://chat.example.com/hooks/T0/B0/secretHookToken'], ['--snitch-url', 'ftp://snitch.example.com/x']]) {
+    for (const [flag, value] of [['--chat-webhook', 'http://chat.example.com/hooks/T0/B0/secretHookToken'], ['--snitch-url', 'ftp://snitch.example.com/x']] as const) {
       const stateDir = path.join(dir, `state-${flag.slice(2)}`);
-      const out = await pgproof(['run', '--local', '--database-url', url, '--state-dir', stateDir, flag!, value!], { env: { PGPASSWORD: SOURCE_PASSWORD } });
+      const out = await pgproof(['run', '--local', '--database-url', url, '--state-dir', stateDir, flag, value], { env: { PGPASSWORD: SOURCE_PASSWORD } });
       expect(out.code).toBe(2);
       expect(out.stderr).toMatch(new RegExp(`${flag} must hold an https URL \\(http only for localhost\\)`));
       expect(out.stderr).not.toMatch(/environment variable|BackupDatabase/);

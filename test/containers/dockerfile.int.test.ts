@@ -61,7 +61,7 @@ function installRun(): Instruction {
 }
 
 describe('base images', () => {
-  it('pins every stage to the same full node 22 bookworm-slim version', () => {
+  it('pins every stage to the same full node 24 bookworm-slim version', () => {
     // GIVEN
     const froms: From[] = dockerfile.getFROMs();
     // THEN
@@ -69,10 +69,17 @@ describe('base images', () => {
     for (const from of froms) {
       expect(from.getImageName()).toBe('node');
       // A full x.y.z version: never latest, never a bare major or floating minor.
-      expect(from.getImageTag()).toMatch(/^22\.\d+\.\d+-bookworm-slim$/);
+      expect(from.getImageTag()).toMatch(/^24\.\d+\.\d+-bookworm-slim$/);
       expect(from.getImage()).not.toMatch(/latest/);
     }
     expect(new Set(froms.map((f) => f.getImage())).size).toBe(1);
+  });
+
+  it('runs the Node version package.json installs for the CLI and the tests', async () => {
+    // GIVEN: the node binary the project pins (npm's "node" package), which the local engines run on
+    const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    // THEN: the image's engines run on the same release as the local ones
+    expect(dockerfile.getFROMs()[0]!.getImageTag()).toBe(`${pkg.dependencies.node}-bookworm-slim`);
   });
 
   it('bundles on the build platform, and builds only the runtime stage for the target platform', () => {
@@ -350,7 +357,7 @@ describe('bundling the entrypoints', () => {
 
   it('uses the flags the runtime needs', () => {
     const command = esbuildCommand();
-    for (const flag of ['--bundle', '--platform=node', '--target=node22', '--format=cjs', '--external:pg-native', '--outdir=/app']) {
+    for (const flag of ['--bundle', '--platform=node', '--target=node24', '--format=cjs', '--external:pg-native', '--outdir=/app']) {
       expect(command.split(' ')).toContain(flag);
     }
     expect(command).toContain('containers/backup/main.ts');
@@ -370,7 +377,7 @@ describe('bundling the entrypoints', () => {
       // that it is self-contained (no node_modules next to it in the image) and runs on import.
       const started = await exec(process.execPath, [path.join(outDir, bundle)], {
         cwd: outDir,
-        env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        env: { PATH: process.env.PATH ?? '' },
       }).then(
         () => ({ code: 0, stdout: '' }),
         (error: { code: number; stdout: string }) => error,
