@@ -1,9 +1,9 @@
 import { redact } from '../../containers/common/redact';
-import { STATE } from '../run-definition';
+import { TASK_STATES as TASK_STATE_LIST } from '../contracts/state-names';
 import type { ExecutionEvent } from './state-machine-runner';
 
 // The Task states, shown as they start; Pass and Choice states (PrepareRunId, ValidateInput…) take no time to show.
-const TASK_STATES = new Set<string>([STATE.backupDatabase, STATE.verifyBackup, STATE.notifySuccess, STATE.snitchCheckIn, STATE.notifyFailure]);
+const TASK_STATES = new Set<string>(TASK_STATE_LIST);
 
 /**
  * Shows a local run's progress on stderr: which state runs, bytes dumped and MB/s, download and restore progress.
