@@ -7,6 +7,7 @@ import type { LambdaLogger } from '../../lambdas/common/logger';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
 import { ENGINE_ENV } from '../contracts/engine-env';
+import { CHAT_ENV, SNITCH_ENV } from '../contracts/lambda-env';
 import { STATE } from '../contracts/state-names';
 import { CHAT_POST_FAILED } from '../run-definition';
 import { ContainerTaskError, runContainerTask } from './container-task';
@@ -127,8 +128,8 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
     return rest;
   };
   // Locally a missing webhook or snitch URL is normal: the message is printed instead (never in AWS).
-  const chat = createNotifyChatHandler({ env: options.chatWebhookUrl ? { CHAT_WEBHOOK_URL: options.chatWebhookUrl } : {}, logger, whenUnconfigured: 'skip' });
-  const snitch = createSnitchCheckInHandler({ env: options.snitchUrl ? { SNITCH_URL: options.snitchUrl } : {}, logger, whenUnconfigured: 'skip' });
+  const chat = createNotifyChatHandler({ env: options.chatWebhookUrl ? { [CHAT_ENV.url]: options.chatWebhookUrl } : {}, logger, whenUnconfigured: 'skip' });
+  const snitch = createSnitchCheckInHandler({ env: options.snitchUrl ? { [SNITCH_ENV.url]: options.snitchUrl } : {}, logger, whenUnconfigured: 'skip' });
   const notify: TaskBinding = async (payload) => {
     const state = payload as { status?: string; runId?: string; error?: Observed['failure'] };
     if (state.runId) observed.runId ??= state.runId;
