@@ -1,5 +1,6 @@
 // Entrypoint of the backup task (Fargate container, or a child process of the local runner).
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { logDumpProgress } from '../common/engine-log';
 import { createS3Client } from '../common/s3';
 import { runTaskMain } from '../common/task-runner';
 import { runBackup } from './backup';
@@ -18,7 +19,7 @@ runTaskMain('pgproof-backup', async ({ logger, signal }) => {
       const now = Date.now();
       if (now - lastLogged >= 2000) {
         lastLogged = now;
-        logger.info('dump progress', { bytes, seconds: (now - started) / 1000 });
+        logDumpProgress(logger, { bytes, seconds: (now - started) / 1000 });
       }
     },
   });

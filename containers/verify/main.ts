@@ -1,4 +1,5 @@
 // Entrypoint of the verify task (Fargate container, or a child process of the local runner).
+import { logPhaseProgress } from '../common/engine-log';
 import { createS3Client } from '../common/s3';
 import { runTaskMain } from '../common/task-runner';
 import { runVerify } from './verify';
@@ -16,7 +17,7 @@ runTaskMain('pgproof-verify', async ({ logger, signal }) => {
       const now = Date.now();
       if (now - (lastLogged[phase] ?? 0) < 2000) return;
       lastLogged[phase] = now;
-      logger.info(`${phase} progress`, { detail });
+      logPhaseProgress(logger, phase, detail);
     },
   });
 });
