@@ -50,7 +50,7 @@ const startTimeHalf = (index: number) => item(split('$$.Execution.StartTime', 'T
 /** The state field where PrepareRunId puts the parts of the run id. */
 const RUN_ID_PARTS_FIELD = 'runIdParts';
 /** PrepareRunId's fields: the start date, the start time and a UUID, each split into an array of its parts. */
-export const RUN_ID_PARTS = {
+const RUN_ID_PARTS = {
   /** ["2026", "11", "24"] */
   'date.$': split(startTimeHalf(0), '-'),
   /** ["03", "00", "07"]: milliseconds and the zone letter cut off ("07.123Z" and "07Z" both give "07"). */
@@ -60,7 +60,7 @@ export const RUN_ID_PARTS = {
 } as const;
 const part = (name: 'date' | 'time' | 'random', index: number) => item(`$.${RUN_ID_PARTS_FIELD}.${name}`, index);
 /** The run id, from PrepareRunId's parts. */
-export const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${[
+const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${[
   part('date', 0), part('date', 1), part('date', 2),
   part('time', 0), part('time', 1), part('time', 2),
   part('random', 0), part('random', 1),

@@ -30,12 +30,12 @@ export const ENGINE_METRICS = {
 } as const;
 
 /** The filter pattern matching the lines with this message. */
-export function messageIs(message: string): logs.JsonPattern {
+function messageIs(message: string): logs.JsonPattern {
   return logs.FilterPattern.stringValue(fieldSelector(MESSAGE_FIELD), '=', message);
 }
 
 /** The filter pattern matching the check lines that passed (or failed). */
-export function checkPassedIs(passed: boolean): logs.IFilterPattern {
+function checkPassedIs(passed: boolean): logs.IFilterPattern {
   return logs.FilterPattern.all(messageIs(ENGINE_LOG.check), logs.FilterPattern.booleanValue(fieldSelector<CheckFields>('passed'), passed));
 }
 
