@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SUPPORTED_PG_MAJORS } from '../../containers/common/pg-majors';
 import { RDS_CA_BUNDLE_PATH } from '../../containers/common/tls';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -222,7 +223,7 @@ describe('runtime stage', () => {
         .filter((e) => line(e) > finalStart)
         .flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()])),
     );
-    expect(env).toMatchObject({ NODE_ENV: 'production', PGPROOF_WORK_DIR: '/work' });
+    expect(env).toMatchObject({ NODE_ENV: 'production', [ENGINE_ENV.workDir]: '/work' });
   });
 
   it('starts node on the backup bundle by default (verify overrides the command)', () => {
