@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ENGINE_ENV } from './contracts/engine-env';
-import { STATE } from './contracts/state-names';
+import { STATE, type StateName } from './contracts/state-names';
 import type { EngineTasks } from './engine-tasks';
 
 /** Error name of a rejected manual input. */
@@ -173,55 +173,56 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   const launchTarget = new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
   const heartbeatMinutes = props.heartbeatTimeout.toMinutes({ integral: false });
 
-  const verifyBackup = new tasks.EcsRunTask(scope, STATE.verifyBackup, {
-    stateName: STATE.verifyBackup,
-    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    cluster: props.cluster,
-    taskDefinition: engineTasks.verify,
-    launchTarget,
-    subnets: props.subnets,
+  /** One engine's ECS task, waiting for its task token, with the per-run variables, retries and failure path. */
+  const engineTask = (task: {
+    states: { state: StateName; failed: StateName; timedOut: StateName };
+    engine: 'backup' | 'verify';
+    securityGroups: ec2.ISecurityGroup[];
+    environment: tasks.TaskEnvironmentVariable[];
+    timeout: Duration;
+  }) => {
+    const runTask = new tasks.EcsRunTask(scope, task.states.state, {
+      stateName: task.states.state,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      cluster: props.cluster,
+      taskDefinition: engineTasks[task.engine],
+      launchTarget,
+      subnets: props.subnets,
+      securityGroups: task.securityGroups,
+      assignPublicIp: false,
+      containerOverrides: [{
+        containerDefinition: task.engine === 'backup' ? engineTasks.backupContainer : engineTasks.verifyContainer,
+        environment: [{ name: ENGINE_ENV.taskToken, value: sfn.JsonPath.taskToken }, ...task.environment],
+      }],
+      resultPath: `$.${task.engine}`,
+      taskTimeout: sfn.Timeout.duration(task.timeout),
+      heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
+    });
+    retryTransientEcs(runTask);
+    catchFailures(runTask, task.states,
+      `The ${task.engine} task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${task.timeout.toHumanString()}.`);
+    return runTask;
+  };
+
+  const verifyBackup = engineTask({
+    states: { state: STATE.verifyBackup, failed: STATE.verifyBackupFailed, timedOut: STATE.verifyBackupTimedOut },
+    engine: 'verify',
     securityGroups: [engineTasks.verifySecurityGroup],
-    assignPublicIp: false,
-    containerOverrides: [{
-      containerDefinition: engineTasks.verifyContainer,
-      environment: [
-        { name: ENGINE_ENV.taskToken, value: sfn.JsonPath.taskToken },
-        { name: ENGINE_ENV.backupKey, value: sfn.JsonPath.stringAt('$.backup.key') },
-      ],
-    }],
-    resultPath: '$.verify',
-    taskTimeout: sfn.Timeout.duration(props.verifyTimeout),
-    heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
+    environment: [{ name: ENGINE_ENV.backupKey, value: sfn.JsonPath.stringAt('$.backup.key') }],
+    timeout: props.verifyTimeout,
   });
-  retryTransientEcs(verifyBackup);
-  catchFailures(verifyBackup, { state: STATE.verifyBackup, failed: STATE.verifyBackupFailed, timedOut: STATE.verifyBackupTimedOut },
-    `The verify task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${props.verifyTimeout.toHumanString()}.`);
   verifyBackup.next(notifySuccess);
 
-  const backupDatabase = new tasks.EcsRunTask(scope, STATE.backupDatabase, {
-    stateName: STATE.backupDatabase,
-    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    cluster: props.cluster,
-    taskDefinition: engineTasks.backup,
-    launchTarget,
-    subnets: props.subnets,
+  const backupDatabase = engineTask({
+    states: { state: STATE.backupDatabase, failed: STATE.backupDatabaseFailed, timedOut: STATE.backupDatabaseTimedOut },
+    engine: 'backup',
     securityGroups: engineTasks.backupSecurityGroups,
-    assignPublicIp: false,
-    containerOverrides: [{
-      containerDefinition: engineTasks.backupContainer,
-      environment: [
-        { name: ENGINE_ENV.taskToken, value: sfn.JsonPath.taskToken },
-        { name: ENGINE_ENV.runId, value: sfn.JsonPath.stringAt('$.runId') },
-        { name: ENGINE_ENV.reason, value: sfn.JsonPath.stringAt('$.reason') },
-      ],
-    }],
-    resultPath: '$.backup',
-    taskTimeout: sfn.Timeout.duration(props.backupTimeout),
-    heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
+    environment: [
+      { name: ENGINE_ENV.runId, value: sfn.JsonPath.stringAt('$.runId') },
+      { name: ENGINE_ENV.reason, value: sfn.JsonPath.stringAt('$.reason') },
+    ],
+    timeout: props.backupTimeout,
   });
-  retryTransientEcs(backupDatabase);
-  catchFailures(backupDatabase, { state: STATE.backupDatabase, failed: STATE.backupDatabaseFailed, timedOut: STATE.backupDatabaseTimedOut },
-    `The backup task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${props.backupTimeout.toHumanString()}.`);
   backupDatabase.next(verifyBackup);
 
   // ---- input validation (pure Step Functions: no Lambda, so the local runner needs no binding) ----------------
