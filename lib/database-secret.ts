@@ -29,7 +29,7 @@ export function importDatabaseSecret(scope: Construct, id: string, secretId: str
   }
 }
 
-/** What the task passes to GetSecretValue (`PGPROOF_DB_SECRET`): the complete ARN when known, else the partial ARN. */
+/** What the task passes to GetSecretValue (`ENGINE_ENV.dbSecret`): the complete ARN when known, else the partial ARN. */
 export function secretIdForTask(secret: secretsmanager.ISecret): string {
   return secret.secretFullArn ?? secret.secretArn;
 }

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENGINE_ENV, LIBPQ_ENV } from './contracts/engine-env';
 import type { EngineConfig } from '../containers/common/engine-config';
 import { defaultSslRootCert } from '../containers/common/tls';
 import { secretIdForTask } from './database-secret';
@@ -14,7 +15,7 @@ import { acknowledgeRule, acknowledgeWildcards } from './nag';
 import { backupTaskStatements, databaseSecretStatements, verifyTaskStatements, type EngineAccess } from './task-permissions';
 
 /** The container name in both task definitions (the state machine's container overrides refer to it). */
-export const ENGINE_CONTAINER_NAME = 'engine';
+const ENGINE_CONTAINER_NAME = 'engine';
 
 /** Size of one Fargate task. */
 export interface EngineTaskSize {
@@ -39,14 +40,14 @@ export interface EngineTasksProps extends EngineAccess {
     readonly sslMode: SslMode;
     /** CA bundle inside the image. @default - the image's RDS global bundle for verify-ca/verify-full */
     readonly sslRootCert?: string;
-    /** Read by the backup task at run time (`PGPROOF_DB_SECRET`), never injected by ECS. */
+    /** Read by the backup task at run time (`ENGINE_ENV.dbSecret`), never injected by ECS. */
     readonly passwordSecret: secretsmanager.ISecret;
     /** JSON field of the secret holding the password. */
     readonly passwordJsonField: string;
     /** The secret's customer-managed KMS key. @default - none (the AWS managed key needs no grant) */
     readonly passwordSecretKey?: kms.IKey;
   };
-  /** The engine configuration, passed as `PGPROOF_CONFIG` (it holds no secrets). */
+  /** The engine configuration, passed as `ENGINE_ENV.config` (it holds no secrets). */
   readonly engineConfig: EngineConfig;
   readonly backupSize: EngineTaskSize;
   readonly verifySize: EngineTaskSize;
@@ -77,7 +78,7 @@ export class EngineTasks extends Construct {
     validateSize('backupSize', props.backupSize);
     validateSize('verifySize', props.verifySize);
 
-    const storage = { PGPROOF_BUCKET: props.bucket.bucketName, PGPROOF_PREFIX: props.prefix, ...(props.key ? { PGPROOF_KMS_KEY_ID: props.key.keyArn } : {}) };
+    const storage = { [ENGINE_ENV.bucket]: props.bucket.bucketName, [ENGINE_ENV.prefix]: props.prefix, ...(props.key ? { [ENGINE_ENV.kmsKeyId]: props.key.keyArn } : {}) };
     const config = JSON.stringify(props.engineConfig);
     const sslRootCert = defaultSslRootCert(props.database.sslMode, props.database.sslRootCert);
 
@@ -95,17 +96,17 @@ export class EngineTasks extends Construct {
       // The image's default command runs the backup.
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.backupLogGroup, streamPrefix: 'backup' }),
       environment: {
-        PGHOST: props.database.host,
-        PGPORT: String(props.database.port),
-        ...(props.database.user ? { PGUSER: props.database.user } : {}),
-        PGDATABASE: props.database.name,
-        PGSSLMODE: props.database.sslMode,
-        ...(sslRootCert ? { PGSSLROOTCERT: sslRootCert } : {}),
+        [LIBPQ_ENV.host]: props.database.host,
+        [LIBPQ_ENV.port]: String(props.database.port),
+        ...(props.database.user ? { [LIBPQ_ENV.user]: props.database.user } : {}),
+        [LIBPQ_ENV.database]: props.database.name,
+        [LIBPQ_ENV.sslMode]: props.database.sslMode,
+        ...(sslRootCert ? { [LIBPQ_ENV.sslRootCert]: sslRootCert } : {}),
         // The engine reads the password with the task role at run time: ECS `secrets` would need the complete ARN.
-        PGPROOF_DB_SECRET: secretIdForTask(props.database.passwordSecret),
-        PGPROOF_DB_SECRET_JSON_FIELD: props.database.passwordJsonField,
+        [ENGINE_ENV.dbSecret]: secretIdForTask(props.database.passwordSecret),
+        [ENGINE_ENV.dbSecretJsonField]: props.database.passwordJsonField,
         ...storage,
-        PGPROOF_CONFIG: config,
+        [ENGINE_ENV.config]: config,
       },
       stopTimeout: Duration.seconds(30),
       // node is PID 1 in the image: an init process reaps pg_dump/zstd (and postgres) children and forwards signals.
@@ -125,7 +126,7 @@ export class EngineTasks extends Construct {
       image: props.image,
       command: ['/app/verify.cjs'],
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.verifyLogGroup, streamPrefix: 'verify' }),
-      environment: { ...storage, PGPROOF_CONFIG: config, PGPROOF_WORK_DIR: '/work' },
+      environment: { ...storage, [ENGINE_ENV.config]: config, [ENGINE_ENV.workDir]: '/work' },
       stopTimeout: Duration.seconds(60),
       // The throwaway cluster's postgres is re-parented to PID 1 when pg_ctl exits: the init process reaps it.
       linuxParameters: new ecs.LinuxParameters(this, 'VerifyLinuxParameters', { initProcessEnabled: true }),

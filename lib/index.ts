@@ -1,5 +1,6 @@
 export * from './backup-bucket';
 export * from './config';
+export * from './contracts/state-names';
 export * from './engine-tasks';
 export * from './notify-functions';
 export * from './pg-proof';

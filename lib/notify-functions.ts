@@ -3,6 +3,7 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { CHAT_ENV, SNITCH_ENV } from './contracts/lambda-env';
 import { createPgProofFunction } from './pgproof-function';
 
 export interface NotifyFunctionsProps {
@@ -21,9 +22,9 @@ export class NotifyFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: NotifyFunctionsProps) {
     super(scope, id);
-    this.notifyChat = this.makeFunction('NotifyChat', 'notify-chat', { CHAT_WEBHOOK_SECRET_NAME: props.chatWebhookSecret.secretName }, props);
+    this.notifyChat = this.makeFunction('NotifyChat', 'notify-chat', { [CHAT_ENV.secretName]: props.chatWebhookSecret.secretName }, props);
     props.chatWebhookSecret.grantRead(this.notifyChat);
-    this.snitchCheckIn = this.makeFunction('SnitchCheckIn', 'snitch-checkin', { SNITCH_URL_SECRET_NAME: props.snitchUrlSecret.secretName }, props);
+    this.snitchCheckIn = this.makeFunction('SnitchCheckIn', 'snitch-checkin', { [SNITCH_ENV.secretName]: props.snitchUrlSecret.secretName }, props);
     props.snitchUrlSecret.grantRead(this.snitchCheckIn);
   }
 

@@ -144,7 +144,7 @@ export class PgProof extends Construct {
   public readonly monitoring: RunMonitoring;
   /** Fails a run's waiting step as soon as its ECS task stops without reporting (image pull, secrets, memory). */
   public readonly taskStoppedWatch: TaskStoppedWatch;
-  /** The engine configuration after defaults (what the tasks receive as PGPROOF_CONFIG). */
+  /** The engine configuration after defaults (what the tasks receive as `ENGINE_ENV.config`). */
   public readonly engineConfig: EngineConfig;
 
   constructor(scope: Construct, id: string, props: PgProofProps) {

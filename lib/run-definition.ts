@@ -5,22 +5,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { ENGINE_ENV } from './contracts/engine-env';
+import { STATE, type StateName } from './contracts/state-names';
 import type { EngineTasks } from './engine-tasks';
-
-/**
- * The states people read in the console's run history (DESIGN.md §1). Renaming one changes the user interface
- * and the local runner's bindings (it binds Task states by name).
- */
-export const STATE = {
-  prepareRunId: 'PrepareRunId',
-  validateInput: 'ValidateInput',
-  backupDatabase: 'BackupDatabase',
-  verifyBackup: 'VerifyBackup',
-  notifySuccess: 'NotifySuccess',
-  snitchCheckIn: 'SnitchCheckIn',
-  notifyFailure: 'NotifyFailure',
-  runFailed: 'RunFailed',
-} as const;
 
 /** Error name of a rejected manual input. */
 export const INVALID_INPUT = 'InvalidInput';
@@ -63,7 +50,7 @@ const startTimeHalf = (index: number) => item(split('$$.Execution.StartTime', 'T
 /** The state field where PrepareRunId puts the parts of the run id. */
 const RUN_ID_PARTS_FIELD = 'runIdParts';
 /** PrepareRunId's fields: the start date, the start time and a UUID, each split into an array of its parts. */
-export const RUN_ID_PARTS = {
+const RUN_ID_PARTS = {
   /** ["2026", "11", "24"] */
   'date.$': split(startTimeHalf(0), '-'),
   /** ["03", "00", "07"]: milliseconds and the zone letter cut off ("07.123Z" and "07Z" both give "07"). */
@@ -73,7 +60,7 @@ export const RUN_ID_PARTS = {
 } as const;
 const part = (name: 'date' | 'time' | 'random', index: number) => item(`$.${RUN_ID_PARTS_FIELD}.${name}`, index);
 /** The run id, from PrepareRunId's parts. */
-export const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${[
+const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${[
   part('date', 0), part('date', 1), part('date', 2),
   part('time', 0), part('time', 1), part('time', 2),
   part('random', 0), part('random', 1),
@@ -117,19 +104,20 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   // The run fails with its original error whether or not the chat post worked.
   notifyFailure.addCatch(runFailed, { errors: [sfn.Errors.ALL], resultPath: '$.chatError' });
   notifyFailure.next(runFailed);
-  const markRunFailed = new sfn.Pass(scope, 'MarkRunFailed', { stateName: 'MarkRunFailed', result: sfn.Result.fromString('FAILED'), resultPath: '$.status' });
+  const markRunFailed = new sfn.Pass(scope, STATE.markRunFailed, { stateName: STATE.markRunFailed, result: sfn.Result.fromString('FAILED'), resultPath: '$.status' });
   markRunFailed.next(notifyFailure);
 
   /** Routes a step's errors into the failure path, recording which state failed and why. */
-  const catchFailures = (task: sfn.TaskStateBase, state: string, timedOutMessage: string) => {
-    const timedOut = new sfn.Pass(scope, `${state}TimedOut`, {
-      stateName: `${state}TimedOut`,
+  const catchFailures = (task: sfn.TaskStateBase, states: { state: string; failed: string; timedOut: string }, timedOutMessage: string) => {
+    const { state } = states;
+    const timedOut = new sfn.Pass(scope, states.timedOut, {
+      stateName: states.timedOut,
       parameters: { state, 'name.$': '$.error.Error', message: timedOutMessage },
       resultPath: '$.error',
     });
     // A timeout carries no Cause, so its message is written here; every other error carries one.
-    const failed = new sfn.Pass(scope, `${state}Failed`, {
-      stateName: `${state}Failed`,
+    const failed = new sfn.Pass(scope, states.failed, {
+      stateName: states.failed,
       parameters: { state, 'name.$': '$.error.Error', 'message.$': '$.error.Cause' },
       resultPath: '$.error',
     });
@@ -147,13 +135,13 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     'backup.$': '$.backup',
     'verify.$': '$.verify',
   });
-  const backupVerified = new sfn.Succeed(scope, 'BackupVerified', { stateName: 'BackupVerified' });
-  const chatPostFailed = new sfn.Fail(scope, 'ChatPostFailed', {
-    stateName: 'ChatPostFailed',
+  const backupVerified = new sfn.Succeed(scope, STATE.backupVerified, { stateName: STATE.backupVerified });
+  const chatPostFailed = new sfn.Fail(scope, STATE.chatPostFailed, {
+    stateName: STATE.chatPostFailed,
     error: CHAT_POST_FAILED,
     cause: 'The backup was verified and the snitch checked in, but NotifySuccess could not post to chat: see its error in this execution\'s history.',
   });
-  const checkChatPosted = new sfn.Choice(scope, 'CheckChatPosted', { stateName: 'CheckChatPosted' })
+  const checkChatPosted = new sfn.Choice(scope, STATE.checkChatPosted, { stateName: STATE.checkChatPosted })
     .when(sfn.Condition.isPresent('$.chatError'), chatPostFailed)
     .otherwise(backupVerified);
 
@@ -166,7 +154,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     retryOnServiceExceptions: true,
   });
   retryThrottledLambda(snitchCheckIn);
-  catchFailures(snitchCheckIn, STATE.snitchCheckIn, `The snitch check-in took longer than ${notifyTimeout.toSeconds()} seconds.`);
+  catchFailures(snitchCheckIn, { state: STATE.snitchCheckIn, failed: STATE.snitchCheckInFailed, timedOut: STATE.snitchCheckInTimedOut }, `The snitch check-in took longer than ${notifyTimeout.toSeconds()} seconds.`);
   snitchCheckIn.next(checkChatPosted);
 
   const notifySuccess = new tasks.LambdaInvoke(scope, STATE.notifySuccess, {
@@ -185,62 +173,63 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   const launchTarget = new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
   const heartbeatMinutes = props.heartbeatTimeout.toMinutes({ integral: false });
 
-  const verifyBackup = new tasks.EcsRunTask(scope, STATE.verifyBackup, {
-    stateName: STATE.verifyBackup,
-    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    cluster: props.cluster,
-    taskDefinition: engineTasks.verify,
-    launchTarget,
-    subnets: props.subnets,
+  /** One engine's ECS task, waiting for its task token, with the per-run variables, retries and failure path. */
+  const engineTask = (task: {
+    states: { state: StateName; failed: StateName; timedOut: StateName };
+    engine: 'backup' | 'verify';
+    securityGroups: ec2.ISecurityGroup[];
+    environment: tasks.TaskEnvironmentVariable[];
+    timeout: Duration;
+  }) => {
+    const runTask = new tasks.EcsRunTask(scope, task.states.state, {
+      stateName: task.states.state,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      cluster: props.cluster,
+      taskDefinition: engineTasks[task.engine],
+      launchTarget,
+      subnets: props.subnets,
+      securityGroups: task.securityGroups,
+      assignPublicIp: false,
+      containerOverrides: [{
+        containerDefinition: task.engine === 'backup' ? engineTasks.backupContainer : engineTasks.verifyContainer,
+        environment: [{ name: ENGINE_ENV.taskToken, value: sfn.JsonPath.taskToken }, ...task.environment],
+      }],
+      resultPath: `$.${task.engine}`,
+      taskTimeout: sfn.Timeout.duration(task.timeout),
+      heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
+    });
+    retryTransientEcs(runTask);
+    catchFailures(runTask, task.states,
+      `The ${task.engine} task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${task.timeout.toHumanString()}.`);
+    return runTask;
+  };
+
+  const verifyBackup = engineTask({
+    states: { state: STATE.verifyBackup, failed: STATE.verifyBackupFailed, timedOut: STATE.verifyBackupTimedOut },
+    engine: 'verify',
     securityGroups: [engineTasks.verifySecurityGroup],
-    assignPublicIp: false,
-    containerOverrides: [{
-      containerDefinition: engineTasks.verifyContainer,
-      environment: [
-        { name: 'PGPROOF_TASK_TOKEN', value: sfn.JsonPath.taskToken },
-        { name: 'PGPROOF_BACKUP_KEY', value: sfn.JsonPath.stringAt('$.backup.key') },
-      ],
-    }],
-    resultPath: '$.verify',
-    taskTimeout: sfn.Timeout.duration(props.verifyTimeout),
-    heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
+    environment: [{ name: ENGINE_ENV.backupKey, value: sfn.JsonPath.stringAt('$.backup.key') }],
+    timeout: props.verifyTimeout,
   });
-  retryTransientEcs(verifyBackup);
-  catchFailures(verifyBackup, STATE.verifyBackup,
-    `The verify task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${props.verifyTimeout.toHumanString()}.`);
   verifyBackup.next(notifySuccess);
 
-  const backupDatabase = new tasks.EcsRunTask(scope, STATE.backupDatabase, {
-    stateName: STATE.backupDatabase,
-    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    cluster: props.cluster,
-    taskDefinition: engineTasks.backup,
-    launchTarget,
-    subnets: props.subnets,
+  const backupDatabase = engineTask({
+    states: { state: STATE.backupDatabase, failed: STATE.backupDatabaseFailed, timedOut: STATE.backupDatabaseTimedOut },
+    engine: 'backup',
     securityGroups: engineTasks.backupSecurityGroups,
-    assignPublicIp: false,
-    containerOverrides: [{
-      containerDefinition: engineTasks.backupContainer,
-      environment: [
-        { name: 'PGPROOF_TASK_TOKEN', value: sfn.JsonPath.taskToken },
-        { name: 'PGPROOF_RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
-        { name: 'PGPROOF_REASON', value: sfn.JsonPath.stringAt('$.reason') },
-      ],
-    }],
-    resultPath: '$.backup',
-    taskTimeout: sfn.Timeout.duration(props.backupTimeout),
-    heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
+    environment: [
+      { name: ENGINE_ENV.runId, value: sfn.JsonPath.stringAt('$.runId') },
+      { name: ENGINE_ENV.reason, value: sfn.JsonPath.stringAt('$.reason') },
+    ],
+    timeout: props.backupTimeout,
   });
-  retryTransientEcs(backupDatabase);
-  catchFailures(backupDatabase, STATE.backupDatabase,
-    `The backup task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${props.backupTimeout.toHumanString()}.`);
   backupDatabase.next(verifyBackup);
 
   // ---- input validation (pure Step Functions: no Lambda, so the local runner needs no binding) ----------------
   // Only "reason" (text) is accepted. Unknown fields are found by comparing the input's JSON with the JSON of the
   // known fields rebuilt from it; the message shows the input, so the offending field is named.
-  const rejectUnknownField = new sfn.Pass(scope, 'RejectUnknownInputField', {
-    stateName: 'RejectUnknownInputField',
+  const rejectUnknownField = new sfn.Pass(scope, STATE.rejectUnknownInputField, {
+    stateName: STATE.rejectUnknownInputField,
     parameters: {
       state: STATE.validateInput,
       name: INVALID_INPUT,
@@ -248,24 +237,24 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     },
     resultPath: '$.error',
   });
-  const checkInputFields = new sfn.Choice(scope, 'CheckInputFields', { stateName: 'CheckInputFields' })
+  const checkInputFields = new sfn.Choice(scope, STATE.checkInputFields, { stateName: STATE.checkInputFields })
     .when(sfn.Condition.stringEqualsJsonPath('$.input.given', '$.input.expected.json'), backupDatabase)
     .otherwise(rejectUnknownField.next(markRunFailed));
-  const compareInputFields = new sfn.Pass(scope, 'CompareInputFields', {
-    stateName: 'CompareInputFields',
+  const compareInputFields = new sfn.Pass(scope, STATE.compareInputFields, {
+    stateName: STATE.compareInputFields,
     parameters: { 'json.$': 'States.JsonToString($.input.known)' },
     resultPath: '$.input.expected',
   }).next(checkInputFields);
-  const readReason = new sfn.Pass(scope, 'ReadInputReason', {
-    stateName: 'ReadInputReason',
+  const readReason = new sfn.Pass(scope, STATE.readInputReason, {
+    stateName: STATE.readInputReason,
     parameters: { ...runFields, 'reason.$': '$.input.reason', input: { 'given.$': 'States.JsonToString($.input)', known: { 'reason.$': '$.input.reason' } } },
   }).next(compareInputFields);
-  const useDefaultReason = new sfn.Pass(scope, 'UseDefaultReason', {
-    stateName: 'UseDefaultReason',
+  const useDefaultReason = new sfn.Pass(scope, STATE.useDefaultReason, {
+    stateName: STATE.useDefaultReason,
     parameters: { ...runFields, reason: DEFAULT_REASON, input: { 'given.$': 'States.JsonToString($.input)', known: {} } },
   }).next(compareInputFields);
-  const rejectReasonType = new sfn.Pass(scope, 'RejectInputReasonType', {
-    stateName: 'RejectInputReasonType',
+  const rejectReasonType = new sfn.Pass(scope, STATE.rejectInputReasonType, {
+    stateName: STATE.rejectInputReasonType,
     parameters: {
       ...runFields,
       error: { state: STATE.validateInput, name: INVALID_INPUT, message: 'The input field reason must be text, e.g. {"reason": "before migration"}.' },

@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ENGINE_LOG, fieldSelector, MESSAGE_FIELD, type BackupCompleteFields, type BackupVerifiedFields, type CheckFields } from './contracts/engine-log';
 
 export interface RunMonitoringProps {
   /** The pipeline's name: the dashboard and metric namespace are named after it. */
@@ -23,10 +24,20 @@ export interface RunMonitoringProps {
 
 /** The engines' figures, taken from their JSON log lines (`backup complete`, `backup verified`, `check`). */
 export const ENGINE_METRICS = {
-  dumpBytes: { metricName: 'DumpBytes', message: 'backup complete', value: '$.bytes', unit: cloudwatch.Unit.BYTES },
-  dumpSeconds: { metricName: 'DumpSeconds', message: 'backup complete', value: '$.seconds', unit: cloudwatch.Unit.SECONDS },
-  restoreSeconds: { metricName: 'RestoreSeconds', message: 'backup verified', value: '$.restoreSeconds', unit: cloudwatch.Unit.SECONDS },
+  dumpBytes: { metricName: 'DumpBytes', message: ENGINE_LOG.backupComplete, value: fieldSelector<BackupCompleteFields>('bytes'), unit: cloudwatch.Unit.BYTES },
+  dumpSeconds: { metricName: 'DumpSeconds', message: ENGINE_LOG.backupComplete, value: fieldSelector<BackupCompleteFields>('seconds'), unit: cloudwatch.Unit.SECONDS },
+  restoreSeconds: { metricName: 'RestoreSeconds', message: ENGINE_LOG.backupVerified, value: fieldSelector<BackupVerifiedFields>('restoreSeconds'), unit: cloudwatch.Unit.SECONDS },
 } as const;
+
+/** The filter pattern matching the lines with this message. */
+function messageIs(message: string): logs.JsonPattern {
+  return logs.FilterPattern.stringValue(fieldSelector(MESSAGE_FIELD), '=', message);
+}
+
+/** The filter pattern matching the check lines that passed (or failed). */
+function checkPassedIs(passed: boolean): logs.IFilterPattern {
+  return logs.FilterPattern.all(messageIs(ENGINE_LOG.check), logs.FilterPattern.booleanValue(fieldSelector<CheckFields>('passed'), passed));
+}
 
 /**
  * Alarm on failed, timed-out and aborted runs (to an SNS topic, optionally e-mailed), metrics from the engines'
@@ -84,7 +95,7 @@ export class RunMonitoring extends Construct {
         logGroup,
         metricNamespace: this.namespace,
         metricName: m.metricName,
-        filterPattern: logs.FilterPattern.stringValue('$.message', '=', m.message),
+        filterPattern: messageIs(m.message),
         metricValue: m.value,
         unit: m.unit,
       });
@@ -98,10 +109,7 @@ export class RunMonitoring extends Construct {
         logGroup: props.verifyLogGroup,
         metricNamespace: this.namespace,
         metricName,
-        filterPattern: logs.FilterPattern.all(
-          logs.FilterPattern.stringValue('$.message', '=', 'check'),
-          logs.FilterPattern.booleanValue('$.passed', passed),
-        ),
+        filterPattern: checkPassedIs(passed),
         metricValue: '1',
         unit: cloudwatch.Unit.COUNT,
       }).metric({ statistic: 'Sum', period: Duration.days(1) });

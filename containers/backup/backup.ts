@@ -4,6 +4,7 @@ import { planCompression, type ManifestCompression } from '../common/compression
 import type { EngineConfig } from '../common/engine-config';
 import { DumpFailed, PgProofError, SizeGuardTripped, StorageError } from '../common/errors';
 import { dumpKey, manifestKeyFor, newRunId } from '../common/keys';
+import { logBackupComplete } from '../common/engine-log';
 import type { Logger } from '../common/log';
 import { newestVerifiedBackup } from '../common/backup-catalog';
 import { writeManifest, type Manifest } from '../common/manifest';
@@ -267,7 +268,7 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       throw error instanceof StorageError ? error : uploadError(error, settings.storage.bucket, manifestKeyFor(key));
     }
     const rows = stats.reduce((sum, t) => sum + t.rows, 0);
-    logger.info('backup complete', { key, bytes: uploaded.bytes, seconds, tables: stats.length, rows });
+    logBackupComplete(logger, { key, bytes: uploaded.bytes, seconds, tables: stats.length, rows });
 
     // Stored sizes compare only under the same compression: switching to zstd must not look like lost data.
     const comparable = previous !== undefined && JSON.stringify(previous.compression) === JSON.stringify(plan.manifest);

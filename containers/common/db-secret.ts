@@ -1,9 +1,10 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { ConfigError, PgProofError } from './errors';
 import { redact, registerSecret } from './redact';
 
 /**
- * The database secret the backup task reads at run time with its task role (`PGPROOF_DB_SECRET`), instead of an
+ * The database secret the backup task reads at run time with its task role (`ENGINE_ENV.dbSecret`), instead of an
  * ECS `secrets` entry: ECS needs the complete ARN there, while `GetSecretValue` takes a name, a partial ARN or a
  * complete ARN. The value is registered for redaction the moment it arrives.
  */
@@ -24,7 +25,7 @@ export class SecretReadFailed extends PgProofError {
   }
 }
 
-const FIELD_SETTING = 'database.passwordJsonField / PGPROOF_DB_SECRET_JSON_FIELD';
+const FIELD_SETTING = `database.passwordJsonField / ${ENGINE_ENV.dbSecretJsonField}`;
 
 /**
  * Parses a secret's text: a JSON object (the password in `jsonField`; RDS-style `username`, `host`, `port`,
@@ -143,16 +144,16 @@ export function explainSecretError(error: unknown, secretId: string): PgProofErr
 }
 
 /**
- * The task's libpq environment: when `PGPROOF_DB_SECRET` is set, the password (and the RDS JSON's fields the
+ * The task's libpq environment: when `ENGINE_ENV.dbSecret` is set, the password (and the RDS JSON's fields the
  * environment leaves out) come from that secret; otherwise `env` is returned as is (PGPASSWORD, for local runs).
  */
 export async function resolveDatabaseEnv(env: NodeJS.ProcessEnv, client: () => SecretsManagerClient): Promise<NodeJS.ProcessEnv> {
-  const secretId = env.PGPROOF_DB_SECRET?.trim();
+  const secretId = env[ENGINE_ENV.dbSecret]?.trim();
   if (!secretId) return env;
   if (env.PGPASSWORD !== undefined) {
-    throw new ConfigError('both PGPROOF_DB_SECRET and PGPASSWORD are set: give the password one way only (the secret in AWS, PGPASSWORD for local runs)');
+    throw new ConfigError(`both ${ENGINE_ENV.dbSecret} and PGPASSWORD are set: give the password one way only (the secret in AWS, PGPASSWORD for local runs)`);
   }
-  const field = env.PGPROOF_DB_SECRET_JSON_FIELD?.trim() || 'password';
+  const field = env[ENGINE_ENV.dbSecretJsonField]?.trim() || 'password';
   const text = await readSecretString(client(), secretId);
   return applyDatabaseSecret(env, parseDatabaseSecret(text, secretId, field), secretId);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 
 /** How the dump is compressed: multi-threaded zstd on an uncompressed archive, pg_dump's own gzip, or none. */
 export const compressionSchema = z.discriminatedUnion('method', [
@@ -101,8 +102,8 @@ export function describeZodError(error: z.ZodError, source: string): string {
     .join('; ');
 }
 
-/** Parses the engine configuration (JSON text from `PGPROOF_CONFIG`, or an object). */
-export function parseEngineConfig(input: string | unknown, source = 'PGPROOF_CONFIG'): EngineConfig {
+/** Parses the engine configuration (JSON text from `ENGINE_ENV.config`, or an object). */
+export function parseEngineConfig(input: string | unknown, source: string = ENGINE_ENV.config): EngineConfig {
   let value: unknown = input;
   if (typeof input === 'string') {
     try {

@@ -1,3 +1,4 @@
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { redact } from './redact';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -25,7 +26,7 @@ export function createLogger(options: {
   write?: (line: string) => void;
   fields?: LogFields;
 }): Logger {
-  const threshold = order[options.level ?? ((process.env.PGPROOF_LOG_LEVEL as LogLevel | undefined) ?? 'INFO')] ?? 20;
+  const threshold = order[options.level ?? ((process.env[ENGINE_ENV.logLevel] as LogLevel | undefined) ?? 'INFO')] ?? 20;
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const base = { service: options.service, ...options.fields };
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {

@@ -1,3 +1,4 @@
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { access, readdir, realpath } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
@@ -23,11 +24,13 @@ export interface DiscoveryOptions {
   readonly searchPath?: string;
 }
 
-/** Default discovery roots; `PGPROOF_PG_ROOTS` (colon-separated) replaces them, `PGPROOF_PG_SEARCH_PATH` PATH. */
+/** Default discovery roots; `ENGINE_ENV.pgRoots` (colon-separated) replaces them, `ENGINE_ENV.pgSearchPath` PATH. */
 export function discoveryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DiscoveryOptions {
+  const roots = env[ENGINE_ENV.pgRoots];
+  const searchPath = env[ENGINE_ENV.pgSearchPath];
   return {
-    roots: env.PGPROOF_PG_ROOTS !== undefined ? env.PGPROOF_PG_ROOTS.split(':').filter(Boolean) : ['/usr/lib/postgresql', '/usr/pgsql'],
-    searchPath: env.PGPROOF_PG_SEARCH_PATH !== undefined ? env.PGPROOF_PG_SEARCH_PATH : (env.PATH ?? ''),
+    roots: roots !== undefined ? roots.split(':').filter(Boolean) : ['/usr/lib/postgresql', '/usr/pgsql'],
+    searchPath: searchPath !== undefined ? searchPath : (env.PATH ?? ''),
   };
 }
 

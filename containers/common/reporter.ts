@@ -1,4 +1,5 @@
 import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { redact } from './redact';
 
 export interface TaskFailure {
@@ -85,6 +86,6 @@ export function parseLocalResult(stdout: string): LocalResultLine | undefined {
 
 /** The task token (set by the state machine as a container environment override) selects the reporter. */
 export function reporterFromEnv(env: NodeJS.ProcessEnv = process.env): TaskReporter {
-  const token = env.PGPROOF_TASK_TOKEN;
+  const token = env[ENGINE_ENV.taskToken];
   return token ? new StepFunctionsReporter(new SFNClient({}), token) : new LocalReporter();
 }

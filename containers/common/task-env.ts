@@ -1,3 +1,4 @@
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { ConfigError } from './errors';
 import type { StorageLocation } from './s3';
 
@@ -17,14 +18,14 @@ export function secondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | u
   return n;
 }
 
-/** Where backups go: `PGPROOF_BUCKET`, `PGPROOF_PREFIX`, `PGPROOF_S3_ENDPOINT`, `PGPROOF_KMS_KEY_ID`. */
+/** Where backups go: the bucket, prefix, S3 endpoint and KMS key variables of `ENGINE_ENV`. */
 export function storageFromEnv(env: NodeJS.ProcessEnv = process.env): StorageLocation {
-  const endpoint = env.PGPROOF_S3_ENDPOINT?.trim();
-  const kmsKeyId = env.PGPROOF_KMS_KEY_ID?.trim();
+  const endpoint = env[ENGINE_ENV.s3Endpoint]?.trim();
+  const kmsKeyId = env[ENGINE_ENV.kmsKeyId]?.trim();
   const region = env.AWS_REGION?.trim();
   return {
-    bucket: requireEnv(env, 'PGPROOF_BUCKET', 'the name of the backup bucket'),
-    prefix: (env.PGPROOF_PREFIX ?? 'pgproof').trim() || 'pgproof',
+    bucket: requireEnv(env, ENGINE_ENV.bucket, 'the name of the backup bucket'),
+    prefix: (env[ENGINE_ENV.prefix] ?? 'pgproof').trim() || 'pgproof',
     ...(endpoint ? { endpoint } : {}),
     ...(kmsKeyId ? { kmsKeyId } : {}),
     ...(region ? { region } : {}),

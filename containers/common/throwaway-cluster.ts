@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { ClusterStartFailed, DiskFull } from './errors';
 import { runCommand } from './process';
 import { markWorkDir } from './work-dir';
@@ -39,13 +40,13 @@ export interface ThrowawayCluster {
 /** The unprivileged account used when we run as root (initdb and postgres refuse root). */
 export function unprivilegedAccount(): { uid: number; gid: number; name: string } | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  const name = process.env.PGPROOF_CLUSTER_USER ?? 'postgres';
+  const name = process.env[ENGINE_ENV.clusterUser] ?? 'postgres';
   const uid = spawnSync('id', ['-u', name], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
   if (uid.status !== 0 || gid.status !== 0) {
     throw new ClusterStartFailed(
       `running as root, and PostgreSQL refuses to run as root, but the user "${name}" to run the throwaway ` +
-        `cluster as does not exist: create it or set PGPROOF_CLUSTER_USER to an unprivileged user`,
+        `cluster as does not exist: create it or set ${ENGINE_ENV.clusterUser} to an unprivileged user`,
     );
   }
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()), name };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { EngineConfig } from '../common/engine-config';
 import { VerificationFailed } from '../common/errors';
+import { logBackupVerified, logCheck } from '../common/engine-log';
 import type { Logger } from '../common/log';
 import { newestVerifiedBackup } from '../common/backup-catalog';
 import { readManifest, writeVerificationRecord, type Manifest } from '../common/manifest';
@@ -221,7 +222,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
       }
       checkpoint();
 
-      for (const o of outcomes) logger.info('check', { ...o });
+      for (const o of outcomes) logCheck(logger, o);
       const failed = outcomes.filter((o) => !o.passed);
       if (failed.length > 0) {
         throw new VerificationFailed(`${failed.length} of ${outcomes.length} checks failed for ${manifest.key}: ${summarise(outcomes)}`);
@@ -257,7 +258,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
         },
         settings.storage.kmsKeyId,
       );
-      logger.info('backup verified', { key: manifest.key, restoreSeconds, checks: outcomes.length });
+      logBackupVerified(logger, { key: manifest.key, restoreSeconds, checks: outcomes.length });
       const previous = await previousVerified(deps, settings.storage, manifest);
       return previous ? { ...result, previous } : result;
     } finally {

@@ -1,3 +1,4 @@
+import { CHAT_ENV } from '../../lib/contracts/lambda-env';
 import { optionalEnumEnv, type Environment } from '../common/env';
 import { resolveConfiguredEndpoint, type WhenUnconfigured } from '../common/endpoint';
 import type { HttpDeps } from '../common/http-client';
@@ -6,16 +7,6 @@ import { parseRunResult } from '../common/run-result';
 import { createSecretsManagerSource, type SecretSource } from '../common/secret-source';
 import { CHAT_KINDS, chooseChatKind } from './chat-kind';
 import { notifyChat, type NotifyChatOutput } from './notify-chat';
-
-/** Environment variables of notify-chat. */
-export const CHAT_ENV = {
-  /** The webhook URL itself (local runs; wins over the secret). */
-  url: 'CHAT_WEBHOOK_URL',
-  /** The name of the Secrets Manager secret holding the URL (AWS). */
-  secretName: 'CHAT_WEBHOOK_SECRET_NAME',
-  /** slack | teams | google-chat | discord | generic; default: recognised from the URL. */
-  kind: 'CHAT_WEBHOOK_KIND',
-} as const;
 
 export interface NotifyChatHandlerDeps {
   readonly env?: Environment;

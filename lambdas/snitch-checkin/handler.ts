@@ -1,3 +1,4 @@
+import { SNITCH_ENV } from '../../lib/contracts/lambda-env';
 import { optionalEnumEnv, type Environment } from '../common/env';
 import { resolveConfiguredEndpoint, type WhenUnconfigured } from '../common/endpoint';
 import type { HttpDeps } from '../common/http-client';
@@ -6,18 +7,6 @@ import { parseRunResult } from '../common/run-result';
 import { createSecretsManagerSource, type SecretSource } from '../common/secret-source';
 import { snitchCheckIn, type SnitchCheckInOutput } from './snitch-checkin';
 import { SNITCH_BODIES, SNITCH_KINDS, chooseSnitchBody, chooseSnitchKind } from './snitch-kind';
-
-/** Environment variables of snitch-checkin. */
-export const SNITCH_ENV = {
-  /** The check-in URL itself (local runs; wins over the secret). */
-  url: 'SNITCH_URL',
-  /** The name of the Secrets Manager secret holding the URL (AWS). */
-  secretName: 'SNITCH_URL_SECRET_NAME',
-  /** deadmanssnitch | healthchecks | cronitor | generic; default: recognised from the URL. */
-  kind: 'SNITCH_KIND',
-  /** For the generic kind: none (GET, default) | text | json (POST the summary). */
-  body: 'SNITCH_BODY',
-} as const;
 
 export interface SnitchCheckInHandlerDeps {
   readonly env?: Environment;

@@ -1,11 +1,6 @@
 import { z } from 'zod';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { InvalidInput } from '../common/errors';
-
-/** The container override variable that carries the Step Functions task token (set by lib/run-definition.ts). */
-export const TASK_TOKEN_VARIABLE = 'PGPROOF_TASK_TOKEN';
-/** Only the backup task gets this variable; only the verify task gets the next one. They tell the two apart. */
-const BACKUP_ONLY_VARIABLE = 'PGPROOF_RUN_ID';
-const VERIFY_ONLY_VARIABLE = 'PGPROOF_BACKUP_KEY';
 
 // ECS may add fields at any time (its events documentation says so): every object is loose, every field we do not
 // strictly need is optional, and null is read as absent.
@@ -84,12 +79,13 @@ export function parseTaskStateChange(event: unknown): TaskStateChange {
     }
   }
   const memory = detail.memory === undefined ? undefined : Number.parseInt(detail.memory, 10);
-  const token = variables.get(TASK_TOKEN_VARIABLE)?.trim();
+  const token = variables.get(ENGINE_ENV.taskToken)?.trim();
   return {
     taskArn: detail.taskArn,
     ...(detail.taskDefinitionArn ? { taskDefinitionArn: detail.taskDefinitionArn } : {}),
     lastStatus: detail.lastStatus,
-    engine: variables.has(VERIFY_ONLY_VARIABLE) ? 'verify' : variables.has(BACKUP_ONLY_VARIABLE) ? 'backup' : 'engine',
+    // Only the verify task gets the backup key, only the backup task the run id: they tell the two apart.
+    engine: variables.has(ENGINE_ENV.backupKey) ? 'verify' : variables.has(ENGINE_ENV.runId) ? 'backup' : 'engine',
     ...(memory !== undefined && Number.isFinite(memory) ? { memoryMiB: memory } : {}),
     ...(detail.stopCode ? { stopCode: detail.stopCode } : {}),
     ...(detail.stoppedReason ? { stoppedReason: detail.stoppedReason } : {}),

@@ -6,7 +6,10 @@ import type { VerifyResult } from '../../containers/verify/verify';
 import type { LambdaLogger } from '../../lambdas/common/logger';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
-import { CHAT_POST_FAILED, STATE } from '../run-definition';
+import { ENGINE_ENV } from '../contracts/engine-env';
+import { CHAT_ENV, SNITCH_ENV } from '../contracts/lambda-env';
+import { STATE } from '../contracts/state-names';
+import { CHAT_POST_FAILED } from '../run-definition';
 import { ContainerTaskError, runContainerTask } from './container-task';
 import { renderLocalDefinition } from './local-definition';
 import type { RunResult } from './run-result';
@@ -40,21 +43,21 @@ export interface LocalRunOptions {
 }
 
 /** The environment the Fargate task definitions give the engines (the construct's static part). */
-function staticTaskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
+export function staticTaskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
-  // Added after libpqEnv, which drops every PG* variable (PGPROOF_* included) from the base it is given.
+  // Added after libpqEnv, which drops every PG* variable (pgproof's own included) from the base it is given.
   const passed: NodeJS.ProcessEnv = {};
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'PGPROOF_PG_ROOTS', 'PGPROOF_PG_SEARCH_PATH', 'PGPROOF_CLUSTER_USER', 'PGPROOF_WORK_DIR', 'PGPASSFILE']) {
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', ENGINE_ENV.pgRoots, ENGINE_ENV.pgSearchPath, ENGINE_ENV.clusterUser, ENGINE_ENV.workDir, 'PGPASSFILE']) {
     if (process.env[k] !== undefined) passed[k] = process.env[k];
   }
   return {
     ...libpqEnv(options.connection, base),
     ...passed,
     ...options.s3.credentials,
-    PGPROOF_BUCKET: options.s3.bucket,
-    PGPROOF_PREFIX: options.s3.prefix ?? 'pgproof',
-    ...(options.s3.endpoint ? { PGPROOF_S3_ENDPOINT: options.s3.endpoint } : {}),
-    PGPROOF_CONFIG: JSON.stringify(options.config),
+    [ENGINE_ENV.bucket]: options.s3.bucket,
+    [ENGINE_ENV.prefix]: options.s3.prefix ?? 'pgproof',
+    ...(options.s3.endpoint ? { [ENGINE_ENV.s3Endpoint]: options.s3.endpoint } : {}),
+    [ENGINE_ENV.config]: JSON.stringify(options.config),
   };
 }
 
@@ -63,7 +66,7 @@ export function overrideEnv(runTaskInput: Json): Record<string, string> {
   const overrides = (runTaskInput as { Overrides?: { ContainerOverrides?: Array<{ Environment?: Array<{ Name: string; Value: string }> }> } } | null)?.Overrides;
   const env: Record<string, string> = {};
   for (const container of overrides?.ContainerOverrides ?? []) {
-    for (const { Name, Value } of container.Environment ?? []) if (Name !== 'PGPROOF_TASK_TOKEN') env[Name] = Value;
+    for (const { Name, Value } of container.Environment ?? []) if (Name !== ENGINE_ENV.taskToken) env[Name] = Value;
   }
   return env;
 }
@@ -100,7 +103,8 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
 
   const containerTask = (name: 'backup' | 'verify', state: string): TaskBinding => async (input) => {
     const perRun = overrideEnv(input);
-    if (perRun.PGPROOF_RUN_ID) observed.runId = perRun.PGPROOF_RUN_ID;
+    const runId = perRun[ENGINE_ENV.runId];
+    if (runId) observed.runId = runId;
     if (options.storageUnavailable) throw new ContainerTaskError('StorageError', options.storageUnavailable);
     const task = runContainerTask(name, {
       env: { ...env, ...perRun },
@@ -124,8 +128,8 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
     return rest;
   };
   // Locally a missing webhook or snitch URL is normal: the message is printed instead (never in AWS).
-  const chat = createNotifyChatHandler({ env: options.chatWebhookUrl ? { CHAT_WEBHOOK_URL: options.chatWebhookUrl } : {}, logger, whenUnconfigured: 'skip' });
-  const snitch = createSnitchCheckInHandler({ env: options.snitchUrl ? { SNITCH_URL: options.snitchUrl } : {}, logger, whenUnconfigured: 'skip' });
+  const chat = createNotifyChatHandler({ env: options.chatWebhookUrl ? { [CHAT_ENV.url]: options.chatWebhookUrl } : {}, logger, whenUnconfigured: 'skip' });
+  const snitch = createSnitchCheckInHandler({ env: options.snitchUrl ? { [SNITCH_ENV.url]: options.snitchUrl } : {}, logger, whenUnconfigured: 'skip' });
   const notify: TaskBinding = async (payload) => {
     const state = payload as { status?: string; runId?: string; error?: Observed['failure'] };
     if (state.runId) observed.runId ??= state.runId;

@@ -1,9 +1,10 @@
 import { redact } from '../../containers/common/redact';
-import { STATE } from '../run-definition';
+import { ENGINE_LOG, PROGRESS_SUFFIX } from '../contracts/engine-log';
+import { TASK_STATES as TASK_STATE_LIST } from '../contracts/state-names';
 import type { ExecutionEvent } from './state-machine-runner';
 
 // The Task states, shown as they start; Pass and Choice states (PrepareRunId, ValidateInput…) take no time to show.
-const TASK_STATES = new Set<string>([STATE.backupDatabase, STATE.verifyBackup, STATE.notifySuccess, STATE.snitchCheckIn, STATE.notifyFailure]);
+const TASK_STATES = new Set<string>(TASK_STATE_LIST);
 
 /**
  * Shows a local run's progress on stderr: which state runs, bytes dumped and MB/s, download and restore progress.
@@ -46,12 +47,12 @@ export class ProgressDisplay {
     } catch {
       return;
     }
-    if (record.message === 'dump progress' && typeof record.bytes === 'number') {
+    if (record.message === ENGINE_LOG.dumpProgress && typeof record.bytes === 'number') {
       const mb = record.bytes / 1e6;
       const rate = record.seconds ? ` (${(mb / record.seconds).toFixed(1)} MB/s)` : '';
       this.status(`  ${state}: ${mb.toFixed(1)} MB dumped${rate}`);
-    } else if (record.message?.endsWith(' progress') && record.detail) {
-      this.status(`  ${state}: ${record.message.replace(' progress', '')} ${record.detail}`);
+    } else if (record.message?.endsWith(PROGRESS_SUFFIX) && record.detail) {
+      this.status(`  ${state}: ${record.message.replace(PROGRESS_SUFFIX, '')} ${record.detail}`);
     } else if (record.level === 'WARN' || record.level === 'ERROR') {
       this.line(`  ${state}: ${record.message}${record.stderr ? `: ${record.stderr}` : ''}`);
     }

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderDefinition, type AslDefinition } from '../../lib/render-definition';
 import { isRunId } from '../../containers/common/keys';
-import { STATE } from '../../lib/run-definition';
+import { STATE } from '../../lib/contracts/state-names';
 import { buildPgProof } from './fixture';
 
 /** Step Functions' limit of intrinsic functions per field. */

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isRunId } from '../../containers/common/keys';
 import { renderDefinition, type AslDefinition } from '../../lib/render-definition';
-import { CHAT_POST_FAILED, DEFAULT_REASON, INVALID_INPUT, STATE, TRANSIENT_ECS_ERRORS } from '../../lib/run-definition';
+import { STATE } from '../../lib/contracts/state-names';
+import { CHAT_POST_FAILED, DEFAULT_REASON, INVALID_INPUT, TRANSIENT_ECS_ERRORS } from '../../lib/run-definition';
 import { executeLocally, type TaskBinding } from '../../lib/local/state-machine-runner';
 import { buildPgProof } from './fixture';
 

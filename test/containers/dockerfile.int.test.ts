@@ -1,7 +1,7 @@
 // The engines' image cannot be built here (no Docker engine): these tests parse containers/Dockerfile and check what
 // it installs, who it runs as and what it starts, and run the Dockerfile's own esbuild command on the entrypoints.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SUPPORTED_PG_MAJORS } from '../../containers/common/pg-majors';
 import { RDS_CA_BUNDLE_PATH } from '../../containers/common/tls';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -229,7 +230,7 @@ describe('runtime stage', () => {
         .filter((e) => line(e) > finalStart)
         .flatMap((e) => e.getProperties().map((p) => [p.getName(), p.getValue()])),
     );
-    expect(env).toMatchObject({ NODE_ENV: 'production', PGPROOF_WORK_DIR: '/work' });
+    expect(env).toMatchObject({ NODE_ENV: 'production', [ENGINE_ENV.workDir]: '/work' });
   });
 
   it('starts node on the backup bundle by default (verify overrides the command)', () => {
@@ -365,12 +366,22 @@ describe('bundling the entrypoints', () => {
   });
 
   it('produces /app/backup.cjs and /app/verify.cjs that parse and start', async () => {
-    // GIVEN: the same command, writing to a temp dir instead of /app
+    // GIVEN: the same command, writing to a temp dir instead of /app, run where only what the build stage copies
+    // is (its node_modules stands for `npm ci`): an import from a folder the image does not get fails here too
     const command = esbuildCommand().replace('--outdir=/app', `--outdir=${outDir}`);
+    const context = path.join(outDir, 'context');
+    const copied = ofKind(stage(0), 'COPY').map((c) => c.getArguments().map((a) => a.getValue()));
+    for (const args of copied) {
+      const target = args.at(-1)!;
+      for (const source of args.slice(0, -1)) {
+        await cp(path.join(repoRoot, source), path.join(context, target.endsWith('/') && !source.endsWith('/') ? path.join(target, source) : target), { recursive: true });
+      }
+    }
+    await symlink(path.join(repoRoot, 'node_modules'), path.join(context, 'node_modules'));
     // WHEN
-    await exec('sh', ['-c', command], { cwd: repoRoot });
+    await exec('sh', ['-c', command], { cwd: context });
     // THEN
-    expect((await readdir(outDir)).sort()).toEqual(['backup.cjs', 'verify.cjs']);
+    expect((await readdir(outDir)).filter((f) => f !== 'context').sort()).toEqual(['backup.cjs', 'verify.cjs']);
     for (const bundle of ['backup.cjs', 'verify.cjs']) {
       await exec(process.execPath, ['--check', path.join(outDir, bundle)]);
       // Started with no task environment, the bundle loads every module and reports the missing variable: proof

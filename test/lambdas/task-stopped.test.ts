@@ -6,14 +6,15 @@ import { parseRunResult } from '../../lambdas/common/run-result';
 import { buildChatMessage } from '../../lambdas/notify-chat/chat-message';
 import { createTaskStoppedHandler } from '../../lambdas/task-stopped/handler';
 import { buildStopReport, TASK_STOPPED } from '../../lambdas/task-stopped/stop-report';
-import { parseTaskStateChange, TASK_TOKEN_VARIABLE } from '../../lambdas/task-stopped/task-stopped-event';
+import { parseTaskStateChange } from '../../lambdas/task-stopped/task-stopped-event';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { tokenFingerprint } from '../../lambdas/task-stopped/task-stopped';
 import { captureOutput } from './helpers/capture-output';
 import { errorTexts, thrown } from './helpers/runs';
 
 type Json = Record<string, any>;
 const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`./fixtures/ecs-task-stopped/${name}.json`, import.meta.url), 'utf8'));
-const tokenOf = (event: Json): string => event.detail.overrides.containerOverrides[0].environment.find((v: Json) => v.name === TASK_TOKEN_VARIABLE).value;
+const tokenOf = (event: Json): string => event.detail.overrides.containerOverrides[0].environment.find((v: Json) => v.name === ENGINE_ENV.taskToken).value;
 
 describe('buildStopReport (real ECS STOPPED events)', () => {
   it('image pull failure: names CannotPullContainerError, the stop code, and the network/ECR hint', () => {
@@ -61,7 +62,7 @@ describe('buildStopReport (real ECS STOPPED events)', () => {
     delete event.detail.stoppedReason;
     delete event.detail.stopCode;
     event.detail.containers = [];
-    event.detail.overrides.containerOverrides[0].environment = [{ name: TASK_TOKEN_VARIABLE, value: 't' }];
+    event.detail.overrides.containerOverrides[0].environment = [{ name: ENGINE_ENV.taskToken, value: 't' }];
     expect(buildStopReport(parseTaskStateChange(event)).cause).toBe('The engine task stopped before reporting: ECS gave no stop reason\nECS task: 5b3c1a9f7e5d4c3b2a1f0e9d8c7b6a5f');
   });
 

@@ -1,0 +1,36 @@
+/**
+ * Every state of the run's state machine, by name. People read these in the console's run history and the local
+ * runner binds Task states by name: renaming one changes the user interface, so the values never change.
+ */
+export const STATE = {
+  prepareRunId: 'PrepareRunId',
+  validateInput: 'ValidateInput',
+  readInputReason: 'ReadInputReason',
+  useDefaultReason: 'UseDefaultReason',
+  rejectInputReasonType: 'RejectInputReasonType',
+  compareInputFields: 'CompareInputFields',
+  checkInputFields: 'CheckInputFields',
+  rejectUnknownInputField: 'RejectUnknownInputField',
+  backupDatabase: 'BackupDatabase',
+  backupDatabaseFailed: 'BackupDatabaseFailed',
+  backupDatabaseTimedOut: 'BackupDatabaseTimedOut',
+  verifyBackup: 'VerifyBackup',
+  verifyBackupFailed: 'VerifyBackupFailed',
+  verifyBackupTimedOut: 'VerifyBackupTimedOut',
+  notifySuccess: 'NotifySuccess',
+  snitchCheckIn: 'SnitchCheckIn',
+  snitchCheckInFailed: 'SnitchCheckInFailed',
+  snitchCheckInTimedOut: 'SnitchCheckInTimedOut',
+  checkChatPosted: 'CheckChatPosted',
+  backupVerified: 'BackupVerified',
+  chatPostFailed: 'ChatPostFailed',
+  markRunFailed: 'MarkRunFailed',
+  notifyFailure: 'NotifyFailure',
+  runFailed: 'RunFailed',
+} as const;
+
+/** The name of one state of the run. */
+export type StateName = (typeof STATE)[keyof typeof STATE];
+
+/** The Task states (ECS tasks and Lambda invocations): the ones that take time, shown as a local run enters them. */
+export const TASK_STATES: readonly StateName[] = [STATE.backupDatabase, STATE.verifyBackup, STATE.notifySuccess, STATE.snitchCheckIn, STATE.notifyFailure];
