@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ConfigError } from './common/errors';
 import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
 
 /**
@@ -172,14 +173,9 @@ export interface PgProofConfig extends DeploymentConfig {
 export const ENGINE_KEYS: readonly string[] = Object.keys(engineConfigSchema.shape);
 const JSON_SCHEMA_KEY = '$schema';
 
-/** Thrown when the configuration file is missing, not JSON, or invalid; the message names every field at fault. */
-export class ConfigFileError extends Error {
-  override readonly name = 'ConfigFileError';
-}
-
 function splitParts(value: unknown, source: string): { engine: Record<string, unknown>; deployment: Record<string, unknown> } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigFileError(`${source}: (root): expected a JSON object`);
+    throw new ConfigError(`${source}: (root): expected a JSON object`);
   }
   const engine: Record<string, unknown> = {};
   const deployment: Record<string, unknown> = {};
@@ -190,7 +186,7 @@ function splitParts(value: unknown, source: string): { engine: Record<string, un
   return { engine, deployment };
 }
 
-/** Validates a parsed configuration object for a deployment; throws `ConfigFileError` naming each bad field. */
+/** Validates a parsed configuration object for a deployment; throws `ConfigError` naming each bad field. */
 export function parseConfig(value: unknown, source = 'pgproof.config.json'): PgProofConfig {
   const { engine, deployment } = splitParts(value, source);
   const problems: string[] = [];
@@ -198,7 +194,7 @@ export function parseConfig(value: unknown, source = 'pgproof.config.json'): PgP
   if (!d.success) problems.push(describeZodError(d.error, source));
   const e = engineConfigSchema.safeParse(engine);
   if (!e.success) problems.push(describeZodError(e.error, source));
-  if (!d.success || !e.success) throw new ConfigFileError(problems.join('; '));
+  if (!d.success || !e.success) throw new ConfigError(problems.join('; '));
   return { ...d.data, engine: e.data };
 }
 
@@ -206,7 +202,7 @@ export function parseConfig(value: unknown, source = 'pgproof.config.json'): PgP
 export function parseEngineConfigPart(value: unknown, source = 'pgproof.config.json'): EngineConfig {
   const { engine } = splitParts(value, source);
   const e = engineConfigSchema.safeParse(engine);
-  if (!e.success) throw new ConfigFileError(describeZodError(e.error, source));
+  if (!e.success) throw new ConfigError(describeZodError(e.error, source));
   return e.data;
 }
 
@@ -216,13 +212,13 @@ export function loadConfig(file: string): PgProofConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigFileError(`cannot read the configuration file ${file}: ${(error as Error).message} (choose another with -c config=FILE)`);
+    throw new ConfigError(`cannot read the configuration file ${file}: ${(error as Error).message} (choose another with -c config=FILE)`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigFileError(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
   return parseConfig(value, file);
 }

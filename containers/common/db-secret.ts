@@ -19,9 +19,7 @@ export interface DatabaseSecret {
 
 /** Secrets Manager could not be reached or failed for a reason that is not the configuration's (throttling, network). */
 export class SecretReadFailed extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('SecretReadFailed', message, options);
-  }
+  override readonly name = 'SecretReadFailed';
 }
 
 const FIELD_SETTING = 'database.passwordJsonField / PGPROOF_DB_SECRET_JSON_FIELD';
