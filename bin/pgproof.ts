@@ -17,7 +17,7 @@ import { which } from '../containers/common/which';
 import { restoreBackup } from '../containers/restore/restore-backup';
 import { targetStateOf } from '../containers/restore/restore-errors';
 import { describeRestore, describeRestoreFailure } from './cli/restore-output';
-import { redact, registerSecret } from '../containers/common/redact';
+import { redact, registerSecret } from '../lib/common/redact';
 import { startDemoSource } from '../lib/local/demo-source';
 import { loadLocalEngineConfig } from '../lib/local/local-config';
 import { ProgressDisplay } from '../lib/local/progress';

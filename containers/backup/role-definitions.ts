@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RoleDefinitions } from '../common/manifest';
 import { describeExit, runCommand } from '../common/process';
-import { redact } from '../common/redact';
+import { redact } from '../../lib/common/redact';
 
 /** `<runId>.roles.sql` beside the dump: the server's role definitions for a restore onto a new server. */
 export function roleDefinitionsKeyFor(dumpKey: string): string {

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError, PgProofError } from './errors';
-import { redact, registerSecret } from './redact';
+import { redact, registerSecret } from '../../lib/common/redact';
 
 /**
  * The database secret the backup task reads at run time with its task role (`PGPROOF_DB_SECRET`), instead of an

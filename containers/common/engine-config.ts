@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_COMPRESSION } from '../../lib/common/defaults';
 import { ConfigError } from './errors';
 
 /** How the dump is compressed: multi-threaded zstd on an uncompressed archive, pg_dump's own gzip, or none. */
@@ -63,7 +64,7 @@ export const DEFAULT_RDS_ONLY_EXTENSIONS: readonly string[] = [
 /** The part of pgproof's configuration the engines read (no secrets: it travels in the task environment). */
 export const engineConfigSchema = z
   .object({
-    compression: compressionSchema.default({ method: 'zstd', level: 1, threads: 0 }),
+    compression: compressionSchema.default({ ...DEFAULT_COMPRESSION }),
     sizeGuard: z
       .object({ maxShrink: z.number().min(0).max(1).default(0.5) })
       .strict()

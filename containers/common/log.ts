@@ -1,4 +1,4 @@
-import { redact } from './redact';
+import { redact } from '../../lib/common/redact';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type LogFields = Record<string, unknown>;

@@ -1,13 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { z } from 'zod';
+import { SSL_MODES, sslModeProblem, type SslMode } from '../../lib/common/rules';
 import { ConfigError, DatabaseConnectionFailed } from './errors';
 import { passwordFromPgpass } from './pgpass';
-import { redact, registerSecret } from './redact';
+import { redact, registerSecret } from '../../lib/common/redact';
 import { explainCertificateProblem } from './tls';
 
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export type SslMode = (typeof SSL_MODES)[number];
 
 /** Where and how to connect, in libpq's terms. The password travels only in `PGPASSWORD`, never in argv. */
 export interface ConnectionParams {
@@ -231,9 +230,8 @@ export function connectionFromUrl(text: string, env: NodeJS.ProcessEnv = process
   }
 
   const sslMode = params.sslmode ?? env.PGSSLMODE ?? 'prefer';
-  if (!(SSL_MODES as readonly string[]).includes(sslMode)) {
-    throw new ConfigError(`sslmode in the database URL must be one of ${SSL_MODES.join(', ')}, got "${sslMode}"`);
-  }
+  const sslModeError = sslModeProblem('sslmode in the database URL', sslMode);
+  if (sslModeError) throw new ConfigError(sslModeError);
   const portText = params.port ?? env.PGPORT ?? '5432';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new ConfigError(`the port in the database URL must be a number from 1 to 65535, got "${portText}"`);

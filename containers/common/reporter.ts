@@ -1,5 +1,5 @@
 import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { redact } from './redact';
+import { redact } from '../../lib/common/redact';
 
 export interface TaskFailure {
   readonly name: string;

@@ -1,3 +1,4 @@
+import { keyPrefixOrDefault } from '../../lib/common/defaults';
 import { ConfigError } from './errors';
 import type { StorageLocation } from './s3';
 
@@ -24,7 +25,7 @@ export function storageFromEnv(env: NodeJS.ProcessEnv = process.env): StorageLoc
   const region = env.AWS_REGION?.trim();
   return {
     bucket: requireEnv(env, 'PGPROOF_BUCKET', 'the name of the backup bucket'),
-    prefix: (env.PGPROOF_PREFIX ?? 'pgproof').trim() || 'pgproof',
+    prefix: keyPrefixOrDefault(env.PGPROOF_PREFIX),
     ...(endpoint ? { endpoint } : {}),
     ...(kmsKeyId ? { kmsKeyId } : {}),
     ...(region ? { region } : {}),

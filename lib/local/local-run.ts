@@ -1,11 +1,12 @@
 import type { BackupResult } from '../../containers/backup/backup';
 import type { EngineConfig } from '../../containers/common/engine-config';
 import { libpqEnv, type ConnectionParams } from '../../containers/common/pg-connection';
-import { redact } from '../../containers/common/redact';
+import { redact } from '../common/redact';
 import type { VerifyResult } from '../../containers/verify/verify';
 import type { LambdaLogger } from '../../lambdas/common/logger';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
+import { DEFAULT_KEY_PREFIX } from '../common/defaults';
 import { CHAT_POST_FAILED, STATE } from '../run-definition';
 import { ContainerTaskError, runContainerTask } from './container-task';
 import { renderLocalDefinition } from './local-definition';
@@ -52,7 +53,7 @@ function staticTaskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
     ...passed,
     ...options.s3.credentials,
     PGPROOF_BUCKET: options.s3.bucket,
-    PGPROOF_PREFIX: options.s3.prefix ?? 'pgproof',
+    PGPROOF_PREFIX: options.s3.prefix ?? DEFAULT_KEY_PREFIX,
     ...(options.s3.endpoint ? { PGPROOF_S3_ENDPOINT: options.s3.endpoint } : {}),
     PGPROOF_CONFIG: JSON.stringify(options.config),
   };

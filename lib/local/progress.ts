@@ -1,4 +1,4 @@
-import { redact } from '../../containers/common/redact';
+import { redact } from '../common/redact';
 import { STATE } from '../run-definition';
 import type { ExecutionEvent } from './state-machine-runner';
 
