@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DEFAULT_PASSWORD_JSON_FIELD } from '../../lib/common/defaults';
 import { ConfigError, PgProofError } from './errors';
 import { redact, registerSecret } from '../../lib/common/redact';
 
@@ -28,7 +29,7 @@ const FIELD_SETTING = 'database.passwordJsonField / PGPROOF_DB_SECRET_JSON_FIELD
  * Parses a secret's text: a JSON object (the password in `jsonField`; RDS-style `username`, `host`, `port`,
  * `dbname` taken when present) or, when the text is not JSON, the password itself. Never puts the value in an error.
  */
-export function parseDatabaseSecret(text: string, secretId: string, jsonField = 'password'): DatabaseSecret {
+export function parseDatabaseSecret(text: string, secretId: string, jsonField = DEFAULT_PASSWORD_JSON_FIELD): DatabaseSecret {
   registerSecret(text);
   if (!text.trimStart().startsWith('{')) {
     if (text === '') throw new ConfigError(`the database secret "${secretId}" is empty: store the password (plain text) or a JSON object with a "${jsonField}" field`);
@@ -150,7 +151,7 @@ export async function resolveDatabaseEnv(env: NodeJS.ProcessEnv, client: () => S
   if (env.PGPASSWORD !== undefined) {
     throw new ConfigError('both PGPROOF_DB_SECRET and PGPASSWORD are set: give the password one way only (the secret in AWS, PGPASSWORD for local runs)');
   }
-  const field = env.PGPROOF_DB_SECRET_JSON_FIELD?.trim() || 'password';
+  const field = env.PGPROOF_DB_SECRET_JSON_FIELD?.trim() || DEFAULT_PASSWORD_JSON_FIELD;
   const text = await readSecretString(client(), secretId);
   return applyDatabaseSecret(env, parseDatabaseSecret(text, secretId, field), secretId);
 }
