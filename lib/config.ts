@@ -18,6 +18,8 @@ import {
   EPHEMERAL_STORAGE_GIB,
   FARGATE_CPU_UNITS,
   FARGATE_MEMORY_LIMITS_MIB,
+  MAX_TASK_TIMEOUT_MINUTES,
+  MIN_HEARTBEAT_SECONDS,
   KEY_PREFIX_PATTERN,
   objectLockProblem,
   PIPELINE_NAME_PATTERN,
@@ -154,7 +156,7 @@ const taskSchema = (cpu: number, memoryMiB: number, timeoutMinutes: number) =>
   z.strictObject({
     cpu: z.union(FARGATE_CPU_UNITS.map((c) => z.literal(c)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).default(cpu),
     memoryMiB: z.number().int().min(FARGATE_MEMORY_LIMITS_MIB.min).max(FARGATE_MEMORY_LIMITS_MIB.max).default(memoryMiB),
-    timeoutMinutes: z.number().int().min(5).max(24 * 60).default(timeoutMinutes),
+    timeoutMinutes: z.number().int().min(5).max(MAX_TASK_TIMEOUT_MINUTES).default(timeoutMinutes),
   });
 
 const tasksSchema = z.strictObject({
@@ -165,7 +167,7 @@ const tasksSchema = z.strictObject({
     })
     .default({ ...DEFAULT_VERIFY_TASK }),
   /** A task that sends no heartbeat for this long is considered dead (the engines beat every minute). */
-  heartbeatSeconds: z.number().int().min(120).max(3600).default(DEFAULT_HEARTBEAT_SECONDS),
+  heartbeatSeconds: z.number().int().min(MIN_HEARTBEAT_SECONDS).max(3600).default(DEFAULT_HEARTBEAT_SECONDS),
 });
 
 /** The deployment part of the configuration (everything but the engine part). */

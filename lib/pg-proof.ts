@@ -24,7 +24,15 @@ import {
   DEFAULT_RETENTION_DAYS,
   DEFAULT_VERIFY_TASK,
 } from './common/defaults';
-import { ephemeralStorageProblem, keyPrefixProblem, objectLockProblem, pipelineNameProblem, type SslMode } from './common/rules';
+import {
+  ephemeralStorageProblem,
+  keyPrefixProblem,
+  MAX_TASK_TIMEOUT_MINUTES,
+  MIN_HEARTBEAT_SECONDS,
+  objectLockProblem,
+  pipelineNameProblem,
+  type SslMode,
+} from './common/rules';
 import { EngineTasks } from './engine-tasks';
 import { TaskVpcEndpoints } from './vpc-endpoints';
 import { NotifyFunctions, stateMachineArnFor } from './notify-functions';
@@ -354,12 +362,12 @@ export function validateProps(props: PgProofProps): void {
   if (lock !== undefined) check(objectLockProblem({ field: 'objectLockRetention', days: lock }, { field: 'backupRetention', days: retention ?? DEFAULT_RETENTION_DAYS }));
   if (props.verifyEphemeralStorageGiB !== undefined) check(ephemeralStorageProblem('verifyEphemeralStorageGiB', props.verifyEphemeralStorageGiB));
   const heartbeat = props.heartbeatTimeout?.toSeconds();
-  if (heartbeat !== undefined && !Token.isUnresolved(heartbeat) && heartbeat < 120) {
-    fail(`heartbeatTimeout must be at least 2 minutes (the engines beat every minute); got ${heartbeat} seconds`);
+  if (heartbeat !== undefined && !Token.isUnresolved(heartbeat) && heartbeat < MIN_HEARTBEAT_SECONDS) {
+    fail(`heartbeatTimeout must be at least ${MIN_HEARTBEAT_SECONDS / 60} minutes (the engines beat every minute); got ${heartbeat} seconds`);
   }
   for (const p of ['backupTimeout', 'verifyTimeout'] as const) {
     const s = props[p]?.toSeconds();
     if (s !== undefined && !Token.isUnresolved(s) && heartbeat !== undefined && s <= heartbeat) fail(`${p} (${s} s) must be longer than heartbeatTimeout (${heartbeat} s)`);
-    if (s !== undefined && !Token.isUnresolved(s) && s > 24 * 3600) fail(`${p} must be at most 24 hours; got ${props[p]!.toHumanString()}`);
+    if (s !== undefined && !Token.isUnresolved(s) && s > MAX_TASK_TIMEOUT_MINUTES * 60) fail(`${p} must be at most ${MAX_TASK_TIMEOUT_MINUTES / 60} hours; got ${props[p]!.toHumanString()}`);
   }
 }

@@ -15,6 +15,12 @@ export const PIPELINE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 /** A key prefix: not empty, no leading or trailing slash (keys are `<prefix>/<database>/…`). */
 export const KEY_PREFIX_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
 
+/** The shortest heartbeat timeout: the engines beat every minute, so one late beat must not kill a task. */
+export const MIN_HEARTBEAT_SECONDS = 120;
+
+/** The longest timeout a backup or verify task may have. */
+export const MAX_TASK_TIMEOUT_MINUTES = 24 * 60;
+
 /** Fargate's task storage range in GiB (21 is what every task gets without asking). */
 export const EPHEMERAL_STORAGE_GIB = { min: 21, max: 200 } as const;
 
