@@ -23,6 +23,7 @@ import {
   KEY_PREFIX_PATTERN,
   objectLockProblem,
   PIPELINE_NAME_PATTERN,
+  PORT_RANGE,
   SSL_MODES,
 } from './common/rules';
 import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
@@ -64,7 +65,7 @@ const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[
 const databaseSchema = z
   .strictObject({
     host: z.string().min(1, 'the database host name'),
-    port: z.number().int().min(1).max(65535).default(DEFAULT_DATABASE_PORT),
+    port: z.number().int().min(PORT_RANGE.min).max(PORT_RANGE.max).default(DEFAULT_DATABASE_PORT),
     name: z.string().min(1, 'the database name'),
     /** The login role. Omit it when the secret is RDS-style JSON holding `username`. */
     user: z.string().min(1, 'the database user').optional(),

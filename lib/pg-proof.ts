@@ -26,6 +26,7 @@ import {
 } from './common/defaults';
 import {
   ephemeralStorageProblem,
+  isPortNumber,
   keyPrefixProblem,
   MAX_TASK_TIMEOUT_MINUTES,
   MIN_HEARTBEAT_SECONDS,
@@ -339,7 +340,7 @@ export function validateProps(props: PgProofProps): void {
   const fail = (message: string) => { throw new Error(`PgProof: ${message}`); };
   const check = (problem: string | undefined) => { if (problem) fail(problem); };
   if (!Token.isUnresolved(props.name)) check(pipelineNameProblem('name', props.name));
-  if (props.databasePort !== undefined && !Token.isUnresolved(props.databasePort) && (!Number.isInteger(props.databasePort) || props.databasePort < 1 || props.databasePort > 65535)) {
+  if (props.databasePort !== undefined && !Token.isUnresolved(props.databasePort) && !isPortNumber(props.databasePort)) {
     fail(`databasePort must be a port number 1–65535; got ${props.databasePort}`);
   }
   const arch = props.cpuArchitecture?._cpuArchitecture;

@@ -9,6 +9,14 @@
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
+/** TCP port numbers. */
+export const PORT_RANGE = { min: 1, max: 65535 } as const;
+
+/** Whether `port` is a whole TCP port number. */
+export function isPortNumber(port: number): boolean {
+  return Number.isInteger(port) && port >= PORT_RANGE.min && port <= PORT_RANGE.max;
+}
+
 /** A pipeline name: the state machine is `pgproof-<name>` and the stack `PgProof-<name>`. */
 export const PIPELINE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 

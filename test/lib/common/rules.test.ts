@@ -6,6 +6,7 @@ import {
   FARGATE_MEMORY_LIMITS_MIB,
   FARGATE_MEMORY_MIB,
   fargateSizeProblem,
+  isPortNumber,
   keyPrefixProblem,
   objectLockProblem,
   pipelineNameProblem,
@@ -88,5 +89,15 @@ describe('sslModeProblem', () => {
 
   it('rejects another value, naming the field and the value', () => {
     expect(sslModeProblem('PGSSLMODE', 'verify')).toBe('PGSSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full; got "verify"');
+  });
+});
+
+describe('isPortNumber', () => {
+  it.each([1, 5432, 65535])('accepts %s', (port) => {
+    expect(isPortNumber(port)).toBe(true);
+  });
+
+  it.each([0, 65536, 54.32, Number.NaN])('rejects %s', (port) => {
+    expect(isPortNumber(port)).toBe(false);
   });
 });
