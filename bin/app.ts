@@ -2,7 +2,8 @@
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigFileError, loadConfig } from '../lib/config';
+import { ConfigError } from '../lib/common/errors';
+import { loadConfig } from '../lib/config';
 import { PgProofStack } from '../lib/pg-proof-stack';
 
 const app = new App();
@@ -11,7 +12,7 @@ let config;
 try {
   config = loadConfig(file);
 } catch (error) {
-  if (error instanceof ConfigFileError) {
+  if (error instanceof ConfigError) {
     // A readable message and a non-zero exit instead of a stack trace: the field at fault is named.
     process.stderr.write(`pgproof: invalid configuration\n  ${error.message.split('; ').join('\n  ')}\n`);
     process.exit(2);

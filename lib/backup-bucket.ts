@@ -2,6 +2,7 @@ import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { objectLockProblem } from './common/rules';
 
 /** Object Lock mode for the backups: governance (privileged users may lift it) or compliance (nobody may). */
 export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -36,9 +37,8 @@ export class BackupBucket extends Construct {
     super(scope, id);
     const retentionDays = props.retention.toDays();
     const lockDays = props.objectLockRetention?.toDays();
-    if (lockDays !== undefined && lockDays > retentionDays) {
-      throw new Error(`objectLockRetention (${lockDays} days) must not exceed retention (${retentionDays} days): a locked object cannot expire`);
-    }
+    const lockProblem = lockDays === undefined ? undefined : objectLockProblem({ field: 'objectLockRetention', days: lockDays }, { field: 'retention', days: retentionDays });
+    if (lockProblem) throw new Error(lockProblem);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
 

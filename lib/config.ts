@@ -1,5 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import {
+  DEFAULT_BACKUP_TASK,
+  DEFAULT_DATABASE_PORT,
+  DEFAULT_DEPLOYED_SSL_MODE,
+  DEFAULT_HEARTBEAT_SECONDS,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_LOG_RETENTION_DAYS,
+  DEFAULT_OBJECT_LOCK_MODE,
+  DEFAULT_PASSWORD_JSON_FIELD,
+  DEFAULT_RETENTION_DAYS,
+  DEFAULT_SCHEDULE_CRON,
+  DEFAULT_VERIFY_TASK,
+} from './common/defaults';
+import { ConfigError } from './common/errors';
+import {
+  EPHEMERAL_STORAGE_GIB,
+  FARGATE_CPU_UNITS,
+  FARGATE_MEMORY_LIMITS_MIB,
+  MAX_TASK_TIMEOUT_MINUTES,
+  MIN_HEARTBEAT_SECONDS,
+  KEY_PREFIX_PATTERN,
+  objectLockProblem,
+  PIPELINE_NAME_PATTERN,
+  PORT_RANGE,
+  SSL_MODES,
+} from './common/rules';
 import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
 
 /**
@@ -8,11 +34,11 @@ import { describeZodError, engineConfigSchema, type EngineConfig } from '../cont
  * A local run ignores the deployment keys; `cdk synth` validates both and stops on the first problems.
  */
 
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export type SslMode = (typeof SSL_MODES)[number];
-
-/** Fargate's CPU units (1024 = one vCPU). */
-export const FARGATE_CPU_UNITS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+/** A string matching one of the shared patterns (`lib/common/rules.ts`); the message quotes the value received. */
+const matching = (pattern: RegExp, what: string) =>
+  z.string().superRefine((value, ctx) => {
+    if (!pattern.test(value)) ctx.addIssue({ code: 'custom', message: `${what}; got "${value}"` });
+  });
 
 const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
 const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@!-]{1,512}$/, 'a Secrets Manager secret name (letters, digits, /_+=.@!-)');
@@ -39,7 +65,7 @@ const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[
 const databaseSchema = z
   .strictObject({
     host: z.string().min(1, 'the database host name'),
-    port: z.number().int().min(1).max(65535).default(5432),
+    port: z.number().int().min(PORT_RANGE.min).max(PORT_RANGE.max).default(DEFAULT_DATABASE_PORT),
     name: z.string().min(1, 'the database name'),
     /** The login role. Omit it when the secret is RDS-style JSON holding `username`. */
     user: z.string().min(1, 'the database user').optional(),
@@ -49,8 +75,8 @@ const databaseSchema = z
     /** The customer-managed KMS key of the secret (the backup task gets kms:Decrypt via Secrets Manager). */
     passwordSecretKmsKeyArn: kmsKeyArn.optional(),
     /** The JSON field of the secret holding the password (RDS-managed secrets use `password`); plain-text secrets ignore it. */
-    passwordJsonField: z.string().min(1).default('password'),
-    sslMode: z.enum(SSL_MODES).default('require'),
+    passwordJsonField: z.string().min(1).default(DEFAULT_PASSWORD_JSON_FIELD),
+    sslMode: z.enum(SSL_MODES).default(DEFAULT_DEPLOYED_SSL_MODE),
     /** CA bundle inside the image. @default the RDS global bundle for verify-ca/verify-full */
     sslRootCert: z.string().regex(/^\/\S+$/, 'an absolute path inside the image, e.g. /etc/pgproof/certs/rds-global-bundle.pem').optional(),
   })
@@ -92,7 +118,7 @@ const cronSchema = z
   .refine((s) => { const f = s.split(/\s+/); return f[2] === '?' || f[4] === '?'; }, { message: 'day-of-month or day-of-week must be "?" (EventBridge cron)' });
 
 const scheduleSchema = z.strictObject({
-  cron: cronSchema.default('0 3 * * ? *'),
+  cron: cronSchema.default(DEFAULT_SCHEDULE_CRON),
   enabled: z.boolean().default(true),
 });
 
@@ -102,16 +128,21 @@ const bucketSchema = z
     existingBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
     /** KMS key of the existing bucket (ARN), if it uses SSE-KMS. */
     existingKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'a KMS key ARN').optional(),
-    prefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*[A-Za-z0-9]$|^[A-Za-z0-9]$/, 'a key prefix without leading or trailing slash').default('pgproof'),
-    retentionDays: z.number().int().min(1).max(36500).default(35),
+    prefix: matching(KEY_PREFIX_PATTERN, 'a key prefix without leading or trailing slash').default(DEFAULT_KEY_PREFIX),
+    retentionDays: z.number().int().min(1).max(36500).default(DEFAULT_RETENTION_DAYS),
     objectLockDays: z.number().int().min(1).max(36500).optional(),
-    objectLockMode: z.enum(['GOVERNANCE', 'COMPLIANCE']).default('GOVERNANCE'),
+    objectLockMode: z.enum(['GOVERNANCE', 'COMPLIANCE']).default(DEFAULT_OBJECT_LOCK_MODE),
     /** Whether `cdk destroy` deletes the bucket; backups are kept by default. */
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   })
-  .refine((b) => b.objectLockDays === undefined || b.objectLockDays <= b.retentionDays, {
-    message: 'objectLockDays must not exceed retentionDays (a locked object cannot expire)',
-    path: ['objectLockDays'],
+  .superRefine((b, ctx) => {
+    const lock = b.objectLockDays;
+    if (lock === undefined || !objectLockProblem({ field: 'objectLockDays', days: lock }, { field: 'retentionDays', days: b.retentionDays })) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `objectLockDays must not exceed retentionDays (a locked object cannot expire); got ${lock} and ${b.retentionDays} days`,
+      path: ['objectLockDays'],
+    });
   })
   .refine((b) => b.existingBucketName === undefined || b.objectLockDays === undefined, {
     message: 'objectLockDays applies only to a bucket pgproof creates; configure an existing bucket\'s lock yourself',
@@ -125,23 +156,25 @@ const bucketSchema = z
 const taskSchema = (cpu: number, memoryMiB: number, timeoutMinutes: number) =>
   z.strictObject({
     cpu: z.union(FARGATE_CPU_UNITS.map((c) => z.literal(c)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).default(cpu),
-    memoryMiB: z.number().int().min(512).max(122880).default(memoryMiB),
-    timeoutMinutes: z.number().int().min(5).max(24 * 60).default(timeoutMinutes),
+    memoryMiB: z.number().int().min(FARGATE_MEMORY_LIMITS_MIB.min).max(FARGATE_MEMORY_LIMITS_MIB.max).default(memoryMiB),
+    timeoutMinutes: z.number().int().min(5).max(MAX_TASK_TIMEOUT_MINUTES).default(timeoutMinutes),
   });
 
 const tasksSchema = z.strictObject({
-  backup: taskSchema(1024, 2048, 360).default({ cpu: 1024, memoryMiB: 2048, timeoutMinutes: 360 }),
-  verify: taskSchema(2048, 8192, 360)
-    .extend({ ephemeralStorageGiB: z.number().int().min(21).max(200).default(100) })
-    .default({ cpu: 2048, memoryMiB: 8192, timeoutMinutes: 360, ephemeralStorageGiB: 100 }),
+  backup: taskSchema(DEFAULT_BACKUP_TASK.cpu, DEFAULT_BACKUP_TASK.memoryMiB, DEFAULT_BACKUP_TASK.timeoutMinutes).default({ ...DEFAULT_BACKUP_TASK }),
+  verify: taskSchema(DEFAULT_VERIFY_TASK.cpu, DEFAULT_VERIFY_TASK.memoryMiB, DEFAULT_VERIFY_TASK.timeoutMinutes)
+    .extend({
+      ephemeralStorageGiB: z.number().int().min(EPHEMERAL_STORAGE_GIB.min).max(EPHEMERAL_STORAGE_GIB.max).default(DEFAULT_VERIFY_TASK.ephemeralStorageGiB),
+    })
+    .default({ ...DEFAULT_VERIFY_TASK }),
   /** A task that sends no heartbeat for this long is considered dead (the engines beat every minute). */
-  heartbeatSeconds: z.number().int().min(120).max(3600).default(300),
+  heartbeatSeconds: z.number().int().min(MIN_HEARTBEAT_SECONDS).max(3600).default(DEFAULT_HEARTBEAT_SECONDS),
 });
 
 /** The deployment part of the configuration (everything but the engine part). */
 export const deploymentConfigSchema = z.strictObject({
   /** Short name of this pipeline: the state machine is `pgproof-<name>`, the stack `PgProof-<name>`. */
-  name: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, 'lower-case letters, digits and dashes, at most 32 characters'),
+  name: matching(PIPELINE_NAME_PATTERN, 'lower-case letters, digits and dashes, at most 32 characters'),
   /** Account and region to deploy to; when absent, the CLI's defaults at deploy time. */
   account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1').optional(),
@@ -149,17 +182,13 @@ export const deploymentConfigSchema = z.strictObject({
   architecture: z.enum(['X86_64', 'ARM64']).default('X86_64'),
   database: databaseSchema,
   vpc: vpcSchema,
-  schedule: scheduleSchema.default({ cron: '0 3 * * ? *', enabled: true }),
-  bucket: bucketSchema.default({ prefix: 'pgproof', retentionDays: 35, objectLockMode: 'GOVERNANCE', removalPolicy: 'retain' }),
+  schedule: scheduleSchema.default({ cron: DEFAULT_SCHEDULE_CRON, enabled: true }),
+  bucket: bucketSchema.default({ prefix: DEFAULT_KEY_PREFIX, retentionDays: DEFAULT_RETENTION_DAYS, objectLockMode: DEFAULT_OBJECT_LOCK_MODE, removalPolicy: 'retain' }),
   chatWebhookSecretName: secretName,
   snitchUrlSecretName: secretName,
   alarmEmail: z.email('an e-mail address').optional(),
-  tasks: tasksSchema.default({
-    backup: { cpu: 1024, memoryMiB: 2048, timeoutMinutes: 360 },
-    verify: { cpu: 2048, memoryMiB: 8192, timeoutMinutes: 360, ephemeralStorageGiB: 100 },
-    heartbeatSeconds: 300,
-  }),
-  logRetentionDays: z.number().int().min(1).max(3653).default(90),
+  tasks: tasksSchema.default({ backup: { ...DEFAULT_BACKUP_TASK }, verify: { ...DEFAULT_VERIFY_TASK }, heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS }),
+  logRetentionDays: z.number().int().min(1).max(3653).default(DEFAULT_LOG_RETENTION_DAYS),
 });
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 
@@ -172,14 +201,9 @@ export interface PgProofConfig extends DeploymentConfig {
 export const ENGINE_KEYS: readonly string[] = Object.keys(engineConfigSchema.shape);
 const JSON_SCHEMA_KEY = '$schema';
 
-/** Thrown when the configuration file is missing, not JSON, or invalid; the message names every field at fault. */
-export class ConfigFileError extends Error {
-  override readonly name = 'ConfigFileError';
-}
-
 function splitParts(value: unknown, source: string): { engine: Record<string, unknown>; deployment: Record<string, unknown> } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigFileError(`${source}: (root): expected a JSON object`);
+    throw new ConfigError(`${source}: (root): expected a JSON object`);
   }
   const engine: Record<string, unknown> = {};
   const deployment: Record<string, unknown> = {};
@@ -190,7 +214,7 @@ function splitParts(value: unknown, source: string): { engine: Record<string, un
   return { engine, deployment };
 }
 
-/** Validates a parsed configuration object for a deployment; throws `ConfigFileError` naming each bad field. */
+/** Validates a parsed configuration object for a deployment; throws `ConfigError` naming each bad field. */
 export function parseConfig(value: unknown, source = 'pgproof.config.json'): PgProofConfig {
   const { engine, deployment } = splitParts(value, source);
   const problems: string[] = [];
@@ -198,7 +222,7 @@ export function parseConfig(value: unknown, source = 'pgproof.config.json'): PgP
   if (!d.success) problems.push(describeZodError(d.error, source));
   const e = engineConfigSchema.safeParse(engine);
   if (!e.success) problems.push(describeZodError(e.error, source));
-  if (!d.success || !e.success) throw new ConfigFileError(problems.join('; '));
+  if (!d.success || !e.success) throw new ConfigError(problems.join('; '));
   return { ...d.data, engine: e.data };
 }
 
@@ -206,7 +230,7 @@ export function parseConfig(value: unknown, source = 'pgproof.config.json'): PgP
 export function parseEngineConfigPart(value: unknown, source = 'pgproof.config.json'): EngineConfig {
   const { engine } = splitParts(value, source);
   const e = engineConfigSchema.safeParse(engine);
-  if (!e.success) throw new ConfigFileError(describeZodError(e.error, source));
+  if (!e.success) throw new ConfigError(describeZodError(e.error, source));
   return e.data;
 }
 
@@ -216,13 +240,13 @@ export function loadConfig(file: string): PgProofConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigFileError(`cannot read the configuration file ${file}: ${(error as Error).message} (choose another with -c config=FILE)`);
+    throw new ConfigError(`cannot read the configuration file ${file}: ${(error as Error).message} (choose another with -c config=FILE)`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigFileError(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
   return parseConfig(value, file);
 }

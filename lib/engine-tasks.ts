@@ -9,8 +9,8 @@ import { Construct } from 'constructs';
 import { ENGINE_ENV, LIBPQ_ENV } from './contracts/engine-env';
 import type { EngineConfig } from '../containers/common/engine-config';
 import { defaultSslRootCert } from '../containers/common/tls';
+import { EPHEMERAL_STORAGE_GIB, ephemeralStorageProblem, fargateSizeProblem, type SslMode } from './common/rules';
 import { secretIdForTask } from './database-secret';
-import type { SslMode } from './config';
 import { acknowledgeRule, acknowledgeWildcards } from './nag';
 import { backupTaskStatements, databaseSecretStatements, verifyTaskStatements, type EngineAccess } from './task-permissions';
 
@@ -119,7 +119,7 @@ export class EngineTasks extends Construct {
       cpu: props.verifySize.cpu,
       memoryLimitMiB: props.verifySize.memoryMiB,
       // The archive and the restored cluster live in /work on the task's ephemeral storage.
-      ephemeralStorageGiB: props.verifySize.ephemeralStorageGiB ?? 21,
+      ephemeralStorageGiB: props.verifySize.ephemeralStorageGiB ?? EPHEMERAL_STORAGE_GIB.min,
       runtimePlatform: { cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.verifyContainer = this.verify.addContainer(ENGINE_CONTAINER_NAME, {
@@ -177,28 +177,9 @@ export class EngineTasks extends Construct {
   }
 }
 
-// Fargate's valid CPU/memory pairs (MiB): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html
-const MEMORY_RANGE: Record<number, { min: number; max: number; step: number; list?: number[] }> = {
-  256: { min: 512, max: 2048, step: 512, list: [512, 1024, 2048] },
-  512: { min: 1024, max: 4096, step: 1024 },
-  1024: { min: 2048, max: 8192, step: 1024 },
-  2048: { min: 4096, max: 16384, step: 1024 },
-  4096: { min: 8192, max: 30720, step: 1024 },
-  8192: { min: 16384, max: 61440, step: 4096 },
-  16384: { min: 32768, max: 122880, step: 8192 },
-};
-
 /** Throws when a task size is not one Fargate accepts, naming the prop and the value. */
 export function validateSize(prop: string, size: EngineTaskSize): void {
-  const range = MEMORY_RANGE[size.cpu];
-  if (!range) throw new Error(`${prop}.cpu must be one of ${Object.keys(MEMORY_RANGE).join(', ')}; got ${size.cpu}`);
-  const ok = range.list ? range.list.includes(size.memoryMiB) : size.memoryMiB >= range.min && size.memoryMiB <= range.max && size.memoryMiB % range.step === 0;
-  if (!ok) {
-    const allowed = range.list ? range.list.join(', ') : `${range.min}–${range.max} in steps of ${range.step}`;
-    throw new Error(`${prop}.memoryMiB ${size.memoryMiB} does not fit ${size.cpu} CPU units on Fargate (allowed: ${allowed})`);
-  }
-  const gib = size.ephemeralStorageGiB;
-  if (gib !== undefined && (!Number.isInteger(gib) || gib < 21 || gib > 200)) {
-    throw new Error(`${prop}.ephemeralStorageGiB must be a whole number from 21 to 200; got ${gib}`);
-  }
+  const problem = fargateSizeProblem(prop, size)
+    ?? (size.ephemeralStorageGiB === undefined ? undefined : ephemeralStorageProblem(`${prop}.ephemeralStorageGiB`, size.ephemeralStorageGiB));
+  if (problem) throw new Error(problem);
 }

@@ -10,3 +10,6 @@ export * from './run-definition';
 export * from './run-monitoring';
 export * from './task-permissions';
 export * from './task-stopped-watch';
+export * from './common/defaults';
+export * from './common/errors';
+export * from './common/rules';

@@ -14,7 +14,26 @@ import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
 import { BackupBucket, type ObjectLockMode } from './backup-bucket';
-import type { SslMode } from './config';
+import {
+  DEFAULT_BACKUP_TASK,
+  DEFAULT_DATABASE_PORT,
+  DEFAULT_DEPLOYED_SSL_MODE,
+  DEFAULT_HEARTBEAT_SECONDS,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_PASSWORD_JSON_FIELD,
+  DEFAULT_RETENTION_DAYS,
+  DEFAULT_VERIFY_TASK,
+} from './common/defaults';
+import {
+  ephemeralStorageProblem,
+  isPortNumber,
+  keyPrefixProblem,
+  MAX_TASK_TIMEOUT_MINUTES,
+  MIN_HEARTBEAT_SECONDS,
+  objectLockProblem,
+  pipelineNameProblem,
+  type SslMode,
+} from './common/rules';
 import { EngineTasks } from './engine-tasks';
 import { TaskVpcEndpoints } from './vpc-endpoints';
 import { NotifyFunctions, stateMachineArnFor } from './notify-functions';
@@ -156,7 +175,7 @@ export class PgProof extends Construct {
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const prefix = props.keyPrefix ?? 'pgproof';
+    const prefix = props.keyPrefix ?? DEFAULT_KEY_PREFIX;
     const stateMachineName = `pgproof-${props.name}`;
     const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64;
 
@@ -181,7 +200,7 @@ export class PgProof extends Construct {
     } else {
       this.bucket = new BackupBucket(this, 'Backups', {
         encryptionKey: this.encryptionKey,
-        retention: props.backupRetention ?? Duration.days(35),
+        retention: props.backupRetention ?? Duration.days(DEFAULT_RETENTION_DAYS),
         ...(props.objectLockRetention ? { objectLockRetention: props.objectLockRetention } : {}),
         ...(props.objectLockMode ? { objectLockMode: props.objectLockMode } : {}),
         removalPolicy,
@@ -200,20 +219,24 @@ export class PgProof extends Construct {
       stateMachineArn: stateMachineArnFor(this, stateMachineName),
       database: {
         host: props.databaseHost,
-        port: props.databasePort ?? 5432,
+        port: props.databasePort ?? DEFAULT_DATABASE_PORT,
         name: props.databaseName,
         ...(props.databaseUser ? { user: props.databaseUser } : {}),
-        sslMode: props.databaseSslMode ?? 'require',
+        sslMode: props.databaseSslMode ?? DEFAULT_DEPLOYED_SSL_MODE,
         ...(props.databaseSslRootCert ? { sslRootCert: props.databaseSslRootCert } : {}),
         passwordSecret: props.databasePasswordSecret,
-        passwordJsonField: props.databasePasswordJsonField ?? 'password',
+        passwordJsonField: props.databasePasswordJsonField ?? DEFAULT_PASSWORD_JSON_FIELD,
         ...(props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret.encryptionKey
           ? { passwordSecretKey: (props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret.encryptionKey)! }
           : {}),
       },
       engineConfig: this.engineConfig,
-      backupSize: { cpu: props.backupCpu ?? 1024, memoryMiB: props.backupMemoryMiB ?? 2048 },
-      verifySize: { cpu: props.verifyCpu ?? 2048, memoryMiB: props.verifyMemoryMiB ?? 8192, ephemeralStorageGiB: props.verifyEphemeralStorageGiB ?? 100 },
+      backupSize: { cpu: props.backupCpu ?? DEFAULT_BACKUP_TASK.cpu, memoryMiB: props.backupMemoryMiB ?? DEFAULT_BACKUP_TASK.memoryMiB },
+      verifySize: {
+        cpu: props.verifyCpu ?? DEFAULT_VERIFY_TASK.cpu,
+        memoryMiB: props.verifyMemoryMiB ?? DEFAULT_VERIFY_TASK.memoryMiB,
+        ephemeralStorageGiB: props.verifyEphemeralStorageGiB ?? DEFAULT_VERIFY_TASK.ephemeralStorageGiB,
+      },
       logRetention,
       removalPolicy,
       vpc: props.vpc,
@@ -236,8 +259,8 @@ export class PgProof extends Construct {
       removalPolicy,
     });
 
-    const backupTimeout = props.backupTimeout ?? Duration.hours(6);
-    const verifyTimeout = props.verifyTimeout ?? Duration.hours(6);
+    const backupTimeout = props.backupTimeout ?? Duration.minutes(DEFAULT_BACKUP_TASK.timeoutMinutes);
+    const verifyTimeout = props.verifyTimeout ?? Duration.minutes(DEFAULT_VERIFY_TASK.timeoutMinutes);
     const definition = buildRunDefinition(this, {
       databaseName: props.databaseName,
       cluster: this.cluster,
@@ -247,7 +270,7 @@ export class PgProof extends Construct {
       snitchCheckIn: this.notifyFunctions.snitchCheckIn,
       backupTimeout,
       verifyTimeout,
-      heartbeatTimeout: props.heartbeatTimeout ?? Duration.minutes(5),
+      heartbeatTimeout: props.heartbeatTimeout ?? Duration.seconds(DEFAULT_HEARTBEAT_SECONDS),
     });
 
     // The stack id's UUID is new for every stack: a redeploy after `cdk destroy` (which keeps this group, with
@@ -308,9 +331,6 @@ export class PgProof extends Construct {
 /** The image platform of each task architecture (the image is built for the tasks' CPUs, whatever the builder's). */
 const IMAGE_PLATFORM: Record<string, Platform> = { X86_64: Platform.LINUX_AMD64, ARM64: Platform.LINUX_ARM64 };
 
-const NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
-const PREFIX = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
-
 function days(d: Duration | undefined): number | undefined {
   return d === undefined || Token.isUnresolved(d.toSeconds()) ? undefined : d.toDays({ integral: false });
 }
@@ -318,13 +338,14 @@ function days(d: Duration | undefined): number | undefined {
 /** Rejects props that cannot work, naming the prop and the value received (unresolved tokens are skipped). */
 export function validateProps(props: PgProofProps): void {
   const fail = (message: string) => { throw new Error(`PgProof: ${message}`); };
-  if (!Token.isUnresolved(props.name) && !NAME.test(props.name)) fail(`name must be 1–32 lower-case letters, digits or dashes; got "${props.name}"`);
-  if (props.databasePort !== undefined && !Token.isUnresolved(props.databasePort) && (!Number.isInteger(props.databasePort) || props.databasePort < 1 || props.databasePort > 65535)) {
+  const check = (problem: string | undefined) => { if (problem) fail(problem); };
+  if (!Token.isUnresolved(props.name)) check(pipelineNameProblem('name', props.name));
+  if (props.databasePort !== undefined && !Token.isUnresolved(props.databasePort) && !isPortNumber(props.databasePort)) {
     fail(`databasePort must be a port number 1–65535; got ${props.databasePort}`);
   }
   const arch = props.cpuArchitecture?._cpuArchitecture;
   if (arch !== undefined && !(arch in IMAGE_PLATFORM)) fail(`cpuArchitecture must be X86_64 or ARM64 (Fargate on Linux); got "${arch}"`);
-  if (props.keyPrefix !== undefined && !PREFIX.test(props.keyPrefix)) fail(`keyPrefix must not be empty or start or end with "/"; got "${props.keyPrefix}"`);
+  if (props.keyPrefix !== undefined) check(keyPrefixProblem('keyPrefix', props.keyPrefix));
   if (props.databasePasswordJsonField !== undefined && props.databasePasswordJsonField.trim() === '') fail('databasePasswordJsonField must not be empty');
   if (props.databaseUser !== undefined && !Token.isUnresolved(props.databaseUser) && props.databaseUser.trim() === '') fail('databaseUser must not be empty (omit it to take the user from the secret)');
   if (props.databaseSslRootCert !== undefined && !props.databaseSslRootCert.startsWith('/')) fail(`databaseSslRootCert must be an absolute path inside the image; got "${props.databaseSslRootCert}"`);
@@ -339,16 +360,15 @@ export function validateProps(props: PgProofProps): void {
   if (retention !== undefined && (retention < 1 || !Number.isInteger(retention))) fail(`backupRetention must be a whole number of days, at least 1; got ${retention}`);
   const lock = days(props.objectLockRetention);
   if (lock !== undefined && (lock < 1 || !Number.isInteger(lock))) fail(`objectLockRetention must be a whole number of days, at least 1; got ${lock}`);
-  if (lock !== undefined && lock > (retention ?? 35)) fail(`objectLockRetention (${lock} days) must not exceed backupRetention (${retention ?? 35} days)`);
-  const gib = props.verifyEphemeralStorageGiB;
-  if (gib !== undefined && (!Number.isInteger(gib) || gib < 21 || gib > 200)) fail(`verifyEphemeralStorageGiB must be a whole number from 21 to 200; got ${gib}`);
+  if (lock !== undefined) check(objectLockProblem({ field: 'objectLockRetention', days: lock }, { field: 'backupRetention', days: retention ?? DEFAULT_RETENTION_DAYS }));
+  if (props.verifyEphemeralStorageGiB !== undefined) check(ephemeralStorageProblem('verifyEphemeralStorageGiB', props.verifyEphemeralStorageGiB));
   const heartbeat = props.heartbeatTimeout?.toSeconds();
-  if (heartbeat !== undefined && !Token.isUnresolved(heartbeat) && heartbeat < 120) {
-    fail(`heartbeatTimeout must be at least 2 minutes (the engines beat every minute); got ${heartbeat} seconds`);
+  if (heartbeat !== undefined && !Token.isUnresolved(heartbeat) && heartbeat < MIN_HEARTBEAT_SECONDS) {
+    fail(`heartbeatTimeout must be at least ${MIN_HEARTBEAT_SECONDS / 60} minutes (the engines beat every minute); got ${heartbeat} seconds`);
   }
   for (const p of ['backupTimeout', 'verifyTimeout'] as const) {
     const s = props[p]?.toSeconds();
     if (s !== undefined && !Token.isUnresolved(s) && heartbeat !== undefined && s <= heartbeat) fail(`${p} (${s} s) must be longer than heartbeatTimeout (${heartbeat} s)`);
-    if (s !== undefined && !Token.isUnresolved(s) && s > 24 * 3600) fail(`${p} must be at most 24 hours; got ${props[p]!.toHumanString()}`);
+    if (s !== undefined && !Token.isUnresolved(s) && s > MAX_TASK_TIMEOUT_MINUTES * 60) fail(`${p} must be at most ${MAX_TASK_TIMEOUT_MINUTES / 60} hours; got ${props[p]!.toHumanString()}`);
   }
 }

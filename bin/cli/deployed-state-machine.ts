@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { PgProofError } from '../../lib/common/errors';
 
 import { readFileSync } from 'node:fs';
 
@@ -57,7 +58,7 @@ export function awsClients(target: AwsTarget): { cfn: CloudFormationClient; sfn:
 }
 
 /** The credentials reach another account than the configuration names: nothing is started or listed there. */
-export class AccountMismatch extends Error {
+export class AccountMismatch extends PgProofError {
   override readonly name = 'AccountMismatch';
 }
 

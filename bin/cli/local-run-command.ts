@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { EngineConfig } from '../../containers/common/engine-config';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
-import { registerSecret } from '../../containers/common/redact';
+import { registerSecret } from '../../lib/common/redact';
 import { parseEndpointValue } from '../../lambdas/common/endpoint';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../lib/local/embedded-s3';
 import { appendHistory, writeExecutionLog } from '../../lib/local/history';

@@ -1,4 +1,4 @@
-import { redact } from '../../containers/common/redact';
+import { redact } from '../../lib/common/redact';
 
 /** A line for the user on stderr (progress, warnings, errors), with secrets masked. */
 export function say(line: string): void {

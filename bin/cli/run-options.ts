@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
+import { DEFAULT_KEY_PREFIX } from '../../lib/common/defaults';
 
 /** The flags `demo` and `run --local` share. */
 export interface RunFlags {
@@ -21,10 +23,10 @@ export function addRunOptions(command: Command): Command {
     .option('--state-dir <dir>', 'local S3 data and run history', '.pgproof')
     .option('--s3-endpoint <url>', 'a real S3-compatible endpoint instead of the embedded server (with --bucket and AWS_* credentials)')
     .option('--bucket <name>', 'the bucket at --s3-endpoint (or in AWS)')
-    .option('--prefix <prefix>', 'key prefix', 'pgproof')
+    .option('--prefix <prefix>', 'key prefix', DEFAULT_KEY_PREFIX)
     .option('--chat-webhook <url>', 'post the chat message there (else it is printed)')
     .option('--snitch-url <url>', 'check in there when the run succeeds')
     .option('--input <json>', 'the execution input, as a manual run would get it, e.g. {"reason": "before migration"}')
-    .option('--work-dir <dir>', 'where verify decompresses and restores the backup (needs about twice the database; default $PGPROOF_WORK_DIR or the temp dir)')
+    .option('--work-dir <dir>', `where verify decompresses and restores the backup (needs about twice the database; default $${ENGINE_ENV.workDir} or the temp dir)`)
     .option('--json', 'print the result as one JSON object on the last line of stdout');
 }

@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { newRunId } from '../../containers/common/keys';
+import { PgProofError } from '../../lib/common/errors';
 import { executionConsoleUrl } from './deployed-state-machine';
 
 /** What a manual run may carry; the state machine's ValidateInput enforces the same. */
@@ -25,8 +26,8 @@ export function parseManualInput(text: string | undefined): z.infer<typeof manua
 }
 
 /** A usage or input error: the CLI exits 2. */
-export class InputError extends Error {
-  override name = 'InputError';
+export class InputError extends PgProofError {
+  override readonly name = 'InputError';
 }
 
 export interface StartedExecution {

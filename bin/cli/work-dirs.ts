@@ -2,10 +2,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { removeStaleWorkDirs } from '../../containers/common/work-dir';
 import { say } from './output';
+import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 
-/** `--work-dir` wins over PGPROOF_WORK_DIR; the engines read the variable. */
+/** `--work-dir` wins over the engines' work-dir variable; the engines read the variable. */
 export function applyWorkDir(flags: { workDir?: string }): void {
-  if (flags.workDir) process.env.PGPROOF_WORK_DIR = path.resolve(flags.workDir);
+  if (flags.workDir) process.env[ENGINE_ENV.workDir] = path.resolve(flags.workDir);
 }
 
 /** Removes what runs killed before they could clean up left behind (decompressed dumps, throwaway clusters). */

@@ -5,16 +5,12 @@ import { PgProofError } from '../../containers/common/errors';
  * target, missing roles, a key outside the prefix, objects the restoring user may not create…): exit status 2.
  */
 export class RestoreRefused extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('RestoreRefused', message, options);
-  }
+  override readonly name = 'RestoreRefused';
 }
 
 /** The manifest beside a key does not describe that key (swapped or edited manifest, or a foreign object). */
 export class ManifestMismatch extends PgProofError {
-  constructor(message: string) {
-    super('ManifestMismatch', message);
-  }
+  override readonly name = 'ManifestMismatch';
 }
 
 /** What a failed restore left on the target server, in one plain sentence for the person on call. */

@@ -10,7 +10,7 @@ import { newestVerifiedBackup } from '../common/backup-catalog';
 import { writeManifest, type Manifest } from '../common/manifest';
 import { connect, describeTarget, libpqEnv, type ConnectionParams } from '../common/pg-connection';
 import { discoverPgInstalls, majorFromVersionNum, selectDumpClient, type DiscoveryOptions } from '../common/pg-tools';
-import { redact } from '../common/redact';
+import { redact } from '../../lib/common/redact';
 import type { StorageLocation } from '../common/s3';
 import { partSizeFor, streamUpload, uploadError } from '../common/stream-upload';
 import { applyHashSessionSettings, CONTENT_HASH_VERSION, countLargeObjects, listTables, tableStats } from '../common/table-stats';

@@ -4,7 +4,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { rolesKeyFor } from '../common/keys';
 import type { RoleDefinitions } from '../common/manifest';
 import { describeExit, runCommand } from '../common/process';
-import { redact } from '../common/redact';
+import { redact } from '../../lib/common/redact';
 
 /**
  * The server's roles, their attributes, memberships and role settings, without passwords:

@@ -1,11 +1,14 @@
+import { z } from 'zod';
 import { ToolMissing } from './errors';
 import type { CompressionConfig } from './engine-config';
 
 /** What the manifest records about compression, so verify and restore can undo it. */
-export type ManifestCompression =
-  | { method: 'zstd'; level: number; threads: number }
-  | { method: 'pg_dump'; level: number }
-  | { method: 'none' };
+export const manifestCompressionSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('zstd'), level: z.number(), threads: z.number() }),
+  z.object({ method: z.literal('pg_dump'), level: z.number() }),
+  z.object({ method: z.literal('none') }),
+]);
+export type ManifestCompression = z.infer<typeof manifestCompressionSchema>;
 
 /** How one backup is compressed: pg_dump's `-Z` and an optional filter process between pg_dump and S3. */
 export interface CompressionPlan {

@@ -1,7 +1,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
+import { DEFAULT_PASSWORD_JSON_FIELD } from '../../lib/common/defaults';
 import { ConfigError, PgProofError } from './errors';
-import { redact, registerSecret } from './redact';
+import { redact, registerSecret } from '../../lib/common/redact';
 
 /**
  * The database secret the backup task reads at run time with its task role (`ENGINE_ENV.dbSecret`), instead of an
@@ -20,9 +21,7 @@ export interface DatabaseSecret {
 
 /** Secrets Manager could not be reached or failed for a reason that is not the configuration's (throttling, network). */
 export class SecretReadFailed extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('SecretReadFailed', message, options);
-  }
+  override readonly name = 'SecretReadFailed';
 }
 
 const FIELD_SETTING = `database.passwordJsonField / ${ENGINE_ENV.dbSecretJsonField}`;
@@ -31,7 +30,7 @@ const FIELD_SETTING = `database.passwordJsonField / ${ENGINE_ENV.dbSecretJsonFie
  * Parses a secret's text: a JSON object (the password in `jsonField`; RDS-style `username`, `host`, `port`,
  * `dbname` taken when present) or, when the text is not JSON, the password itself. Never puts the value in an error.
  */
-export function parseDatabaseSecret(text: string, secretId: string, jsonField = 'password'): DatabaseSecret {
+export function parseDatabaseSecret(text: string, secretId: string, jsonField = DEFAULT_PASSWORD_JSON_FIELD): DatabaseSecret {
   registerSecret(text);
   if (!text.trimStart().startsWith('{')) {
     if (text === '') throw new ConfigError(`the database secret "${secretId}" is empty: store the password (plain text) or a JSON object with a "${jsonField}" field`);
@@ -153,7 +152,7 @@ export async function resolveDatabaseEnv(env: NodeJS.ProcessEnv, client: () => S
   if (env.PGPASSWORD !== undefined) {
     throw new ConfigError(`both ${ENGINE_ENV.dbSecret} and PGPASSWORD are set: give the password one way only (the secret in AWS, PGPASSWORD for local runs)`);
   }
-  const field = env[ENGINE_ENV.dbSecretJsonField]?.trim() || 'password';
+  const field = env[ENGINE_ENV.dbSecretJsonField]?.trim() || DEFAULT_PASSWORD_JSON_FIELD;
   const text = await readSecretString(client(), secretId);
   return applyDatabaseSecret(env, parseDatabaseSecret(text, secretId, field), secretId);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_COMPRESSION } from '../../lib/common/defaults';
 import { ConfigError } from './errors';
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 
@@ -64,7 +65,7 @@ export const DEFAULT_RDS_ONLY_EXTENSIONS: readonly string[] = [
 /** The part of pgproof's configuration the engines read (no secrets: it travels in the task environment). */
 export const engineConfigSchema = z
   .object({
-    compression: compressionSchema.default({ method: 'zstd', level: 1, threads: 0 }),
+    compression: compressionSchema.default({ ...DEFAULT_COMPRESSION }),
     sizeGuard: z
       .object({ maxShrink: z.number().min(0).max(1).default(0.5) })
       .strict()

@@ -1,109 +1,78 @@
+import { PgProofError } from '../../lib/common/errors';
+
+export { ConfigError, PgProofError } from '../../lib/common/errors';
+
 /**
  * Typed errors of the backup and verify engines. The `name` is what Step Functions matches in `Catch`/`Retry`
  * and what a person reads in the run history, so each one names a cause; the message says what to do.
  */
-export class PgProofError extends Error {
-  constructor(name: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = name;
-  }
-}
-
-/** The configuration or environment of a task is missing or invalid. */
-export class ConfigError extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ConfigError', message, options);
-  }
-}
 
 /** The database could not be reached or refused the login. */
 export class DatabaseConnectionFailed extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('DatabaseConnectionFailed', message, options);
-  }
+  override readonly name = 'DatabaseConnectionFailed';
 }
 
 /** No pg_dump (or server binaries) of a major version that can handle the server's major. */
 export class PgVersionMismatch extends PgProofError {
-  constructor(message: string) {
-    super('PgVersionMismatch', message);
-  }
+  override readonly name = 'PgVersionMismatch';
 }
 
 /** A required program (pg_dump, zstd, initdb…) is missing or failed to start. */
 export class ToolMissing extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ToolMissing', message, options);
-  }
+  override readonly name = 'ToolMissing';
 }
 
 /** pg_dump exited non-zero, was killed, or wrote ERROR/FATAL on stderr. */
 export class DumpFailed extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('DumpFailed', message, options);
-  }
+  override readonly name = 'DumpFailed';
 }
 
 /** Writing to or reading from the object store failed. */
 export class StorageError extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('StorageError', message, options);
-  }
+  override readonly name = 'StorageError';
 }
 
 /** The dump is much smaller than the last verified one (a near-empty backup). */
 export class SizeGuardTripped extends PgProofError {
-  constructor(message: string) {
-    super('SizeGuardTripped', message);
-  }
+  override readonly name = 'SizeGuardTripped';
 }
 
 /** The backup object or its manifest does not exist or cannot be parsed. */
 export class BackupNotFound extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('BackupNotFound', message, options);
-  }
+  override readonly name = 'BackupNotFound';
 }
 
 /** The downloaded bytes do not hash to the manifest's SHA-256. */
 export class ChecksumMismatch extends PgProofError {
-  constructor(message: string) {
-    super('ChecksumMismatch', message);
-  }
+  override readonly name = 'ChecksumMismatch';
 }
 
 /** The local disk is full (or too small for the dump). */
 export class DiskFull extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('DiskFull', message, options);
-  }
+  override readonly name = 'DiskFull';
 }
 
 /** The throwaway PostgreSQL cluster could not be created or started. */
 export class ClusterStartFailed extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ClusterStartFailed', message, options);
-  }
+  override readonly name = 'ClusterStartFailed';
 }
 
 /** pg_restore failed. */
 export class RestoreFailed extends PgProofError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('RestoreFailed', message, options);
-  }
+  override readonly name = 'RestoreFailed';
 }
 
 /** The restored database differs from what the manifest promises, or a user check failed. */
 export class VerificationFailed extends PgProofError {
-  constructor(message: string) {
-    super('VerificationFailed', message);
-  }
+  override readonly name = 'VerificationFailed';
 }
 
 /** The task was stopped by a signal (SIGTERM from ECS, Ctrl-C locally). */
 export class TaskInterrupted extends PgProofError {
+  override readonly name = 'TaskInterrupted';
+
   constructor(signal: string) {
-    super('TaskInterrupted', `stopped by ${signal} before finishing; nothing was marked complete`);
+    super(`stopped by ${signal} before finishing; nothing was marked complete`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
-import { redact } from './redact';
+import { redact } from '../../lib/common/redact';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type LogFields = Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { manifestCompressionSchema } from './compression';
 import { BackupNotFound, StorageError } from './errors';
 import { manifestKeyFor, verifiedKeyFor } from './keys';
 
@@ -58,11 +59,7 @@ export const manifestSchema = z.object({
   bytes: z.number().int().min(0),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   format: z.literal('custom'),
-  compression: z.discriminatedUnion('method', [
-    z.object({ method: z.literal('zstd'), level: z.number(), threads: z.number() }),
-    z.object({ method: z.literal('pg_dump'), level: z.number() }),
-    z.object({ method: z.literal('none') }),
-  ]),
+  compression: manifestCompressionSchema,
   server: z.object({ version: z.string(), major: z.number().int(), encoding: z.string() }),
   pgDump: z.object({ version: z.string(), major: z.number().int() }),
   startedAt: z.string(),

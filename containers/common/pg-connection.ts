@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { z } from 'zod';
+import { DEFAULT_DATABASE_PORT } from '../../lib/common/defaults';
+import { isPortNumber, PORT_RANGE, SSL_MODES, sslModeProblem, type SslMode } from '../../lib/common/rules';
 import { ConfigError, DatabaseConnectionFailed } from './errors';
 import { passwordFromPgpass } from './pgpass';
-import { redact, registerSecret } from './redact';
+import { redact, registerSecret } from '../../lib/common/redact';
 import { explainCertificateProblem } from './tls';
 
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export type SslMode = (typeof SSL_MODES)[number];
 
 /** Where and how to connect, in libpq's terms. The password travels only in `PGPASSWORD`, never in argv. */
 export interface ConnectionParams {
@@ -22,7 +22,7 @@ export interface ConnectionParams {
 
 const envSchema = z.object({
   PGHOST: z.string().min(1).default('localhost'),
-  PGPORT: z.coerce.number().int().min(1).max(65535).default(5432),
+  PGPORT: z.coerce.number().int().min(PORT_RANGE.min).max(PORT_RANGE.max).default(DEFAULT_DATABASE_PORT),
   PGUSER: z.string().min(1).optional(),
   PGDATABASE: z.string().min(1).optional(),
   PGPASSWORD: z.string().optional(),
@@ -231,12 +231,11 @@ export function connectionFromUrl(text: string, env: NodeJS.ProcessEnv = process
   }
 
   const sslMode = params.sslmode ?? env.PGSSLMODE ?? 'prefer';
-  if (!(SSL_MODES as readonly string[]).includes(sslMode)) {
-    throw new ConfigError(`sslmode in the database URL must be one of ${SSL_MODES.join(', ')}, got "${sslMode}"`);
-  }
-  const portText = params.port ?? env.PGPORT ?? '5432';
+  const sslModeError = sslModeProblem('sslmode in the database URL', sslMode);
+  if (sslModeError) throw new ConfigError(sslModeError);
+  const portText = params.port ?? env.PGPORT ?? String(DEFAULT_DATABASE_PORT);
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new ConfigError(`the port in the database URL must be a number from 1 to 65535, got "${portText}"`);
+  if (!/^\d+$/.test(portText) || !isPortNumber(port)) throw new ConfigError(`the port in the database URL must be a number from ${PORT_RANGE.min} to ${PORT_RANGE.max}, got "${portText}"`);
   // An empty host means libpq's default: PGHOST, else the Unix socket directory (Debian's), else localhost.
   const host = params.host ?? env.PGHOST ?? (existsSync(SOCKET_DEFAULT) ? SOCKET_DEFAULT : 'localhost');
   const user = params.user ?? env.PGUSER ?? env.USER ?? 'postgres';

@@ -1,4 +1,4 @@
-import { redact } from './redact';
+import { redact } from '../../lib/common/redact';
 
 /** `pg_restore --verbose` progress lines: what it was doing, not what went wrong. */
 const PROGRESS = /^pg_restore: (?!error:|warning:|detail:|hint:|from TOC entry )/;

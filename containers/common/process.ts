@@ -1,5 +1,5 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { redact } from './redact';
+import { redact } from '../../lib/common/redact';
 
 /** Keeps the last lines of a stream (e.g. pg_dump's stderr) for error reports, bounded in memory. */
 export class TailBuffer {

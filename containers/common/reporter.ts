@@ -1,6 +1,6 @@
 import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
-import { redact } from './redact';
+import { redact } from '../../lib/common/redact';
 
 export interface TaskFailure {
   readonly name: string;

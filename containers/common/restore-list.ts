@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import type pg from 'pg';
 import { RestoreFailed } from './errors';
 import { runCommand } from './process';
-import { redact } from './redact';
+import { redact } from '../../lib/common/redact';
 
 /**
  * Restoring a dump outside Amazon RDS: extensions that exist only on RDS (aws_s3, aws_commons, …) are left out of

@@ -1,4 +1,5 @@
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
+import { keyPrefixOrDefault } from '../../lib/common/defaults';
 import { ConfigError } from './errors';
 import type { StorageLocation } from './s3';
 
@@ -25,7 +26,7 @@ export function storageFromEnv(env: NodeJS.ProcessEnv = process.env): StorageLoc
   const region = env.AWS_REGION?.trim();
   return {
     bucket: requireEnv(env, ENGINE_ENV.bucket, 'the name of the backup bucket'),
-    prefix: (env[ENGINE_ENV.prefix] ?? 'pgproof').trim() || 'pgproof',
+    prefix: keyPrefixOrDefault(env[ENGINE_ENV.prefix]),
     ...(endpoint ? { endpoint } : {}),
     ...(kmsKeyId ? { kmsKeyId } : {}),
     ...(region ? { region } : {}),

@@ -1,4 +1,4 @@
-import type { SslMode } from './pg-connection';
+import type { SslMode } from '../../lib/common/rules';
 
 /** The RDS global CA bundle shipped in the engines' image (containers/Dockerfile, docs/container-image.md). */
 export const RDS_CA_BUNDLE_PATH = '/etc/pgproof/certs/rds-global-bundle.pem';

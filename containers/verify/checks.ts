@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CheckConfig, FreshnessConfig } from '../common/engine-config';
-import { redact } from '../common/redact';
+import { redact } from '../../lib/common/redact';
 import { quoteIdent } from '../common/table-stats';
 import { describeExpectation, formatValue, freshnessVerdict, meetsExpectation, type CheckOutcome } from './evaluate';
 

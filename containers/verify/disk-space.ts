@@ -1,6 +1,7 @@
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { statfs } from 'node:fs/promises';
 import { formatBytes } from '../../lambdas/common/format';
+import { EPHEMERAL_STORAGE_GIB } from '../../lib/common/rules';
 import { DiskFull } from '../common/errors';
 import type { Manifest } from '../common/manifest';
 
@@ -9,7 +10,7 @@ export const CLUSTER_OVERHEAD_BYTES = 128 * 1024 * 1024;
 
 /** What a setting that gives verify more room is called, where. */
 export const MORE_ROOM =
-  `give the verify task more ephemeral storage (tasks.verify.ephemeralStorageGiB in the deployment configuration, verifyEphemeralStorageGiB on the PgProof construct; up to 200 GiB) or, in local runs, a work dir on a larger disk (--work-dir / ${ENGINE_ENV.workDir})`;
+  `give the verify task more ephemeral storage (tasks.verify.ephemeralStorageGiB in the deployment configuration, verifyEphemeralStorageGiB on the PgProof construct; up to ${EPHEMERAL_STORAGE_GIB.max} GiB) or, in local runs, a work dir on a larger disk (--work-dir / ${ENGINE_ENV.workDir})`;
 
 /**
  * The disk verify's work dir needs at its peak: the decompressed archive and the restored cluster side by side

@@ -1,5 +1,5 @@
 import { HttpRequestFailed } from './errors';
-import { scrubError, urlRedactor } from './redact-url';
+import { scrubError, urlRedactor } from '../../lib/common/redact';
 import { DEFAULT_RETRY_POLICY, backoffDelayMs, isRetryableStatus, parseRetryAfterMs, type RetryPolicy } from './retry-policy';
 
 /** One request to a webhook or check-in URL. */

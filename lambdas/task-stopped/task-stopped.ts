@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SendTaskFailureCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { PgProofLambdaError } from '../common/errors';
+import { PgProofError } from '../common/errors';
 import type { LambdaLogger } from '../common/logger';
 import { buildStopReport, taskId, type StopReport } from './stop-report';
 import type { EngineKind, TaskStateChange } from './task-stopped-event';
@@ -12,10 +12,8 @@ import type { EngineKind, TaskStateChange } from './task-stopped-event';
 export const TOKEN_ALREADY_CLOSED = ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'] as const;
 
 /** `SendTaskFailure` failed for another reason (throttling, access denied, network): the function fails visibly. */
-export class ReportStopFailed extends PgProofLambdaError {
-  constructor(message: string) {
-    super('ReportStopFailed', message);
-  }
+export class ReportStopFailed extends PgProofError {
+  override readonly name = 'ReportStopFailed';
 }
 
 export type TaskStoppedOutcome =

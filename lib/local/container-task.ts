@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { ensureBundles } from '../../bin/bundles.mjs';
 import { parseLocalResult } from '../../containers/common/reporter';
+import { PgProofError } from '../common/errors';
 import { REPO_ROOT } from '../pgproof-function';
 
 /** A failed task, named as the task named it, so Step Functions-style Catch/Retry rules match it locally too. */
-export class ContainerTaskError extends Error {
+export class ContainerTaskError extends PgProofError {
+  override readonly name: string;
+
   constructor(name: string, message: string) {
     super(message);
     this.name = name;

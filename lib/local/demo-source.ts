@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 import { discoverPgInstalls } from '../../containers/common/pg-tools';
-import { registerSecret } from '../../containers/common/redact';
+import { registerSecret } from '../common/redact';
 import { startThrowawayCluster } from '../../containers/common/throwaway-cluster';
 import { createSampleDatabase } from './sample-database';
 

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { redact } from '../../containers/common/redact';
+import { redact } from '../common/redact';
 import { formatBytes, type RunResult } from './run-result';
 
 /** Local run history: one JSON line per run under the state directory (never a secret: results hold none). */

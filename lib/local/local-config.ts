@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { EngineConfig } from '../../containers/common/engine-config';
-import { ConfigFileError, deploymentConfigSchema, ENGINE_KEYS, parseEngineConfigPart } from '../config';
+import { ConfigError } from '../common/errors';
+import { deploymentConfigSchema, ENGINE_KEYS, parseEngineConfigPart } from '../config';
 
 /**
  * Reads the configuration file for a local run: the same file and schema as a deployment, of which only the
@@ -13,19 +14,19 @@ export async function loadLocalEngineConfig(file: string | undefined): Promise<E
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigFileError(`cannot read the configuration file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new ConfigError(`cannot read the configuration file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigFileError(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const known = new Set([...ENGINE_KEYS, ...Object.keys(deploymentConfigSchema.shape), '$schema']);
     const unknown = Object.keys(value).filter((k) => !known.has(k));
     if (unknown.length > 0) {
-      throw new ConfigFileError(`${file}: ${unknown.join(', ')}: unknown field${unknown.length > 1 ? 's' : ''} (known: ${[...ENGINE_KEYS].join(', ')} and the deployment fields of docs/deploying.md)`);
+      throw new ConfigError(`${file}: ${unknown.join(', ')}: unknown field${unknown.length > 1 ? 's' : ''} (known: ${[...ENGINE_KEYS].join(', ')} and the deployment fields of docs/deploying.md)`);
     }
   }
   return parseEngineConfigPart(value, file);

@@ -1,11 +1,12 @@
 import type { BackupResult } from '../../containers/backup/backup';
 import type { EngineConfig } from '../../containers/common/engine-config';
 import { libpqEnv, type ConnectionParams } from '../../containers/common/pg-connection';
-import { redact } from '../../containers/common/redact';
+import { redact } from '../common/redact';
 import type { VerifyResult } from '../../containers/verify/verify';
 import type { LambdaLogger } from '../../lambdas/common/logger';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
+import { DEFAULT_KEY_PREFIX } from '../common/defaults';
 import { ENGINE_ENV } from '../contracts/engine-env';
 import { CHAT_ENV, SNITCH_ENV } from '../contracts/lambda-env';
 import { STATE } from '../contracts/state-names';
@@ -55,7 +56,7 @@ export function staticTaskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
     ...passed,
     ...options.s3.credentials,
     [ENGINE_ENV.bucket]: options.s3.bucket,
-    [ENGINE_ENV.prefix]: options.s3.prefix ?? 'pgproof',
+    [ENGINE_ENV.prefix]: options.s3.prefix ?? DEFAULT_KEY_PREFIX,
     ...(options.s3.endpoint ? { [ENGINE_ENV.s3Endpoint]: options.s3.endpoint } : {}),
     [ENGINE_ENV.config]: JSON.stringify(options.config),
   };

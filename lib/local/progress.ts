@@ -1,4 +1,4 @@
-import { redact } from '../../containers/common/redact';
+import { redact } from '../common/redact';
 import { ENGINE_LOG, PROGRESS_SUFFIX } from '../contracts/engine-log';
 import { TASK_STATES as TASK_STATE_LIST } from '../contracts/state-names';
 import type { ExecutionEvent } from './state-machine-runner';

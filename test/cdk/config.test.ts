@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigFileError, loadConfig, parseConfig, parseEngineConfigPart } from '../../lib/config';
+import { ConfigError } from '../../lib/common/errors';
+import { loadConfig, parseConfig, parseEngineConfigPart } from '../../lib/config';
 
 const valid = () => ({
   name: 'orders',
@@ -78,7 +79,7 @@ describe('parseConfig', () => {
     ['duplicate check names', (c) => (c.checks = [{ name: 'a', sql: 's', expect: { min: 1 } }, { name: 'a', sql: 's', expect: { min: 1 } }]), /checks\.1\.name: duplicate check name "a"/],
   ])('rejects %s, naming the field', (_what, edit, message) => {
     // WHEN / THEN
-    expect(() => parseConfig(withChange(edit), 'pgproof.config.json')).toThrow(ConfigFileError);
+    expect(() => parseConfig(withChange(edit), 'pgproof.config.json')).toThrow(ConfigError);
     expect(() => parseConfig(withChange(edit), 'pgproof.config.json')).toThrow(message);
   });
 

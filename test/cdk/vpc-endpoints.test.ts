@@ -7,7 +7,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigFileError, parseConfig } from '../../lib/config';
+import { ConfigError } from '../../lib/common/errors';
+import { parseConfig } from '../../lib/config';
 import { PgProofStack } from '../../lib/pg-proof-stack';
 import { buildPgProof, CDK_CONTEXT } from './fixture';
 
@@ -53,7 +54,7 @@ const serviceOf = (e: Json) => JSON.stringify(e.Properties.ServiceName);
 describe('vpc.createEndpoints', () => {
   it('is off by default, and needs one route table per private subnet', () => {
     expect(parseConfig(config()).vpc).toMatchObject({ createEndpoints: false });
-    expect(() => parseConfig(config({ createEndpoints: true }))).toThrow(ConfigFileError);
+    expect(() => parseConfig(config({ createEndpoints: true }))).toThrow(ConfigError);
     expect(() => parseConfig(config({ createEndpoints: true }))).toThrow(/vpc\.privateRouteTableIds.*createEndpoints needs privateRouteTableIds/);
     expect(() => parseConfig(config({ createEndpoints: true, privateRouteTableIds: ROUTE_TABLES.slice(0, 1) }))).toThrow(/one route table id per private subnet/);
     expect(() => parseConfig(config({ privateRouteTableIds: ['table-1', 'table-2'] }))).toThrow(/route table id such as rtb-/);

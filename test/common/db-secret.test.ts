@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyDatabaseSecret, parseDatabaseSecret, resolveDatabaseEnv } from '../../containers/common/db-secret';
 import { connectionFromEnv } from '../../containers/common/pg-connection';
-import { clearSecrets, redact } from '../../containers/common/redact';
+import { clearSecrets, redact } from '../../lib/common/redact';
 
 const SECRET_ID = 'pgproof/orders/db-password';
 const PASSWORD = 'Sup3r-s3cret-value!';

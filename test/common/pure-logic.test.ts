@@ -4,7 +4,7 @@ import { decompressionFilter, planCompression } from '../../containers/common/co
 import { parseEngineConfig } from '../../containers/common/engine-config';
 import { dumpKey, isRunId, keySegment, manifestKeyFor, newRunId, runIdOfKey, verifiedKeyFor } from '../../containers/common/keys';
 import { TailBuffer } from '../../containers/common/process';
-import { clearSecrets, redact, registerSecret } from '../../containers/common/redact';
+import { clearSecrets, redact, registerSecret } from '../../lib/common/redact';
 import { compareTables } from '../../containers/common/compare-tables';
 import { freshnessVerdict, meetsExpectation } from '../../containers/verify/evaluate';
 import { pgRestoreArgs } from '../../containers/common/pg-restore';

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DumpFailed } from '../../containers/common/errors';
 import { LocalReporter, parseLocalResult, StepFunctionsReporter } from '../../containers/common/reporter';
-import { clearSecrets, registerSecret } from '../../containers/common/redact';
+import { clearSecrets, registerSecret } from '../../lib/common/redact';
 import { runTask } from '../../containers/common/task-runner';
 import { captureLogger } from '../helpers/fixtures';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpRequestFailed } from '../../lambdas/common/errors';
 import { sendWithRetry, type RetryNotice } from '../../lambdas/common/http-client';
-import { scrubError, urlRedactor } from '../../lambdas/common/redact-url';
+import { scrubError, urlRedactor } from '../../lib/common/redact';
 import { refusedUrl, startFakeHttpServer, type FakeHttpServer } from './helpers/fake-http-server';
 import { errorTexts, thrown } from './helpers/runs';
 

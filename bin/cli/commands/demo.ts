@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { say } from '../output';
 import { addRunOptions, type RunFlags } from '../run-options';
 import { applyWorkDir, removeLeftovers } from '../work-dirs';
+import { ENGINE_ENV } from '../../../lib/contracts/engine-env';
 
 /** `pgproof demo`: a throwaway sample database, backed up and proven on this machine. */
 export function addDemoCommand(program: Command): void {
@@ -16,7 +17,7 @@ export function addDemoCommand(program: Command): void {
     const { startDemoSource } = await import('../../../lib/local/demo-source');
     validateRunFlags(flags);
     applyWorkDir(flags);
-    await removeLeftovers(process.env.PGPROOF_WORK_DIR);
+    await removeLeftovers(process.env[ENGINE_ENV.workDir]);
     say('pgproof demo: starting a throwaway source database with sample data…');
     const source = await startDemoSource();
     try {

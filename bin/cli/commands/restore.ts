@@ -4,6 +4,8 @@ import { interruptOnSignals } from '../interrupt';
 import { print, say } from '../output';
 import { usageError } from '../usage-error';
 import { removeLeftovers } from '../work-dirs';
+import { ENGINE_ENV } from '../../../lib/contracts/engine-env';
+import { DEFAULT_KEY_PREFIX } from '../../../lib/common/defaults';
 
 interface RestoreFlags {
   workDir?: string;
@@ -33,13 +35,13 @@ export function addRestoreCommand(program: Command): void {
     .option('--state-dir <dir>', 'local state directory', '.pgproof')
     .option('--s3-endpoint <url>', 'an S3-compatible endpoint instead of AWS')
     .option('--bucket <name>', 'the backup bucket (AWS or --s3-endpoint)')
-    .option('--prefix <prefix>', 'key prefix', 'pgproof')
+    .option('--prefix <prefix>', 'key prefix', DEFAULT_KEY_PREFIX)
     .option('--database <name>', 'with --backup latest: the source database whose backup to take')
     .option('--force', 'replace a non-empty target database: restore into a new database on the same server, check it, then swap it in and drop the old one')
     .option('--terminate-connections', 'with --force: end other sessions on the target before the swap (else they are named and the restore refused)')
     .option('--create-roles', 'create roles the backup refers to and the target lacks (NOLOGIN)')
     .option('--no-owner', 'restore without owners and grants (for a target without the source\'s roles)')
-    .option('--work-dir <dir>', 'where the downloaded archive is decompressed (needs room for the whole dump; default $PGPROOF_WORK_DIR or the temp dir)')
+    .option('--work-dir <dir>', `where the downloaded archive is decompressed (needs room for the whole dump; default $${ENGINE_ENV.workDir} or the temp dir)`)
     .option('--json', 'print the result as one JSON object on the last line of stdout')
     .action(async (flags: RestoreFlags) => {
       // With --json, a usage error also ends with a result object on stdout.
@@ -58,7 +60,7 @@ export function addRestoreCommand(program: Command): void {
       const { which } = await import('../../../containers/common/which');
       const { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } = await import('../../../lib/local/embedded-s3');
       const { describeRestore, describeRestoreFailure } = await import('../restore-output');
-      await removeLeftovers(flags.workDir ?? process.env.PGPROOF_WORK_DIR);
+      await removeLeftovers(flags.workDir ?? process.env[ENGINE_ENV.workDir]);
       let target;
       try {
         target = connectionFromUrl(flags.targetUrl);
@@ -68,7 +70,7 @@ export function addRestoreCommand(program: Command): void {
       const interrupt = interruptOnSignals((signal) => say(`\n${signal}: stopping the restore (ending pg_restore, removing the downloaded archive)…`));
       const stateDir = path.resolve(flags.stateDir);
       const out = flags.json ? say : print;
-      const workDir = flags.workDir ?? process.env.PGPROOF_WORK_DIR;
+      const workDir = flags.workDir ?? process.env[ENGINE_ENV.workDir];
       try {
         const embedded = flags.local ? await startEmbeddedS3(stateDir) : undefined;
         try {

@@ -3,6 +3,7 @@ import { say } from '../output';
 import { addRunOptions, type RunFlags } from '../run-options';
 import { parsedOrUsage } from '../usage-error';
 import { applyWorkDir, removeLeftovers } from '../work-dirs';
+import { ENGINE_ENV } from '../../../lib/contracts/engine-env';
 
 /** `pgproof run --local`: one full run of the state machine on this machine, against the user's database. */
 export function addRunCommand(program: Command): void {
@@ -26,7 +27,7 @@ export function addRunCommand(program: Command): void {
       say('warning: --database-url holds a password, which every user of this machine can read in the process list (ps, /proc/<pid>/cmdline); put it in PGPASSWORD or ~/.pgpass, or the whole URL in PGPROOF_DATABASE_URL');
     }
     applyWorkDir(flags);
-    await removeLeftovers(process.env.PGPROOF_WORK_DIR);
+    await removeLeftovers(process.env[ENGINE_ENV.workDir]);
     process.exitCode = await runLocalCommand(flags, connection);
   });
 }

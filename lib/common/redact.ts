@@ -1,9 +1,37 @@
 /**
- * Masks a secret URL, and every part of it that could be a token, in text that came from outside (a fetch
- * error, a response body that echoes the request). Our own messages never hold the URL in the first place;
- * this is the guard for text we did not write.
+ * pgproof's one secret mask: every text the engines, the CLI, the local runner and the Lambdas emit (logs, errors,
+ * task results, chat messages) passes through it. Two ways in: secrets registered once at start-up (the database
+ * password) are masked wherever they appear, with URL credentials and `password=` pairs; and a secret URL (a
+ * webhook or check-in URL, which carries its token) gets a redactor for every part of it that could be the token.
  */
 export const MASK = '***';
+
+/** Secret values registered in this process (the database password, a secret's text). */
+const secrets = new Set<string>();
+
+/** Registers a secret value so that every later `redact` call masks it. Short values are ignored (too noisy). */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 4) secrets.add(value);
+}
+
+/** Masks registered secrets, credentials in URLs and `password=…` pairs. */
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join(MASK);
+  out = out.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)[^@\s/]+@/gi, `$1${MASK}@`);
+  out = out.replace(/(password\s*=\s*)('[^']*'|"[^"]*"|[^\s&;]+)/gi, `$1${MASK}`);
+  return out;
+}
+
+/** For tests: forgets the registered secrets. */
+export function clearSecrets(): void {
+  secrets.clear();
+}
+
+/*
+ * Secret URLs: our own messages never hold them in the first place; this is the guard for text we did not write
+ * (a fetch error, a response body that echoes the request).
+ */
 
 /** Path segments and query values shorter than this are words like `api` or `p`, not tokens. */
 const MIN_SECRET_PART = 6;

@@ -1,0 +1,46 @@
+/**
+ * pgproof's defaults as plain data, each written once: the configuration file's schema, the `PgProof` construct,
+ * the engines' environment readers, the local runner and the CLI all take them from here. No aws-cdk-lib or SDK
+ * imports, so the engines' image and the Lambdas can import it too.
+ */
+
+/** The key prefix of every object pgproof writes to the backup bucket. */
+export const DEFAULT_KEY_PREFIX = 'pgproof';
+
+/** Days a backup is kept before the bucket's lifecycle rule expires it. */
+export const DEFAULT_RETENTION_DAYS = 35;
+
+/** Object Lock mode when a lock is configured: privileged users may still lift a governance lock. */
+export const DEFAULT_OBJECT_LOCK_MODE = 'GOVERNANCE';
+
+/** PostgreSQL's port. */
+export const DEFAULT_DATABASE_PORT = 5432;
+
+/** The libpq sslmode of a deployed backup's connection (a local run follows libpq's own default, `prefer`). */
+export const DEFAULT_DEPLOYED_SSL_MODE = 'require';
+
+/** The JSON field of the database secret holding the password (what RDS-managed secrets use). */
+export const DEFAULT_PASSWORD_JSON_FIELD = 'password';
+
+/** The backup task's size and time limit: pg_dump and a zstd filter need little memory. */
+export const DEFAULT_BACKUP_TASK = { cpu: 1024, memoryMiB: 2048, timeoutMinutes: 360 } as const;
+
+/** The verify task's size, time limit and disk: the decompressed dump plus the restored cluster must fit. */
+export const DEFAULT_VERIFY_TASK = { cpu: 2048, memoryMiB: 8192, timeoutMinutes: 360, ephemeralStorageGiB: 100 } as const;
+
+/** A task that sends no heartbeat for this long is considered dead (the engines beat every minute). */
+export const DEFAULT_HEARTBEAT_SECONDS = 300;
+
+/** When scheduled runs start: an EventBridge cron expression, 03:00 UTC daily. */
+export const DEFAULT_SCHEDULE_CRON = '0 3 * * ? *';
+
+/** Days the tasks' and state machine's log groups keep their events. */
+export const DEFAULT_LOG_RETENTION_DAYS = 90;
+
+/** How dumps are compressed: multi-threaded zstd at its fastest level, one thread per core (`threads: 0`). */
+export const DEFAULT_COMPRESSION = { method: 'zstd', level: 1, threads: 0 } as const;
+
+/** The key prefix to use: the given one trimmed, or the default when it is absent or blank. */
+export function keyPrefixOrDefault(prefix: string | undefined): string {
+  return prefix?.trim() || DEFAULT_KEY_PREFIX;
+}

@@ -1,0 +1,92 @@
+/**
+ * pgproof's validation rules, each stated once and used by every place that checks it: the configuration file's
+ * schema, the `PgProof` construct and its parts, the engines and the CLI. Each `…Problem` function returns the
+ * message for a bad value, naming the field and the value, or `undefined` when the value is fine. Pure: no
+ * aws-cdk-lib or SDK imports.
+ */
+
+/** libpq's sslmode values. */
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** TCP port numbers. */
+export const PORT_RANGE = { min: 1, max: 65535 } as const;
+
+/** Whether `port` is a whole TCP port number. */
+export function isPortNumber(port: number): boolean {
+  return Number.isInteger(port) && port >= PORT_RANGE.min && port <= PORT_RANGE.max;
+}
+
+/** A pipeline name: the state machine is `pgproof-<name>` and the stack `PgProof-<name>`. */
+export const PIPELINE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** A key prefix: not empty, no leading or trailing slash (keys are `<prefix>/<database>/…`). */
+export const KEY_PREFIX_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
+
+/** The shortest heartbeat timeout: the engines beat every minute, so one late beat must not kill a task. */
+export const MIN_HEARTBEAT_SECONDS = 120;
+
+/** The longest timeout a backup or verify task may have. */
+export const MAX_TASK_TIMEOUT_MINUTES = 24 * 60;
+
+/** Fargate's task storage range in GiB (21 is what every task gets without asking). */
+export const EPHEMERAL_STORAGE_GIB = { min: 21, max: 200 } as const;
+
+/**
+ * Fargate's valid memory (MiB) for each CPU size (1024 units = one vCPU):
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html
+ */
+export const FARGATE_MEMORY_MIB: Readonly<Record<number, { readonly min: number; readonly max: number; readonly step: number; readonly list?: readonly number[] }>> = {
+  256: { min: 512, max: 2048, step: 512, list: [512, 1024, 2048] },
+  512: { min: 1024, max: 4096, step: 1024 },
+  1024: { min: 2048, max: 8192, step: 1024 },
+  2048: { min: 4096, max: 16384, step: 1024 },
+  4096: { min: 8192, max: 30720, step: 1024 },
+  8192: { min: 16384, max: 61440, step: 4096 },
+  16384: { min: 32768, max: 122880, step: 8192 },
+};
+
+/** Fargate's CPU sizes, smallest first. */
+export const FARGATE_CPU_UNITS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+
+/** The smallest and largest memory of any Fargate task (MiB). */
+export const FARGATE_MEMORY_LIMITS_MIB = { min: 512, max: 122880 } as const;
+
+export function pipelineNameProblem(field: string, name: string): string | undefined {
+  return PIPELINE_NAME_PATTERN.test(name) ? undefined : `${field} must be 1–32 lower-case letters, digits or dashes; got "${name}"`;
+}
+
+export function keyPrefixProblem(field: string, prefix: string): string | undefined {
+  return KEY_PREFIX_PATTERN.test(prefix) ? undefined : `${field} must not be empty or start or end with "/"; got "${prefix}"`;
+}
+
+export function ephemeralStorageProblem(field: string, gib: number): string | undefined {
+  const { min, max } = EPHEMERAL_STORAGE_GIB;
+  return Number.isInteger(gib) && gib >= min && gib <= max ? undefined : `${field} must be a whole number from ${min} to ${max}; got ${gib}`;
+}
+
+/** Whether Fargate accepts this CPU/memory pair; `field` names the size (`backupSize`), the message its part. */
+export function fargateSizeProblem(field: string, size: { readonly cpu: number; readonly memoryMiB: number }): string | undefined {
+  const range = FARGATE_MEMORY_MIB[size.cpu];
+  if (!range) return `${field}.cpu must be one of ${FARGATE_CPU_UNITS.join(', ')}; got ${size.cpu}`;
+  const fits = range.list
+    ? range.list.includes(size.memoryMiB)
+    : size.memoryMiB >= range.min && size.memoryMiB <= range.max && size.memoryMiB % range.step === 0;
+  if (fits) return undefined;
+  const allowed = range.list ? range.list.join(', ') : `${range.min}–${range.max} in steps of ${range.step}`;
+  return `${field}.memoryMiB ${size.memoryMiB} does not fit ${size.cpu} CPU units on Fargate (allowed: ${allowed})`;
+}
+
+/** A locked object version cannot be deleted, so the lifecycle rule could not expire it: the lock must not outlast retention. */
+export function objectLockProblem(
+  lock: { readonly field: string; readonly days: number },
+  retention: { readonly field: string; readonly days: number },
+): string | undefined {
+  return lock.days <= retention.days
+    ? undefined
+    : `${lock.field} (${lock.days} days) must not exceed ${retention.field} (${retention.days} days): a locked object cannot expire`;
+}
+
+export function sslModeProblem(field: string, mode: string): string | undefined {
+  return (SSL_MODES as readonly string[]).includes(mode) ? undefined : `${field} must be one of ${SSL_MODES.join(', ')}; got "${mode}"`;
+}
