@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { AccountMismatch, findDeployedStateMachine, resolveAwsTarget, resolveStackName } from './cli/deployed-state-machine';
-import { executionHistory, executionTable, summarise } from './cli/execution-history';
+import { executionHistory, executionRecord, executionTable } from './cli/execution-history';
 import { parseManualInput, startExecution, waitForExecution } from './cli/start-execution';
 import { parseEngineConfig, type EngineConfig } from '../containers/common/engine-config';
 import { createLogger } from '../containers/common/log';
@@ -27,7 +27,8 @@ import { appendHistory, historyTable, readHistory, writeExecutionLog } from '../
 import { watchParent } from '../lib/local/parent-watch';
 import { describeStorageFailure, prepareStateDir } from '../lib/local/state-dir';
 import { runLocally } from '../lib/local/local-run';
-import { describeResult, type RunResult } from '../lib/local/run-result';
+import { describeResult } from '../lib/local/run-result';
+import type { RunRecord } from '../lib/contracts/run-record';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Everything pgproof writes (the state dir with every backup, work files holding a decompressed dump) is private to
@@ -41,10 +42,10 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 const say = (line: string) => process.stderr.write(redact(line) + '\n');
 
-function printResult(result: RunResult, json: boolean): void {
+function printResult(result: RunRecord, json: boolean): void {
   const out = json ? say : (l: string) => process.stdout.write(redact(l) + '\n');
   for (const line of describeResult(result)) out(line);
-  if (result.chat && !result.chat.posted) {
+  if (result.chat?.text !== undefined && !result.chat.posted) {
     out('');
     out('Chat message (no --chat-webhook given, so it was not posted):');
     for (const line of result.chat.text.split('\n')) out(`  ${line}`);
@@ -144,7 +145,7 @@ async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, de
   const unwatch = watchParent(() => stop('SIGTERM', 'the parent process went away (e.g. npx was stopped)'));
   const progress = new ProgressDisplay();
   const events: ExecutionEvent[] = [];
-  let result: RunResult;
+  let result: RunRecord;
   try {
     if (embedded) progress.message(`embedded S3 at ${embedded.endpoint} (data in ${path.join(stateDir, 's3')})`);
     result = await runLocally({
@@ -324,8 +325,8 @@ program
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     const done = await waitForExecution(sfn, started.executionArn, { signal: controller.signal, onPoll: (status) => say(`… ${status}`) });
-    const summary = summarise(done);
-    say(`${summary.status === 'SUCCEEDED' ? '✅' : '❌'} ${summary.status}${summary.error ? ` (${summary.error})` : ''}`);
+    const summary = await executionRecord(sfn, done);
+    say(`${summary.status === 'SUCCEEDED' ? '✅' : '❌'} ${summary.status}${summary.error ? ` (${summary.error.state}: ${summary.error.name})` : ''}`);
     if (options.json) process.stdout.write(JSON.stringify({ ...started, ...summary }) + '\n');
     process.exitCode = summary.status === 'SUCCEEDED' ? 0 : 1;
   });
