@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createProgram, reportFailure } from './cli/program';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Everything pgproof writes (the state dir with every backup, work files holding a decompressed dump) is private to
 // this user; the engines, started from here, inherit the mask.
 process.umask(0o077);

@@ -6,19 +6,23 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ENGINE_ENV } from './contracts/engine-env';
+import { CHAT_POST_FAILED } from './contracts/run-record';
 import { STATE, type StateName } from './contracts/state-names';
 import type { EngineTasks } from './engine-tasks';
 
+export { CHAT_POST_FAILED };
+
 /** Error name of a rejected manual input. */
 export const INVALID_INPUT = 'InvalidInput';
-/** Error name of a run whose backup was verified and checked in, but whose success message was not posted. */
-export const CHAT_POST_FAILED = 'ChatPostFailed';
 /** The reason recorded when a run is started without one. */
 export const DEFAULT_REASON = 'started by hand';
 
 /** ECS RunTask errors worth another attempt (capacity, throttling, service trouble); never the engines' own. */
 export const TRANSIENT_ECS_ERRORS = ['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.LimitExceededException', 'ECS.ThrottlingException'];
 const TIMEOUTS = [sfn.Errors.TIMEOUT, sfn.Errors.HEARTBEAT_TIMEOUT];
+// Only whether the message was posted (never its text, which repeats the reason: the state stays small); the run
+// record reads it from the execution's output.
+const CHAT_RESULT = { resultSelector: { 'posted.$': '$.Payload.posted' }, resultPath: '$.chat' } as const;
 
 export interface RunDefinitionProps {
   /** The database's name, recorded in the run state. */
@@ -96,7 +100,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     stateName: STATE.notifyFailure,
     lambdaFunction: props.notifyChat,
     payload: sfn.TaskInput.fromJsonPathAt('$'),
-    resultPath: sfn.JsonPath.DISCARD,
+    ...CHAT_RESULT,
     taskTimeout: sfn.Timeout.duration(notifyTimeout),
     retryOnServiceExceptions: true,
   });
@@ -149,7 +153,9 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     stateName: STATE.snitchCheckIn,
     lambdaFunction: props.snitchCheckIn,
     payload: successPayload,
-    resultPath: sfn.JsonPath.DISCARD,
+    // Only whether it checked in: the run record reads it from the execution's output.
+    resultSelector: { 'checkedIn.$': '$.Payload.checkedIn' },
+    resultPath: '$.snitch',
     taskTimeout: sfn.Timeout.duration(notifyTimeout),
     retryOnServiceExceptions: true,
   });
@@ -161,7 +167,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     stateName: STATE.notifySuccess,
     lambdaFunction: props.notifyChat,
     payload: successPayload,
-    resultPath: sfn.JsonPath.DISCARD,
+    ...CHAT_RESULT,
     taskTimeout: sfn.Timeout.duration(notifyTimeout),
     retryOnServiceExceptions: true,
   });

@@ -1,71 +1,81 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  type DescribeExecutionCommandOutput,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import { finalRunState, summarizeExecution, type RunRecord, type StateEntered } from '../../lib/contracts/run-record';
 import { formatBytes } from '../../lib/local/run-result';
 
-/** One past execution, summarised from its output (or its error). */
-export interface ExecutionSummary {
-  runId: string;
-  status: string;
-  startedAt: string;
-  stoppedAt?: string;
-  seconds?: number;
-  backup?: { key?: string; bytes?: number; seconds?: number };
-  verify?: { restoreSeconds?: number; checksPassed?: number; checks?: number };
-  error?: string;
-  executionArn: string;
-}
+/** What `summarise` reads of DescribeExecution's answer. */
+export type ExecutionDescription = Partial<Pick<DescribeExecutionCommandOutput, 'executionArn' | 'name' | 'status' | 'startDate' | 'stopDate' | 'output' | 'error' | 'cause'>>;
 
-interface RunOutput {
-  runId?: string;
-  backup?: { key?: string; bytes?: number; seconds?: number };
-  verify?: { restoreSeconds?: number; checks?: Array<{ passed?: boolean }> };
-  error?: { state?: string; name?: string };
-}
-
-/** Pure: the summary of an execution from what DescribeExecution returns. */
-export function summarise(e: { executionArn?: string; name?: string; status?: string; startDate?: Date; stopDate?: Date; output?: string; error?: string; cause?: string }): ExecutionSummary {
-  let out: RunOutput = {};
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
   try {
-    out = e.output ? (JSON.parse(e.output) as RunOutput) : {};
+    return JSON.parse(text) as unknown;
   } catch {
-    out = {};
+    return undefined;
   }
-  const checks = out.verify?.checks;
-  return {
-    // The state machine makes the run id (keys, chat, manifests use it); the execution name is only a fallback.
-    runId: typeof out.runId === 'string' ? out.runId : (e.name ?? ''),
+}
+
+/** Pure: the states entered, in execution order, from GetExecutionHistory events (given in any order). */
+export function statesEntered(events: readonly HistoryEvent[]): StateEntered[] {
+  return [...events]
+    .sort((a, b) => (a.id ?? 0) - (b.id ?? 0))
+    .flatMap((event) => {
+      const entered = event.stateEnteredEventDetails;
+      return entered?.name ? [{ state: entered.name, input: parseJson(entered.input) }] : [];
+    });
+}
+
+/**
+ * Pure: the run record of an execution, from DescribeExecution and, for one that did not succeed, its newest
+ * history events (a failed execution has no output: the run's data is the input of the state it ended in).
+ */
+export function summarise(e: ExecutionDescription, events: readonly HistoryEvent[] = []): RunRecord {
+  return summarizeExecution({
     status: e.status ?? 'UNKNOWN',
     startedAt: e.startDate?.toISOString() ?? '',
     ...(e.stopDate ? { stoppedAt: e.stopDate.toISOString() } : {}),
-    ...(e.startDate && e.stopDate ? { seconds: (e.stopDate.getTime() - e.startDate.getTime()) / 1000 } : {}),
-    ...(out.backup ? { backup: { ...(out.backup.key ? { key: out.backup.key } : {}), ...(out.backup.bytes !== undefined ? { bytes: out.backup.bytes } : {}), ...(out.backup.seconds !== undefined ? { seconds: out.backup.seconds } : {}) } } : {}),
-    ...(out.verify
-      ? { verify: { ...(out.verify.restoreSeconds !== undefined ? { restoreSeconds: out.verify.restoreSeconds } : {}), ...(checks ? { checks: checks.length, checksPassed: checks.filter((c) => c.passed).length } : {}) } }
-      : {}),
-    ...(e.error || out.error ? { error: [out.error?.state, e.error ?? out.error?.name].filter(Boolean).join(': ') } : {}),
-    executionArn: e.executionArn ?? '',
-  };
+    state: finalRunState(parseJson(e.output), statesEntered(events)),
+    ...(e.error ? { error: e.error } : {}),
+    ...(e.cause ? { cause: e.cause } : {}),
+    ...(e.name ? { name: e.name } : {}),
+    ...(e.executionArn ? { executionArn: e.executionArn } : {}),
+  });
 }
 
-/** The newest executions with their summaries (one DescribeExecution each: output is not in the list). */
-export async function executionHistory(sfn: SFNClient, stateMachineArn: string, limit = 20): Promise<ExecutionSummary[]> {
+/** The run record of a described execution; one that did not succeed costs one GetExecutionHistory page. */
+export async function executionRecord(sfn: SFNClient, detail: ExecutionDescription): Promise<RunRecord> {
+  if (detail.status === 'SUCCEEDED' || !detail.executionArn) return summarise(detail);
+  // Newest first: the state the execution ended in is among the last few events (Fail state, task events).
+  const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn: detail.executionArn, reverseOrder: true, maxResults: 20, includeExecutionData: true }));
+  return summarise(detail, page?.events ?? []);
+}
+
+/** The newest executions as run records (one DescribeExecution each: output is not in the list). */
+export async function executionHistory(sfn: SFNClient, stateMachineArn: string, limit = 20): Promise<RunRecord[]> {
   const list = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: limit }));
-  const summaries: ExecutionSummary[] = [];
+  const records: RunRecord[] = [];
   for (const item of list.executions ?? []) {
     const detail = await sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn! }));
-    summaries.push(summarise(detail));
+    records.push(await executionRecord(sfn, detail));
   }
-  return summaries.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
-export function executionTable(runs: readonly ExecutionSummary[]): string {
+export function executionTable(runs: readonly RunRecord[]): string {
   const rows = runs.map((r) => [
     r.startedAt.replace('T', ' ').slice(0, 19),
     r.status,
     r.seconds !== undefined ? `${Math.round(r.seconds)} s` : '-',
-    r.backup?.bytes !== undefined ? formatBytes(r.backup.bytes) : '-',
-    r.backup?.seconds !== undefined ? r.backup.seconds.toFixed(1) : '-',
-    r.verify?.restoreSeconds !== undefined ? r.verify.restoreSeconds.toFixed(1) : '-',
-    r.verify?.checks !== undefined ? `${r.verify.checksPassed}/${r.verify.checks}` : (r.error ?? '-'),
+    r.backup ? formatBytes(r.backup.bytes) : '-',
+    r.backup ? r.backup.seconds.toFixed(1) : '-',
+    r.verify ? r.verify.restoreSeconds.toFixed(1) : '-',
+    r.verify ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}` : r.error ? `${r.error.name} in ${r.error.state}` : '-',
   ]);
   const header = ['started (UTC)', 'status', 'duration', 'size', 'dump s', 'restore s', 'checks / error'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -11,7 +11,8 @@ import { loadLocalEngineConfig } from '../../lib/local/local-config';
 import { runLocally } from '../../lib/local/local-run';
 import { watchParent } from '../../lib/local/parent-watch';
 import { ProgressDisplay } from '../../lib/local/progress';
-import { describeResult, type RunResult } from '../../lib/local/run-result';
+import type { RunRecord } from '../../lib/contracts/run-record';
+import { describeResult } from '../../lib/local/run-result';
 import type { ExecutionEvent } from '../../lib/local/state-machine-runner';
 import { describeStorageFailure, prepareStateDir } from '../../lib/local/state-dir';
 import { ensureBundles } from '../bundles.mjs';
@@ -41,10 +42,10 @@ function parseInput(text: string): Record<string, unknown> {
   }
 }
 
-function printResult(result: RunResult, json: boolean): void {
+function printResult(result: RunRecord, json: boolean): void {
   const out = json ? say : print;
   for (const line of describeResult(result)) out(line);
-  if (result.chat && !result.chat.posted) {
+  if (result.chat?.text !== undefined && !result.chat.posted) {
     out('');
     out('Chat message (no --chat-webhook given, so it was not posted):');
     for (const line of result.chat.text.split('\n')) out(`  ${line}`);
@@ -74,7 +75,7 @@ export async function runLocalCommand(flags: RunFlags, connection: ConnectionPar
   const unwatch = watchParent(() => interrupt.stop('SIGTERM', 'the parent process went away (e.g. npx was stopped)'));
   const progress = new ProgressDisplay();
   const events: ExecutionEvent[] = [];
-  let result: RunResult;
+  let result: RunRecord;
   try {
     if (embedded) progress.message(`embedded S3 at ${embedded.endpoint} (data in ${path.join(stateDir, 's3')})`);
     result = await runLocally({

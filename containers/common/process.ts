@@ -28,7 +28,7 @@ export class TailBuffer {
   }
 }
 
-export interface RunResult {
+export interface CommandResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -36,7 +36,7 @@ export interface RunResult {
 }
 
 /** Runs a short command to completion and collects its output (for `--version` probes, psql one-liners…). */
-export function runCommand(command: string, args: string[], options: SpawnOptions = {}): Promise<RunResult> {
+export function runCommand(command: string, args: string[], options: SpawnOptions = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -5,13 +5,13 @@ import type { CheckResult, RunResult } from './run-result';
 export interface RunFacts {
   /** `1.21 GiB` */
   readonly size?: string;
-  /** `+3.4%` against the previous run's size. */
+  /** `+3.4%` against the previous verified backup's size. */
   readonly sizeChange?: string;
   /** `2 min 05 s` */
   readonly dump?: string;
   /** `1 min 40 s`: the day's measured recovery time. */
   readonly restore?: string;
-  /** `−2.0%` against the previous run's restore time. */
+  /** `−2.0%` against the previous verified backup's restore time. */
   readonly restoreChange?: string;
   /** `12/12 passed` */
   readonly checks?: string;
@@ -21,16 +21,19 @@ export interface RunFacts {
   readonly skippedExtensions?: string;
 }
 
-/** Pure: the run's figures, compared with the previous run where the input carries it. */
+/**
+ * Pure: the run's figures, compared with the previous verified backup: `verify.previous` (the verify task's), else
+ * for the size the backup task's `previousBytes` (a run that failed in verify still shows its size change).
+ */
 export function runFacts(run: RunResult): RunFacts {
   const { backup, verify } = run;
-  const previousBytes = run.previous?.bytes ?? backup?.previousBytes;
+  const previousBytes = verify?.previous?.dumpBytes ?? backup?.previousBytes;
   return {
     size: backup ? formatBytes(backup.bytes) : undefined,
     sizeChange: backup ? formatChange(backup.bytes, previousBytes) : undefined,
     dump: backup ? formatDuration(backup.seconds) : undefined,
     restore: verify ? formatDuration(verify.restoreSeconds) : undefined,
-    restoreChange: verify ? formatChange(verify.restoreSeconds, run.previous?.restoreSeconds) : undefined,
+    restoreChange: verify ? formatChange(verify.restoreSeconds, verify.previous?.restoreSeconds) : undefined,
     checks: verify ? `${verify.checks.filter((c) => c.passed).length}/${verify.checks.length} passed` : undefined,
     failedChecks: verify ? verify.checks.filter((c) => !c.passed).map(describeFailedCheck) : [],
     ...(verify?.skippedExtensions?.length ? { skippedExtensions: describeSkippedExtensions(verify.skippedExtensions) } : {}),

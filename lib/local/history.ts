@@ -1,14 +1,15 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { redact } from '../common/redact';
-import { formatBytes, type RunResult } from './run-result';
+import type { RunRecord } from '../contracts/run-record';
+import { formatBytes } from './run-result';
 
-/** Local run history: one JSON line per run under the state directory (never a secret: results hold none). */
+/** Local run history: one run record per line under the state directory (never a secret: records hold none). */
 export function historyFile(stateDir: string): string {
   return path.join(stateDir, 'history.jsonl');
 }
 
-export async function appendHistory(stateDir: string, result: RunResult): Promise<void> {
+export async function appendHistory(stateDir: string, result: RunRecord): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   await appendFile(historyFile(stateDir), redact(JSON.stringify(result)) + '\n', { mode: 0o600 });
 }
@@ -26,18 +27,18 @@ export async function writeExecutionLog(stateDir: string, runId: string, events:
 }
 
 /** Runs, newest first. Unreadable lines are skipped rather than hiding the rest of the history. */
-export async function readHistory(stateDir: string): Promise<RunResult[]> {
+export async function readHistory(stateDir: string): Promise<RunRecord[]> {
   let text = '';
   try {
     text = await readFile(historyFile(stateDir), 'utf8');
   } catch {
     return [];
   }
-  const runs: RunResult[] = [];
+  const runs: RunRecord[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
-      runs.push(JSON.parse(line) as RunResult);
+      runs.push(JSON.parse(line) as RunRecord);
     } catch {
       // a torn last line after a crash: skip it
     }
@@ -46,7 +47,7 @@ export async function readHistory(stateDir: string): Promise<RunResult[]> {
 }
 
 /** The history as a plain table: date, database, status, size, dump s, restore s, checks (or the error and state). */
-export function historyTable(runs: readonly RunResult[]): string {
+export function historyTable(runs: readonly RunRecord[]): string {
   const rows = runs.map((r) => [
     r.startedAt.replace('T', ' ').slice(0, 19),
     r.database,

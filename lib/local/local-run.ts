@@ -1,20 +1,18 @@
-import type { BackupResult } from '../../containers/backup/backup';
 import type { EngineConfig } from '../../containers/common/engine-config';
 import { libpqEnv, type ConnectionParams } from '../../containers/common/pg-connection';
 import { redact } from '../common/redact';
-import type { VerifyResult } from '../../containers/verify/verify';
 import type { LambdaLogger } from '../../lambdas/common/logger';
+import { buildChatMessage } from '../../lambdas/notify-chat/chat-message';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
 import { DEFAULT_KEY_PREFIX } from '../common/defaults';
 import { ENGINE_ENV } from '../contracts/engine-env';
 import { CHAT_ENV, SNITCH_ENV } from '../contracts/lambda-env';
+import { finalRunState, runStateSchema, summarizeExecution, type RunRecord } from '../contracts/run-record';
 import { STATE } from '../contracts/state-names';
-import { CHAT_POST_FAILED } from '../run-definition';
 import { ContainerTaskError, runContainerTask } from './container-task';
 import { renderLocalDefinition } from './local-definition';
-import type { RunResult } from './run-result';
-import { executeLocally, type ExecutionEvent, type TaskBinding } from './state-machine-runner';
+import { executeLocally, type ExecutionEvent, type LocalExecution, type TaskBinding } from './state-machine-runner';
 
 type Json = Parameters<TaskBinding>[0];
 
@@ -77,15 +75,32 @@ function lambdaLogger(sink: LocalRunOptions['onLambdaLog']): LambdaLogger {
   return { debug: emit('DEBUG'), info: emit('INFO'), warn: emit('WARN'), error: emit('ERROR') };
 }
 
-interface Observed {
-  runId?: string;
-  backup?: BackupResult;
-  verify?: VerifyResult;
-  failure?: { state: string; name: string; message: string };
-  chat?: { posted: boolean; text: string };
-  /** Why the chat post failed (the Fail state's cause in AWS only points to the execution history). */
-  chatError?: string;
-  snitch?: { checkedIn: boolean };
+/** Why a local execution was aborted: the only way one is (the runner's signal). */
+export const INTERRUPTED_CAUSE = 'the run was interrupted (Ctrl-C / SIGTERM); child processes were stopped and cleaned up';
+
+/**
+ * Pure: the record of a local run, from the execution the way `history` summarises an AWS one (the run's data where
+ * it ended, its status and times), minus the console link (it points nowhere locally), plus the chat message a run
+ * without a webhook printed instead of posting.
+ */
+export function localRunRecord(execution: LocalExecution, run: { database: string; startedAt: string; finishedAt: string }): RunRecord {
+  const entered = execution.events.filter((e) => e.type === 'StateEntered' && e.state).map((e) => ({ state: e.state!, input: e.input }));
+  const { consoleUrl: _pointsNowhere, ...record } = summarizeExecution({
+    status: execution.status,
+    startedAt: run.startedAt,
+    stoppedAt: run.finishedAt,
+    state: finalRunState(execution.output, entered),
+    ...(execution.error ? { error: execution.error } : {}),
+    ...(execution.status === 'ABORTED' ? { cause: INTERRUPTED_CAUSE } : execution.cause !== undefined ? { cause: execution.cause } : {}),
+  });
+  const database = record.database || run.database;
+  const unposted = record.chat && !record.chat.posted ? runStateSchema.safeParse({ ...record, database }) : undefined;
+  return {
+    ...record,
+    database,
+    ...(unposted?.success ? { chat: { posted: false, text: buildChatMessage(unposted.data).text } } : {}),
+    ...(record.error ? { error: { ...record.error, message: redact(record.error.message) } } : {}),
+  };
 }
 
 /**
@@ -94,18 +109,15 @@ interface Observed {
  * the Fargate environment) and the Lambda states to their handlers (in-process). Retry, Catch and the failure
  * path are the definition's own.
  */
-export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
+export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   const startedAt = new Date().toISOString();
   const definition = renderLocalDefinition(options.connection.database);
   const env = staticTaskEnv(options);
-  const observed: Observed = {};
   const running = new Set<Promise<unknown>>();
   const logger = lambdaLogger(options.onLambdaLog);
 
   const containerTask = (name: 'backup' | 'verify', state: string): TaskBinding => async (input) => {
     const perRun = overrideEnv(input);
-    const runId = perRun[ENGINE_ENV.runId];
-    if (runId) observed.runId = runId;
     if (options.storageUnavailable) throw new ContainerTaskError('StorageError', options.storageUnavailable);
     const task = runContainerTask(name, {
       env: { ...env, ...perRun },
@@ -114,10 +126,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
     });
     running.add(task);
     try {
-      const output = (await task) as Json;
-      if (name === 'backup') observed.backup = output as unknown as BackupResult;
-      else observed.verify = output as unknown as VerifyResult;
-      return output;
+      return (await task) as Json;
     } finally {
       running.delete(task);
     }
@@ -131,30 +140,14 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
   // Locally a missing webhook or snitch URL is normal: the message is printed instead (never in AWS).
   const chat = createNotifyChatHandler({ env: options.chatWebhookUrl ? { [CHAT_ENV.url]: options.chatWebhookUrl } : {}, logger, whenUnconfigured: 'skip' });
   const snitch = createSnitchCheckInHandler({ env: options.snitchUrl ? { [SNITCH_ENV.url]: options.snitchUrl } : {}, logger, whenUnconfigured: 'skip' });
-  const notify: TaskBinding = async (payload) => {
-    const state = payload as { status?: string; runId?: string; error?: Observed['failure'] };
-    if (state.runId) observed.runId ??= state.runId;
-    if (state.status === 'FAILED' && state.error) observed.failure = state.error;
-    try {
-      const out = await chat(withoutConsoleUrl(payload));
-      observed.chat = { posted: out.posted, text: out.text };
-      return out as unknown as Json;
-    } catch (error) {
-      observed.chatError = `${(error as Error).name}: ${(error as Error).message}`;
-      throw error;
-    }
-  };
+  const notify: TaskBinding = async (payload) => (await chat(withoutConsoleUrl(payload))) as unknown as Json;
 
   const bindings: Record<string, TaskBinding> = {
     [STATE.backupDatabase]: containerTask('backup', STATE.backupDatabase),
     [STATE.verifyBackup]: containerTask('verify', STATE.verifyBackup),
     [STATE.notifySuccess]: notify,
     [STATE.notifyFailure]: notify,
-    [STATE.snitchCheckIn]: async (payload) => {
-      const out = await snitch(withoutConsoleUrl(payload));
-      observed.snitch = { checkedIn: out.checkedIn };
-      return out as unknown as Json;
-    },
+    [STATE.snitchCheckIn]: async (payload) => (await snitch(withoutConsoleUrl(payload))) as unknown as Json,
   };
 
   const execution = await executeLocally({
@@ -168,37 +161,5 @@ export async function runLocally(options: LocalRunOptions): Promise<RunResult> {
   // An aborted execution returns at once; its task programs are still cleaning up (cluster, upload): wait.
   await Promise.allSettled([...running]);
 
-  const backup = observed.backup;
-  const verify = observed.verify;
-  const status = execution.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
-  const error =
-    status === 'FAILED'
-      ? (observed.failure ??
-        (execution.status === 'ABORTED'
-          ? { state: 'Execution', name: 'ExecutionAborted', message: 'the run was interrupted (Ctrl-C / SIGTERM); child processes were stopped and cleaned up' }
-          : execution.error === CHAT_POST_FAILED
-            ? { state: STATE.notifySuccess, name: CHAT_POST_FAILED, message: `${execution.cause ?? ''} The chat post failed with ${observed.chatError ?? 'an unknown error'}` }
-            : { state: 'Execution', name: execution.error ?? 'Failed', message: execution.cause ?? '' }))
-      : undefined;
-  return {
-    status,
-    runId: observed.runId ?? 'unknown',
-    database: options.connection.database,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    ...(typeof options.input?.reason === 'string' ? { reason: options.input.reason } : {}),
-    ...(backup ? { backup: { key: backup.key, bytes: backup.bytes, sha256: backup.sha256, seconds: backup.seconds, tables: backup.tables, rows: backup.rows } } : {}),
-    ...(verify
-      ? {
-          verify: {
-            restoreSeconds: verify.restoreSeconds,
-            checks: verify.checks.map((c) => ({ name: c.name, passed: c.passed, value: c.value, expectation: c.expectation, ...(c.detail ? { detail: c.detail } : {}) })),
-            skippedExtensions: verify.skippedExtensions ?? [],
-          },
-        }
-      : {}),
-    ...(error ? { error: { ...error, message: redact(error.message) } } : {}),
-    ...(observed.chat ? { chat: observed.chat } : {}),
-    ...(observed.snitch ? { snitch: observed.snitch } : {}),
-  };
+  return localRunRecord(execution, { database: options.connection.database, startedAt, finishedAt: new Date().toISOString() });
 }

@@ -91,14 +91,14 @@ describe('run history from AWS', () => {
     });
     sfn.on(DescribeExecutionCommand, { executionArn: `${EXEC}-a` }).resolves({
       executionArn: `${EXEC}-a`, stateMachineArn: ARN, name: 'a', status: 'SUCCEEDED', startDate: t0, stopDate: new Date(t0.getTime() + 95_000),
-      output: JSON.stringify({ backup: { key: 'k', bytes: 2_500_000, seconds: 12.5 }, verify: { restoreSeconds: 30.25, checks: [{ passed: true }, { passed: true }] } }),
+      output: JSON.stringify({ backup: { key: 'k', bytes: 2_500_000, sha256: 'ab'.repeat(32), seconds: 12.5 }, verify: { restoreSeconds: 30.25, checks: [{ name: 'a', passed: true }, { name: 'b', passed: true }] } }),
     });
     sfn.on(DescribeExecutionCommand, { executionArn: `${EXEC}-b` }).resolves({
       executionArn: `${EXEC}-b`, stateMachineArn: ARN, name: 'b', status: 'FAILED', startDate: t1, stopDate: t1, error: 'ChecksumMismatch',
     });
     const runs = await executionHistory(new SFNClient({}), ARN);
     expect(runs.map((r) => [r.runId, r.status])).toEqual([['b', 'FAILED'], ['a', 'SUCCEEDED']]);
-    expect(runs[1]).toMatchObject({ seconds: 95, backup: { key: 'k', bytes: 2_500_000 }, verify: { restoreSeconds: 30.25, checks: 2, checksPassed: 2 } });
+    expect(runs[1]).toMatchObject({ seconds: 95, backup: { key: 'k', bytes: 2_500_000 }, verify: { restoreSeconds: 30.25, checks: [{ passed: true }, { passed: true }] } });
     const table = executionTable(runs);
     expect(table).toMatch(/2026-11-23 03:00:00 +SUCCEEDED +95 s +2\.38 MiB +12\.5 +30\.3 +2\/2/);
     expect(table).toMatch(/FAILED .*ChecksumMismatch/);

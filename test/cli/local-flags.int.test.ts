@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
-import type { RunResult } from '../../lib/local/run-result';
+import type { RunRecord } from '../../lib/contracts/run-record';
 import { createSourceDatabase } from '../helpers/fixtures';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
 import { lastJson, pgproof } from './pgproof-process';
@@ -178,7 +178,7 @@ describe('pgproof local flags and connection settings', { timeout: 300_000 }, ()
   it('history --local applies --limit and names the error of a failed run; --version prints the package version', async () => {
     const stateDir = path.join(dir, 'state-history');
     await mkdir(stateDir, { recursive: true });
-    const run = (n: number, failed: boolean): RunResult => ({
+    const run = (n: number, failed: boolean): RunRecord => ({
       status: failed ? 'FAILED' : 'SUCCEEDED',
       runId: `run-${n}`,
       database: 'app',
@@ -188,7 +188,7 @@ describe('pgproof local flags and connection settings', { timeout: 300_000 }, ()
     });
     await writeFile(path.join(stateDir, 'history.jsonl'), [run(1, false), run(2, true), run(3, false)].map((r) => JSON.stringify(r)).join('\n') + '\n');
     const limited = await pgproof(['history', '--local', '--json', '--limit', '2', '--state-dir', stateDir]);
-    expect((JSON.parse(limited.stdout) as RunResult[]).map((r) => r.runId)).toEqual(['run-3', 'run-2']);
+    expect((JSON.parse(limited.stdout) as RunRecord[]).map((r) => r.runId)).toEqual(['run-3', 'run-2']);
     const table = await pgproof(['history', '--local', '--state-dir', stateDir]);
     expect(table.stdout).toMatch(/2026-11-02 03:00:00 +app +FAILED .*ChecksumMismatch in VerifyBackup/);
     expect((await pgproof(['history', '--local', '--limit', '0', '--state-dir', stateDir])).code).toBe(2);

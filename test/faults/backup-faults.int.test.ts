@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../containers/common/pg-connection';
-import type { RunResult } from '../../lib/local/run-result';
+import type { RunRecord } from '../../lib/contracts/run-record';
 import { pgproof } from '../cli/pgproof-process';
 import { listAllKeys } from '../helpers/fixtures';
 import { createWorld, databaseUrl, everyOutput, expectBaselineIntact, expectFailedRun, runPgproof, secretsIn, type FaultRun, type FaultWorld } from './harness';
@@ -31,7 +31,7 @@ async function dumpKeys(world: FaultWorld): Promise<string[]> {
 }
 
 /** Every key a run left in the bucket (its run id is in each of its keys). */
-async function keysOfRun(world: FaultWorld, run: { result: RunResult }): Promise<string[]> {
+async function keysOfRun(world: FaultWorld, run: { result: RunRecord }): Promise<string[]> {
   expect(run.result.runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{10,}$/);
   return (await listAllKeys(world.bucket)).filter((k) => k.includes(run.result.runId));
 }
@@ -161,7 +161,7 @@ describe('backup faults through `pgproof run --local`', () => {
       const stem = run.result.backup!.key.replace(DUMP_KEY, '');
       expect(keys).toEqual(expect.arrayContaining([run.result.backup!.key, `${stem}.manifest.json`, `${stem}.verified.json`]));
     }
-    const history = JSON.parse((await pgproof(['history', '--local', '--json', '--state-dir', world.stateDir])).stdout) as RunResult[];
+    const history = JSON.parse((await pgproof(['history', '--local', '--json', '--state-dir', world.stateDir])).stdout) as RunRecord[];
     expect(history.filter((r) => r.status === 'SUCCEEDED').map((r) => r.runId)).toEqual(expect.arrayContaining([a.result.runId, b.result.runId, world.baseline.runId]));
     await expectBaselineIntact(world);
     expect([...secretsIn(await everyOutput(world, a)), ...secretsIn(await everyOutput(world, b))]).toEqual([]);

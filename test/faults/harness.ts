@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect, inject } from 'vitest';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
 import { createSampleDatabase } from '../../lib/local/sample-database';
-import type { RunResult } from '../../lib/local/run-result';
+import type { RunRecord } from '../../lib/contracts/run-record';
 import { lastJson, pgproof, type PgproofRun } from '../cli/pgproof-process';
 import { createBucket, createSourceDatabase, getObjectBytes, listAllKeys } from '../helpers/fixtures';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
@@ -34,7 +34,7 @@ export interface FaultWorld {
 }
 
 export interface FaultRun extends PgproofRun {
-  readonly result: RunResult;
+  readonly result: RunRecord;
   readonly chatRequests: FaultWorld['http']['requests'];
   readonly snitchRequests: FaultWorld['http']['requests'];
 }
@@ -97,7 +97,7 @@ export async function runPgproof(
   const requests = world.http.requests.slice(before);
   return {
     ...out,
-    result: lastJson(out) as unknown as RunResult,
+    result: lastJson(out) as unknown as RunRecord,
     chatRequests: requests.filter((r) => r.url.startsWith('/services/')),
     snitchRequests: requests.filter((r) => r.url.startsWith('/ping/')),
   };
@@ -150,5 +150,5 @@ export async function expectBaselineIntact(world: FaultWorld): Promise<void> {
   const stem = world.baseline.key.replace(/\.dump(\.zst)?$/, '');
   expect(keys).toEqual(expect.arrayContaining([world.baseline.key, `${stem}.manifest.json`, `${stem}.verified.json`]));
   const history = await pgproof(['history', '--local', '--json', '--state-dir', world.stateDir]);
-  expect((JSON.parse(history.stdout) as RunResult[]).map((r) => r.runId)).toContain(world.baseline.runId);
+  expect((JSON.parse(history.stdout) as RunRecord[]).map((r) => r.runId)).toContain(world.baseline.runId);
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
-import type { RunResult } from '../../lib/local/run-result';
+import type { RunRecord } from '../../lib/contracts/run-record';
 import { lastJson, pgproof } from '../cli/pgproof-process';
 import { createSourceDatabase, ROOT, S3RVER_ENV } from '../helpers/fixtures';
 import { startFakeHttpServer, type FakeHttpServer } from '../lambdas/helpers/fake-http-server';
@@ -82,7 +82,7 @@ describe('the local runtime under faults', { timeout: 300_000 }, () => {
       // THEN a failed run, not a crash
       expect(out.stderr).not.toMatch(/Unhandled 'error' event/);
       expect(out.code, out.stderr).toBe(1);
-      const result = lastJson(out) as unknown as RunResult;
+      const result = lastJson(out) as unknown as RunRecord;
       expect(result).toMatchObject({ status: 'FAILED', error: { state: 'BackupDatabase', name: 'StorageError' } });
       expect(result.error!.message).toContain(`no space left on device in ${path.join(stateDir, 's3')}: free space or use --state-dir`);
       // the chat heard of it
@@ -109,7 +109,7 @@ describe('the local runtime under faults', { timeout: 300_000 }, () => {
       // THEN
       expect(out.stderr).not.toMatch(/ENOENT: .*mkdir/);
       expect(out.code, out.stderr).toBe(1);
-      const result = lastJson(out) as unknown as RunResult;
+      const result = lastJson(out) as unknown as RunRecord;
       expect(result).toMatchObject({ status: 'FAILED', error: { state: 'BackupDatabase', name: 'StorageError' } });
       expect(result.error!.message).toContain(`${stateDir} is on a read-only file system: make it writable or use --state-dir`);
       expect(result.chat?.posted).toBe(false);
@@ -200,7 +200,7 @@ describe('the local runtime under faults', { timeout: 300_000 }, () => {
       await waitFor('the throwaway cluster to stop', () => (processesMatching(tmp) === '' ? true : undefined), 30_000);
       expect((await readdir(tmp)).filter((f) => f.startsWith('pgproof-'))).toEqual([]);
       // and it stopped as interrupted, not by running on to completion
-      const history = (await readFile(path.join(stateDir, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as RunResult);
+      const history = (await readFile(path.join(stateDir, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as RunRecord);
       expect(history.at(-1)).toMatchObject({ status: 'FAILED', error: { name: 'ExecutionAborted' } });
       await rm(tmp, { recursive: true, force: true });
     });
@@ -214,7 +214,7 @@ describe('the local runtime under faults', { timeout: 300_000 }, () => {
     const out = await pgproof(['run', '--local', '--database-url', databaseUrl(big), '--state-dir', stateDir, '--work-dir', workDir, '--json']);
     // THEN
     expect(out.code, out.stderr).toBe(1);
-    const result = lastJson(out) as unknown as RunResult;
+    const result = lastJson(out) as unknown as RunRecord;
     expect(result.backup!.bytes).toBeLessThan(6 * 1024 * 1024);
     expect(result.error).toMatchObject({ state: 'VerifyBackup', name: 'DiskFull' });
     expect(result.error!.message).toMatch(new RegExp(`not enough disk space in ${workDir}/pgproof-verify-\\w+ to verify this backup: it needs about [\\d.]+ MiB \\(the [\\d.]+ MiB archive once decompressed plus the restored database of [\\d.]+ MiB, with a margin\\), [\\d.]+ (K|M)iB is free; nothing was downloaded`));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifiedKeyFor } from '../../containers/common/keys';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
-import type { RunResult } from '../../lib/local/run-result';
+import type { RunRecord } from '../../lib/contracts/run-record';
 import { pgproof } from '../cli/pgproof-process';
 import { createSourceDatabase, listAllKeys } from '../helpers/fixtures';
 import { refusedUrl } from '../lambdas/helpers/fake-http-server';
@@ -59,9 +59,9 @@ const userObjects = (conn: ConnectionParams) =>
 
 const processesMatching = (marker: string) => spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim();
 
-async function historyOf(world: FaultWorld): Promise<RunResult[]> {
+async function historyOf(world: FaultWorld): Promise<RunRecord[]> {
   const out = await pgproof(['history', '--local', '--json', '--state-dir', world.stateDir]);
-  return JSON.parse(out.stdout) as RunResult[];
+  return JSON.parse(out.stdout) as RunRecord[];
 }
 
 /** The arguments runPgproof gives, for the cases that must stop before a run (exit 2: no JSON result to parse). */

@@ -41,9 +41,9 @@ describe('formatting', () => {
 });
 
 describe('runFacts', () => {
-  it('compares size with previous.bytes, else with the backup task\'s previousBytes', () => {
+  it('compares size with verify.previous.dumpBytes, else with the backup task\'s previousBytes', () => {
     const withPrevious = runFacts(parseRunResult(succeededRun()));
-    const fromBackup = runFacts(parseRunResult(succeededRun({ previous: undefined, backup: { key: 'k', bytes: 200, sha256: 'ab'.repeat(32), seconds: 1, previousBytes: 400 } })));
+    const fromBackup = runFacts(parseRunResult(succeededRun({ verify: undefined, backup: { key: 'k', bytes: 200, sha256: 'ab'.repeat(32), seconds: 1, previousBytes: 400 } })));
 
     expect(withPrevious.sizeChange).toBe('+4.0%');
     expect(withPrevious.restoreChange).toBe('−9.1%');

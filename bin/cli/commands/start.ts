@@ -26,7 +26,7 @@ export function addStartCommand(program: Command): void {
     .action(async (flags: StartFlags) => {
       // Loaded here, not at start: `--help` and usage errors must not wait for the AWS SDK.
       const { parseManualInput, startExecution, waitForExecution } = await import('../start-execution');
-      const { summarise } = await import('../execution-history');
+      const { executionRecord } = await import('../execution-history');
       const { deployedStateMachineOrUsage } = await import('../deployed-stack');
       const input = parsedOrUsage(() => parseManualInput(flags.input));
       const { stateMachineArn, sfn } = await deployedStateMachineOrUsage(flags);
@@ -43,8 +43,8 @@ export function addStartCommand(program: Command): void {
       } finally {
         interrupt.dispose();
       }
-      const summary = summarise(done);
-      say(`${summary.status === 'SUCCEEDED' ? '✅' : '❌'} ${summary.status}${summary.error ? ` (${summary.error})` : ''}`);
+      const summary = await executionRecord(sfn, done);
+      say(`${summary.status === 'SUCCEEDED' ? '✅' : '❌'} ${summary.status}${summary.error ? ` (${summary.error.state}: ${summary.error.name})` : ''}`);
       if (flags.json) process.stdout.write(JSON.stringify({ ...started, ...summary }) + '\n');
       process.exitCode = interrupt.exitCode ?? (summary.status === 'SUCCEEDED' ? 0 : 1);
     });
