@@ -154,7 +154,8 @@ describe('backup faults through `pgproof run --local`', () => {
     const requests = world.http.requests.slice(before);
     const chats = requests.filter((r) => r.url.startsWith('/services/'));
     expect(chats).toHaveLength(2);
-    for (const run of [a, b]) expect(chats.filter((c) => c.body.includes(run.result.runId))).toHaveLength(1);
+    // One message per run, each about its own run (a message may name the other run as its previous verified backup).
+    for (const run of [a, b]) expect(chats.filter((c) => (JSON.parse(c.body) as { runId: string }).runId === run.result.runId)).toHaveLength(1);
     expect(requests.filter((r) => r.url.startsWith('/ping/'))).toHaveLength(2);
     const keys = await listAllKeys(world.bucket);
     for (const run of [a, b]) {
