@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../containers/common/pg-connection';
 import type { RunRecord } from '../../lib/contracts/run-record';
-import { pgproof } from '../cli/pgproof-process';
+import { pgproof } from '../helpers/pgproof-process';
 import { listAllKeys } from '../helpers/fixtures';
 import { createWorld, databaseUrl, everyOutput, expectBaselineIntact, expectFailedRun, runPgproof, secretsIn, type FaultRun, type FaultWorld } from './harness';
 

@@ -6,10 +6,10 @@ import { expect, inject } from 'vitest';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
 import { createSampleDatabase } from '../../lib/local/sample-database';
 import type { RunRecord } from '../../lib/contracts/run-record';
-import { lastJson, pgproof, type PgproofRun } from '../cli/pgproof-process';
+import { lastJson, pgproof, type PgproofRun } from '../helpers/pgproof-process';
 import { createBucket, createSourceDatabase, getObjectBytes, listAllKeys } from '../helpers/fixtures';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
-import { startFakeHttpServer, type FakeHttpServer } from '../lambdas/helpers/fake-http-server';
+import { startFakeHttpServer, type FakeHttpServer } from '../helpers/fake-http-server';
 import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy';
 
 /** Secret tokens planted in every world: none may appear in any output. */

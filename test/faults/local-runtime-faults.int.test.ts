@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
 import type { RunRecord } from '../../lib/contracts/run-record';
-import { lastJson, pgproof } from '../cli/pgproof-process';
+import { lastJson, pgproof } from '../helpers/pgproof-process';
 import { createSourceDatabase, ROOT, S3RVER_ENV } from '../helpers/fixtures';
-import { startFakeHttpServer, type FakeHttpServer } from '../lambdas/helpers/fake-http-server';
+import { startFakeHttpServer, type FakeHttpServer } from '../helpers/fake-http-server';
 import { databaseUrl, SECRETS, secretsIn } from './harness';
 
 const processesMatching = (marker: string) => spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim();

@@ -9,9 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifiedKeyFor } from '../../containers/common/keys';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 import type { RunRecord } from '../../lib/contracts/run-record';
-import { pgproof } from '../cli/pgproof-process';
+import { pgproof } from '../helpers/pgproof-process';
 import { createSourceDatabase, listAllKeys } from '../helpers/fixtures';
-import { refusedUrl } from '../lambdas/helpers/fake-http-server';
+import { refusedUrl } from '../helpers/fake-http-server';
 import { createWorld, databaseUrl, everyOutput, expectBaselineIntact, expectFailedRun, runPgproof, secretsIn, SNITCH_TOKEN, type FaultRun, type FaultWorld } from './harness';
 
 const REAL_BIN = '/usr/lib/postgresql/15/bin';

@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import { PgProofStack } from '../../lib/pg-proof-stack';
-import { testApp } from '../cdk/fixture';
+import { testApp } from '../helpers/cdk';
 import { ROOT } from '../helpers/fixtures';
 
 /** Every resource the stack keeps after `cdk destroy` (DeletionPolicy Retain), by logical ID. */

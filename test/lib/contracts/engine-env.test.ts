@@ -9,7 +9,7 @@ import { ENGINE_ENV, LIBPQ_ENV, type EngineEnvName } from '../../../lib/contract
 import { STATE } from '../../../lib/contracts/state-names';
 import { staticTaskEnv } from '../../../lib/local/local-run';
 import { renderDefinition } from '../../../lib/render-definition';
-import { buildPgProof } from '../../cdk/fixture';
+import { buildPgProof } from '../../helpers/cdk';
 
 type Env = Record<string, string>;
 type Json = Record<string, any>;

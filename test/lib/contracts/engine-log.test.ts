@@ -4,7 +4,7 @@ import { logBackupComplete, logBackupVerified, logCheck, logDumpProgress, logPha
 import { createLogger } from '../../../containers/common/log';
 import { ENGINE_LOG } from '../../../lib/contracts/engine-log';
 import { ProgressDisplay } from '../../../lib/local/progress';
-import { buildPgProof } from '../../cdk/fixture';
+import { buildPgProof } from '../../helpers/cdk';
 import { matchesFilterPattern, metricValueOf } from '../../helpers/metric-filter';
 
 interface Filter {

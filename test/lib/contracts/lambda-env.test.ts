@@ -4,8 +4,8 @@ import type { LambdaLogger } from '../../../lambdas/common/logger';
 import { createNotifyChatHandler } from '../../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../../lambdas/snitch-checkin/handler';
 import { CHAT_ENV, SNITCH_ENV } from '../../../lib/contracts/lambda-env';
-import { buildPgProof } from '../../cdk/fixture';
-import { succeededRun } from '../../lambdas/helpers/runs';
+import { buildPgProof } from '../../helpers/cdk';
+import { succeededRun } from '../../helpers/runs';
 
 type Env = Record<string, string>;
 /** Node's own variable, set on every function by lib/pgproof-function.ts; no handler reads it. */

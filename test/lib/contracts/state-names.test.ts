@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { STATE, TASK_STATES } from '../../../lib/contracts/state-names';
 import { renderLocalDefinition } from '../../../lib/local/local-definition';
 import { renderDefinition, type AslDefinition } from '../../../lib/render-definition';
-import { buildPgProof } from '../../cdk/fixture';
+import { buildPgProof } from '../../helpers/cdk';
 
 let asl: AslDefinition;
 

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseRunResult } from '../../../lambdas/common/run-result';
+import { buildChatMessage } from '../../../lambdas/notify-chat/chat-message';
+import { buildStopReport } from '../../../lambdas/task-stopped/stop-report';
+import { parseTaskStateChange } from '../../../lambdas/task-stopped/task-stopped-event';
+import { renderLocalDefinition } from '../../../lib/local/local-definition';
+import { executeLocally, type TaskBinding } from '../../../lib/local/state-machine-runner';
+import type { AslDefinition } from '../../../lib/render-definition';
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../lambdas/task-stopped/fixtures/ecs-task-stopped/${name}.json`, import.meta.url), 'utf8'));
+
+function stepFailure(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+let definition: AslDefinition;
+beforeAll(() => {
+  // GIVEN the state machine a deployment gets, rendered from the same construct code
+  definition = renderLocalDefinition('orders');
+});
+
+describe('a TaskStopped failure of a waiting step (what the task-stopped function sends)', () => {
+  it.each([
+    ['BackupDatabase', 'cannot-pull-container', 'CannotPullContainerError'],
+    ['VerifyBackup', 'out-of-memory', 'exit code 137'],
+  ])('fails %s with TaskStopped, and the chat message names ECS\'s reason', async (state, event, expected) => {
+    // GIVEN the step fails as SendTaskFailure(error TaskStopped, cause = the report) makes it fail in AWS
+    const report = buildStopReport(parseTaskStateChange(fixture(event)));
+    let notified: unknown;
+    const unexpected = (name: string): TaskBinding => async () => { throw new Error(`${name} must not run`); };
+    const bindings: Record<string, TaskBinding> = {
+      BackupDatabase: async () => {
+        if (state === 'BackupDatabase') throw stepFailure(report.error, report.cause);
+        return { key: 'pgproof/orders/2026-12-01/r.dump.zst', bytes: 10, sha256: 'ab'.repeat(32), seconds: 1 };
+      },
+      VerifyBackup: async () => { throw stepFailure(report.error, report.cause); },
+      NotifySuccess: unexpected('NotifySuccess'),
+      SnitchCheckIn: unexpected('SnitchCheckIn'),
+      NotifyFailure: async (payload) => {
+        notified = payload;
+        return { posted: true };
+      },
+    };
+
+    // WHEN
+    const run = await executeLocally({ definition: definition as never, input: {}, bindings, executionName: `task-stopped-${state}` });
+
+    // THEN the execution fails with the step's own error, and the failure notice carries it
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('TaskStopped');
+    expect(run.cause).toBe(report.cause);
+    const result = parseRunResult(notified);
+    expect(result.error).toEqual({ state, name: 'TaskStopped', message: report.cause });
+    const message = buildChatMessage(result);
+    expect(message.headline).toContain(`failed in ${state}`);
+    expect(message.text).toContain('Error: TaskStopped');
+    expect(message.text).toContain(expected);
+  });
+});
