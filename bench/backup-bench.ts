@@ -83,36 +83,71 @@ async function main(): Promise<void> {
     };
     add('bare `pg_dump -Fc` (default gzip) to /dev/null', await timed(`${dump} -Fc`, env));
     add('bare `pg_dump -Fc -Z0`', await timed(`${dump} -Fc -Z0`, env));
-    for (const level of [1, 3]) add(`\`pg_dump -Fc -Z0 | zstd -T0 -${level}\``, await timed(`${dump} -Fc -Z0 | zstd -q -c -T0 -${level}`, env));
+    for (const level of [1, 3])
+      add(`\`pg_dump -Fc -Z0 | zstd -T0 -${level}\``, await timed(`${dump} -Fc -Z0 | zstd -q -c -T0 -${level}`, env));
 
     const zstdPath = await which('zstd');
-    for (const compression of [{ method: 'zstd', level: 1, threads: 0 }, { method: 'zstd', level: 3, threads: 0 }, { method: 'pg_dump', level: 6 }]) {
+    for (const compression of [
+      { method: 'zstd', level: 1, threads: 0 },
+      { method: 'zstd', level: 3, threads: 0 },
+      { method: 'pg_dump', level: 6 },
+    ]) {
       const started = process.hrtime.bigint();
       let peakRss = process.memoryUsage().rss;
       const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
       const result = await runBackup(
-        { connection: conn, storage: { bucket: 'bench', prefix: 'pgproof', endpoint }, config: parseEngineConfig({ compression }), discovery: discoveryOptionsFromEnv(), zstdPath },
+        {
+          connection: conn,
+          storage: { bucket: 'bench', prefix: 'pgproof', endpoint },
+          config: parseEngineConfig({ compression }),
+          discovery: discoveryOptionsFromEnv(),
+          zstdPath,
+        },
         { s3, logger },
       );
       clearInterval(sampler);
-      console.error(`peak RSS of the backup process (S3 client, upload buffers, bench harness): ${(peakRss / 1e6).toFixed(0)} MB`);
-      add(`pgproof backup (${compression.method}${'level' in compression ? ` level ${compression.level}` : ''}) to local S3, with row counts and manifest`, {
-        seconds: Number(process.hrtime.bigint() - started) / 1e9,
-        bytes: result.bytes,
-      });
+      console.error(
+        `peak RSS of the backup process (S3 client, upload buffers, bench harness): ${(peakRss / 1e6).toFixed(0)} MB`,
+      );
+      add(
+        `pgproof backup (${compression.method}${'level' in compression ? ` level ${compression.level}` : ''}) to local S3, with row counts and manifest`,
+        {
+          seconds: Number(process.hrtime.bigint() - started) / 1e9,
+          bytes: result.bytes,
+        },
+      );
       if (compression.level === 1 && compression.method === 'zstd') {
-        const v = await runVerify({ storage: { bucket: 'bench', prefix: 'pgproof', endpoint }, key: result.key, config: parseEngineConfig({}), discovery: discoveryOptionsFromEnv(), zstdPath }, { s3, logger });
-        console.error(`verify of that backup: download ${v.downloadSeconds.toFixed(2)} s, restore ${v.restoreSeconds.toFixed(2)} s`);
-        results.push({ name: `pgproof verify: download + decompress (restore ${v.restoreSeconds.toFixed(2)} s, ${v.tables} tables, ${v.rows} rows)`, seconds: v.downloadSeconds, bytes: v.bytes });
+        const v = await runVerify(
+          {
+            storage: { bucket: 'bench', prefix: 'pgproof', endpoint },
+            key: result.key,
+            config: parseEngineConfig({}),
+            discovery: discoveryOptionsFromEnv(),
+            zstdPath,
+          },
+          { s3, logger },
+        );
+        console.error(
+          `verify of that backup: download ${v.downloadSeconds.toFixed(2)} s, restore ${v.restoreSeconds.toFixed(2)} s`,
+        );
+        results.push({
+          name: `pgproof verify: download + decompress (restore ${v.restoreSeconds.toFixed(2)} s, ${v.tables} tables, ${v.rows} rows)`,
+          seconds: v.downloadSeconds,
+          bytes: v.bytes,
+        });
       }
     }
 
     const base = results[0]!;
-    console.log(`\nDatabase: pgbench scale ${values.scale} + ${values.rows} random-text rows + ${values['random-bytes-mb']} MB random bytes (${rows[0]!.size} on disk); ${os.cpus().length} cores; PostgreSQL ${pg.version}.\n`);
+    console.log(
+      `\nDatabase: pgbench scale ${values.scale} + ${values.rows} random-text rows + ${values['random-bytes-mb']} MB random bytes (${rows[0]!.size} on disk); ${os.cpus().length} cores; PostgreSQL ${pg.version}.\n`,
+    );
     console.log('| pipeline | seconds | output MB | time vs bare pg_dump -Fc | size vs bare pg_dump -Fc |');
     console.log('|---|---:|---:|---:|---:|');
     for (const r of results) {
-      console.log(`| ${r.name.replace(/\|/g, '\\|')} | ${r.seconds.toFixed(2)} | ${(r.bytes / 1e6).toFixed(1)} | ${(r.seconds / base.seconds).toFixed(2)}× | ${(r.bytes / base.bytes).toFixed(2)}× |`);
+      console.log(
+        `| ${r.name.replace(/\|/g, '\\|')} | ${r.seconds.toFixed(2)} | ${(r.bytes / 1e6).toFixed(1)} | ${(r.seconds / base.seconds).toFixed(2)}× | ${(r.bytes / base.bytes).toFixed(2)}× |`,
+      );
     }
   } finally {
     await cluster.stop();

@@ -18,9 +18,21 @@ const target = 'node24';
  * chunks sit next to it in dist/, one folder below the root like its sources. The engines carry their packages.
  */
 export const BUNDLES = {
-  cli: { entry: 'bin/pgproof.ts', file: 'pgproof.mjs', options: { format: 'esm', packages: 'external', splitting: true, chunkNames: 'pgproof-chunk-[hash]' } },
-  backup: { entry: 'containers/backup/main.ts', file: 'backup.cjs', options: { format: 'cjs', external: ['pg-native'] } },
-  verify: { entry: 'containers/verify/main.ts', file: 'verify.cjs', options: { format: 'cjs', external: ['pg-native'] } },
+  cli: {
+    entry: 'bin/pgproof.ts',
+    file: 'pgproof.mjs',
+    options: { format: 'esm', packages: 'external', splitting: true, chunkNames: 'pgproof-chunk-[hash]' },
+  },
+  backup: {
+    entry: 'containers/backup/main.ts',
+    file: 'backup.cjs',
+    options: { format: 'cjs', external: ['pg-native'] },
+  },
+  verify: {
+    entry: 'containers/verify/main.ts',
+    file: 'verify.cjs',
+    options: { format: 'cjs', external: ['pg-native'] },
+  },
 };
 
 /** Chunks of older builds are removed after this long: a CLI started before the rebuild has loaded its chunks by then. */
@@ -47,7 +59,10 @@ function isStale(file) {
   }
   if (!Array.isArray(inputs)) return true;
   // A source gone since the build makes it stale; a settings file that does not exist (no lock file) does not.
-  return inputs.some((input) => (mtime(path.join(ROOT, input)) ?? Infinity) > built) || SOURCE_FILES.some((name) => (mtime(path.join(ROOT, name)) ?? 0) > built);
+  return (
+    inputs.some((input) => (mtime(path.join(ROOT, input)) ?? Infinity) > built) ||
+    SOURCE_FILES.some((name) => (mtime(path.join(ROOT, name)) ?? 0) > built)
+  );
 }
 
 /**
@@ -96,7 +111,8 @@ async function build(bundle, file) {
     await writeFile(path.join(temporary, 'inputs.json'), JSON.stringify(inputs.sort()));
     await rename(path.join(temporary, 'inputs.json'), inputsFile(file));
     const outputs = Object.keys(metafile.outputs).map((output) => path.basename(output));
-    for (const output of outputs.filter((o) => o !== bundle.file)) await rename(path.join(temporary, output), path.join(OUT_DIR, output));
+    for (const output of outputs.filter((o) => o !== bundle.file))
+      await rename(path.join(temporary, output), path.join(OUT_DIR, output));
     await rename(path.join(temporary, bundle.file), file);
     if (bundle.options.chunkNames) await removeOldChunks(bundle.options.chunkNames, new Set(outputs));
   } catch (error) {
@@ -112,7 +128,10 @@ async function removeOldChunks(chunkNames, current) {
   for (const entry of await readdir(OUT_DIR)) {
     if (!entry.startsWith(prefix) || current.has(entry)) continue;
     const old = path.join(OUT_DIR, entry);
-    const modified = await stat(old).then((s) => s.mtimeMs, () => Date.now());
+    const modified = await stat(old).then(
+      (s) => s.mtimeMs,
+      () => Date.now(),
+    );
     if (Date.now() - modified > OLD_CHUNK_MS) await rm(old, { force: true });
   }
 }

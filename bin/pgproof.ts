@@ -11,7 +11,8 @@ process.umask(0o077);
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 // Read relative to this file, which sits one folder below the root both as source (bin/) and as bundle (dist/).
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 createProgram(VERSION)
   .parseAsync(process.argv)

@@ -1,5 +1,5 @@
 import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { objectLockProblem } from './common/rules';
@@ -37,7 +37,13 @@ export class BackupBucket extends Construct {
     super(scope, id);
     const retentionDays = props.retention.toDays();
     const lockDays = props.objectLockRetention?.toDays();
-    const lockProblem = lockDays === undefined ? undefined : objectLockProblem({ field: 'objectLockRetention', days: lockDays }, { field: 'retention', days: retentionDays });
+    const lockProblem =
+      lockDays === undefined
+        ? undefined
+        : objectLockProblem(
+            { field: 'objectLockRetention', days: lockDays },
+            { field: 'retention', days: retentionDays },
+          );
     if (lockProblem) throw new Error(lockProblem);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
@@ -53,11 +59,12 @@ export class BackupBucket extends Construct {
       autoDeleteObjects: false,
     });
 
-    const objectLock = lockDays === undefined
-      ? undefined
-      : props.objectLockMode === 'COMPLIANCE'
-        ? s3.ObjectLockRetention.compliance(Duration.days(lockDays))
-        : s3.ObjectLockRetention.governance(Duration.days(lockDays));
+    const objectLock =
+      lockDays === undefined
+        ? undefined
+        : props.objectLockMode === 'COMPLIANCE'
+          ? s3.ObjectLockRetention.compliance(Duration.days(lockDays))
+          : s3.ObjectLockRetention.governance(Duration.days(lockDays));
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -87,7 +94,10 @@ export class BackupBucket extends Construct {
     });
     if (destroy) {
       // Deleting a versioned bucket with backups in it fails; say so now rather than at `cdk destroy`.
-      Annotations.of(this).addWarningV2('pgproof:bucketDestroy', 'removalPolicy DESTROY: `cdk destroy` fails until the versioned backup bucket is emptied');
+      Annotations.of(this).addWarningV2(
+        'pgproof:bucketDestroy',
+        'removalPolicy DESTROY: `cdk destroy` fails until the versioned backup bucket is emptied',
+      );
     }
   }
 }

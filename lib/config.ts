@@ -40,8 +40,12 @@ const matching = (pattern: RegExp, what: string) =>
     if (!pattern.test(value)) ctx.addIssue({ code: 'custom', message: `${what}; got "${value}"` });
   });
 
-const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
-const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@!-]{1,512}$/, 'a Secrets Manager secret name (letters, digits, /_+=.@!-)');
+const secretArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN');
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z0-9/_+=.@!-]{1,512}$/, 'a Secrets Manager secret name (letters, digits, /_+=.@!-)');
 
 /**
  * Secrets Manager reads an identifier whose name ends in a hyphen and six characters as a complete ARN (the
@@ -60,7 +64,12 @@ const databaseSecretId = z
       'this name ends in a hyphen and six characters, which Secrets Manager reads as the random suffix of a complete ARN: give the complete ARN (aws secretsmanager describe-secret --secret-id <name> --query ARN)',
   });
 
-const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)');
+const kmsKeyArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+    'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)',
+  );
 
 const databaseSchema = z
   .strictObject({
@@ -78,7 +87,10 @@ const databaseSchema = z
     passwordJsonField: z.string().min(1).default(DEFAULT_PASSWORD_JSON_FIELD),
     sslMode: z.enum(SSL_MODES).default(DEFAULT_DEPLOYED_SSL_MODE),
     /** CA bundle inside the image. @default the RDS global bundle for verify-ca/verify-full */
-    sslRootCert: z.string().regex(/^\/\S+$/, 'an absolute path inside the image, e.g. /etc/pgproof/certs/rds-global-bundle.pem').optional(),
+    sslRootCert: z
+      .string()
+      .regex(/^\/\S+$/, 'an absolute path inside the image, e.g. /etc/pgproof/certs/rds-global-bundle.pem')
+      .optional(),
   })
   .refine((d) => (d.passwordSecretName === undefined) !== (d.passwordSecretArn === undefined), {
     message: 'give exactly one of passwordSecretName and passwordSecretArn',
@@ -88,14 +100,24 @@ const databaseSchema = z
 const vpcSchema = z
   .strictObject({
     vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC id such as vpc-0123456789abcdef0'),
-    privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0123456789abcdef0')).min(1),
-    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as eu-west-1a')).min(1),
+    privateSubnetIds: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0123456789abcdef0'))
+      .min(1),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as eu-west-1a'))
+      .min(1),
     /** The security group of the backup task; the database must allow PostgreSQL traffic from it. */
-    securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0').optional(),
+    securityGroupId: z
+      .string()
+      .regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0')
+      .optional(),
     /** Create the VPC endpoints the tasks need (S3 gateway, ECR, Logs, Step Functions, Secrets Manager): no NAT needed. */
     createEndpoints: z.boolean().default(false),
     /** The route table of each private subnet, in the same order (the S3 gateway endpoint is added to them). */
-    privateRouteTableIds: z.array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'a route table id such as rtb-0123456789abcdef0')).min(1).optional(),
+    privateRouteTableIds: z
+      .array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, 'a route table id such as rtb-0123456789abcdef0'))
+      .min(1)
+      .optional(),
   })
   .refine((v) => v.privateSubnetIds.length === v.availabilityZones.length, {
     message: 'needs one availability zone per private subnet, in the same order',
@@ -113,9 +135,22 @@ const vpcSchema = z
 /** An EventBridge cron expression's six fields, e.g. `0 3 * * ? *` (03:00 UTC daily). */
 const cronSchema = z
   .string()
-  .transform((s) => s.trim().replace(/^cron\((.*)\)$/, '$1').trim())
-  .refine((s) => s.split(/\s+/).length === 6, { message: 'six fields: minutes hours day-of-month month day-of-week year, e.g. "0 3 * * ? *"' })
-  .refine((s) => { const f = s.split(/\s+/); return f[2] === '?' || f[4] === '?'; }, { message: 'day-of-month or day-of-week must be "?" (EventBridge cron)' });
+  .transform((s) =>
+    s
+      .trim()
+      .replace(/^cron\((.*)\)$/, '$1')
+      .trim(),
+  )
+  .refine((s) => s.split(/\s+/).length === 6, {
+    message: 'six fields: minutes hours day-of-month month day-of-week year, e.g. "0 3 * * ? *"',
+  })
+  .refine(
+    (s) => {
+      const f = s.split(/\s+/);
+      return f[2] === '?' || f[4] === '?';
+    },
+    { message: 'day-of-month or day-of-week must be "?" (EventBridge cron)' },
+  );
 
 const scheduleSchema = z.strictObject({
   cron: cronSchema.default(DEFAULT_SCHEDULE_CRON),
@@ -125,9 +160,15 @@ const scheduleSchema = z.strictObject({
 const bucketSchema = z
   .strictObject({
     /** Use this bucket instead of creating one (its encryption and retention are then yours to manage). */
-    existingBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+    existingBucketName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+      .optional(),
     /** KMS key of the existing bucket (ARN), if it uses SSE-KMS. */
-    existingKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'a KMS key ARN').optional(),
+    existingKmsKeyArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'a KMS key ARN')
+      .optional(),
     prefix: matching(KEY_PREFIX_PATTERN, 'a key prefix without leading or trailing slash').default(DEFAULT_KEY_PREFIX),
     retentionDays: z.number().int().min(1).max(36500).default(DEFAULT_RETENTION_DAYS),
     objectLockDays: z.number().int().min(1).max(36500).optional(),
@@ -137,7 +178,11 @@ const bucketSchema = z
   })
   .superRefine((b, ctx) => {
     const lock = b.objectLockDays;
-    if (lock === undefined || !objectLockProblem({ field: 'objectLockDays', days: lock }, { field: 'retentionDays', days: b.retentionDays })) return;
+    if (
+      lock === undefined ||
+      !objectLockProblem({ field: 'objectLockDays', days: lock }, { field: 'retentionDays', days: b.retentionDays })
+    )
+      return;
     ctx.addIssue({
       code: 'custom',
       message: `objectLockDays must not exceed retentionDays (a locked object cannot expire); got ${lock} and ${b.retentionDays} days`,
@@ -145,7 +190,7 @@ const bucketSchema = z
     });
   })
   .refine((b) => b.existingBucketName === undefined || b.objectLockDays === undefined, {
-    message: 'objectLockDays applies only to a bucket pgproof creates; configure an existing bucket\'s lock yourself',
+    message: "objectLockDays applies only to a bucket pgproof creates; configure an existing bucket's lock yourself",
     path: ['objectLockDays'],
   })
   .refine((b) => b.existingKmsKeyArn === undefined || b.existingBucketName !== undefined, {
@@ -155,16 +200,32 @@ const bucketSchema = z
 
 const taskSchema = (cpu: number, memoryMiB: number, timeoutMinutes: number) =>
   z.strictObject({
-    cpu: z.union(FARGATE_CPU_UNITS.map((c) => z.literal(c)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).default(cpu),
-    memoryMiB: z.number().int().min(FARGATE_MEMORY_LIMITS_MIB.min).max(FARGATE_MEMORY_LIMITS_MIB.max).default(memoryMiB),
+    cpu: z
+      .union(FARGATE_CPU_UNITS.map((c) => z.literal(c)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>])
+      .default(cpu),
+    memoryMiB: z
+      .number()
+      .int()
+      .min(FARGATE_MEMORY_LIMITS_MIB.min)
+      .max(FARGATE_MEMORY_LIMITS_MIB.max)
+      .default(memoryMiB),
     timeoutMinutes: z.number().int().min(5).max(MAX_TASK_TIMEOUT_MINUTES).default(timeoutMinutes),
   });
 
 const tasksSchema = z.strictObject({
-  backup: taskSchema(DEFAULT_BACKUP_TASK.cpu, DEFAULT_BACKUP_TASK.memoryMiB, DEFAULT_BACKUP_TASK.timeoutMinutes).default({ ...DEFAULT_BACKUP_TASK }),
+  backup: taskSchema(
+    DEFAULT_BACKUP_TASK.cpu,
+    DEFAULT_BACKUP_TASK.memoryMiB,
+    DEFAULT_BACKUP_TASK.timeoutMinutes,
+  ).default({ ...DEFAULT_BACKUP_TASK }),
   verify: taskSchema(DEFAULT_VERIFY_TASK.cpu, DEFAULT_VERIFY_TASK.memoryMiB, DEFAULT_VERIFY_TASK.timeoutMinutes)
     .extend({
-      ephemeralStorageGiB: z.number().int().min(EPHEMERAL_STORAGE_GIB.min).max(EPHEMERAL_STORAGE_GIB.max).default(DEFAULT_VERIFY_TASK.ephemeralStorageGiB),
+      ephemeralStorageGiB: z
+        .number()
+        .int()
+        .min(EPHEMERAL_STORAGE_GIB.min)
+        .max(EPHEMERAL_STORAGE_GIB.max)
+        .default(DEFAULT_VERIFY_TASK.ephemeralStorageGiB),
     })
     .default({ ...DEFAULT_VERIFY_TASK }),
   /** A task that sends no heartbeat for this long is considered dead (the engines beat every minute). */
@@ -176,18 +237,33 @@ export const deploymentConfigSchema = z.strictObject({
   /** Short name of this pipeline: the state machine is `pgproof-<name>`, the stack `PgProof-<name>`. */
   name: matching(PIPELINE_NAME_PATTERN, 'lower-case letters, digits and dashes, at most 32 characters'),
   /** Account and region to deploy to; when absent, the CLI's defaults at deploy time. */
-  account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1').optional(),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+    .optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
+    .optional(),
   /** CPU architecture of the Fargate tasks (and of the image built for them): ARM64 is Graviton, cheaper per vCPU-hour. */
   architecture: z.enum(['X86_64', 'ARM64']).default('X86_64'),
   database: databaseSchema,
   vpc: vpcSchema,
   schedule: scheduleSchema.default({ cron: DEFAULT_SCHEDULE_CRON, enabled: true }),
-  bucket: bucketSchema.default({ prefix: DEFAULT_KEY_PREFIX, retentionDays: DEFAULT_RETENTION_DAYS, objectLockMode: DEFAULT_OBJECT_LOCK_MODE, removalPolicy: 'retain' }),
+  bucket: bucketSchema.default({
+    prefix: DEFAULT_KEY_PREFIX,
+    retentionDays: DEFAULT_RETENTION_DAYS,
+    objectLockMode: DEFAULT_OBJECT_LOCK_MODE,
+    removalPolicy: 'retain',
+  }),
   chatWebhookSecretName: secretName,
   snitchUrlSecretName: secretName,
   alarmEmail: z.email('an e-mail address').optional(),
-  tasks: tasksSchema.default({ backup: { ...DEFAULT_BACKUP_TASK }, verify: { ...DEFAULT_VERIFY_TASK }, heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS }),
+  tasks: tasksSchema.default({
+    backup: { ...DEFAULT_BACKUP_TASK },
+    verify: { ...DEFAULT_VERIFY_TASK },
+    heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
+  }),
   logRetentionDays: z.number().int().min(1).max(3653).default(DEFAULT_LOG_RETENTION_DAYS),
 });
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
@@ -201,7 +277,10 @@ export interface PgProofConfig extends DeploymentConfig {
 export const ENGINE_KEYS: readonly string[] = Object.keys(engineConfigSchema.shape);
 const JSON_SCHEMA_KEY = '$schema';
 
-function splitParts(value: unknown, source: string): { engine: Record<string, unknown>; deployment: Record<string, unknown> } {
+function splitParts(
+  value: unknown,
+  source: string,
+): { engine: Record<string, unknown>; deployment: Record<string, unknown> } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`${source}: (root): expected a JSON object`);
   }
@@ -240,7 +319,9 @@ export function loadConfig(file: string): PgProofConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the configuration file ${file}: ${(error as Error).message} (choose another with -c config=FILE)`);
+    throw new ConfigError(
+      `cannot read the configuration file ${file}: ${(error as Error).message} (choose another with -c config=FILE)`,
+    );
   }
   let value: unknown;
   try {

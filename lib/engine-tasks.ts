@@ -1,7 +1,7 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -12,7 +12,12 @@ import { defaultSslRootCert } from '../containers/common/tls';
 import { EPHEMERAL_STORAGE_GIB, ephemeralStorageProblem, fargateSizeProblem, type SslMode } from './common/rules';
 import { secretIdForTask } from './database-secret';
 import { acknowledgeRule, acknowledgeWildcards } from './nag';
-import { backupTaskStatements, databaseSecretStatements, verifyTaskStatements, type EngineAccess } from './task-permissions';
+import {
+  backupTaskStatements,
+  databaseSecretStatements,
+  verifyTaskStatements,
+  type EngineAccess,
+} from './task-permissions';
 
 /** The container name in both task definitions (the state machine's container overrides refer to it). */
 const ENGINE_CONTAINER_NAME = 'engine';
@@ -78,18 +83,31 @@ export class EngineTasks extends Construct {
     validateSize('backupSize', props.backupSize);
     validateSize('verifySize', props.verifySize);
 
-    const storage = { [ENGINE_ENV.bucket]: props.bucket.bucketName, [ENGINE_ENV.prefix]: props.prefix, ...(props.key ? { [ENGINE_ENV.kmsKeyId]: props.key.keyArn } : {}) };
+    const storage = {
+      [ENGINE_ENV.bucket]: props.bucket.bucketName,
+      [ENGINE_ENV.prefix]: props.prefix,
+      ...(props.key ? { [ENGINE_ENV.kmsKeyId]: props.key.keyArn } : {}),
+    };
     const config = JSON.stringify(props.engineConfig);
     const sslRootCert = defaultSslRootCert(props.database.sslMode, props.database.sslRootCert);
 
-    this.backupLogGroup = new logs.LogGroup(this, 'BackupLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
-    this.verifyLogGroup = new logs.LogGroup(this, 'VerifyLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.backupLogGroup = new logs.LogGroup(this, 'BackupLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.verifyLogGroup = new logs.LogGroup(this, 'VerifyLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
 
     this.backup = new ecs.FargateTaskDefinition(this, 'Backup', {
       cpu: props.backupSize.cpu,
       memoryLimitMiB: props.backupSize.memoryMiB,
       ...(props.backupSize.ephemeralStorageGiB ? { ephemeralStorageGiB: props.backupSize.ephemeralStorageGiB } : {}),
-      runtimePlatform: { cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
     });
     this.backupContainer = this.backup.addContainer(ENGINE_CONTAINER_NAME, {
       image: props.image,
@@ -113,14 +131,22 @@ export class EngineTasks extends Construct {
       linuxParameters: new ecs.LinuxParameters(this, 'BackupLinuxParameters', { initProcessEnabled: true }),
     });
     for (const s of backupTaskStatements(props)) this.backup.addToTaskRolePolicy(s);
-    for (const s of databaseSecretStatements(props.database.passwordSecret, props.database.passwordSecretKey, Stack.of(this).region)) this.backup.addToTaskRolePolicy(s);
+    for (const s of databaseSecretStatements(
+      props.database.passwordSecret,
+      props.database.passwordSecretKey,
+      Stack.of(this).region,
+    ))
+      this.backup.addToTaskRolePolicy(s);
 
     this.verify = new ecs.FargateTaskDefinition(this, 'Verify', {
       cpu: props.verifySize.cpu,
       memoryLimitMiB: props.verifySize.memoryMiB,
       // The archive and the restored cluster live in /work on the task's ephemeral storage.
       ephemeralStorageGiB: props.verifySize.ephemeralStorageGiB ?? EPHEMERAL_STORAGE_GIB.min,
-      runtimePlatform: { cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
     });
     this.verifyContainer = this.verify.addContainer(ENGINE_CONTAINER_NAME, {
       image: props.image,
@@ -148,38 +174,76 @@ export class EngineTasks extends Construct {
     this.verifySecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs');
 
     const objectsUnderPrefix = props.bucket.arnForObjects(`${props.prefix}/*`);
-    const perRunKeys = 'Object keys contain the run id, unknown before the run; the grant is limited to this pipeline\'s prefix.';
-    const kmsDataKey = { action: 'kms:GenerateDataKey*', reason: 'GenerateDataKey and GenerateDataKeyWithoutPlaintext on the one backup key (SSE-KMS uploads).' };
+    const perRunKeys =
+      "Object keys contain the run id, unknown before the run; the grant is limited to this pipeline's prefix.";
+    const kmsDataKey = {
+      action: 'kms:GenerateDataKey*',
+      reason: 'GenerateDataKey and GenerateDataKeyWithoutPlaintext on the one backup key (SSE-KMS uploads).',
+    };
     for (const task of [this.backup, this.verify]) {
-      acknowledgeRule(task, 'ECS2', 'The environment holds only non-secret settings (database host, bucket, engine config, the secret\'s id); the backup task reads the password from Secrets Manager at run time.');
+      acknowledgeRule(
+        task,
+        'ECS2',
+        "The environment holds only non-secret settings (database host, bucket, engine config, the secret's id); the backup task reads the password from Secrets Manager at run time.",
+      );
       acknowledgeWildcards(task.obtainExecutionRole(), [
-        { resource: '*', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the CDK asset repository.' },
+        {
+          resource: '*',
+          reason:
+            'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the CDK asset repository.',
+        },
       ]);
     }
     acknowledgeWildcards(this.backup.taskRole, [
-      { resource: props.bucket.arnForObjects(`${props.prefix}/*.dump`), reason: `PutObject and AbortMultipartUpload of dumps only (never Delete, never verification records): ${perRunKeys}` },
-      { resource: props.bucket.arnForObjects(`${props.prefix}/*.dump.zst`), reason: `PutObject and AbortMultipartUpload of zstd dumps only (never Delete, never verification records): ${perRunKeys}` },
-      { resource: props.bucket.arnForObjects(`${props.prefix}/*.manifest.json`), reason: `Reads and writes manifests only (the size guard's baseline, written after each dump): ${perRunKeys}` },
-      { resource: props.bucket.arnForObjects(`${props.prefix}/*.verified.json`), reason: `Reads verification records only (which backups are proven): ${perRunKeys}` },
-      { resource: props.bucket.arnForObjects(`${props.prefix}/*.roles.sql`), reason: `PutObject of the role definitions beside each dump only (never Delete, never verification records): ${perRunKeys}` },
+      {
+        resource: props.bucket.arnForObjects(`${props.prefix}/*.dump`),
+        reason: `PutObject and AbortMultipartUpload of dumps only (never Delete, never verification records): ${perRunKeys}`,
+      },
+      {
+        resource: props.bucket.arnForObjects(`${props.prefix}/*.dump.zst`),
+        reason: `PutObject and AbortMultipartUpload of zstd dumps only (never Delete, never verification records): ${perRunKeys}`,
+      },
+      {
+        resource: props.bucket.arnForObjects(`${props.prefix}/*.manifest.json`),
+        reason: `Reads and writes manifests only (the size guard's baseline, written after each dump): ${perRunKeys}`,
+      },
+      {
+        resource: props.bucket.arnForObjects(`${props.prefix}/*.verified.json`),
+        reason: `Reads verification records only (which backups are proven): ${perRunKeys}`,
+      },
+      {
+        resource: props.bucket.arnForObjects(`${props.prefix}/*.roles.sql`),
+        reason: `PutObject of the role definitions beside each dump only (never Delete, never verification records): ${perRunKeys}`,
+      },
       ...(props.key ? [kmsDataKey] : []),
     ]);
     acknowledgeWildcards(this.verify.taskRole, [
       { resource: objectsUnderPrefix, reason: `GetObject only (read the dump and manifest to restore): ${perRunKeys}` },
-      { resource: props.bucket.arnForObjects(`${props.prefix}/*.verified.json`), reason: `PutObject of verification records only, never dumps or manifests: ${perRunKeys}` },
+      {
+        resource: props.bucket.arnForObjects(`${props.prefix}/*.verified.json`),
+        reason: `PutObject of verification records only, never dumps or manifests: ${perRunKeys}`,
+      },
       ...(props.key ? [kmsDataKey] : []),
     ]);
   }
 
   /** The task roles, for `iam:PassRole` and assertions. */
   public get roles(): iam.IRole[] {
-    return [this.backup.taskRole, this.backup.obtainExecutionRole(), this.verify.taskRole, this.verify.obtainExecutionRole()];
+    return [
+      this.backup.taskRole,
+      this.backup.obtainExecutionRole(),
+      this.verify.taskRole,
+      this.verify.obtainExecutionRole(),
+    ];
   }
 }
 
 /** Throws when a task size is not one Fargate accepts, naming the prop and the value. */
 export function validateSize(prop: string, size: EngineTaskSize): void {
-  const problem = fargateSizeProblem(prop, size)
-    ?? (size.ephemeralStorageGiB === undefined ? undefined : ephemeralStorageProblem(`${prop}.ephemeralStorageGiB`, size.ephemeralStorageGiB));
+  const problem =
+    fargateSizeProblem(prop, size) ??
+    (size.ephemeralStorageGiB === undefined
+      ? undefined
+      : ephemeralStorageProblem(`${prop}.ephemeralStorageGiB`, size.ephemeralStorageGiB));
   if (problem) throw new Error(problem);
 }

@@ -22,13 +22,28 @@ export class NotifyFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: NotifyFunctionsProps) {
     super(scope, id);
-    this.notifyChat = this.makeFunction('NotifyChat', 'notify-chat', { [CHAT_ENV.secretName]: props.chatWebhookSecret.secretName }, props);
+    this.notifyChat = this.makeFunction(
+      'NotifyChat',
+      'notify-chat',
+      { [CHAT_ENV.secretName]: props.chatWebhookSecret.secretName },
+      props,
+    );
     props.chatWebhookSecret.grantRead(this.notifyChat);
-    this.snitchCheckIn = this.makeFunction('SnitchCheckIn', 'snitch-checkin', { [SNITCH_ENV.secretName]: props.snitchUrlSecret.secretName }, props);
+    this.snitchCheckIn = this.makeFunction(
+      'SnitchCheckIn',
+      'snitch-checkin',
+      { [SNITCH_ENV.secretName]: props.snitchUrlSecret.secretName },
+      props,
+    );
     props.snitchUrlSecret.grantRead(this.snitchCheckIn);
   }
 
-  private makeFunction(id: string, folder: string, environment: Record<string, string>, props: NotifyFunctionsProps): nodejs.NodejsFunction {
+  private makeFunction(
+    id: string,
+    folder: string,
+    environment: Record<string, string>,
+    props: NotifyFunctionsProps,
+  ): nodejs.NodejsFunction {
     return createPgProofFunction(this, id, {
       folder,
       description: `pgproof ${folder}: its log group, its secret, X-Ray`,
@@ -43,5 +58,10 @@ export class NotifyFunctions extends Construct {
 
 /** The ARN a state machine named `name` will have in the stack's account and region (known before it exists). */
 export function stateMachineArnFor(scope: Construct, name: string): string {
-  return Stack.of(scope).formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }

@@ -20,7 +20,9 @@ export interface PgProofStackProps extends StackProps {
 
 /** Nearest CloudWatch Logs retention at or above the configured number of days. */
 function retentionFor(daysWanted: number): logs.RetentionDays {
-  const values = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  const values = Object.values(logs.RetentionDays)
+    .filter((v): v is number => typeof v === 'number' && v > 0)
+    .sort((a, b) => a - b);
   return (values.find((v) => v >= daysWanted) ?? values[values.length - 1]) as logs.RetentionDays;
 }
 
@@ -46,24 +48,42 @@ export class PgProofStack extends Stack {
     const secret = (id: string, name: string) => secretsmanager.Secret.fromSecretNameV2(this, id, name);
     const db = config.database;
     // Name, partial ARN or complete ARN in either field: each form gets its own import and policy resource.
-    const passwordSecret = importDatabaseSecret(this, 'DatabasePassword', (db.passwordSecretArn ?? db.passwordSecretName)!);
+    const passwordSecret = importDatabaseSecret(
+      this,
+      'DatabasePassword',
+      (db.passwordSecretArn ?? db.passwordSecretName)!,
+    );
 
-    const existingBucket = config.bucket.existingBucketName ? s3.Bucket.fromBucketName(this, 'ExistingBucket', config.bucket.existingBucketName) : undefined;
-    const existingKey = config.bucket.existingKmsKeyArn ? kms.Key.fromKeyArn(this, 'ExistingKey', config.bucket.existingKmsKeyArn) : undefined;
+    const existingBucket = config.bucket.existingBucketName
+      ? s3.Bucket.fromBucketName(this, 'ExistingBucket', config.bucket.existingBucketName)
+      : undefined;
+    const existingKey = config.bucket.existingKmsKeyArn
+      ? kms.Key.fromKeyArn(this, 'ExistingKey', config.bucket.existingKmsKeyArn)
+      : undefined;
 
     this.pgProof = new PgProof(this, 'PgProof', {
       name: config.name,
       vpc,
       vpcSubnets: { subnets: vpc.privateSubnets },
       createVpcEndpoints: config.vpc.createEndpoints,
-      ...(config.vpc.securityGroupId ? { backupSecurityGroups: [ec2.SecurityGroup.fromSecurityGroupId(this, 'BackupSecurityGroup', config.vpc.securityGroupId, { mutable: false })] } : {}),
+      ...(config.vpc.securityGroupId
+        ? {
+            backupSecurityGroups: [
+              ec2.SecurityGroup.fromSecurityGroupId(this, 'BackupSecurityGroup', config.vpc.securityGroupId, {
+                mutable: false,
+              }),
+            ],
+          }
+        : {}),
       databaseHost: db.host,
       databasePort: db.port,
       databaseName: db.name,
       ...(db.user ? { databaseUser: db.user } : {}),
       databasePasswordSecret: passwordSecret,
       databasePasswordJsonField: db.passwordJsonField,
-      ...(db.passwordSecretKmsKeyArn ? { databasePasswordSecretKmsKey: kms.Key.fromKeyArn(this, 'DatabasePasswordKey', db.passwordSecretKmsKeyArn) } : {}),
+      ...(db.passwordSecretKmsKeyArn
+        ? { databasePasswordSecretKmsKey: kms.Key.fromKeyArn(this, 'DatabasePasswordKey', db.passwordSecretKmsKeyArn) }
+        : {}),
       databaseSslMode: db.sslMode,
       ...(db.sslRootCert ? { databaseSslRootCert: db.sslRootCert } : {}),
       engineConfig: config.engine,
@@ -71,7 +91,12 @@ export class PgProofStack extends Stack {
         ? { bucket: existingBucket, ...(existingKey ? { encryptionKey: existingKey } : {}) }
         : {
             backupRetention: Duration.days(config.bucket.retentionDays),
-            ...(config.bucket.objectLockDays ? { objectLockRetention: Duration.days(config.bucket.objectLockDays), objectLockMode: config.bucket.objectLockMode } : {}),
+            ...(config.bucket.objectLockDays
+              ? {
+                  objectLockRetention: Duration.days(config.bucket.objectLockDays),
+                  objectLockMode: config.bucket.objectLockMode,
+                }
+              : {}),
           }),
       keyPrefix: config.bucket.prefix,
       removalPolicy: config.bucket.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -93,7 +118,10 @@ export class PgProofStack extends Stack {
       logRetention: retentionFor(config.logRetentionDays),
     });
 
-    new CfnOutput(this, 'StateMachineArn', { value: this.pgProof.stateMachine.stateMachineArn, description: 'Start a run: aws stepfunctions start-execution --state-machine-arn <this>' });
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.pgProof.stateMachine.stateMachineArn,
+      description: 'Start a run: aws stepfunctions start-execution --state-machine-arn <this>',
+    });
     new CfnOutput(this, 'BucketName', { value: this.pgProof.bucket.bucketName });
     new CfnOutput(this, 'BackupSecurityGroupIds', {
       value: this.pgProof.engineTasks.backupSecurityGroups.map((g) => g.securityGroupId).join(','),

@@ -186,12 +186,14 @@ export class PgProof extends Construct {
     });
     // CloudWatch publishes the alarm to the encrypted topic, on behalf of this account's alarms only (the alarm's
     // ARN cannot be named here: the key policy would then depend on the alarm, which depends on the topic and key).
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-    }));
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
 
     let objectKey: kms.IKey | undefined;
     if (props.bucket) {
@@ -208,10 +210,17 @@ export class PgProof extends Construct {
       objectKey = this.encryptionKey;
     }
 
-    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    this.cluster =
+      props.cluster ??
+      new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
 
     this.engineTasks = new EngineTasks(this, 'Engines', {
-      image: props.containerImage ?? ecs.ContainerImage.fromAsset(REPO_ROOT, { file: 'containers/Dockerfile', platform: IMAGE_PLATFORM[cpuArchitecture._cpuArchitecture]! }),
+      image:
+        props.containerImage ??
+        ecs.ContainerImage.fromAsset(REPO_ROOT, {
+          file: 'containers/Dockerfile',
+          platform: IMAGE_PLATFORM[cpuArchitecture._cpuArchitecture]!,
+        }),
       cpuArchitecture,
       bucket: this.bucket,
       prefix,
@@ -226,12 +235,15 @@ export class PgProof extends Construct {
         ...(props.databaseSslRootCert ? { sslRootCert: props.databaseSslRootCert } : {}),
         passwordSecret: props.databasePasswordSecret,
         passwordJsonField: props.databasePasswordJsonField ?? DEFAULT_PASSWORD_JSON_FIELD,
-        ...(props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret.encryptionKey
+        ...((props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret.encryptionKey)
           ? { passwordSecretKey: (props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret.encryptionKey)! }
           : {}),
       },
       engineConfig: this.engineConfig,
-      backupSize: { cpu: props.backupCpu ?? DEFAULT_BACKUP_TASK.cpu, memoryMiB: props.backupMemoryMiB ?? DEFAULT_BACKUP_TASK.memoryMiB },
+      backupSize: {
+        cpu: props.backupCpu ?? DEFAULT_BACKUP_TASK.cpu,
+        memoryMiB: props.backupMemoryMiB ?? DEFAULT_BACKUP_TASK.memoryMiB,
+      },
       verifySize: {
         cpu: props.verifyCpu ?? DEFAULT_VERIFY_TASK.cpu,
         memoryMiB: props.verifyMemoryMiB ?? DEFAULT_VERIFY_TASK.memoryMiB,
@@ -302,11 +314,13 @@ export class PgProof extends Construct {
     acknowledgeWildcards(this.stateMachine.role, [
       {
         resource: '*',
-        reason: 'Only actions without resource-level permissions: X-Ray tracing, CloudWatch Logs vended-log delivery, and ecs:DescribeTasks/StopTask that EcsRunTask adds for tasks whose ARNs exist only at run time.',
+        reason:
+          'Only actions without resource-level permissions: X-Ray tracing, CloudWatch Logs vended-log delivery, and ecs:DescribeTasks/StopTask that EcsRunTask adds for tasks whose ARNs exist only at run time.',
       },
       ...[this.notifyFunctions.notifyChat, this.notifyFunctions.snitchCheckIn].map((fn) => ({
         resource: `${fn.functionArn}:*`,
-        reason: 'LambdaInvoke grants the function\'s versions and aliases (<arn>:*) besides the function itself; no other function.',
+        reason:
+          "LambdaInvoke grants the function's versions and aliases (<arn>:*) besides the function itself; no other function.",
       })),
     ]);
 
@@ -314,7 +328,11 @@ export class PgProof extends Construct {
       description: `Starts a pgproof run of ${props.databaseName}`,
       schedule: props.schedule ?? events.Schedule.cron({ minute: '0', hour: '3' }),
       enabled: props.scheduleEnabled ?? true,
-      targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject({ reason: 'scheduled' }) })],
+      targets: [
+        new targets.SfnStateMachine(this.stateMachine, {
+          input: events.RuleTargetInput.fromObject({ reason: 'scheduled' }),
+        }),
+      ],
     });
 
     this.monitoring = new RunMonitoring(this, 'Monitoring', {
@@ -337,38 +355,64 @@ function days(d: Duration | undefined): number | undefined {
 
 /** Rejects props that cannot work, naming the prop and the value received (unresolved tokens are skipped). */
 export function validateProps(props: PgProofProps): void {
-  const fail = (message: string) => { throw new Error(`PgProof: ${message}`); };
-  const check = (problem: string | undefined) => { if (problem) fail(problem); };
+  const fail = (message: string) => {
+    throw new Error(`PgProof: ${message}`);
+  };
+  const check = (problem: string | undefined) => {
+    if (problem) fail(problem);
+  };
   if (!Token.isUnresolved(props.name)) check(pipelineNameProblem('name', props.name));
-  if (props.databasePort !== undefined && !Token.isUnresolved(props.databasePort) && !isPortNumber(props.databasePort)) {
+  if (
+    props.databasePort !== undefined &&
+    !Token.isUnresolved(props.databasePort) &&
+    !isPortNumber(props.databasePort)
+  ) {
     fail(`databasePort must be a port number 1–65535; got ${props.databasePort}`);
   }
   const arch = props.cpuArchitecture?._cpuArchitecture;
-  if (arch !== undefined && !(arch in IMAGE_PLATFORM)) fail(`cpuArchitecture must be X86_64 or ARM64 (Fargate on Linux); got "${arch}"`);
+  if (arch !== undefined && !(arch in IMAGE_PLATFORM))
+    fail(`cpuArchitecture must be X86_64 or ARM64 (Fargate on Linux); got "${arch}"`);
   if (props.keyPrefix !== undefined) check(keyPrefixProblem('keyPrefix', props.keyPrefix));
-  if (props.databasePasswordJsonField !== undefined && props.databasePasswordJsonField.trim() === '') fail('databasePasswordJsonField must not be empty');
-  if (props.databaseUser !== undefined && !Token.isUnresolved(props.databaseUser) && props.databaseUser.trim() === '') fail('databaseUser must not be empty (omit it to take the user from the secret)');
-  if (props.databaseSslRootCert !== undefined && !props.databaseSslRootCert.startsWith('/')) fail(`databaseSslRootCert must be an absolute path inside the image; got "${props.databaseSslRootCert}"`);
+  if (props.databasePasswordJsonField !== undefined && props.databasePasswordJsonField.trim() === '')
+    fail('databasePasswordJsonField must not be empty');
+  if (props.databaseUser !== undefined && !Token.isUnresolved(props.databaseUser) && props.databaseUser.trim() === '')
+    fail('databaseUser must not be empty (omit it to take the user from the secret)');
+  if (props.databaseSslRootCert !== undefined && !props.databaseSslRootCert.startsWith('/'))
+    fail(`databaseSslRootCert must be an absolute path inside the image; got "${props.databaseSslRootCert}"`);
   if (props.bucket) {
     for (const p of ['backupRetention', 'objectLockRetention', 'objectLockMode'] as const) {
-      if (props[p] !== undefined) fail(`${p} applies only to a bucket PgProof creates; it was given with an existing bucket`);
+      if (props[p] !== undefined)
+        fail(`${p} applies only to a bucket PgProof creates; it was given with an existing bucket`);
     }
   } else if (props.encryptionKey) {
     fail('encryptionKey applies only to an existing bucket; a new bucket gets its own key');
   }
   const retention = days(props.backupRetention);
-  if (retention !== undefined && (retention < 1 || !Number.isInteger(retention))) fail(`backupRetention must be a whole number of days, at least 1; got ${retention}`);
+  if (retention !== undefined && (retention < 1 || !Number.isInteger(retention)))
+    fail(`backupRetention must be a whole number of days, at least 1; got ${retention}`);
   const lock = days(props.objectLockRetention);
-  if (lock !== undefined && (lock < 1 || !Number.isInteger(lock))) fail(`objectLockRetention must be a whole number of days, at least 1; got ${lock}`);
-  if (lock !== undefined) check(objectLockProblem({ field: 'objectLockRetention', days: lock }, { field: 'backupRetention', days: retention ?? DEFAULT_RETENTION_DAYS }));
-  if (props.verifyEphemeralStorageGiB !== undefined) check(ephemeralStorageProblem('verifyEphemeralStorageGiB', props.verifyEphemeralStorageGiB));
+  if (lock !== undefined && (lock < 1 || !Number.isInteger(lock)))
+    fail(`objectLockRetention must be a whole number of days, at least 1; got ${lock}`);
+  if (lock !== undefined)
+    check(
+      objectLockProblem(
+        { field: 'objectLockRetention', days: lock },
+        { field: 'backupRetention', days: retention ?? DEFAULT_RETENTION_DAYS },
+      ),
+    );
+  if (props.verifyEphemeralStorageGiB !== undefined)
+    check(ephemeralStorageProblem('verifyEphemeralStorageGiB', props.verifyEphemeralStorageGiB));
   const heartbeat = props.heartbeatTimeout?.toSeconds();
   if (heartbeat !== undefined && !Token.isUnresolved(heartbeat) && heartbeat < MIN_HEARTBEAT_SECONDS) {
-    fail(`heartbeatTimeout must be at least ${MIN_HEARTBEAT_SECONDS / 60} minutes (the engines beat every minute); got ${heartbeat} seconds`);
+    fail(
+      `heartbeatTimeout must be at least ${MIN_HEARTBEAT_SECONDS / 60} minutes (the engines beat every minute); got ${heartbeat} seconds`,
+    );
   }
   for (const p of ['backupTimeout', 'verifyTimeout'] as const) {
     const s = props[p]?.toSeconds();
-    if (s !== undefined && !Token.isUnresolved(s) && heartbeat !== undefined && s <= heartbeat) fail(`${p} (${s} s) must be longer than heartbeatTimeout (${heartbeat} s)`);
-    if (s !== undefined && !Token.isUnresolved(s) && s > MAX_TASK_TIMEOUT_MINUTES * 60) fail(`${p} must be at most ${MAX_TASK_TIMEOUT_MINUTES / 60} hours; got ${props[p]!.toHumanString()}`);
+    if (s !== undefined && !Token.isUnresolved(s) && heartbeat !== undefined && s <= heartbeat)
+      fail(`${p} (${s} s) must be longer than heartbeatTimeout (${heartbeat} s)`);
+    if (s !== undefined && !Token.isUnresolved(s) && s > MAX_TASK_TIMEOUT_MINUTES * 60)
+      fail(`${p} must be at most ${MAX_TASK_TIMEOUT_MINUTES / 60} hours; got ${props[p]!.toHumanString()}`);
   }
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { type Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -27,10 +27,25 @@ export interface PgProofFunctionOptions {
  * group, and its own role that may write that log group and trace, nothing else until the caller grants more.
  * An own role instead of AWSLambdaBasicExecutionRole: it writes to this function's log group only.
  */
-export function createPgProofFunction(scope: Construct, id: string, options: PgProofFunctionOptions): { fn: nodejs.NodejsFunction; role: iam.Role } {
-  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: options.logRetention, removalPolicy: options.removalPolicy });
-  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: options.description });
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+export function createPgProofFunction(
+  scope: Construct,
+  id: string,
+  options: PgProofFunctionOptions,
+): { fn: nodejs.NodejsFunction; role: iam.Role } {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: options.logRetention,
+    removalPolicy: options.removalPolicy,
+  });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: options.description,
+  });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
   const fn = new nodejs.NodejsFunction(scope, id, {
     entry: path.join(REPO_ROOT, 'lambdas', options.folder, 'handler.ts'),
     handler: 'handler',
@@ -44,10 +59,19 @@ export function createPgProofFunction(scope: Construct, id: string, options: PgP
     logGroup,
     tracing: lambda.Tracing.ACTIVE,
     environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
-    bundling: { forceDockerBundling: false, format: nodejs.OutputFormat.CJS, target: 'node24', minify: true, sourceMap: true },
+    bundling: {
+      forceDockerBundling: false,
+      format: nodejs.OutputFormat.CJS,
+      target: 'node24',
+      minify: true,
+      sourceMap: true,
+    },
   });
   acknowledgeWildcards(role, [
-    { resource: '*', reason: 'Active tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource-level permissions.' },
+    {
+      resource: '*',
+      reason: 'Active tracing: xray:PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+    },
   ]);
   return { fn, role };
 }

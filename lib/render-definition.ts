@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 
 /** A plain ASL document (Amazon States Language). */
 export interface AslDefinition {
@@ -47,7 +47,10 @@ function flatten(value: unknown, placeholder: IntrinsicPlaceholder): string {
  * CloudFormation intrinsic (ARNs of functions, task definitions, the region…) replaced by a placeholder string.
  * This is what the local runner executes (DESIGN.md §3): one definition, two runtimes.
  */
-export function renderDefinition(stateMachine: sfn.StateMachine, placeholder: IntrinsicPlaceholder = defaultPlaceholder): AslDefinition {
+export function renderDefinition(
+  stateMachine: sfn.StateMachine,
+  placeholder: IntrinsicPlaceholder = defaultPlaceholder,
+): AslDefinition {
   const cfn = stateMachine.node.defaultChild as sfn.CfnStateMachine;
   const resolved: unknown = Stack.of(stateMachine).resolve(cfn.definitionString);
   return JSON.parse(flatten(resolved, placeholder)) as AslDefinition;

@@ -18,7 +18,12 @@ export const INVALID_INPUT = 'InvalidInput';
 export const DEFAULT_REASON = 'started by hand';
 
 /** ECS RunTask errors worth another attempt (capacity, throttling, service trouble); never the engines' own. */
-export const TRANSIENT_ECS_ERRORS = ['ECS.AmazonECSException', 'ECS.ServerException', 'ECS.LimitExceededException', 'ECS.ThrottlingException'];
+export const TRANSIENT_ECS_ERRORS = [
+  'ECS.AmazonECSException',
+  'ECS.ServerException',
+  'ECS.LimitExceededException',
+  'ECS.ThrottlingException',
+];
 const TIMEOUTS = [sfn.Errors.TIMEOUT, sfn.Errors.HEARTBEAT_TIMEOUT];
 // Only whether the message was posted (never its text, which repeats the reason: the state stays small); the run
 // record reads it from the execution's output.
@@ -65,9 +70,14 @@ const RUN_ID_PARTS = {
 const part = (name: 'date' | 'time' | 'random', index: number) => item(`$.${RUN_ID_PARTS_FIELD}.${name}`, index);
 /** The run id, from PrepareRunId's parts. */
 const RUN_ID_EXPRESSION = `States.Format('{}{}{}T{}{}{}Z-{}{}', ${[
-  part('date', 0), part('date', 1), part('date', 2),
-  part('time', 0), part('time', 1), part('time', 2),
-  part('random', 0), part('random', 1),
+  part('date', 0),
+  part('date', 1),
+  part('date', 2),
+  part('time', 0),
+  part('time', 1),
+  part('time', 2),
+  part('random', 0),
+  part('random', 1),
 ].join(', ')})`;
 const CONSOLE_URL_EXPRESSION = `States.Format('https://{}.console.aws.amazon.com/states/home?region={}#/v2/executions/details/{}', '${Aws.REGION}', '${Aws.REGION}', $$.Execution.Id)`;
 
@@ -108,11 +118,19 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   // The run fails with its original error whether or not the chat post worked.
   notifyFailure.addCatch(runFailed, { errors: [sfn.Errors.ALL], resultPath: '$.chatError' });
   notifyFailure.next(runFailed);
-  const markRunFailed = new sfn.Pass(scope, STATE.markRunFailed, { stateName: STATE.markRunFailed, result: sfn.Result.fromString('FAILED'), resultPath: '$.status' });
+  const markRunFailed = new sfn.Pass(scope, STATE.markRunFailed, {
+    stateName: STATE.markRunFailed,
+    result: sfn.Result.fromString('FAILED'),
+    resultPath: '$.status',
+  });
   markRunFailed.next(notifyFailure);
 
   /** Routes a step's errors into the failure path, recording which state failed and why. */
-  const catchFailures = (task: sfn.TaskStateBase, states: { state: string; failed: string; timedOut: string }, timedOutMessage: string) => {
+  const catchFailures = (
+    task: sfn.TaskStateBase,
+    states: { state: string; failed: string; timedOut: string },
+    timedOutMessage: string,
+  ) => {
     const { state } = states;
     const timedOut = new sfn.Pass(scope, states.timedOut, {
       stateName: states.timedOut,
@@ -143,7 +161,8 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   const chatPostFailed = new sfn.Fail(scope, STATE.chatPostFailed, {
     stateName: STATE.chatPostFailed,
     error: CHAT_POST_FAILED,
-    cause: 'The backup was verified and the snitch checked in, but NotifySuccess could not post to chat: see its error in this execution\'s history.',
+    cause:
+      "The backup was verified and the snitch checked in, but NotifySuccess could not post to chat: see its error in this execution's history.",
   });
   const checkChatPosted = new sfn.Choice(scope, STATE.checkChatPosted, { stateName: STATE.checkChatPosted })
     .when(sfn.Condition.isPresent('$.chatError'), chatPostFailed)
@@ -160,7 +179,11 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     retryOnServiceExceptions: true,
   });
   retryThrottledLambda(snitchCheckIn);
-  catchFailures(snitchCheckIn, { state: STATE.snitchCheckIn, failed: STATE.snitchCheckInFailed, timedOut: STATE.snitchCheckInTimedOut }, `The snitch check-in took longer than ${notifyTimeout.toSeconds()} seconds.`);
+  catchFailures(
+    snitchCheckIn,
+    { state: STATE.snitchCheckIn, failed: STATE.snitchCheckInFailed, timedOut: STATE.snitchCheckInTimedOut },
+    `The snitch check-in took longer than ${notifyTimeout.toSeconds()} seconds.`,
+  );
   snitchCheckIn.next(checkChatPosted);
 
   const notifySuccess = new tasks.LambdaInvoke(scope, STATE.notifySuccess, {
@@ -196,17 +219,22 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
       subnets: props.subnets,
       securityGroups: task.securityGroups,
       assignPublicIp: false,
-      containerOverrides: [{
-        containerDefinition: task.engine === 'backup' ? engineTasks.backupContainer : engineTasks.verifyContainer,
-        environment: [{ name: ENGINE_ENV.taskToken, value: sfn.JsonPath.taskToken }, ...task.environment],
-      }],
+      containerOverrides: [
+        {
+          containerDefinition: task.engine === 'backup' ? engineTasks.backupContainer : engineTasks.verifyContainer,
+          environment: [{ name: ENGINE_ENV.taskToken, value: sfn.JsonPath.taskToken }, ...task.environment],
+        },
+      ],
       resultPath: `$.${task.engine}`,
       taskTimeout: sfn.Timeout.duration(task.timeout),
       heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
     });
     retryTransientEcs(runTask);
-    catchFailures(runTask, task.states,
-      `The ${task.engine} task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${task.timeout.toHumanString()}.`);
+    catchFailures(
+      runTask,
+      task.states,
+      `The ${task.engine} task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${task.timeout.toHumanString()}.`,
+    );
     return runTask;
   };
 
@@ -253,28 +281,50 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   }).next(checkInputFields);
   const readReason = new sfn.Pass(scope, STATE.readInputReason, {
     stateName: STATE.readInputReason,
-    parameters: { ...runFields, 'reason.$': '$.input.reason', input: { 'given.$': 'States.JsonToString($.input)', known: { 'reason.$': '$.input.reason' } } },
+    parameters: {
+      ...runFields,
+      'reason.$': '$.input.reason',
+      input: { 'given.$': 'States.JsonToString($.input)', known: { 'reason.$': '$.input.reason' } },
+    },
   }).next(compareInputFields);
   const useDefaultReason = new sfn.Pass(scope, STATE.useDefaultReason, {
     stateName: STATE.useDefaultReason,
-    parameters: { ...runFields, reason: DEFAULT_REASON, input: { 'given.$': 'States.JsonToString($.input)', known: {} } },
+    parameters: {
+      ...runFields,
+      reason: DEFAULT_REASON,
+      input: { 'given.$': 'States.JsonToString($.input)', known: {} },
+    },
   }).next(compareInputFields);
   const rejectReasonType = new sfn.Pass(scope, STATE.rejectInputReasonType, {
     stateName: STATE.rejectInputReasonType,
     parameters: {
       ...runFields,
-      error: { state: STATE.validateInput, name: INVALID_INPUT, message: 'The input field reason must be text, e.g. {"reason": "before migration"}.' },
+      error: {
+        state: STATE.validateInput,
+        name: INVALID_INPUT,
+        message: 'The input field reason must be text, e.g. {"reason": "before migration"}.',
+      },
     },
   }).next(markRunFailed);
 
-  const validateInput = new sfn.Choice(scope, STATE.validateInput, { stateName: STATE.validateInput, comment: 'Accepts {} or {"reason": "<text>"}; anything else fails the run at once.' })
-    .when(sfn.Condition.and(sfn.Condition.isPresent('$.input.reason'), sfn.Condition.not(sfn.Condition.isString('$.input.reason'))), rejectReasonType)
+  const validateInput = new sfn.Choice(scope, STATE.validateInput, {
+    stateName: STATE.validateInput,
+    comment: 'Accepts {} or {"reason": "<text>"}; anything else fails the run at once.',
+  })
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent('$.input.reason'),
+        sfn.Condition.not(sfn.Condition.isString('$.input.reason')),
+      ),
+      rejectReasonType,
+    )
     .when(sfn.Condition.isPresent('$.input.reason'), readReason)
     .otherwise(useDefaultReason);
   // The run's input moves to $.input untouched, next to the run id's parts; the states above rebuild the state.
   return new sfn.Pass(scope, STATE.prepareRunId, {
     stateName: STATE.prepareRunId,
-    comment: 'Splits the start time and a UUID into the parts of the run id (Step Functions allows 10 intrinsic functions per field).',
+    comment:
+      'Splits the start time and a UUID into the parts of the run id (Step Functions allows 10 intrinsic functions per field).',
     parameters: { 'input.$': '$', [RUN_ID_PARTS_FIELD]: RUN_ID_PARTS },
   }).next(validateInput);
 }
@@ -291,5 +341,11 @@ function retryTransientEcs(task: sfn.TaskStateBase): void {
 }
 
 function retryThrottledLambda(task: sfn.TaskStateBase): void {
-  task.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(5), maxAttempts: 5, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+  task.addRetry({
+    errors: ['Lambda.TooManyRequestsException'],
+    interval: Duration.seconds(5),
+    maxAttempts: 5,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
 }

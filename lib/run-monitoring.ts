@@ -8,7 +8,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ENGINE_LOG, fieldSelector, MESSAGE_FIELD, type BackupCompleteFields, type BackupVerifiedFields, type CheckFields } from './contracts/engine-log';
+import {
+  ENGINE_LOG,
+  fieldSelector,
+  MESSAGE_FIELD,
+  type BackupCompleteFields,
+  type BackupVerifiedFields,
+  type CheckFields,
+} from './contracts/engine-log';
 
 export interface RunMonitoringProps {
   /** The pipeline's name: the dashboard and metric namespace are named after it. */
@@ -24,9 +31,24 @@ export interface RunMonitoringProps {
 
 /** The engines' figures, taken from their JSON log lines (`backup complete`, `backup verified`, `check`). */
 export const ENGINE_METRICS = {
-  dumpBytes: { metricName: 'DumpBytes', message: ENGINE_LOG.backupComplete, value: fieldSelector<BackupCompleteFields>('bytes'), unit: cloudwatch.Unit.BYTES },
-  dumpSeconds: { metricName: 'DumpSeconds', message: ENGINE_LOG.backupComplete, value: fieldSelector<BackupCompleteFields>('seconds'), unit: cloudwatch.Unit.SECONDS },
-  restoreSeconds: { metricName: 'RestoreSeconds', message: ENGINE_LOG.backupVerified, value: fieldSelector<BackupVerifiedFields>('restoreSeconds'), unit: cloudwatch.Unit.SECONDS },
+  dumpBytes: {
+    metricName: 'DumpBytes',
+    message: ENGINE_LOG.backupComplete,
+    value: fieldSelector<BackupCompleteFields>('bytes'),
+    unit: cloudwatch.Unit.BYTES,
+  },
+  dumpSeconds: {
+    metricName: 'DumpSeconds',
+    message: ENGINE_LOG.backupComplete,
+    value: fieldSelector<BackupCompleteFields>('seconds'),
+    unit: cloudwatch.Unit.SECONDS,
+  },
+  restoreSeconds: {
+    metricName: 'RestoreSeconds',
+    message: ENGINE_LOG.backupVerified,
+    value: fieldSelector<BackupVerifiedFields>('restoreSeconds'),
+    unit: cloudwatch.Unit.SECONDS,
+  },
 } as const;
 
 /** The filter pattern matching the lines with this message. */
@@ -36,7 +58,10 @@ function messageIs(message: string): logs.JsonPattern {
 
 /** The filter pattern matching the check lines that passed (or failed). */
 function checkPassedIs(passed: boolean): logs.IFilterPattern {
-  return logs.FilterPattern.all(messageIs(ENGINE_LOG.check), logs.FilterPattern.booleanValue(fieldSelector<CheckFields>('passed'), passed));
+  return logs.FilterPattern.all(
+    messageIs(ENGINE_LOG.check),
+    logs.FilterPattern.booleanValue(fieldSelector<CheckFields>('passed'), passed),
+  );
 }
 
 /**
@@ -54,7 +79,11 @@ export class RunMonitoring extends Construct {
     super(scope, id);
     this.namespace = `PgProof/${props.name}`;
 
-    this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: `pgproof ${props.name} alarms`, masterKey: props.topicKey, enforceSSL: true });
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `pgproof ${props.name} alarms`,
+      masterKey: props.topicKey,
+      enforceSSL: true,
+    });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const sm = props.stateMachine;
@@ -79,16 +108,18 @@ export class RunMonitoring extends Construct {
     this.alarm.addAlarmAction(new actions.SnsAction(this.topic));
     // A topic policy replaces the topic's default policy, and enforceSSL's holds only a Deny: without this Allow,
     // CloudWatch may not publish and no alarm e-mail is ever sent. Only this alarm of this account may publish.
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowRunFailedAlarmPublish',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-        ArnEquals: { 'aws:SourceArn': this.alarm.alarmArn },
-      },
-    }));
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowRunFailedAlarmPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnEquals: { 'aws:SourceArn': this.alarm.alarmArn },
+        },
+      }),
+    );
 
     const metric = (m: (typeof ENGINE_METRICS)[keyof typeof ENGINE_METRICS], logGroup: logs.ILogGroup) => {
       new logs.MetricFilter(this, `${m.metricName}Filter`, {
@@ -99,7 +130,13 @@ export class RunMonitoring extends Construct {
         metricValue: m.value,
         unit: m.unit,
       });
-      return new cloudwatch.Metric({ namespace: this.namespace, metricName: m.metricName, statistic: 'Maximum', period: Duration.days(1), unit: m.unit });
+      return new cloudwatch.Metric({
+        namespace: this.namespace,
+        metricName: m.metricName,
+        statistic: 'Maximum',
+        period: Duration.days(1),
+        unit: m.unit,
+      });
     };
     const dumpBytes = metric(ENGINE_METRICS.dumpBytes, props.backupLogGroup);
     const dumpSeconds = metric(ENGINE_METRICS.dumpSeconds, props.backupLogGroup);
@@ -122,10 +159,20 @@ export class RunMonitoring extends Construct {
     });
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Backup size (bytes)', left: [dumpBytes], width: 12, leftYAxis: { min: 0 } }),
-      new cloudwatch.GraphWidget({ title: 'Dump and restore time (seconds)', left: [dumpSeconds.with({ label: 'dump' }), restoreSeconds.with({ label: 'restore (measured recovery time)' })], width: 12, leftYAxis: { min: 0 } }),
+      new cloudwatch.GraphWidget({
+        title: 'Dump and restore time (seconds)',
+        left: [dumpSeconds.with({ label: 'dump' }), restoreSeconds.with({ label: 'restore (measured recovery time)' })],
+        width: 12,
+        leftYAxis: { min: 0 },
+      }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Checks', left: [checksPassed.with({ label: 'passed' }), checksFailed.with({ label: 'failed' })], width: 12, leftYAxis: { min: 0 } }),
+      new cloudwatch.GraphWidget({
+        title: 'Checks',
+        left: [checksPassed.with({ label: 'passed' }), checksFailed.with({ label: 'failed' })],
+        width: 12,
+        leftYAxis: { min: 0 },
+      }),
       new cloudwatch.GraphWidget({
         title: 'Runs',
         left: [

@@ -46,7 +46,12 @@ export function backupTaskStatements(access: EngineAccess): iam.PolicyStatement[
       actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
       // Dumps, manifests and role definitions only: the backup task can never write a verification record (only a
       // proven restore may), nor any other object under the prefix.
-      resources: [objects(access, '*.dump'), objects(access, '*.dump.zst'), objects(access, '*.manifest.json'), objects(access, '*.roles.sql')],
+      resources: [
+        objects(access, '*.dump'),
+        objects(access, '*.dump.zst'),
+        objects(access, '*.manifest.json'),
+        objects(access, '*.roles.sql'),
+      ],
     }),
     new iam.PolicyStatement({
       sid: 'ReadManifests',
@@ -56,12 +61,14 @@ export function backupTaskStatements(access: EngineAccess): iam.PolicyStatement[
     answerTaskToken(access),
   ];
   if (access.key) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'EncryptBackups',
-      // Decrypt: multipart uploads with SSE-KMS and reading manifests need it.
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: [access.key.keyArn],
-    }));
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'EncryptBackups',
+        // Decrypt: multipart uploads with SSE-KMS and reading manifests need it.
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: [access.key.keyArn],
+      }),
+    );
   }
   return statements;
 }
@@ -83,11 +90,13 @@ export function verifyTaskStatements(access: EngineAccess): iam.PolicyStatement[
     answerTaskToken(access),
   ];
   if (access.key) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'DecryptBackups',
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: [access.key.keyArn],
-    }));
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DecryptBackups',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: [access.key.keyArn],
+      }),
+    );
   }
   return statements;
 }
@@ -97,7 +106,11 @@ export function verifyTaskStatements(access: EngineAccess): iam.PolicyStatement[
  * `<partial ARN>-??????` (exactly the six-character suffix, never `*`: `name-*` would also match `name-old`);
  * and, for a customer-managed key, kms:Decrypt on that key only through Secrets Manager in this region.
  */
-export function databaseSecretStatements(secret: secretsmanager.ISecret, key: kms.IKey | undefined, region: string): iam.PolicyStatement[] {
+export function databaseSecretStatements(
+  secret: secretsmanager.ISecret,
+  key: kms.IKey | undefined,
+  region: string,
+): iam.PolicyStatement[] {
   const statements = [
     new iam.PolicyStatement({
       sid: 'ReadDatabaseSecret',
@@ -106,12 +119,14 @@ export function databaseSecretStatements(secret: secretsmanager.ISecret, key: km
     }),
   ];
   if (key) {
-    statements.push(new iam.PolicyStatement({
-      sid: 'DecryptDatabaseSecret',
-      actions: ['kms:Decrypt'],
-      resources: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
-    }));
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DecryptDatabaseSecret',
+        actions: ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+      }),
+    );
   }
   return statements;
 }

@@ -32,7 +32,8 @@ export class TaskStoppedWatch extends Construct {
 
   constructor(scope: Construct, id: string, props: TaskStoppedWatchProps) {
     super(scope, id);
-    if (props.taskDefinitions.length === 0) throw new Error('TaskStoppedWatch: taskDefinitions must name at least one task definition; got none');
+    if (props.taskDefinitions.length === 0)
+      throw new Error('TaskStoppedWatch: taskDefinitions must name at least one task definition; got none');
 
     const { fn, role } = createPgProofFunction(this, 'Function', {
       folder: 'task-stopped',
@@ -41,18 +42,22 @@ export class TaskStoppedWatch extends Construct {
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'FailStoppedTasksStep',
-      actions: ['states:SendTaskFailure'],
-      resources: [props.stateMachine.stateMachineArn],
-    }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FailStoppedTasksStep',
+        actions: ['states:SendTaskFailure'],
+        resources: [props.stateMachine.stateMachineArn],
+      }),
+    );
     this.function = fn;
 
     this.rule = new events.Rule(this, 'Rule', {
-      description: 'pgproof: a backup or verify task stopped; fails its waiting step at once with ECS\'s stop reason',
+      description: "pgproof: a backup or verify task stopped; fails its waiting step at once with ECS's stop reason",
       eventPattern: taskStoppedPattern(
         props.cluster.clusterArn,
-        props.taskDefinitions.map((d) => Stack.of(this).formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${d.family}:` })),
+        props.taskDefinitions.map((d) =>
+          Stack.of(this).formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${d.family}:` }),
+        ),
       ),
       // A failed invocation is retried by Lambda's asynchronous invocation (twice); the heartbeat timeout remains the fallback.
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 4, maxEventAge: Duration.minutes(15) })],
@@ -64,7 +69,10 @@ export class TaskStoppedWatch extends Construct {
  * Pure: the event pattern of stopped tasks in this cluster whose task definition ARN starts with one of the
  * prefixes. Each prefix ends after the family (`…:task-definition/<family>:`), so every revision matches.
  */
-export function taskStoppedPattern(clusterArn: string, taskDefinitionArnPrefixes: readonly string[]): events.EventPattern {
+export function taskStoppedPattern(
+  clusterArn: string,
+  taskDefinitionArnPrefixes: readonly string[],
+): events.EventPattern {
   return {
     source: ['aws.ecs'],
     detailType: ['ECS Task State Change'],

@@ -45,7 +45,11 @@ export class TaskVpcEndpoints extends Construct {
       );
     }
 
-    this.s3 = new ec2.GatewayVpcEndpoint(this, 'S3', { vpc: props.vpc, service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [props.subnets] });
+    this.s3 = new ec2.GatewayVpcEndpoint(this, 'S3', {
+      vpc: props.vpc,
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [props.subnets],
+    });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -53,7 +57,11 @@ export class TaskVpcEndpoints extends Construct {
       allowAllOutbound: false,
     });
     for (const group of props.taskSecurityGroups) {
-      this.securityGroup.addIngressRule(ec2.Peer.securityGroupId(group.securityGroupId), ec2.Port.tcp(443), 'HTTPS from a pgproof task');
+      this.securityGroup.addIngressRule(
+        ec2.Peer.securityGroupId(group.securityGroupId),
+        ec2.Port.tcp(443),
+        'HTTPS from a pgproof task',
+      );
     }
 
     const endpoint = (name: keyof typeof TASK_INTERFACE_ENDPOINTS) =>

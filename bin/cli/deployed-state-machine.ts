@@ -21,7 +21,11 @@ function readConfigTarget(configFile: string): ConfigTarget {
   if (typeof value !== 'object' || value === null) return {};
   const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   const { name, region, account } = value as Record<string, unknown>;
-  return { ...(text(name) ? { name: text(name) } : {}), ...(text(region) ? { region: text(region) } : {}), ...(text(account) ? { account: text(account) } : {}) };
+  return {
+    ...(text(name) ? { name: text(name) } : {}),
+    ...(text(region) ? { region: text(region) } : {}),
+    ...(text(account) ? { account: text(account) } : {}),
+  };
 }
 
 /**
@@ -45,15 +49,25 @@ export interface AwsTarget {
 }
 
 /** The flags win over the configuration file (the file a stack was deployed from names its account and region). */
-export function resolveAwsTarget(flags: { region?: string; profile?: string }, configFile = 'pgproof.config.json'): AwsTarget {
+export function resolveAwsTarget(
+  flags: { region?: string; profile?: string },
+  configFile = 'pgproof.config.json',
+): AwsTarget {
   const config = readConfigTarget(configFile);
   const region = flags.region ?? config.region;
-  return { ...(region ? { region } : {}), ...(flags.profile ? { profile: flags.profile } : {}), ...(config.account ? { account: config.account } : {}) };
+  return {
+    ...(region ? { region } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+    ...(config.account ? { account: config.account } : {}),
+  };
 }
 
 /** The SDK clients of a target, created with its region and profile. */
 export function awsClients(target: AwsTarget): { cfn: CloudFormationClient; sfn: SFNClient } {
-  const config = { ...(target.region ? { region: target.region } : {}), ...(target.profile ? { profile: target.profile } : {}) };
+  const config = {
+    ...(target.region ? { region: target.region } : {}),
+    ...(target.profile ? { profile: target.profile } : {}),
+  };
   return { cfn: new CloudFormationClient(config), sfn: new SFNClient(config) };
 }
 
@@ -71,7 +85,10 @@ export function accountOfArn(arn: string): string {
  * Finds the deployed state machine of the target: the stack's outputs, read with the target's region and profile,
  * then checked against the configuration's account (the stack is only visible in the credentials' own account).
  */
-export async function findDeployedStateMachine(stackName: string, target: AwsTarget): Promise<{ stateMachineArn: string; sfn: SFNClient }> {
+export async function findDeployedStateMachine(
+  stackName: string,
+  target: AwsTarget,
+): Promise<{ stateMachineArn: string; sfn: SFNClient }> {
   const { cfn, sfn } = awsClients(target);
   const where = `${target.profile ? `profile "${target.profile}", ` : ''}region ${target.region ?? '(the AWS CLI default)'}`;
   let stateMachineArn: string;
@@ -80,7 +97,10 @@ export async function findDeployedStateMachine(stackName: string, target: AwsTar
   } catch (error) {
     // A stack missing from the wrong account looks the same as a stack never deployed: say which one was meant.
     if (target.account && /does not exist/.test((error as Error).message)) {
-      throw new Error(`${(error as Error).message} (looked with ${where}; the configuration names account ${target.account}: are these credentials for it? choose them with --profile)`, { cause: error });
+      throw new Error(
+        `${(error as Error).message} (looked with ${where}; the configuration names account ${target.account}: are these credentials for it? choose them with --profile)`,
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -115,13 +135,21 @@ export async function findStateMachineArn(cfn: CloudFormationClient, stackName: 
   } catch (error) {
     const e = error as { name?: string; message?: string };
     if (/does not exist/.test(e.message ?? '')) {
-      throw new Error(`the stack "${stackName}" does not exist in this account and region: deploy it (npx cdk deploy) or pass --stack NAME`, { cause: error });
+      throw new Error(
+        `the stack "${stackName}" does not exist in this account and region: deploy it (npx cdk deploy) or pass --stack NAME`,
+        { cause: error },
+      );
     }
-    throw new Error(`cannot read the stack "${stackName}": ${e.name}: ${e.message} (check AWS credentials and region)`, { cause: error });
+    throw new Error(
+      `cannot read the stack "${stackName}": ${e.name}: ${e.message} (check AWS credentials and region)`,
+      { cause: error },
+    );
   }
   const arns = (stacks[0]?.Outputs ?? []).map((o) => o.OutputValue ?? '').filter((v) => STATE_MACHINE_ARN.test(v));
   if (arns.length !== 1) {
-    throw new Error(`the stack "${stackName}" has ${arns.length} state machine outputs, expected exactly one: is it a pgproof stack?`);
+    throw new Error(
+      `the stack "${stackName}" has ${arns.length} state machine outputs, expected exactly one: is it a pgproof stack?`,
+    );
   }
   return arns[0]!;
 }

@@ -10,7 +10,12 @@ import { finalRunState, summarizeExecution, type RunRecord, type StateEntered } 
 import { formatBytes } from '../../lib/local/run-result';
 
 /** What `summarise` reads of DescribeExecution's answer. */
-export type ExecutionDescription = Partial<Pick<DescribeExecutionCommandOutput, 'executionArn' | 'name' | 'status' | 'startDate' | 'stopDate' | 'output' | 'error' | 'cause'>>;
+export type ExecutionDescription = Partial<
+  Pick<
+    DescribeExecutionCommandOutput,
+    'executionArn' | 'name' | 'status' | 'startDate' | 'stopDate' | 'output' | 'error' | 'cause'
+  >
+>;
 
 function parseJson(text: string | undefined): unknown {
   if (!text) return undefined;
@@ -52,7 +57,14 @@ export function summarise(e: ExecutionDescription, events: readonly HistoryEvent
 export async function executionRecord(sfn: SFNClient, detail: ExecutionDescription): Promise<RunRecord> {
   if (detail.status === 'SUCCEEDED' || !detail.executionArn) return summarise(detail);
   // Newest first: the state the execution ended in is among the last few events (Fail state, task events).
-  const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn: detail.executionArn, reverseOrder: true, maxResults: 20, includeExecutionData: true }));
+  const page = await sfn.send(
+    new GetExecutionHistoryCommand({
+      executionArn: detail.executionArn,
+      reverseOrder: true,
+      maxResults: 20,
+      includeExecutionData: true,
+    }),
+  );
   return summarise(detail, page?.events ?? []);
 }
 
@@ -75,10 +87,18 @@ export function executionTable(runs: readonly RunRecord[]): string {
     r.backup ? formatBytes(r.backup.bytes) : '-',
     r.backup ? r.backup.seconds.toFixed(1) : '-',
     r.verify ? r.verify.restoreSeconds.toFixed(1) : '-',
-    r.verify ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}` : r.error ? `${r.error.name} in ${r.error.state}` : '-',
+    r.verify
+      ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}`
+      : r.error
+        ? `${r.error.name} in ${r.error.state}`
+        : '-',
   ]);
   const header = ['started (UTC)', 'status', 'duration', 'size', 'dump s', 'restore s', 'checks / error'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }

@@ -26,7 +26,10 @@ const INVALID_INPUT = '--input is not valid JSON: expected e.g. {"reason": "befo
 /** Checks the flags that need no work to check, so a typo fails at once rather than after the backup and verify. */
 export function validateRunFlags(flags: RunFlags): void {
   if (flags.s3Endpoint && !flags.bucket) throw usageError('--s3-endpoint needs --bucket');
-  for (const [flag, value] of [['--chat-webhook', flags.chatWebhook], ['--snitch-url', flags.snitchUrl]] as const) {
+  for (const [flag, value] of [
+    ['--chat-webhook', flags.chatWebhook],
+    ['--snitch-url', flags.snitchUrl],
+  ] as const) {
     if (value === undefined) continue;
     registerSecret(value);
     parsedOrUsage(() => parseEndpointValue(value, flag));
@@ -54,13 +57,18 @@ function printResult(result: RunRecord, json: boolean): void {
 }
 
 /** Runs the state machine locally against `connection`; returns the exit code (0 verified, 1 failed, 130/143 after a signal). */
-export async function runLocalCommand(flags: RunFlags, connection: ConnectionParams, defaults: { config?: EngineConfig; input?: Record<string, unknown> } = {}): Promise<number> {
+export async function runLocalCommand(
+  flags: RunFlags,
+  connection: ConnectionParams,
+  defaults: { config?: EngineConfig; input?: Record<string, unknown> } = {},
+): Promise<number> {
   validateRunFlags(flags);
   const input = flags.input !== undefined ? parseInput(flags.input) : (defaults.input ?? {});
   for (const url of [flags.chatWebhook, flags.snitchUrl]) registerSecret(url);
   let config: EngineConfig;
   try {
-    config = flags.config !== undefined || !defaults.config ? await loadLocalEngineConfig(flags.config) : defaults.config;
+    config =
+      flags.config !== undefined || !defaults.config ? await loadLocalEngineConfig(flags.config) : defaults.config;
   } catch (error) {
     throw usageError((error as Error).message);
   }
@@ -70,7 +78,9 @@ export async function runLocalCommand(flags: RunFlags, connection: ConnectionPar
   // A state dir that cannot be written (read-only, full) fails the run as a storage error, with its chat message.
   const stateProblem = await prepareStateDir(stateDir);
   const embedded = flags.bucket || stateProblem ? undefined : await startEmbeddedS3(stateDir);
-  const interrupt = interruptOnSignals((_signal, why) => say(`\n${why}: stopping the run (ending child processes, removing the throwaway cluster, aborting the upload)…`));
+  const interrupt = interruptOnSignals((_signal, why) =>
+    say(`\n${why}: stopping the run (ending child processes, removing the throwaway cluster, aborting the upload)…`),
+  );
   // Started through `npx` (npm exec → sh -c), a SIGTERM ends npx and sh but not us: stop when our parent goes away.
   const unwatch = watchParent(() => interrupt.stop('SIGTERM', 'the parent process went away (e.g. npx was stopped)'));
   const progress = new ProgressDisplay();
@@ -82,9 +92,20 @@ export async function runLocalCommand(flags: RunFlags, connection: ConnectionPar
       connection,
       config,
       s3: embedded
-        ? { endpoint: embedded.endpoint, bucket: embedded.bucket, prefix: flags.prefix, credentials: { ...EMBEDDED_S3_CREDENTIALS } }
-        : { ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : {}), bucket: flags.bucket ?? 'pgproof-local', prefix: flags.prefix },
-      ...(stateProblem && !flags.bucket ? { storageUnavailable: `the embedded S3 cannot store backups: ${stateProblem}` } : {}),
+        ? {
+            endpoint: embedded.endpoint,
+            bucket: embedded.bucket,
+            prefix: flags.prefix,
+            credentials: { ...EMBEDDED_S3_CREDENTIALS },
+          }
+        : {
+            ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : {}),
+            bucket: flags.bucket ?? 'pgproof-local',
+            prefix: flags.prefix,
+          },
+      ...(stateProblem && !flags.bucket
+        ? { storageUnavailable: `the embedded S3 cannot store backups: ${stateProblem}` }
+        : {}),
       input,
       ...(flags.chatWebhook ? { chatWebhookUrl: flags.chatWebhook } : {}),
       ...(flags.snitchUrl ? { snitchUrl: flags.snitchUrl } : {}),

@@ -9,7 +9,9 @@ export function describeRestore(result: RestoreResult): string[] {
     `   from database ${result.sourceDatabase}, snapshot ${result.snapshotAt}${result.verified ? ' (a verified backup)' : ' (never verified!)'}`,
     `   into ${result.target}: ${result.tables} tables, ${result.rows} rows, row counts match the manifest`,
     ...(result.replaced
-      ? [`   the previous database was replaced${result.replaced.previousDropped ? ' and dropped' : `; it could not be dropped and is kept as ${result.replaced.previousKeptAs}`}`]
+      ? [
+          `   the previous database was replaced${result.replaced.previousDropped ? ' and dropped' : `; it could not be dropped and is kept as ${result.replaced.previousKeptAs}`}`,
+        ]
       : []),
     ...(result.rolesCreated.length ? [`   roles created (NOLOGIN): ${result.rolesCreated.join(', ')}`] : []),
     ...result.leftOut.map((l) => `   ⚠ left out: ${l.object}: ${l.reason}`),
@@ -19,7 +21,10 @@ export function describeRestore(result: RestoreResult): string[] {
 }
 
 /** A failed restore: the exit status (2 when the user must fix something first), the lines, the --json object. */
-export function describeRestoreFailure(error: unknown, backup: string): { exitCode: number; lines: string[]; json: Record<string, unknown> } {
+export function describeRestoreFailure(
+  error: unknown,
+  backup: string,
+): { exitCode: number; lines: string[]; json: Record<string, unknown> } {
   const named = asNamedError(error);
   const state = targetStateOf(error);
   return {

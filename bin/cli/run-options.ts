@@ -19,14 +19,23 @@ export interface RunFlags {
 /** Adds the flags of a local run to `command`. */
 export function addRunOptions(command: Command): Command {
   return command
-    .option('--config <file>', 'configuration file (same schema as the deployed one; only checks, freshness, sizeGuard, compression, deepProof apply)')
+    .option(
+      '--config <file>',
+      'configuration file (same schema as the deployed one; only checks, freshness, sizeGuard, compression, deepProof apply)',
+    )
     .option('--state-dir <dir>', 'local S3 data and run history', '.pgproof')
-    .option('--s3-endpoint <url>', 'a real S3-compatible endpoint instead of the embedded server (with --bucket and AWS_* credentials)')
+    .option(
+      '--s3-endpoint <url>',
+      'a real S3-compatible endpoint instead of the embedded server (with --bucket and AWS_* credentials)',
+    )
     .option('--bucket <name>', 'the bucket at --s3-endpoint (or in AWS)')
     .option('--prefix <prefix>', 'key prefix', DEFAULT_KEY_PREFIX)
     .option('--chat-webhook <url>', 'post the chat message there (else it is printed)')
     .option('--snitch-url <url>', 'check in there when the run succeeds')
     .option('--input <json>', 'the execution input, as a manual run would get it, e.g. {"reason": "before migration"}')
-    .option('--work-dir <dir>', `where verify decompresses and restores the backup (needs about twice the database; default $${ENGINE_ENV.workDir} or the temp dir)`)
+    .option(
+      '--work-dir <dir>',
+      `where verify decompresses and restores the backup (needs about twice the database; default $${ENGINE_ENV.workDir} or the temp dir)`,
+    )
     .option('--json', 'print the result as one JSON object on the last line of stdout');
 }

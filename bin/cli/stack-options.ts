@@ -10,6 +10,12 @@ export function addStackOptions(command: Command): Command {
 /** Adds `--region` and `--profile`. */
 export function addAwsOptions(command: Command): Command {
   return command
-    .option('--region <region>', 'the stack\'s AWS region (default: "region" of the configuration file, else the AWS CLI default)')
-    .option('--profile <name>', 'the AWS profile whose credentials to use (default: AWS_PROFILE, else the default credentials)');
+    .option(
+      '--region <region>',
+      'the stack\'s AWS region (default: "region" of the configuration file, else the AWS CLI default)',
+    )
+    .option(
+      '--profile <name>',
+      'the AWS profile whose credentials to use (default: AWS_PROFILE, else the default credentials)',
+    );
 }

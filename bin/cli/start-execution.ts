@@ -1,11 +1,19 @@
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  type DescribeExecutionCommandOutput,
+} from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { newRunId } from '../../containers/common/keys';
 import { PgProofError } from '../../lib/common/errors';
 import { executionConsoleUrl } from './deployed-state-machine';
 
 /** What a manual run may carry; the state machine's ValidateInput enforces the same. */
-export const manualInputSchema = z.object({ reason: z.string().min(1).max(500) }).partial().strict();
+export const manualInputSchema = z
+  .object({ reason: z.string().min(1).max(500) })
+  .partial()
+  .strict();
 
 /** Parses `--input` or fails naming the field (exit 2 in the CLI). */
 export function parseManualInput(text: string | undefined): z.infer<typeof manualInputSchema> {
@@ -36,7 +44,11 @@ export interface StartedExecution {
   readonly consoleUrl: string;
 }
 
-export async function startExecution(sfn: SFNClient, stateMachineArn: string, input: Record<string, unknown>): Promise<StartedExecution> {
+export async function startExecution(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  input: Record<string, unknown>,
+): Promise<StartedExecution> {
   // The run id itself is made by the state machine; the execution's name says it was started by hand, and when.
   const name = `manual-${newRunId()}`;
   const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));

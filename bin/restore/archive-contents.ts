@@ -27,12 +27,41 @@ export interface ArchiveContents {
 
 // pg_dump's object types, longest first so that "FOREIGN DATA WRAPPER" wins over a shorter prefix.
 const TYPES = [
-  'DEFAULT ACL', 'EVENT TRIGGER', 'FOREIGN DATA WRAPPER', 'FOREIGN SERVER', 'FOREIGN TABLE', 'MATERIALIZED VIEW DATA',
-  'MATERIALIZED VIEW', 'PROCEDURAL LANGUAGE', 'PUBLICATION TABLES IN SCHEMA', 'PUBLICATION TABLE', 'PUBLICATION',
-  'SECURITY LABEL', 'SUBSCRIPTION TABLE', 'SUBSCRIPTION', 'TABLE DATA', 'TABLE ATTACH', 'USER MAPPING', 'BLOB DATA',
-  'LARGE OBJECT', 'SEQUENCE OWNED BY', 'SEQUENCE SET', 'FK CONSTRAINT', 'CHECK CONSTRAINT', 'INDEX ATTACH',
-  'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY', 'TEXT SEARCH PARSER', 'TEXT SEARCH TEMPLATE', 'ACCESS METHOD',
-  'OPERATOR CLASS', 'OPERATOR FAMILY', 'ROW SECURITY', 'DEFAULT', 'STATISTICS', 'TRANSFORM',
+  'DEFAULT ACL',
+  'EVENT TRIGGER',
+  'FOREIGN DATA WRAPPER',
+  'FOREIGN SERVER',
+  'FOREIGN TABLE',
+  'MATERIALIZED VIEW DATA',
+  'MATERIALIZED VIEW',
+  'PROCEDURAL LANGUAGE',
+  'PUBLICATION TABLES IN SCHEMA',
+  'PUBLICATION TABLE',
+  'PUBLICATION',
+  'SECURITY LABEL',
+  'SUBSCRIPTION TABLE',
+  'SUBSCRIPTION',
+  'TABLE DATA',
+  'TABLE ATTACH',
+  'USER MAPPING',
+  'BLOB DATA',
+  'LARGE OBJECT',
+  'SEQUENCE OWNED BY',
+  'SEQUENCE SET',
+  'FK CONSTRAINT',
+  'CHECK CONSTRAINT',
+  'INDEX ATTACH',
+  'TEXT SEARCH CONFIGURATION',
+  'TEXT SEARCH DICTIONARY',
+  'TEXT SEARCH PARSER',
+  'TEXT SEARCH TEMPLATE',
+  'ACCESS METHOD',
+  'OPERATOR CLASS',
+  'OPERATOR FAMILY',
+  'ROW SECURITY',
+  'DEFAULT',
+  'STATISTICS',
+  'TRANSFORM',
 ].sort((a, b) => b.length - a.length);
 
 /**
@@ -79,7 +108,12 @@ function unquote(identifier: string): string {
   return identifier.startsWith('"') ? identifier.slice(1, -1).replace(/""/g, '"') : identifier;
 }
 
-function pgRestoreLines(binDir: string, args: string[], onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
+function pgRestoreLines(
+  binDir: string,
+  args: string[],
+  onLine: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     // Reading a local archive file: no connection, so no libpq environment is needed.
@@ -94,13 +128,21 @@ function pgRestoreLines(binDir: string, args: string[], onLine: (line: string) =
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) return reject(signal.reason);
       if (code === 0 && !sig) return resolve();
-      reject(new RestoreFailed(`pg_restore could not read the archive's contents: it ${describeExit(code, sig)}: ${err.text()}`));
+      reject(
+        new RestoreFailed(
+          `pg_restore could not read the archive's contents: it ${describeExit(code, sig)}: ${err.text()}`,
+        ),
+      );
     });
   });
 }
 
 /** Reads the archive's table of contents and its schema script (no database involved). */
-export async function readArchiveContents(binDir: string, file: string, signal?: AbortSignal): Promise<ArchiveContents> {
+export async function readArchiveContents(
+  binDir: string,
+  file: string,
+  signal?: AbortSignal,
+): Promise<ArchiveContents> {
   const list: string[] = [];
   await pgRestoreLines(binDir, ['--list', file], (l) => list.push(l), signal);
   const script: string[] = [];

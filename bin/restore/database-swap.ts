@@ -33,7 +33,12 @@ export async function checkCanReplace(client: pg.Client, target: string): Promis
 }
 
 /** Refuses (or, when asked, ends) other sessions on the target: a connected database cannot be renamed away. */
-export async function clearSessions(client: pg.Client, target: string, terminate: boolean, stateIfRefused: string): Promise<void> {
+export async function clearSessions(
+  client: pg.Client,
+  target: string,
+  terminate: boolean,
+  stateIfRefused: string,
+): Promise<void> {
   const sessions = await otherSessions(client, target);
   if (sessions.length === 0) return;
   if (!terminate) {
@@ -59,9 +64,15 @@ export async function createDatabaseLike(client: pg.Client, target: string, name
   if (!row) throw new RestoreRefused(`the target database ${quoteIdent(target)} does not exist`);
   const d = row.d;
   const literal = (v: unknown) => `'${String(v).replace(/'/g, "''")}'`;
-  const parts = [`template template0`, `encoding ${literal(await encodingName(client, Number(d.encoding)))}`, `lc_collate ${literal(d.datcollate)}`, `lc_ctype ${literal(d.datctype)}`];
+  const parts = [
+    `template template0`,
+    `encoding ${literal(await encodingName(client, Number(d.encoding)))}`,
+    `lc_collate ${literal(d.datcollate)}`,
+    `lc_ctype ${literal(d.datctype)}`,
+  ];
   // ICU databases: the locale column is daticulocale on 15/16 and datlocale on 17+.
-  if (d.datlocprovider === 'i') parts.push('locale_provider icu', `icu_locale ${literal(d.daticulocale ?? d.datlocale)}`);
+  if (d.datlocprovider === 'i')
+    parts.push('locale_provider icu', `icu_locale ${literal(d.daticulocale ?? d.datlocale)}`);
   if (row.mayGive) parts.push(`owner ${quoteIdent(row.owner)}`);
   await client.query(`create database ${quoteIdent(name)} with ${parts.join(' ')}`);
 }
@@ -92,7 +103,12 @@ export async function swapIn(
 ): Promise<{ oldDropped: boolean; dropError?: string }> {
   const onFresh = await connect({ ...params, database: names.fresh }, 'pgproof-restore');
   try {
-    await clearSessions(onFresh, names.target, terminate, `The target was not touched; the restored, checked copy is kept in database ${quoteIdent(names.fresh)} (rename it yourself once the connections are gone, or drop it).`);
+    await clearSessions(
+      onFresh,
+      names.target,
+      terminate,
+      `The target was not touched; the restored, checked copy is kept in database ${quoteIdent(names.fresh)} (rename it yourself once the connections are gone, or drop it).`,
+    );
     await onFresh.query(`alter database ${quoteIdent(names.target)} rename to ${quoteIdent(names.old)}`);
   } finally {
     await onFresh.end();

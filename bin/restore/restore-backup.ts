@@ -9,7 +9,12 @@ import { databasePrefix } from '../../containers/common/keys';
 import type { Logger } from '../../containers/common/log';
 import type { Manifest } from '../../containers/common/manifest';
 import { connect, describeTarget, type ConnectionParams } from '../../containers/common/pg-connection';
-import { discoverPgInstalls, majorFromVersionNum, type DiscoveryOptions, type PgInstall } from '../../containers/common/pg-tools';
+import {
+  discoverPgInstalls,
+  majorFromVersionNum,
+  type DiscoveryOptions,
+  type PgInstall,
+} from '../../containers/common/pg-tools';
 import type { StorageLocation } from '../../containers/common/s3';
 import { listTables, quoteIdent, tableStats } from '../../containers/common/table-stats';
 import { downloadArchive } from '../../containers/common/download';
@@ -17,7 +22,14 @@ import { compareTables } from '../../containers/common/compare-tables';
 import { createMissingRoles, runPgRestore } from '../../containers/common/pg-restore';
 import { readArchiveContents } from './archive-contents';
 import { checkBackupKey, checkManifestDescribes, type DumpObjectFacts } from './backup-key';
-import { checkCanReplace, clearSessions, createDatabaseLike, dropDatabase, sideDatabaseName, swapIn } from './database-swap';
+import {
+  checkCanReplace,
+  clearSessions,
+  createDatabaseLike,
+  dropDatabase,
+  sideDatabaseName,
+  swapIn,
+} from './database-swap';
 import { RestoreRefused, withTargetState, type TargetState } from './restore-errors';
 import { planRestore, type LeftOut, type RestorePlan } from './restore-plan';
 import { targetFacts } from './target-server';
@@ -70,18 +82,26 @@ export interface RestoreResult {
  * The newest verified backup under the prefix, of `database` (compared with each manifest's own database name,
  * since different names can share a key folder). Without `database`, the bucket must hold one database only.
  */
-export async function latestVerifiedBackup(s3: S3Client, storage: StorageLocation, database?: string): Promise<CatalogBackup> {
+export async function latestVerifiedBackup(
+  s3: S3Client,
+  storage: StorageLocation,
+  database?: string,
+): Promise<CatalogBackup> {
   const { runs } = await listRuns(s3, storage, database);
   if (!database) {
     const folders = new Set(verifiedCandidates(runs).map((r) => r.folder));
     if (folders.size > 1) {
-      throw new RestoreRefused(`the bucket holds backups of several databases (${[...folders].join(', ')}): name one with --database`);
+      throw new RestoreRefused(
+        `the bucket holds backups of several databases (${[...folders].join(', ')}): name one with --database`,
+      );
     }
   }
   const newest = await newestVerifiedIn(s3, storage.bucket, runs, database === undefined ? {} : { database });
   if (newest) return newest;
   const prefix = database ? databasePrefix(storage.prefix, database) : `${storage.prefix.replace(/\/+$/, '')}/`;
-  throw new BackupNotFound(`no verified backup${database ? ` of database "${database}"` : ''} under s3://${storage.bucket}/${prefix}; name one with --backup KEY (keys are printed by every run and listed by history)`);
+  throw new BackupNotFound(
+    `no verified backup${database ? ` of database "${database}"` : ''} under s3://${storage.bucket}/${prefix}; name one with --backup KEY (keys are printed by every run and listed by history)`,
+  );
 }
 
 async function relationsIn(client: Awaited<ReturnType<typeof connect>>): Promise<string[]> {
@@ -116,9 +136,13 @@ async function dumpObjectFacts(s3: S3Client, bucket: string, key: string): Promi
   } catch (error) {
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
     if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) {
-      throw new BackupNotFound(`the backup object s3://${bucket}/${key} is missing (its manifest exists)`, { cause: error });
+      throw new BackupNotFound(`the backup object s3://${bucket}/${key} is missing (its manifest exists)`, {
+        cause: error,
+      });
     }
-    throw new StorageError(`cannot read s3://${bucket}/${key}: ${e.name ?? ''} ${(error as Error).message}`, { cause: error });
+    throw new StorageError(`cannot read s3://${bucket}/${key}: ${e.name ?? ''} ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -128,18 +152,34 @@ async function dumpObjectFacts(s3: S3Client, bucket: string, key: string): Promi
  * tablespaces, subscriptions). Then pg_restore -j writes it into the empty target, or, with `force`, into a new
  * database that replaces the target only after every row count matched.
  */
-export async function restoreBackup(settings: RestoreSettings, deps: { s3: S3Client; logger: Logger; signal?: AbortSignal; warn?: (sentence: string) => void }): Promise<RestoreResult> {
+export async function restoreBackup(
+  settings: RestoreSettings,
+  deps: { s3: S3Client; logger: Logger; signal?: AbortSignal; warn?: (sentence: string) => void },
+): Promise<RestoreResult> {
   const started = Date.now();
-  const untouched: TargetState = { state: 'untouched', message: `the target database ${quoteIdent(settings.target.database)} was not touched` };
+  const untouched: TargetState = {
+    state: 'untouched',
+    message: `the target database ${quoteIdent(settings.target.database)} was not touched`,
+  };
   // Later stages attach a more precise state to their errors; anything else left the target as it was.
   try {
     if (settings.backup !== 'latest') checkBackupKey(settings.backup, settings.storage.prefix);
-    const backup = settings.backup === 'latest' ? await latestVerifiedBackup(deps.s3, settings.storage, settings.database) : await backupAt(deps.s3, settings.storage.bucket, settings.backup);
+    const backup =
+      settings.backup === 'latest'
+        ? await latestVerifiedBackup(deps.s3, settings.storage, settings.database)
+        : await backupAt(deps.s3, settings.storage.bucket, settings.backup);
     const { manifest, dumpKey: key } = backup;
-    checkManifestDescribes(key, manifest, await dumpObjectFacts(deps.s3, settings.storage.bucket, key), settings.database);
+    checkManifestDescribes(
+      key,
+      manifest,
+      await dumpObjectFacts(deps.s3, settings.storage.bucket, key),
+      settings.database,
+    );
     const verified = backup.verified !== undefined;
     if (!verified) {
-      (deps.warn ?? ((s: string) => deps.logger.warn(s)))(`warning: the backup ${manifest.key} was never verified by a restore; restoring it anyway because it was named explicitly.`);
+      (deps.warn ?? ((s: string) => deps.logger.warn(s)))(
+        `warning: the backup ${manifest.key} was never verified by a restore; restoring it anyway because it was named explicitly.`,
+      );
     }
     const pre = await inspectTarget(settings, manifest);
     return await restoreVerified(settings, deps, { manifest, verified, started, ...pre });
@@ -184,7 +224,8 @@ async function inspectTarget(settings: RestoreSettings, manifest: Manifest): Pro
     if (replace) {
       await checkCanReplace(target, settings.target.database);
       // Checked again right before the swap; refusing now saves a long restore that could not be swapped in.
-      if (!settings.terminateConnections) await clearSessions(target, settings.target.database, false, 'Nothing was changed.');
+      if (!settings.terminateConnections)
+        await clearSessions(target, settings.target.database, false, 'Nothing was changed.');
     }
     return { client, serverMajor, replace, rolesToCreate: settings.roles === 'create' ? missing : [] };
   } finally {
@@ -206,8 +247,18 @@ async function restoreVerified(
   await chmod(workDir, 0o700);
   try {
     const archive = path.join(workDir, `${manifest.runId}.dump`);
-    await downloadArchive({ s3: deps.s3, bucket: settings.storage.bucket, manifest, destination: archive, zstdPath: settings.zstdPath, ...(deps.signal ? { signal: deps.signal } : {}) });
-    deps.logger.info('checksum verified; checking what the target can hold', { key: manifest.key, target: describeTarget(settings.target) });
+    await downloadArchive({
+      s3: deps.s3,
+      bucket: settings.storage.bucket,
+      manifest,
+      destination: archive,
+      zstdPath: settings.zstdPath,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    deps.logger.info('checksum verified; checking what the target can hold', {
+      key: manifest.key,
+      target: describeTarget(settings.target),
+    });
     const contents = await readArchiveContents(run.client.binDir, archive, deps.signal);
     const probe = await connect(settings.target, 'pgproof-restore');
     let plan: RestorePlan;
@@ -231,7 +282,9 @@ async function restoreVerified(
         await admin.end();
       }
     }
-    const rolesNote = rolesCreated.length ? ` (the roles created for it remain: ${rolesCreated.map(quoteIdent).join(', ')})` : '';
+    const rolesNote = rolesCreated.length
+      ? ` (the roles created for it remain: ${rolesCreated.map(quoteIdent).join(', ')})`
+      : '';
     const fresh = run.replace ? sideDatabaseName(targetName, 'new') : undefined;
     const into: ConnectionParams = fresh ? { ...settings.target, database: fresh } : settings.target;
     let counted: { tables: number; rows: number };
@@ -257,7 +310,9 @@ async function restoreVerified(
       counted = await compareRowCounts(into, manifest);
       // Database-level settings, comment and grants (not in the dump), kept by the database's OID so they survive
       // the swap below; what the target cannot take is named in the result's notes (issue 10.3).
-      const applied = await restoreDatabaseSettings(into, manifest, deps.logger, { withRoles: settings.roles !== 'skip-ownership' });
+      const applied = await restoreDatabaseSettings(into, manifest, deps.logger, {
+        withRoles: settings.roles !== 'skip-ownership',
+      });
       for (const problem of applied?.problems ?? []) settingsNotes.push(`database setting not applied: ${problem}`);
     } catch (error) {
       if (!fresh) {
@@ -266,7 +321,10 @@ async function restoreVerified(
           message: `the target database ${quoteIdent(targetName)} holds a partial restore (pg_restore stops at the first error)${rolesNote}: drop and recreate it before trying again`,
         });
       }
-      const dropped = await dropDatabase(settings.target, targetName, fresh).then(() => true, () => false);
+      const dropped = await dropDatabase(settings.target, targetName, fresh).then(
+        () => true,
+        () => false,
+      );
       throw withTargetState(error, {
         state: 'untouched',
         message:
@@ -279,7 +337,11 @@ async function restoreVerified(
     if (fresh) {
       const old = sideDatabaseName(targetName, 'old');
       try {
-        const swap = await swapIn(settings.target, { target: targetName, fresh, old }, settings.terminateConnections ?? false);
+        const swap = await swapIn(
+          settings.target,
+          { target: targetName, fresh, old },
+          settings.terminateConnections ?? false,
+        );
         replaced = { previousDropped: swap.oldDropped, ...(swap.oldDropped ? {} : { previousKeptAs: old }) };
         if (!swap.oldDropped) deps.logger.warn(`the previous database could not be dropped: ${swap.dropError}`);
       } catch (error) {
@@ -317,7 +379,10 @@ async function compareRowCounts(into: ConnectionParams, manifest: Manifest): Pro
     const present = (await listTables(check)).filter((t) => wanted.has(`${t.schema}.${t.name}`));
     const restored = await tableStats(check, present, { contentHash: false });
     const problems = compareTables(manifest.tables, restored, 'rows');
-    if (problems.length > 0) throw new VerificationFailed(`the restore finished, but row counts differ from the backup's manifest: ${problems.slice(0, 5).join('; ')}`);
+    if (problems.length > 0)
+      throw new VerificationFailed(
+        `the restore finished, but row counts differ from the backup's manifest: ${problems.slice(0, 5).join('; ')}`,
+      );
     return { tables: restored.length, rows: restored.reduce((sum, t) => sum + t.rows, 0) };
   } finally {
     await check.end();

@@ -17,14 +17,22 @@ export async function restoreDatabaseSettings(
 ): Promise<AppliedDatabaseSettings | undefined> {
   if (!manifest.databaseSettings) return undefined;
   // Without owners and grants (--no-owner), the database's grants and role settings are left out as well.
-  const settings = options.withRoles ? manifest.databaseSettings : { ...manifest.databaseSettings, settings: manifest.databaseSettings.settings.filter((s) => s.role === null) };
-  if (!options.withRoles) logger.info('database grants and role settings not applied (restore without owners and grants)', { database: into.database });
+  const settings = options.withRoles
+    ? manifest.databaseSettings
+    : { ...manifest.databaseSettings, settings: manifest.databaseSettings.settings.filter((s) => s.role === null) };
+  if (!options.withRoles)
+    logger.info('database grants and role settings not applied (restore without owners and grants)', {
+      database: into.database,
+    });
   const client = await connect(into, 'pgproof-restore');
   try {
     const result = await applyDatabaseSettings(client, settings, into.database, { grants: options.withRoles });
     logger.info('database settings applied', { database: into.database, applied: result.applied });
     if (result.problems.length > 0) {
-      logger.warn(`${result.problems.length} database-level settings or grants of the backup were not applied to "${into.database}"; apply them by hand if needed`, { problems: result.problems });
+      logger.warn(
+        `${result.problems.length} database-level settings or grants of the backup were not applied to "${into.database}"; apply them by hand if needed`,
+        { problems: result.problems },
+      );
     }
     return result;
   } finally {

@@ -31,13 +31,20 @@ export interface RestorePlan {
 }
 
 /** Object types whose owner must be a superuser, and that only a superuser may create. */
-const SUPERUSER_ONLY: Readonly<Record<string, string>> = { 'EVENT TRIGGER': 'event trigger', 'FOREIGN DATA WRAPPER': 'foreign-data wrapper' };
+const SUPERUSER_ONLY: Readonly<Record<string, string>> = {
+  'EVENT TRIGGER': 'event trigger',
+  'FOREIGN DATA WRAPPER': 'foreign-data wrapper',
+};
 
 /**
  * Decides what of the archive the target can hold. Refuses (before anything is changed) when a restore would stop
  * half-way on objects the restoring user may not create or own; lists everything else left out, with the reason.
  */
-export function planRestore(contents: ArchiveContents, target: TargetFacts, options: { noOwner: boolean; rolesToCreate: readonly string[] }): RestorePlan {
+export function planRestore(
+  contents: ArchiveContents,
+  target: TargetFacts,
+  options: { noOwner: boolean; rolesToCreate: readonly string[] },
+): RestorePlan {
   const superOnly = contents.entries.filter((e) => e.type in SUPERUSER_ONLY);
   const label = (e: { type: string; name: string }) => `${SUPERUSER_ONLY[e.type]} ${quoteIdent(e.name)}`;
   if (superOnly.length > 0 && !target.superuser) {
@@ -87,7 +94,9 @@ export function planRestore(contents: ArchiveContents, target: TargetFacts, opti
     }
   } else {
     for (const s of subscriptions) {
-      notes.push(`subscription ${s.name} restored disabled (pg_dump writes it with connect = false): check its connection, then ALTER SUBSCRIPTION ${quoteIdent(s.name)} ENABLE`);
+      notes.push(
+        `subscription ${s.name} restored disabled (pg_dump writes it with connect = false): check its connection, then ALTER SUBSCRIPTION ${quoteIdent(s.name)} ENABLE`,
+      );
     }
   }
 
@@ -97,7 +106,9 @@ export function planRestore(contents: ArchiveContents, target: TargetFacts, opti
     for (const p of contents.labelProviders) {
       leftOut.push({
         object: `security labels of provider ${p}`,
-        reason: absentProviders.includes(p) ? 'the provider is not loaded on the target' : `the provider is loaded, but ${absentProviders.join(', ')} is not, and labels are restored all or none`,
+        reason: absentProviders.includes(p)
+          ? 'the provider is not loaded on the target'
+          : `the provider is loaded, but ${absentProviders.join(', ')} is not, and labels are restored all or none`,
       });
     }
   }

@@ -11,10 +11,15 @@ export interface Session {
 }
 
 export function describeSessions(sessions: readonly Session[]): string {
-  return sessions
-    .slice(0, 5)
-    .map((s) => `pid ${s.pid} (user ${s.user ?? '?'}${s.application ? `, application "${s.application}"` : ''}${s.client ? ` from ${s.client}` : ''})`)
-    .join(', ') + (sessions.length > 5 ? `, and ${sessions.length - 5} more` : '');
+  return (
+    sessions
+      .slice(0, 5)
+      .map(
+        (s) =>
+          `pid ${s.pid} (user ${s.user ?? '?'}${s.application ? `, application "${s.application}"` : ''}${s.client ? ` from ${s.client}` : ''})`,
+      )
+      .join(', ') + (sessions.length > 5 ? `, and ${sessions.length - 5} more` : '')
+  );
 }
 
 /** Sessions other than ours connected to `database`. */
@@ -40,7 +45,11 @@ export async function terminateSessions(client: pg.Client, database: string): Pr
  * What the target server can hold: the restoring user's rights, tablespaces, roles, and which of the archive's
  * security-label providers are loaded (probed inside a transaction that is rolled back, so nothing changes).
  */
-export async function targetFacts(client: pg.Client, serverMajor: number, labelProviders: readonly string[]): Promise<TargetFacts> {
+export async function targetFacts(
+  client: pg.Client,
+  serverMajor: number,
+  labelProviders: readonly string[],
+): Promise<TargetFacts> {
   const { rows: me } = await client.query<{ superuser: boolean; subs: boolean }>(
     `select rolsuper as superuser,
             rolsuper or ($1 >= 16 and exists (select 1 from pg_roles where rolname = 'pg_create_subscription' and pg_has_role(current_user, oid, 'MEMBER'))) as subs
@@ -48,12 +57,16 @@ export async function targetFacts(client: pg.Client, serverMajor: number, labelP
     [serverMajor],
   );
   const { rows: spaces } = await client.query<{ name: string }>('select spcname as name from pg_tablespace');
-  const { rows: roles } = await client.query<{ name: string; superuser: boolean }>('select rolname as name, rolsuper as superuser from pg_roles');
+  const { rows: roles } = await client.query<{ name: string; superuser: boolean }>(
+    'select rolname as name, rolsuper as superuser from pg_roles',
+  );
   const loaded = new Set<string>();
   for (const provider of labelProviders) {
     try {
       await client.query('begin');
-      await client.query(`security label for ${quoteIdent(provider)} on database ${quoteIdent((await client.query<{ db: string }>('select current_database() as db')).rows[0]!.db)} is null`);
+      await client.query(
+        `security label for ${quoteIdent(provider)} on database ${quoteIdent((await client.query<{ db: string }>('select current_database() as db')).rows[0]!.db)} is null`,
+      );
       loaded.add(provider);
     } catch {
       // "security label provider … is not loaded" (or no right to label): the labels cannot be restored.

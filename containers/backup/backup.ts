@@ -13,7 +13,13 @@ import { discoverPgInstalls, majorFromVersionNum, selectDumpClient, type Discove
 import { redact } from '../../lib/common/redact';
 import type { StorageLocation } from '../common/s3';
 import { partSizeFor, streamUpload, uploadError } from '../common/stream-upload';
-import { applyHashSessionSettings, CONTENT_HASH_VERSION, countLargeObjects, listTables, tableStats } from '../common/table-stats';
+import {
+  applyHashSessionSettings,
+  CONTENT_HASH_VERSION,
+  countLargeObjects,
+  listTables,
+  tableStats,
+} from '../common/table-stats';
 import { readDatabaseSettings } from '../common/database-settings';
 import { listReferencedRoles } from '../common/dump-roles';
 import { assertLargeObjectsReadable } from './large-object-access';
@@ -76,12 +82,19 @@ async function serverInfo(client: pg.Client) {
   );
   const row = rows[0]!;
   const num = Number(row.num);
-  return { major: majorFromVersionNum(num), version: row.version.split(' ')[0]!, encoding: row.encoding, size: Number(row.size) };
+  return {
+    major: majorFromVersionNum(num),
+    version: row.version.split(' ')[0]!,
+    encoding: row.encoding,
+    size: Number(row.size),
+  };
 }
 
 async function exportSnapshot(client: pg.Client): Promise<SnapshotInfo> {
   await client.query('begin isolation level repeatable read read only');
-  const { rows } = await client.query<{ snapshot: string; at: Date }>('select pg_export_snapshot() as snapshot, now() as at');
+  const { rows } = await client.query<{ snapshot: string; at: Date }>(
+    'select pg_export_snapshot() as snapshot, now() as at',
+  );
   return { snapshot: rows[0]!.snapshot, snapshotAt: rows[0]!.at.toISOString() };
 }
 
@@ -112,7 +125,12 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
     const server = await serverInfo(client);
     const installs = await discoverPgInstalls(settings.discovery);
     const pgDump = selectDumpClient(server.major, server.version, installs);
-    logger.info('connected', { target: describeTarget(settings.connection), serverVersion: server.version, pgDump: pgDump.version, pgDumpDir: pgDump.binDir });
+    logger.info('connected', {
+      target: describeTarget(settings.connection),
+      serverVersion: server.version,
+      pgDump: pgDump.version,
+      pgDumpDir: pgDump.binDir,
+    });
 
     // Read the size guard's baseline before dumping: a broken bucket fails the run at once, not after the dump.
     const previous = (await newestVerifiedBackup(deps.s3, settings.storage, settings.connection.database))?.manifest;
@@ -123,13 +141,22 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
 
     if (settings.config.deepProof) await applyHashSessionSettings(client);
     const snap = await exportSnapshot(client);
-    const [tables, referencedRoles, largeObjects] = [await listTables(client), await listReferencedRoles(client), await countLargeObjects(client)];
+    const [tables, referencedRoles, largeObjects] = [
+      await listTables(client),
+      await listReferencedRoles(client),
+      await countLargeObjects(client),
+    ];
     // Not in a dump without --create; read in the dump's snapshot (issue 10.3).
     const databaseSettings = await readDatabaseSettings(client);
     // pg_read_all_data does not cover large objects: say what to grant before dumping anything (issue 10.8).
     if (largeObjects > 0) await assertLargeObjectsReadable(client);
     const key = dumpKey(settings.storage.prefix, settings.connection.database, runId, plan.extension);
-    logger.info('dump starting', { key, snapshotAt: snap.snapshotAt, tables: tables.length, compression: plan.manifest });
+    logger.info('dump starting', {
+      key,
+      snapshotAt: snap.snapshotAt,
+      tables: tables.length,
+      compression: plan.manifest,
+    });
 
     const dump = startDump({
       binDir: pgDump.binDir,
@@ -151,16 +178,21 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
     const stallMs = (settings.stallTimeoutSeconds ?? 900) * 1000;
     let lastProgress = Date.now();
     let stalled = false;
-    const watchdog = setInterval(() => {
-      if (Date.now() - lastProgress > stallMs) {
-        stalled = true;
-        stop(`no output for ${stallMs / 1000} s`);
-      }
-    }, Math.min(5000, stallMs));
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - lastProgress > stallMs) {
+          stalled = true;
+          stop(`no output for ${stallMs / 1000} s`);
+        }
+      },
+      Math.min(5000, stallMs),
+    );
 
     const counting = tableStats(client, tables, { contentHash: settings.config.deepProof }).catch((error: unknown) => {
       if (deps.signal?.aborted) throw deps.signal.reason;
-      throw new DumpFailed(`counting rows in the dump's snapshot failed: ${redact((error as Error).message)}`, { cause: error });
+      throw new DumpFailed(`counting rows in the dump's snapshot failed: ${redact((error as Error).message)}`, {
+        cause: error,
+      });
     });
     counting.catch(() => undefined); // observed below; the upload gate may see the rejection first
     const upload = streamUpload({
@@ -183,7 +215,10 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
         lastProgress = Date.now();
         deps.onProgress?.(bytes);
       },
-      onAbortFailed: (error) => logger.warn('could not abort the incomplete multipart upload; a lifecycle rule should clean it up', { error: String(error) }),
+      onAbortFailed: (error) =>
+        logger.warn('could not abort the incomplete multipart upload; a lifecycle rule should clean it up', {
+          error: String(error),
+        }),
     });
 
     let uploaded: { bytes: number; sha256: string };
@@ -203,8 +238,14 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       // Wait for the children to end so nothing outlives the failed run.
       await dump.finished.catch(() => undefined);
       if (deps.signal?.aborted) throw deps.signal.reason;
-      if (stalled) throw new DumpFailed(`pg_dump made no progress for ${stallMs / 1000} s and was stopped (is it waiting for a lock? is the network up?)`);
-      const dumpError = await dump.finished.then(() => undefined, (e: unknown) => e);
+      if (stalled)
+        throw new DumpFailed(
+          `pg_dump made no progress for ${stallMs / 1000} s and was stopped (is it waiting for a lock? is the network up?)`,
+        );
+      const dumpError = await dump.finished.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       // pg_dump's own failure is the cause, unless we stopped it because something else failed first.
       if (dumpError instanceof DumpFailed && !(dumpError instanceof DumpStopped)) throw dumpError;
       if (error instanceof PgProofError) throw error;
@@ -226,7 +267,8 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       env: libpqEnv(settings.connection),
       database: settings.connection.database,
     });
-    if (roleDefinitions.error) logger.warn('role definitions not backed up; the backup itself is complete', { reason: roleDefinitions.error });
+    if (roleDefinitions.error)
+      logger.warn('role definitions not backed up; the backup itself is complete', { reason: roleDefinitions.error });
     checkpoint();
     const finished = new Date();
     const seconds = (finished.getTime() - started.getTime()) / 1000;
@@ -273,9 +315,16 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
     // Stored sizes compare only under the same compression: switching to zstd must not look like lost data.
     const comparable = previous !== undefined && JSON.stringify(previous.compression) === JSON.stringify(plan.manifest);
     if (previous && !comparable) {
-      logger.warn('size guard not applied: the compression changed since the last verified backup', { previous: previous.compression, now: plan.manifest });
+      logger.warn('size guard not applied: the compression changed since the last verified backup', {
+        previous: previous.compression,
+        now: plan.manifest,
+      });
     }
-    const verdict = checkSize(uploaded.bytes, comparable ? { bytes: previous.bytes, key: previous.key } : undefined, settings.config.sizeGuard.maxShrink);
+    const verdict = checkSize(
+      uploaded.bytes,
+      comparable ? { bytes: previous.bytes, key: previous.key } : undefined,
+      settings.config.sizeGuard.maxShrink,
+    );
     if (!verdict.ok) throw new SizeGuardTripped(`${verdict.message} This dump: ${key}.`);
 
     return {

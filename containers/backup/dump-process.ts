@@ -25,7 +25,9 @@ export class DumpStopped extends DumpFailed {}
 function exitOf(child: ChildProcess, label: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new ToolMissing(`${label} not found: ${error.message}`, { cause: error }) : error),
+      reject(
+        error.code === 'ENOENT' ? new ToolMissing(`${label} not found: ${error.message}`, { cause: error }) : error,
+      ),
     );
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
@@ -50,7 +52,10 @@ export function startDump(options: {
     `--lock-wait-timeout=${options.lockWaitTimeoutSeconds * 1000}`,
     ...options.plan.pgDumpArgs,
   ];
-  const pgDump = spawn(path.join(options.binDir, 'pg_dump'), args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const pgDump = spawn(path.join(options.binDir, 'pg_dump'), args, {
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stderr = new TailBuffer(30);
   let errorLine: string | undefined;
   pgDump.stderr?.on('data', (chunk: Buffer) => {
@@ -71,7 +76,10 @@ export function startDump(options: {
   );
 
   let compressor: ChildProcess | undefined;
-  let compressorExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: 0, signal: null });
+  let compressorExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
+    code: 0,
+    signal: null,
+  });
   let output: Readable = counted;
   const compressorErr = new TailBuffer(5);
   if (options.plan.filter) {
@@ -89,11 +97,15 @@ export function startDump(options: {
     if (killedFor) throw new DumpStopped(`pg_dump was stopped: ${killedFor}`);
     if (dump.code !== 0 || dump.signal) {
       const certificate = explainCertificateProblem(undefined, stderr.text());
-      throw new DumpFailed(`pg_dump ${describeExit(dump.code, dump.signal)}: ${stderr.text() || '(no output on stderr)'}${certificate ? ` (${certificate})` : ''}`);
+      throw new DumpFailed(
+        `pg_dump ${describeExit(dump.code, dump.signal)}: ${stderr.text() || '(no output on stderr)'}${certificate ? ` (${certificate})` : ''}`,
+      );
     }
     if (errorLine) throw new DumpFailed(`pg_dump reported an error: ${stderr.text()}`);
     if (comp.code !== 0 || comp.signal) {
-      throw new DumpFailed(`the compressor (${options.plan.filter?.command}) ${describeExit(comp.code, comp.signal)}: ${compressorErr.text()}`);
+      throw new DumpFailed(
+        `the compressor (${options.plan.filter?.command}) ${describeExit(comp.code, comp.signal)}: ${compressorErr.text()}`,
+      );
     }
   })();
   // Observed by the upload gate; avoid an unhandled rejection if the upload failed first.

@@ -26,7 +26,11 @@ export async function assertLargeObjectsReadable(client: pg.Client): Promise<voi
 }
 
 /** Pure: the message for `total` unreadable large objects (examples: the first few). */
-export function unreadableLargeObjectsMessage(user: string, total: number, examples: ReadonlyArray<{ oid: string; owner: string }>): string {
+export function unreadableLargeObjectsMessage(
+  user: string,
+  total: number,
+  examples: ReadonlyArray<{ oid: string; owner: string }>,
+): string {
   const owners = [...new Set(examples.map((e) => e.owner))];
   const role = quoteIdent(user);
   return (

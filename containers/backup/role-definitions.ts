@@ -11,7 +11,11 @@ import { redact } from '../../lib/common/redact';
  * `pg_dumpall --roles-only --no-role-passwords` (which reads pg_roles, not pg_authid, so it works without
  * superuser, e.g. on RDS). Resolves with the SQL, or with the reason it could not be taken.
  */
-export async function dumpRoleDefinitions(options: { binDir: string; env: NodeJS.ProcessEnv; database: string }): Promise<{ sql: string } | { error: string }> {
+export async function dumpRoleDefinitions(options: {
+  binDir: string;
+  env: NodeJS.ProcessEnv;
+  database: string;
+}): Promise<{ sql: string } | { error: string }> {
   let out;
   try {
     out = await runCommand(
@@ -57,7 +61,12 @@ export async function backUpRoleDefinitions(options: {
     );
   } catch (error) {
     const e = error as { name?: string };
-    return { error: `cannot write s3://${options.bucket}/${key}: ${e.name ?? ''} ${(error as Error).message}`.replace(/\s+/g, ' ') };
+    return {
+      error: `cannot write s3://${options.bucket}/${key}: ${e.name ?? ''} ${(error as Error).message}`.replace(
+        /\s+/g,
+        ' ',
+      ),
+    };
   }
   return { key, sha256: createHash('sha256').update(taken.sql).digest('hex') };
 }

@@ -11,7 +11,10 @@ import { which } from '../common/which';
 import type { BackupSettings } from './backup';
 
 /** Reads the backup task's settings from its environment (`ENGINE_ENV` and libpq's), failing fast on a bad one. */
-export async function backupSettingsFromEnv(env: NodeJS.ProcessEnv, secretsClient: () => SecretsManagerClient): Promise<BackupSettings> {
+export async function backupSettingsFromEnv(
+  env: NodeJS.ProcessEnv,
+  secretsClient: () => SecretsManagerClient,
+): Promise<BackupSettings> {
   // In AWS the password comes from the database secret, read with the task role; locally from PGPASSWORD.
   const connection = connectionFromEnv(await resolveDatabaseEnv(env, secretsClient));
   const storage = storageFromEnv(env);
@@ -20,7 +23,9 @@ export async function backupSettingsFromEnv(env: NodeJS.ProcessEnv, secretsClien
   const stall = secondsFromEnv(env, ENGINE_ENV.stallTimeoutSeconds);
   const runId = env[ENGINE_ENV.runId];
   if (runId && !isRunId(runId)) {
-    throw new ConfigError(`${ENGINE_ENV.runId} must look like 20261124T030000Z-0123456789 (UTC time, dash, hex), got "${runId}"`);
+    throw new ConfigError(
+      `${ENGINE_ENV.runId} must look like 20261124T030000Z-0123456789 (UTC time, dash, hex), got "${runId}"`,
+    );
   }
   const reason = env[ENGINE_ENV.reason];
   return {

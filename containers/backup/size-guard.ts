@@ -4,7 +4,11 @@ export interface SizeGuardVerdict {
   readonly message?: string;
 }
 
-export function checkSize(bytes: number, previous: { bytes: number; key: string } | undefined, maxShrink: number): SizeGuardVerdict {
+export function checkSize(
+  bytes: number,
+  previous: { bytes: number; key: string } | undefined,
+  maxShrink: number,
+): SizeGuardVerdict {
   if (!previous || previous.bytes === 0) return { ok: true };
   const floor = (1 - maxShrink) * previous.bytes;
   if (bytes >= floor) return { ok: true };

@@ -1,5 +1,12 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { groupRunObjects, missingParts, verifiedCandidates, type GroupedListing, type ListedObject, type RunObjects } from './backup-listing';
+import {
+  groupRunObjects,
+  missingParts,
+  verifiedCandidates,
+  type GroupedListing,
+  type ListedObject,
+  type RunObjects,
+} from './backup-listing';
 import { BackupNotFound, StorageError } from './errors';
 import { databasePrefix, parseBackupKey } from './keys';
 import { readManifest, readVerificationRecord, type Manifest, type VerificationRecord } from './manifest';
@@ -58,11 +65,14 @@ async function listObjects(s3: S3Client, bucket: string, prefix: string): Promis
   do {
     let out;
     try {
-      out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      out = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+      );
     } catch (error) {
       throw new StorageError(`cannot list s3://${bucket}/${prefix}: ${(error as Error).message}`, { cause: error });
     }
-    for (const o of out.Contents ?? []) if (o.Key) objects.push({ key: o.Key, bytes: o.Size ?? 0, lastModified: o.LastModified });
+    for (const o of out.Contents ?? [])
+      if (o.Key) objects.push({ key: o.Key, bytes: o.Size ?? 0, lastModified: o.LastModified });
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
   return objects;
@@ -83,10 +93,17 @@ function objectsOf(run: RunObjects): ListedObject[] {
  * Reads a complete run's manifest and marker. Throws `BackupNotFound` when the manifest is missing or invalid, or
  * (with `matchDump`) describes another object.
  */
-async function loadBackup(s3: S3Client, bucket: string, run: RunObjects & { dump: ListedObject; manifest: ListedObject }, matchDump = true): Promise<CatalogBackup> {
+async function loadBackup(
+  s3: S3Client,
+  bucket: string,
+  run: RunObjects & { dump: ListedObject; manifest: ListedObject },
+  matchDump = true,
+): Promise<CatalogBackup> {
   const manifest = await readManifest(s3, bucket, run.manifest.key);
   if (matchDump && (manifest.key !== run.dump.key || manifest.runId !== run.runId)) {
-    throw new BackupNotFound(`the manifest s3://${bucket}/${run.manifest.key} describes ${manifest.key}, not the dump beside it`);
+    throw new BackupNotFound(
+      `the manifest s3://${bucket}/${run.manifest.key} describes ${manifest.key}, not the dump beside it`,
+    );
   }
   const verified = run.verified ? await readVerificationRecord(s3, bucket, run.dump.key) : undefined;
   return {
@@ -111,7 +128,14 @@ function isComplete(run: RunObjects): run is RunObjects & { dump: ListedObject; 
 
 function incompleteRun(run: RunObjects, reason: string): IncompleteRun {
   const objects = objectsOf(run);
-  return { runId: run.runId, folder: run.folder, date: run.date, keys: objects.map((o) => o.key), totalBytes: objects.reduce((s, o) => s + o.bytes, 0), reason };
+  return {
+    runId: run.runId,
+    folder: run.folder,
+    date: run.date,
+    keys: objects.map((o) => o.key),
+    totalBytes: objects.reduce((s, o) => s + o.bytes, 0),
+    reason,
+  };
 }
 
 /**
@@ -151,7 +175,12 @@ export async function listRuns(s3: S3Client, location: CatalogLocation, database
  * `before` (a run id). Reads manifests newest first and stops at the first match; a run whose manifest is
  * unreadable or describes another object, or whose marker is unreadable, is passed over.
  */
-export async function newestVerifiedIn(s3: S3Client, bucket: string, runs: readonly RunObjects[], options: { database?: string; before?: string } = {}): Promise<CatalogBackup | undefined> {
+export async function newestVerifiedIn(
+  s3: S3Client,
+  bucket: string,
+  runs: readonly RunObjects[],
+  options: { database?: string; before?: string } = {},
+): Promise<CatalogBackup | undefined> {
   for (const run of verifiedCandidates(runs, options.before)) {
     if (!isComplete(run)) continue;
     let backup: CatalogBackup;
@@ -167,7 +196,12 @@ export async function newestVerifiedIn(s3: S3Client, bucket: string, runs: reado
 }
 
 /** The newest verified backup of `database` (before the run `options.before`, when given). */
-export async function newestVerifiedBackup(s3: S3Client, location: CatalogLocation, database: string, options: { before?: string } = {}): Promise<CatalogBackup | undefined> {
+export async function newestVerifiedBackup(
+  s3: S3Client,
+  location: CatalogLocation,
+  database: string,
+  options: { before?: string } = {},
+): Promise<CatalogBackup | undefined> {
   const { runs } = await listRuns(s3, location, database);
   return newestVerifiedIn(s3, location.bucket, runs, { database, ...options });
 }
@@ -179,13 +213,27 @@ export async function newestVerifiedBackup(s3: S3Client, location: CatalogLocati
  */
 export async function backupAt(s3: S3Client, bucket: string, dumpKey: string): Promise<CatalogBackup> {
   const parsed = parseBackupKey(dumpKey);
-  if (parsed?.kind !== 'dump') throw new BackupNotFound(`${dumpKey} is not a backup key (expected <prefix>/<database>/<YYYY-MM-DD>/<run id>.dump.zst)`);
+  if (parsed?.kind !== 'dump')
+    throw new BackupNotFound(
+      `${dumpKey} is not a backup key (expected <prefix>/<database>/<YYYY-MM-DD>/<run id>.dump.zst)`,
+    );
   const { runs } = groupRunObjects(await listObjects(s3, bucket, `${parsed.base}.`));
-  const run = runs.find((r) => r.base === parsed.base) ?? { runId: parsed.runId, folder: parsed.folder, date: parsed.date, base: parsed.base, sidecars: [] };
+  const run = runs.find((r) => r.base === parsed.base) ?? {
+    runId: parsed.runId,
+    folder: parsed.folder,
+    date: parsed.date,
+    base: parsed.base,
+    sidecars: [],
+  };
   // Read first, so a missing manifest is reported as such (it is written last: the run did not complete).
   const manifest = run.manifest ?? { key: `${parsed.base}.manifest.json`, bytes: 0, lastModified: undefined };
   const dump = run.dump?.key === dumpKey ? run.dump : undefined;
-  const backup = await loadBackup(s3, bucket, { ...run, manifest, dump: dump ?? { key: dumpKey, bytes: 0, lastModified: undefined } }, false);
+  const backup = await loadBackup(
+    s3,
+    bucket,
+    { ...run, manifest, dump: dump ?? { key: dumpKey, bytes: 0, lastModified: undefined } },
+    false,
+  );
   if (!dump) throw new BackupNotFound(`the backup object s3://${bucket}/${dumpKey} is missing (its manifest exists)`);
   return backup;
 }

@@ -32,7 +32,19 @@ export interface GroupedListing {
 
 /** Pure: groups a listing by run (the key without its ending), newest run first. */
 export function groupRunObjects(objects: readonly ListedObject[]): GroupedListing {
-  const runs = new Map<string, { runId: string; folder: string; date: string; base: string; dump?: ListedObject; manifest?: ListedObject; verified?: ListedObject; sidecars: ListedObject[] }>();
+  const runs = new Map<
+    string,
+    {
+      runId: string;
+      folder: string;
+      date: string;
+      base: string;
+      dump?: ListedObject;
+      manifest?: ListedObject;
+      verified?: ListedObject;
+      sidecars: ListedObject[];
+    }
+  >();
   const foreign: ListedObject[] = [];
   for (const object of objects) {
     const parsed = parseBackupKey(object.key);

@@ -3,7 +3,11 @@ import type { TableStat } from './manifest';
 const name = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
 
 /** Pure: compares restored tables with the manifest; names the first mismatches (missing, extra, different). */
-export function compareTables(expected: readonly TableStat[], actual: readonly TableStat[], field: 'rows' | 'contentHash'): string[] {
+export function compareTables(
+  expected: readonly TableStat[],
+  actual: readonly TableStat[],
+  field: 'rows' | 'contentHash',
+): string[] {
   const byName = new Map(actual.map((t) => [name(t), t]));
   const problems: string[] = [];
   for (const table of expected) {

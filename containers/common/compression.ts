@@ -35,20 +35,30 @@ export function planCompression(config: CompressionConfig, zstdPath: string | un
       pgDumpArgs: ['-Z', '6'],
       manifest: { method: 'pg_dump', level: 6 },
       extension: '.dump',
-      notice: 'zstd is not installed: falling back to pg_dump\'s own compression (gzip level 6), which is slower; install zstd for faster backups',
+      notice:
+        "zstd is not installed: falling back to pg_dump's own compression (gzip level 6), which is slower; install zstd for faster backups",
     };
   }
   if (config.method === 'pg_dump') {
-    return { pgDumpArgs: ['-Z', String(config.level)], manifest: { method: 'pg_dump', level: config.level }, extension: '.dump' };
+    return {
+      pgDumpArgs: ['-Z', String(config.level)],
+      manifest: { method: 'pg_dump', level: config.level },
+      extension: '.dump',
+    };
   }
   return { pgDumpArgs: ['-Z', '0'], manifest: { method: 'none' }, extension: '.dump' };
 }
 
 /** The filter that turns a stored object back into a pg_dump archive, if any. */
-export function decompressionFilter(compression: ManifestCompression, zstdPath: string | undefined): { command: string; args: string[] } | undefined {
+export function decompressionFilter(
+  compression: ManifestCompression,
+  zstdPath: string | undefined,
+): { command: string; args: string[] } | undefined {
   if (compression.method !== 'zstd') return undefined;
   if (!zstdPath) {
-    throw new ToolMissing('this backup is compressed with zstd, but zstd is not installed here: install it (apt-get install zstd) to restore it');
+    throw new ToolMissing(
+      'this backup is compressed with zstd, but zstd is not installed here: install it (apt-get install zstd) to restore it',
+    );
   }
   return { command: zstdPath, args: ['-q', '-d', '-c'] };
 }

@@ -40,7 +40,11 @@ export async function readDatabaseSettings(client: pg.Client, database?: string)
       where d.datname = ${which} and a.grantee <> d.datdba`,
     params,
   );
-  return { settings: sortSettings(settings), comment: commentRows[0]?.comment ?? null, grants: normalizeGrants(grantRows) };
+  return {
+    settings: sortSettings(settings),
+    comment: commentRows[0]?.comment ?? null,
+    grants: normalizeGrants(grantRows),
+  };
 }
 
 function sortSettings(settings: DatabaseSettings['settings']): DatabaseSettings['settings'] {
@@ -57,13 +61,24 @@ export function normalizeGrants(grants: readonly DatabaseGrant[]): DatabaseGrant
   for (const g of grants) {
     const key = `${g.grantee ?? ''}\u0000${g.privilege}`;
     const seen = merged.get(key);
-    merged.set(key, { grantee: g.grantee, privilege: g.privilege, grantable: g.grantable || (seen?.grantable ?? false) });
+    merged.set(key, {
+      grantee: g.grantee,
+      privilege: g.privilege,
+      grantable: g.grantable || (seen?.grantable ?? false),
+    });
   }
   return [...merged.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, g]) => g);
 }
 
 /** Settings whose value is a list of names: pg_dump re-quotes each element (dumputils.c variable_is_guc_list_quote). */
-const LIST_SETTINGS = new Set(['local_preload_libraries', 'search_path', 'session_preload_libraries', 'shared_preload_libraries', 'temp_tablespaces', 'unix_socket_directories']);
+const LIST_SETTINGS = new Set([
+  'local_preload_libraries',
+  'search_path',
+  'session_preload_libraries',
+  'shared_preload_libraries',
+  'temp_tablespaces',
+  'unix_socket_directories',
+]);
 
 /** Splits a stored list value (`a, "b c"`) into its elements, as pg_dump's SplitGUCList does. */
 export function splitGucList(value: string): string[] {
@@ -125,15 +140,24 @@ export function databaseSettingsStatements(
   const db = quoteIdent(database);
   const statements: Array<{ sql: string; role: string | null; what: string }> = [];
   for (const s of settings.settings) {
-    const sql = s.role === null ? `alter database ${db} ${setClause(s.name, s.value)}` : `alter role ${quoteIdent(s.role)} in database ${db} ${setClause(s.name, s.value)}`;
+    const sql =
+      s.role === null
+        ? `alter database ${db} ${setClause(s.name, s.value)}`
+        : `alter role ${quoteIdent(s.role)} in database ${db} ${setClause(s.name, s.value)}`;
     statements.push({ sql, role: s.role, what: `setting ${s.role === null ? '' : `${s.role}: `}${s.name}=${s.value}` });
   }
-  if (settings.comment !== null) statements.push({ sql: `comment on database ${db} is ${literal(settings.comment)}`, role: null, what: 'comment' });
+  if (settings.comment !== null)
+    statements.push({ sql: `comment on database ${db} is ${literal(settings.comment)}`, role: null, what: 'comment' });
   if (!options.grants) return statements;
   // PUBLIC keeps only what it had on the source; grants of other roles on the target are left alone.
   const publicHas = new Set(settings.grants.filter((g) => g.grantee === null).map((g) => g.privilege));
   for (const privilege of PRIVILEGES) {
-    if (!publicHas.has(privilege)) statements.push({ sql: `revoke ${privilege.toLowerCase()} on database ${db} from public`, role: null, what: `revoke ${privilege} from PUBLIC` });
+    if (!publicHas.has(privilege))
+      statements.push({
+        sql: `revoke ${privilege.toLowerCase()} on database ${db} from public`,
+        role: null,
+        what: `revoke ${privilege} from PUBLIC`,
+      });
   }
   for (const g of settings.grants) {
     const to = g.grantee === null ? 'public' : quoteIdent(g.grantee);
@@ -187,13 +211,16 @@ export async function applyDatabaseSettings(
 /** Differences between the backed-up and the restored database-level state (empty: identical). Pure. */
 export function compareDatabaseSettings(expected: DatabaseSettings, actual: DatabaseSettings): string[] {
   const problems: string[] = [];
-  const describe = (s: DatabaseSettings['settings'][number]) => `${s.role === null ? '' : `${s.role} in database: `}${s.name}=${s.value}`;
+  const describe = (s: DatabaseSettings['settings'][number]) =>
+    `${s.role === null ? '' : `${s.role} in database: `}${s.name}=${s.value}`;
   const want = new Set(expected.settings.map(describe));
   const have = new Set(actual.settings.map(describe));
   for (const s of want) if (!have.has(s)) problems.push(`setting ${s} missing`);
   for (const s of have) if (!want.has(s)) problems.push(`setting ${s} not in the backup`);
-  if (expected.comment !== actual.comment) problems.push(`comment is ${JSON.stringify(actual.comment)}, expected ${JSON.stringify(expected.comment)}`);
-  const grant = (g: DatabaseGrant) => `${g.privilege} to ${g.grantee ?? 'PUBLIC'}${g.grantable ? ' with grant option' : ''}`;
+  if (expected.comment !== actual.comment)
+    problems.push(`comment is ${JSON.stringify(actual.comment)}, expected ${JSON.stringify(expected.comment)}`);
+  const grant = (g: DatabaseGrant) =>
+    `${g.privilege} to ${g.grantee ?? 'PUBLIC'}${g.grantable ? ' with grant option' : ''}`;
   const wantGrants = new Set(normalizeGrants(expected.grants).map(grant));
   const haveGrants = new Set(normalizeGrants(actual.grants).map(grant));
   for (const g of wantGrants) if (!haveGrants.has(g)) problems.push(`grant ${g} missing`);

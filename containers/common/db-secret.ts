@@ -30,10 +30,17 @@ const FIELD_SETTING = `database.passwordJsonField / ${ENGINE_ENV.dbSecretJsonFie
  * Parses a secret's text: a JSON object (the password in `jsonField`; RDS-style `username`, `host`, `port`,
  * `dbname` taken when present) or, when the text is not JSON, the password itself. Never puts the value in an error.
  */
-export function parseDatabaseSecret(text: string, secretId: string, jsonField = DEFAULT_PASSWORD_JSON_FIELD): DatabaseSecret {
+export function parseDatabaseSecret(
+  text: string,
+  secretId: string,
+  jsonField = DEFAULT_PASSWORD_JSON_FIELD,
+): DatabaseSecret {
   registerSecret(text);
   if (!text.trimStart().startsWith('{')) {
-    if (text === '') throw new ConfigError(`the database secret "${secretId}" is empty: store the password (plain text) or a JSON object with a "${jsonField}" field`);
+    if (text === '')
+      throw new ConfigError(
+        `the database secret "${secretId}" is empty: store the password (plain text) or a JSON object with a "${jsonField}" field`,
+      );
     return { password: text };
   }
   let parsed: unknown;
@@ -52,15 +59,24 @@ export function parseDatabaseSecret(text: string, secretId: string, jsonField = 
   const password = fields[jsonField];
   if (typeof password !== 'string' || password === '') {
     // Field names are not secret; listing them shows which one to configure.
-    const names = Object.keys(fields).map((k) => `"${k}"`).join(', ') || 'none';
+    const names =
+      Object.keys(fields)
+        .map((k) => `"${k}"`)
+        .join(', ') || 'none';
     throw new ConfigError(
       `the database secret "${secretId}" has no non-empty string field "${jsonField}" (its fields: ${names}): set ${FIELD_SETTING} to the field holding the password`,
     );
   }
   registerSecret(password);
-  const text_ = (name: string) => (typeof fields[name] === 'string' && fields[name] !== '' ? (fields[name] as string) : undefined);
+  const text_ = (name: string) =>
+    typeof fields[name] === 'string' && fields[name] !== '' ? (fields[name] as string) : undefined;
   const portValue = fields.port;
-  const port = typeof portValue === 'number' ? portValue : typeof portValue === 'string' && /^\d+$/.test(portValue) ? Number(portValue) : undefined;
+  const port =
+    typeof portValue === 'number'
+      ? portValue
+      : typeof portValue === 'string' && /^\d+$/.test(portValue)
+        ? Number(portValue)
+        : undefined;
   const username = text_('username');
   const host = text_('host');
   const dbname = text_('dbname');
@@ -78,7 +94,11 @@ export function parseDatabaseSecret(text: string, secretId: string, jsonField = 
  * `username`/`host`/`port`/`dbname` fill only what `env` leaves unset. A configured user that differs from the
  * secret's `username` is refused (the password would not be that user's).
  */
-export function applyDatabaseSecret(env: NodeJS.ProcessEnv, secret: DatabaseSecret, secretId: string): NodeJS.ProcessEnv {
+export function applyDatabaseSecret(
+  env: NodeJS.ProcessEnv,
+  secret: DatabaseSecret,
+  secretId: string,
+): NodeJS.ProcessEnv {
   const configuredUser = env.PGUSER?.trim();
   if (configuredUser && secret.username && configuredUser !== secret.username) {
     throw new ConfigError(
@@ -105,7 +125,9 @@ export async function readSecretString(client: SecretsManagerClient, secretId: s
   }
   if (out.SecretString !== undefined) return out.SecretString;
   if (out.SecretBinary !== undefined) return new TextDecoder().decode(out.SecretBinary);
-  throw new ConfigError(`the database secret "${secretId}" has no value: store the password with aws secretsmanager put-secret-value`);
+  throw new ConfigError(
+    `the database secret "${secretId}" has no value: store the password with aws secretsmanager put-secret-value`,
+  );
 }
 
 /** Maps a Secrets Manager error to a message naming the secret and what to change (IAM, KMS key, name). */
@@ -136,9 +158,15 @@ export function explainSecretError(error: unknown, secretId: string): PgProofErr
         { cause: error },
       );
     case 'InvalidRequestException':
-      return new ConfigError(`${read}: ${detail} (a secret scheduled for deletion can be restored with aws secretsmanager restore-secret)`, { cause: error });
+      return new ConfigError(
+        `${read}: ${detail} (a secret scheduled for deletion can be restored with aws secretsmanager restore-secret)`,
+        { cause: error },
+      );
     default:
-      return new SecretReadFailed(`${read}: ${detail} (is Secrets Manager reachable from the task's subnets: NAT or a VPC endpoint?)`, { cause: error });
+      return new SecretReadFailed(
+        `${read}: ${detail} (is Secrets Manager reachable from the task's subnets: NAT or a VPC endpoint?)`,
+        { cause: error },
+      );
   }
 }
 
@@ -146,11 +174,16 @@ export function explainSecretError(error: unknown, secretId: string): PgProofErr
  * The task's libpq environment: when `ENGINE_ENV.dbSecret` is set, the password (and the RDS JSON's fields the
  * environment leaves out) come from that secret; otherwise `env` is returned as is (PGPASSWORD, for local runs).
  */
-export async function resolveDatabaseEnv(env: NodeJS.ProcessEnv, client: () => SecretsManagerClient): Promise<NodeJS.ProcessEnv> {
+export async function resolveDatabaseEnv(
+  env: NodeJS.ProcessEnv,
+  client: () => SecretsManagerClient,
+): Promise<NodeJS.ProcessEnv> {
   const secretId = env[ENGINE_ENV.dbSecret]?.trim();
   if (!secretId) return env;
   if (env.PGPASSWORD !== undefined) {
-    throw new ConfigError(`both ${ENGINE_ENV.dbSecret} and PGPASSWORD are set: give the password one way only (the secret in AWS, PGPASSWORD for local runs)`);
+    throw new ConfigError(
+      `both ${ENGINE_ENV.dbSecret} and PGPASSWORD are set: give the password one way only (the secret in AWS, PGPASSWORD for local runs)`,
+    );
   }
   const field = env[ENGINE_ENV.dbSecretJsonField]?.trim() || DEFAULT_PASSWORD_JSON_FIELD;
   const text = await readSecretString(client(), secretId);

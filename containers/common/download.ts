@@ -85,8 +85,14 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     body = out.Body as Readable;
   } catch (error) {
     const e = error as { name?: string; message?: string };
-    if (e.name === 'NoSuchKey') throw new BackupNotFound(`the backup object s3://${options.bucket}/${manifest.key} is missing (its manifest exists)`, { cause: error });
-    throw new StorageError(`cannot download s3://${options.bucket}/${manifest.key}: ${e.name}: ${e.message}`, { cause: error });
+    if (e.name === 'NoSuchKey')
+      throw new BackupNotFound(
+        `the backup object s3://${options.bucket}/${manifest.key} is missing (its manifest exists)`,
+        { cause: error },
+      );
+    throw new StorageError(`cannot download s3://${options.bucket}/${manifest.key}: ${e.name}: ${e.message}`, {
+      cause: error,
+    });
   }
 
   const file = createWriteStream(options.destination, { mode: 0o600 });
@@ -99,7 +105,10 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   });
 
   let sink: Writable = file;
-  let filterExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: 0, signal: null });
+  let filterExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({
+    code: 0,
+    signal: null,
+  });
   const filterErr = new TailBuffer(5);
   if (filter) {
     const child = spawn(filter.command, filter.args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -126,7 +135,10 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
     sink.destroy();
     await rm(options.destination, { force: true });
     if (options.signal?.aborted) throw options.signal.reason;
-    throw new StorageError(`the download of s3://${options.bucket}/${manifest.key} broke off after ${bytes} bytes: ${(error as Error).message}`, { cause: error });
+    throw new StorageError(
+      `the download of s3://${options.bucket}/${manifest.key} broke off after ${bytes} bytes: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   sink.end();
   const exit = await filterExit;
@@ -144,13 +156,20 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
   if (fileError) {
     await rm(options.destination, { force: true });
     if (isNoSpace(fileError)) {
-      throw new DiskFull(`the disk filled up while writing ${options.destination} (${(fileError as Error).message}); give the verify task more ephemeral storage`, { cause: fileError });
+      throw new DiskFull(
+        `the disk filled up while writing ${options.destination} (${(fileError as Error).message}); give the verify task more ephemeral storage`,
+        { cause: fileError },
+      );
     }
-    throw new RestoreFailed(`cannot write ${options.destination}: ${(fileError as Error).message}`, { cause: fileError });
+    throw new RestoreFailed(`cannot write ${options.destination}: ${(fileError as Error).message}`, {
+      cause: fileError,
+    });
   }
   if (exit.code !== 0 || exit.signal) {
     await rm(options.destination, { force: true });
-    throw new RestoreFailed(`decompressing the backup failed: zstd ${describeExit(exit.code, exit.signal)}: ${filterErr.text()}`);
+    throw new RestoreFailed(
+      `decompressing the backup failed: zstd ${describeExit(exit.code, exit.signal)}: ${filterErr.text()}`,
+    );
   }
   return { bytes, sha256, seconds: (Date.now() - started) / 1000 };
 }

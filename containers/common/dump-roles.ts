@@ -6,12 +6,20 @@ import { quoteIdent } from './table-stats';
 const FIRST_NORMAL_OBJECT_ID = 16384;
 
 /** Catalogs with an owner column (and an ACL column), for the bootstrap superuser, which pg_shdepend never records. */
-const OWNED: ReadonlyArray<readonly [catalog: string, owner: string, acl: string | null, from?: string, also?: string]> = [
+const OWNED: ReadonlyArray<
+  readonly [catalog: string, owner: string, acl: string | null, from?: string, also?: string]
+> = [
   // Temporary schemas are created on demand, owned by the bootstrap superuser; pg_dump skips them and their tables.
   ['pg_namespace', 'nspowner', 'nspacl', undefined, "x.nspname !~ '^pg_(toast_)?temp_'"],
   ['pg_class', 'relowner', 'relacl', undefined, "x.relpersistence <> 't'"],
   ['pg_proc', 'proowner', 'proacl'],
-  ['pg_type', 'typowner', 'typacl', undefined, "x.typnamespace not in (select n.oid from pg_namespace n where n.nspname ~ '^pg_(toast_)?temp_')"],
+  [
+    'pg_type',
+    'typowner',
+    'typacl',
+    undefined,
+    "x.typnamespace not in (select n.oid from pg_namespace n where n.nspname ~ '^pg_(toast_)?temp_')",
+  ],
   ['pg_collation', 'collowner', null],
   ['pg_conversion', 'conowner', null],
   ['pg_operator', 'oprowner', null],
@@ -35,7 +43,9 @@ function bootstrapSuperuserUsed(): string {
   const notInExtension = (catalog: string) =>
     `not exists (select 1 from pg_depend d where d.classid = '${catalog}'::regclass and d.objid = x.oid and d.deptype = 'e')`;
   return OWNED.map(([catalog, owner, acl, from, also]) => {
-    const mentioned = acl ? `(x.${owner} = 10 or 10 in (select a.grantee from aclexplode(x.${acl}) a))` : `x.${owner} = 10`;
+    const mentioned = acl
+      ? `(x.${owner} = 10 or 10 in (select a.grantee from aclexplode(x.${acl}) a))`
+      : `x.${owner} = 10`;
     return `select 1 from ${from ?? catalog} x where x.oid >= ${FIRST_NORMAL_OBJECT_ID} and ${mentioned} and ${notInExtension(catalog)}${also ? ` and ${also}` : ''}`;
   }).join('\n union all ');
 }
@@ -101,7 +111,11 @@ export function createRoleOptions(attributes: RoleAttributes | undefined): strin
  * (superusers included: objects only a superuser may own, such as event triggers and foreign-data wrappers,
  * then restore with their owner). Returns the roles created.
  */
-export async function createReferencedRoles(admin: pg.Client, roles: readonly string[], attributes: readonly RoleAttributes[] = []): Promise<string[]> {
+export async function createReferencedRoles(
+  admin: pg.Client,
+  roles: readonly string[],
+  attributes: readonly RoleAttributes[] = [],
+): Promise<string[]> {
   const { rows } = await admin.query<{ name: string }>('select rolname as name from pg_roles');
   const existing = new Set(rows.map((r) => r.name));
   const byName = new Map(attributes.map((a) => [a.name, a]));

@@ -82,14 +82,22 @@ export const engineConfigSchema = z
      * @default - DEFAULT_RDS_ONLY_EXTENSIONS
      */
     rdsOnlyExtensions: z
-      .array(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/, 'an extension name (letters, digits, _ . -; at most 63 characters)'))
+      .array(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/,
+            'an extension name (letters, digits, _ . -; at most 63 characters)',
+          ),
+      )
       .default([...DEFAULT_RDS_ONLY_EXTENSIONS]),
   })
   .strict()
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.checks.forEach((check, i) => {
-      if (seen.has(check.name)) ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `duplicate check name "${check.name}"` });
+      if (seen.has(check.name))
+        ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `duplicate check name "${check.name}"` });
       seen.add(check.name);
     });
   });

@@ -1,4 +1,11 @@
-import { ENGINE_LOG, phaseProgressMessage, type BackupCompleteFields, type BackupVerifiedFields, type CheckFields, type DumpProgressFields } from '../../lib/contracts/engine-log';
+import {
+  ENGINE_LOG,
+  phaseProgressMessage,
+  type BackupCompleteFields,
+  type BackupVerifiedFields,
+  type CheckFields,
+  type DumpProgressFields,
+} from '../../lib/contracts/engine-log';
 import type { Logger } from './log';
 
 // The lines the metric filters and the local progress display read: the engines write them only through these.

@@ -6,7 +6,10 @@ import { joinKey } from './s3';
  * start time, and two runs started in the same second still get different ids (and so different keys).
  */
 export function newRunId(now: Date = new Date(), random: Buffer = randomBytes(5)): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-${random.toString('hex')}`;
 }
 
@@ -41,7 +44,7 @@ export type BackupObjectKind = 'dump' | 'manifest' | 'verified' | 'roles';
 /** `<runId>` + one of the endings a run writes; nothing else under the prefix belongs to a backup. */
 const BACKUP_OBJECT = /^(.+?)\.(dump|dump\.zst|manifest\.json|verified\.json|roles\.sql)$/;
 const KIND_OF_ENDING: Readonly<Record<string, BackupObjectKind>> = {
-  'dump': 'dump',
+  dump: 'dump',
   'dump.zst': 'dump',
   'manifest.json': 'manifest',
   'verified.json': 'verified',
@@ -68,8 +71,23 @@ export function parseBackupKey(key: string): BackupObjectKey | undefined {
   const date = segments.at(-2);
   const folder = segments.at(-3);
   const m = BACKUP_OBJECT.exec(file);
-  if (!m || folder === undefined || date === undefined || !folder || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !isRunId(m[1]!)) return undefined;
-  return { key, folder, date, runId: m[1]!, kind: KIND_OF_ENDING[m[2]!]!, base: key.slice(0, key.length - m[2]!.length - 1) };
+  if (
+    !m ||
+    folder === undefined ||
+    date === undefined ||
+    !folder ||
+    !/^\d{4}-\d{2}-\d{2}$/.test(date) ||
+    !isRunId(m[1]!)
+  )
+    return undefined;
+  return {
+    key,
+    folder,
+    date,
+    runId: m[1]!,
+    kind: KIND_OF_ENDING[m[2]!]!,
+    base: key.slice(0, key.length - m[2]!.length - 1),
+  };
 }
 
 /** The manifest beside a dump: `<runId>.manifest.json`. */

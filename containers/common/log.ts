@@ -26,7 +26,7 @@ export function createLogger(options: {
   write?: (line: string) => void;
   fields?: LogFields;
 }): Logger {
-  const threshold = order[options.level ?? ((process.env[ENGINE_ENV.logLevel] as LogLevel | undefined) ?? 'INFO')] ?? 20;
+  const threshold = order[options.level ?? (process.env[ENGINE_ENV.logLevel] as LogLevel | undefined) ?? 'INFO'] ?? 20;
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const base = { service: options.service, ...options.fields };
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {

@@ -120,11 +120,19 @@ async function readBody(client: S3Client, bucket: string, key: string): Promise<
   } catch (error) {
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
     if (e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return undefined;
-    throw new StorageError(`cannot read s3://${bucket}/${key}: ${e.name ?? ''} ${(error as Error).message}`, { cause: error });
+    throw new StorageError(`cannot read s3://${bucket}/${key}: ${e.name ?? ''} ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
-async function putJson(client: S3Client, bucket: string, key: string, value: unknown, kmsKeyId?: string): Promise<void> {
+async function putJson(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  value: unknown,
+  kmsKeyId?: string,
+): Promise<void> {
   try {
     await client.send(
       new PutObjectCommand({
@@ -144,7 +152,12 @@ export function writeManifest(client: S3Client, bucket: string, manifest: Manife
   return putJson(client, bucket, manifestKeyFor(manifest.key), manifest, kmsKeyId);
 }
 
-export function writeVerificationRecord(client: S3Client, bucket: string, record: VerificationRecord, kmsKeyId?: string): Promise<void> {
+export function writeVerificationRecord(
+  client: S3Client,
+  bucket: string,
+  record: VerificationRecord,
+  kmsKeyId?: string,
+): Promise<void> {
   return putJson(client, bucket, verifiedKeyFor(record.key), record, kmsKeyId);
 }
 
@@ -153,7 +166,9 @@ export async function readManifest(client: S3Client, bucket: string, key: string
   const manifestKey = key.endsWith('.manifest.json') ? key : manifestKeyFor(key);
   const text = await readBody(client, bucket, manifestKey);
   if (text === undefined) {
-    throw new BackupNotFound(`no manifest at s3://${bucket}/${manifestKey}: the backup does not exist or did not complete`);
+    throw new BackupNotFound(
+      `no manifest at s3://${bucket}/${manifestKey}: the backup does not exist or did not complete`,
+    );
   }
   let json: unknown;
   try {
@@ -164,12 +179,18 @@ export async function readManifest(client: S3Client, bucket: string, key: string
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new BackupNotFound(`the manifest s3://${bucket}/${manifestKey} is invalid: ${issue?.path.join('.')}: ${issue?.message}`);
+    throw new BackupNotFound(
+      `the manifest s3://${bucket}/${manifestKey} is invalid: ${issue?.path.join('.')}: ${issue?.message}`,
+    );
   }
   return parsed.data;
 }
 
-export async function readVerificationRecord(client: S3Client, bucket: string, key: string): Promise<VerificationRecord | undefined> {
+export async function readVerificationRecord(
+  client: S3Client,
+  bucket: string,
+  key: string,
+): Promise<VerificationRecord | undefined> {
   const text = await readBody(client, bucket, verifiedKeyFor(key));
   if (text === undefined) return undefined;
   let json: unknown;

@@ -8,7 +8,6 @@ import { passwordFromPgpass } from './pgpass';
 import { redact, registerSecret } from '../../lib/common/redact';
 import { explainCertificateProblem } from './tls';
 
-
 /** Where and how to connect, in libpq's terms. The password travels only in `PGPASSWORD`, never in argv. */
 export interface ConnectionParams {
   readonly host: string;
@@ -118,7 +117,11 @@ export function explainConnectionError(error: unknown, params: ConnectionParams)
   const target = describeTarget(params);
   const text = redact(e.message ?? String(error));
   const certificate = explainCertificateProblem(e.code, text);
-  if (certificate) return new DatabaseConnectionFailed(`cannot connect to ${target} with sslmode=${params.sslMode}: ${text} (${certificate})`, { cause: error });
+  if (certificate)
+    return new DatabaseConnectionFailed(
+      `cannot connect to ${target} with sslmode=${params.sslMode}: ${text} (${certificate})`,
+      { cause: error },
+    );
   let hint: string;
   switch (e.code) {
     case '28P01':
@@ -206,7 +209,10 @@ export function connectionFromUrl(text: string, env: NodeJS.ProcessEnv = process
     throw new ConfigError(`the database URL must start with postgres:// or postgresql://, not ${scheme[1]}://`);
   }
   const m = URI.exec(text.trim());
-  if (!m) throw new ConfigError('the database URL is not a valid URL: expected postgres://user@host:5432/database (or postgres://user@/database?host=/var/run/postgresql)');
+  if (!m)
+    throw new ConfigError(
+      'the database URL is not a valid URL: expected postgres://user@host:5432/database (or postgres://user@/database?host=/var/run/postgresql)',
+    );
   const [, , userInfo, hostPort = '', dbPath, queryText] = m;
   const params: Record<string, string> = {};
   if (userInfo !== undefined) {
@@ -217,7 +223,11 @@ export function connectionFromUrl(text: string, env: NodeJS.ProcessEnv = process
     registerSecret(params.password);
   }
   const v6 = /^\[([^\]]*)\](?::(\d*))?$/.exec(hostPort);
-  const hp = v6 ? { host: v6[1]!, port: v6[2] } : /^([^:]*)(?::(\d*))?$/.exec(hostPort) ? { host: hostPort.split(':')[0]!, port: hostPort.split(':')[1] } : undefined;
+  const hp = v6
+    ? { host: v6[1]!, port: v6[2] }
+    : /^([^:]*)(?::(\d*))?$/.exec(hostPort)
+      ? { host: hostPort.split(':')[0]!, port: hostPort.split(':')[1] }
+      : undefined;
   if (!hp) throw new ConfigError('the database URL has an invalid host:port part (several hosts are not supported)');
   if (hp.host) params.host = decode(hp.host, 'host');
   if (hp.port) params.port = hp.port;
@@ -235,7 +245,10 @@ export function connectionFromUrl(text: string, env: NodeJS.ProcessEnv = process
   if (sslModeError) throw new ConfigError(sslModeError);
   const portText = params.port ?? env.PGPORT ?? String(DEFAULT_DATABASE_PORT);
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || !isPortNumber(port)) throw new ConfigError(`the port in the database URL must be a number from ${PORT_RANGE.min} to ${PORT_RANGE.max}, got "${portText}"`);
+  if (!/^\d+$/.test(portText) || !isPortNumber(port))
+    throw new ConfigError(
+      `the port in the database URL must be a number from ${PORT_RANGE.min} to ${PORT_RANGE.max}, got "${portText}"`,
+    );
   // An empty host means libpq's default: PGHOST, else the Unix socket directory (Debian's), else localhost.
   const host = params.host ?? env.PGHOST ?? (existsSync(SOCKET_DEFAULT) ? SOCKET_DEFAULT : 'localhost');
   const user = params.user ?? env.PGUSER ?? env.USER ?? 'postgres';

@@ -4,7 +4,9 @@ import majors from '../pg-majors.json';
 
 function validated(value: unknown): readonly number[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((m) => Number.isInteger(m) && m >= 10)) {
-    throw new Error(`containers/pg-majors.json must be a non-empty array of PostgreSQL majors (integers >= 10), got ${JSON.stringify(value)}`);
+    throw new Error(
+      `containers/pg-majors.json must be a non-empty array of PostgreSQL majors (integers >= 10), got ${JSON.stringify(value)}`,
+    );
   }
   return Object.freeze([...(value as number[])].sort((a, b) => a - b));
 }

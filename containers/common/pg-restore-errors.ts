@@ -39,7 +39,10 @@ export class PgRestoreErrorLog {
   }
 
   private add(raw: string): void {
-    const line = raw.length > this.maxLineChars ? `${raw.slice(0, this.maxLineChars)} … (line cut at ${this.maxLineChars} characters)` : raw;
+    const line =
+      raw.length > this.maxLineChars
+        ? `${raw.slice(0, this.maxLineChars)} … (line cut at ${this.maxLineChars} characters)`
+        : raw;
     if (PROGRESS.test(line)) {
       this.lastProgress.push(line);
       if (this.lastProgress.length > 5) this.lastProgress.shift();
@@ -60,7 +63,8 @@ export class PgRestoreErrorLog {
       this.add(this.partial);
       this.partial = '';
     }
-    const lines = this.kept.length > 0 ? this.kept : this.before.some((l) => l.trim() !== '') ? this.before : this.lastProgress;
+    const lines =
+      this.kept.length > 0 ? this.kept : this.before.some((l) => l.trim() !== '') ? this.before : this.lastProgress;
     return redact(formatPgRestoreErrors(lines, this.kept.length > 0 ? this.omitted : 0, maxShown));
   }
 }
@@ -87,7 +91,7 @@ export function formatPgRestoreErrors(input: readonly string[], omitted = 0, max
       if (hasRealError) continue;
       lines.push(
         `${line} (one of pg_restore's parallel workers ended without reporting an error, e.g. killed for lack of memory; ` +
-          'this is pg_restore\'s message, pgproof itself did not crash)',
+          "this is pg_restore's message, pgproof itself did not crash)",
       );
       continue;
     }

@@ -25,7 +25,13 @@ export type RestoreSkip = 'tablespaces' | 'subscriptions' | 'security-labels';
 export const THROWAWAY_SKIPS: readonly RestoreSkip[] = ['tablespaces', 'subscriptions', 'security-labels'];
 
 /** The arguments of the restore: parallel, stop at the first error, skip what cannot exist in a throwaway cluster. */
-export function pgRestoreArgs(file: string, jobs: number, database: string, extra: readonly string[] = [], skip: readonly RestoreSkip[] = THROWAWAY_SKIPS): string[] {
+export function pgRestoreArgs(
+  file: string,
+  jobs: number,
+  database: string,
+  extra: readonly string[] = [],
+  skip: readonly RestoreSkip[] = THROWAWAY_SKIPS,
+): string[] {
   return [
     `--dbname=${database}`,
     ...extra,
@@ -71,10 +77,14 @@ export function runPgRestore(options: {
 }): Promise<void> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(options.signal.reason);
-    const child = spawn(path.join(options.binDir, 'pg_restore'), pgRestoreArgs(options.file, options.jobs, options.target.database, options.extraArgs, options.skip), {
-      env: libpqEnv(options.target),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      path.join(options.binDir, 'pg_restore'),
+      pgRestoreArgs(options.file, options.jobs, options.target.database, options.extraArgs, options.skip),
+      {
+        env: libpqEnv(options.target),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const log = new PgRestoreErrorLog();
     child.stderr.on('data', (chunk: Buffer) => {
       for (const line of log.push(chunk)) {
@@ -90,12 +100,20 @@ export function runPgRestore(options: {
       if (code === 0 && !signal) return resolve();
       const report = log.text();
       if (/No space left on device|could not extend file/i.test(report)) {
-        return reject(new DiskFull(`the throwaway cluster ran out of disk space during pg_restore; give the verify task more ephemeral storage. pg_restore said:\n${report}`));
+        return reject(
+          new DiskFull(
+            `the throwaway cluster ran out of disk space during pg_restore; give the verify task more ephemeral storage. pg_restore said:\n${report}`,
+          ),
+        );
       }
       const hint = explain(report);
       // The first real error leads (it is what a chat shows first), then pg_restore's whole report.
       const first = firstRealError(report);
-      reject(new RestoreFailed(`pg_restore ${describeExit(code, signal)}:${first ? ` ${first}` : ''}\n${report}${hint ? `\n${hint}` : ''}`));
+      reject(
+        new RestoreFailed(
+          `pg_restore ${describeExit(code, signal)}:${first ? ` ${first}` : ''}\n${report}${hint ? `\n${hint}` : ''}`,
+        ),
+      );
     });
   });
 }

@@ -36,7 +36,8 @@ export function discoveryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
 
 /** Parses `pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` into major 15 and version "15.18". */
 export function parsePgVersion(text: string): { major: number; version: string } | undefined {
-  const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text) ?? /PostgreSQL\)?\s+(\d+)(?:\.(\d+))?/.exec(text);
+  const match =
+    /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text) ?? /PostgreSQL\)?\s+(\d+)(?:\.(\d+))?/.exec(text);
   if (!match) return undefined;
   const major = Number(match[1]);
   // Before 10, the major was two numbers (9.6); pgproof does not support those servers but still reports them.
@@ -111,7 +112,11 @@ function describeInstalls(installs: readonly PgInstall[]): string {
  * Chooses the pg_dump for a server: the same major, else the oldest newer one (pg_dump reads older servers,
  * never newer ones: an older pg_dump against a newer server is how GitLab lost its backups).
  */
-export function selectDumpClient(serverMajor: number, serverVersion: string, installs: readonly PgInstall[]): PgInstall {
+export function selectDumpClient(
+  serverMajor: number,
+  serverVersion: string,
+  installs: readonly PgInstall[],
+): PgInstall {
   const exact = installs.find((i) => i.major === serverMajor);
   if (exact) return exact;
   const newer = installs.filter((i) => i.major > serverMajor).sort((a, b) => a.major - b.major);
@@ -129,7 +134,11 @@ export function selectDumpClient(serverMajor: number, serverVersion: string, ins
  * `dumpClientMajor`: the same major as the dump's server, else the oldest newer one whose pg_restore can read
  * the archive.
  */
-export function selectRestoreServer(dumpServerMajor: number, dumpClientMajor: number, installs: readonly PgInstall[]): PgInstall {
+export function selectRestoreServer(
+  dumpServerMajor: number,
+  dumpClientMajor: number,
+  installs: readonly PgInstall[],
+): PgInstall {
   const servers = installs.filter((i) => i.hasServer && i.major >= dumpClientMajor);
   const exact = servers.find((i) => i.major === dumpServerMajor);
   if (exact) return exact;

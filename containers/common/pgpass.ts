@@ -10,7 +10,7 @@ function fields(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (c === '\\' && i + 1 < line.length) current += line[++i];
-    else if (c === ':') (out.push(current), (current = ''));
+    else if (c === ':') out.push(current), (current = '');
     else current += c;
   }
   out.push(current);
@@ -24,7 +24,10 @@ function fields(line: string): string[] {
  * file itself; node-postgres 8 reads it only through a deprecated path (removed in pg 9), so we give it the
  * password explicitly.
  */
-export function passwordFromPgpass(params: Pick<ConnectionParams, 'host' | 'port' | 'database' | 'user'>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function passwordFromPgpass(
+  params: Pick<ConnectionParams, 'host' | 'port' | 'database' | 'user'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const file = env.PGPASSFILE ?? path.join(env.HOME ?? os.homedir(), '.pgpass');
   let text: string;
   try {

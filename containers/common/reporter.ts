@@ -1,4 +1,9 @@
-import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import {
+  SFNClient,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+} from '@aws-sdk/client-sfn';
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { redact } from '../../lib/common/redact';
 
@@ -34,7 +39,9 @@ export class StepFunctionsReporter implements TaskReporter {
   }
 
   async succeed(output: unknown): Promise<void> {
-    await this.sfn.send(new SendTaskSuccessCommand({ taskToken: this.taskToken, output: redact(JSON.stringify(output)) }));
+    await this.sfn.send(
+      new SendTaskSuccessCommand({ taskToken: this.taskToken, output: redact(JSON.stringify(output)) }),
+    );
   }
 
   async fail(failure: TaskFailure): Promise<void> {
@@ -49,9 +56,7 @@ export class StepFunctionsReporter implements TaskReporter {
 }
 
 /** The line a local task prints last on stdout: the local runner parses it. */
-export type LocalResultLine =
-  | { status: 'SUCCEEDED'; output: unknown }
-  | { status: 'FAILED'; error: TaskFailure };
+export type LocalResultLine = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: TaskFailure };
 
 /** Prints the result as one JSON line (stdout), for local runs. */
 export class LocalReporter implements TaskReporter {

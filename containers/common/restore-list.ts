@@ -94,17 +94,27 @@ export function orphanDataIds(list: string, schemas: ReadonlySet<string>): numbe
     if (!match) continue;
     const body = match[2]!;
     const dataMatch = /^(TABLE DATA|SEQUENCE SET) (.*)$/.exec(body);
-    if (dataMatch) data.push({ id: Number(match[1]), rest: `${dataMatch[1] === 'TABLE DATA' ? 'TABLE' : 'SEQUENCE'} ${dataMatch[2]}` });
+    if (dataMatch)
+      data.push({
+        id: Number(match[1]),
+        rest: `${dataMatch[1] === 'TABLE DATA' ? 'TABLE' : 'SEQUENCE'} ${dataMatch[2]}`,
+      });
     else if (/^(TABLE|SEQUENCE) /.test(body)) defined.add(body);
   }
-  return data.filter((d) => !defined.has(d.rest) && [...schemas].some((s) => d.rest.split(' ')[1] === s)).map((d) => d.id);
+  return data
+    .filter((d) => !defined.has(d.rest) && [...schemas].some((s) => d.rest.split(' ')[1] === s))
+    .map((d) => d.id);
 }
 
 /**
  * Pure: which entries a restore outside RDS leaves out. `headers` come from the archive's verbose script (see
  * `TocHeaderReader`); `list` is the `pg_restore --list` text.
  */
-export function planExtensionSkips(list: string, headers: ReadonlyMap<number, TocHeader>, rdsOnlyExtensions: readonly string[]): SkipPlan {
+export function planExtensionSkips(
+  list: string,
+  headers: ReadonlyMap<number, TocHeader>,
+  rdsOnlyExtensions: readonly string[],
+): SkipPlan {
   const rdsOnly = new Set(rdsOnlyExtensions);
   const extensions = listedExtensions(list);
   const skipped = extensions.filter((e) => rdsOnly.has(e.name));
@@ -189,13 +199,16 @@ const DATA_ENTRY = /^\d+; \d+ \d+ (TABLE DATA|BLOBS|BLOB|LARGE OBJECTS?|BLOB MET
 
 async function archiveList(binDir: string, file: string): Promise<string> {
   const out = await runCommand(path.join(binDir, 'pg_restore'), ['--list', file]);
-  if (out.code !== 0) throw new RestoreFailed(`pg_restore --list could not read the archive: ${redact(out.stderr.trim())}`);
+  if (out.code !== 0)
+    throw new RestoreFailed(`pg_restore --list could not read the archive: ${redact(out.stderr.trim())}`);
   return out.stdout;
 }
 
 function readHeaders(binDir: string, file: string, listFile: string): Promise<Map<number, TocHeader>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(binDir, 'pg_restore'), ['--verbose', '--file=-', `--use-list=${listFile}`, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(path.join(binDir, 'pg_restore'), ['--verbose', '--file=-', `--use-list=${listFile}`, file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const reader = new TocHeaderReader();
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -203,7 +216,12 @@ function readHeaders(binDir: string, file: string, listFile: string): Promise<Ma
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0) resolve(reader.headers);
-      else reject(new RestoreFailed(`pg_restore could not read the archive's table of contents: ${redact(stderr.trim().split('\n').slice(-5).join('\n'))}`));
+      else
+        reject(
+          new RestoreFailed(
+            `pg_restore could not read the archive's table of contents: ${redact(stderr.trim().split('\n').slice(-5).join('\n'))}`,
+          ),
+        );
     });
   });
 }
@@ -223,14 +241,27 @@ export interface RestoreListResult {
  * that leaves them out (into `workDir`). Refuses, naming them, when user objects depend on such an extension.
  * Costs one `pg_restore --list` (and, with a skipped extension, one pass over the schema, never the data).
  */
-export async function prepareRestoreList(options: { binDir: string; file: string; workDir: string; rdsOnlyExtensions: readonly string[] }): Promise<RestoreListResult> {
+export async function prepareRestoreList(options: {
+  binDir: string;
+  file: string;
+  workDir: string;
+  rdsOnlyExtensions: readonly string[];
+}): Promise<RestoreListResult> {
   const list = await archiveList(options.binDir, options.file);
   const extensions = listedExtensions(list);
   const rdsOnly = new Set(options.rdsOnlyExtensions);
-  if (!extensions.some((e) => rdsOnly.has(e.name))) return { extensions: extensions.map((e) => e.name), skippedExtensions: [] };
+  if (!extensions.some((e) => rdsOnly.has(e.name)))
+    return { extensions: extensions.map((e) => e.name), skippedExtensions: [] };
 
   const probeFile = path.join(options.workDir, 'toc-probe.list');
-  await writeFile(probeFile, list.split('\n').filter((l) => !DATA_ENTRY.test(l)).join('\n'), { mode: 0o600 });
+  await writeFile(
+    probeFile,
+    list
+      .split('\n')
+      .filter((l) => !DATA_ENTRY.test(l))
+      .join('\n'),
+    { mode: 0o600 },
+  );
   const headers = await readHeaders(options.binDir, options.file, probeFile);
   const plan = planExtensionSkips(list, headers, options.rdsOnlyExtensions);
   if (plan.blocked.length > 0) {
@@ -251,10 +282,17 @@ export async function prepareRestoreList(options: { binDir: string; file: string
  * Fails when the dump creates an extension (not left out as RDS-only) that the restore server cannot install,
  * naming each one and what to do, before pg_restore stops at the first of them.
  */
-export async function assertExtensionsAvailable(admin: pg.Client, extensions: readonly string[], skipped: readonly string[]): Promise<void> {
+export async function assertExtensionsAvailable(
+  admin: pg.Client,
+  extensions: readonly string[],
+  skipped: readonly string[],
+): Promise<void> {
   const needed = extensions.filter((e) => !skipped.includes(e));
   if (needed.length === 0) return;
-  const { rows } = await admin.query<{ name: string }>('select name from pg_available_extensions where name = any($1)', [needed]);
+  const { rows } = await admin.query<{ name: string }>(
+    'select name from pg_available_extensions where name = any($1)',
+    [needed],
+  );
   const available = new Set(rows.map((r) => r.name));
   const missing = needed.filter((e) => !available.has(e));
   if (missing.length === 0) return;

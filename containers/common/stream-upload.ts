@@ -95,7 +95,9 @@ async function abortIncomplete(upload: Upload, options: StreamUploadOptions): Pr
   const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
   if (!uploadId) return;
   try {
-    await options.client.send(new AbortMultipartUploadCommand({ Bucket: options.bucket, Key: options.key, UploadId: uploadId }));
+    await options.client.send(
+      new AbortMultipartUploadCommand({ Bucket: options.bucket, Key: options.key, UploadId: uploadId }),
+    );
   } catch (error) {
     options.onAbortFailed?.(error);
   }
@@ -104,5 +106,8 @@ async function abortIncomplete(upload: Upload, options: StreamUploadOptions): Pr
 /** Wraps an S3 error in a StorageError that says where and what. */
 export function uploadError(error: unknown, bucket: string, key: string): StorageError {
   const e = error as { name?: string; message?: string };
-  return new StorageError(`upload to s3://${bucket}/${key} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, { cause: error });
+  return new StorageError(
+    `upload to s3://${bucket}/${key} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`,
+    { cause: error },
+  );
 }

@@ -106,7 +106,9 @@ export async function tableStats(
   const stats: TableStat[] = [];
   for (const table of tables) {
     const columns = options.contentHash && version >= 2 ? await hashColumns(client, table) : undefined;
-    const { rows } = await client.query<{ rows: string; hash?: string }>(tableStatSql(table, options.contentHash, columns));
+    const { rows } = await client.query<{ rows: string; hash?: string }>(
+      tableStatSql(table, options.contentHash, columns),
+    );
     const row = rows[0];
     stats.push({
       schema: table.schema,
@@ -126,6 +128,8 @@ export async function countLargeObjects(client: pg.Client): Promise<number> {
 
 /** Roles other than the predefined `pg_*` ones; verify creates the missing ones before restoring. */
 export async function listRoles(client: pg.Client): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>("select rolname as name from pg_roles where rolname !~ '^pg_' order by 1");
+  const { rows } = await client.query<{ name: string }>(
+    "select rolname as name from pg_roles where rolname !~ '^pg_' order by 1",
+  );
   return rows.map((r) => r.name);
 }

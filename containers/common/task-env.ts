@@ -15,7 +15,8 @@ export function secondsFromEnv(env: NodeJS.ProcessEnv, name: string): number | u
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number of seconds, got "${raw}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`${name} must be a positive number of seconds, got "${raw}"`);
   return n;
 }
 

@@ -50,7 +50,8 @@ export async function runTask<T>(options: RunTaskOptions<T>): Promise<number> {
       const name = (error as Error).name;
       logger.warn('heartbeat failed', { error: asNamedError(error) });
       // The execution no longer waits for us (timed out, aborted): stop working.
-      if (name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist') controller.abort(new TaskInterrupted('heartbeat rejection'));
+      if (name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist')
+        controller.abort(new TaskInterrupted('heartbeat rejection'));
     });
   }, options.heartbeatMs ?? 60_000);
   heartbeat.unref();
@@ -63,7 +64,8 @@ export async function runTask<T>(options: RunTaskOptions<T>): Promise<number> {
     logger.info('task succeeded');
     code = 0;
   } catch (error) {
-    const failure = controller.signal.aborted && stoppedBy ? asNamedError(new TaskInterrupted(stoppedBy)) : asNamedError(error);
+    const failure =
+      controller.signal.aborted && stoppedBy ? asNamedError(new TaskInterrupted(stoppedBy)) : asNamedError(error);
     logger.error('task failed', { error: failure });
     await stopAllClusters();
     try {

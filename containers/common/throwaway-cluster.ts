@@ -158,9 +158,17 @@ export async function startThrowawayCluster(options: ThrowawayClusterOptions): P
       if (!live.has(cluster)) return;
       live.delete(cluster);
       if (started) {
-        const fast = await runCommand(path.join(options.binDir, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop'], owner).catch(() => undefined);
+        const fast = await runCommand(
+          path.join(options.binDir, 'pg_ctl'),
+          ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop'],
+          owner,
+        ).catch(() => undefined);
         if (!fast || fast.code !== 0) {
-          await runCommand(path.join(options.binDir, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], owner).catch(() => undefined);
+          await runCommand(
+            path.join(options.binDir, 'pg_ctl'),
+            ['-D', dataDir, '-m', 'immediate', '-w', 'stop'],
+            owner,
+          ).catch(() => undefined);
         }
       }
       await rm(rootDir, { recursive: true, force: true });
@@ -204,7 +212,11 @@ export async function startThrowawayCluster(options: ThrowawayClusterOptions): P
         '\n',
     );
     const logFile = path.join(rootDir, 'server.log');
-    const start = await runCommand(path.join(options.binDir, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start'], owner);
+    const start = await runCommand(
+      path.join(options.binDir, 'pg_ctl'),
+      ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start'],
+      owner,
+    );
     started = true;
     if (start.code !== 0) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
@@ -220,7 +232,9 @@ export async function startThrowawayCluster(options: ThrowawayClusterOptions): P
 function clusterError(step: string, output: string): Error {
   const tail = output.trim().split('\n').slice(-8).join('\n');
   if (/No space left on device|could not extend file|ENOSPC/i.test(output)) {
-    return new DiskFull(`the throwaway cluster ran out of disk space during ${step}: ${tail}. Give the task more ephemeral storage.`);
+    return new DiskFull(
+      `the throwaway cluster ran out of disk space during ${step}: ${tail}. Give the task more ephemeral storage.`,
+    );
   }
   const hint = /Permission denied/i.test(output)
     ? ' (the cluster runs as an unprivileged user when pgproof runs as root: every directory above it must be traversable by that user)'

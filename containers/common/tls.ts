@@ -12,7 +12,8 @@ export function defaultSslRootCert(sslMode: SslMode, configured?: string): strin
   return sslMode === 'verify-ca' || sslMode === 'verify-full' ? RDS_CA_BUNDLE_PATH : undefined;
 }
 
-const SETTING = 'set the CA bundle with database.sslRootCert (deployments), sslrootcert=<file> in the database URL or PGSSLROOTCERT (local runs)';
+const SETTING =
+  'set the CA bundle with database.sslRootCert (deployments), sslrootcert=<file> in the database URL or PGSSLROOTCERT (local runs)';
 
 /** node's TLS verification error codes and what each means for a PostgreSQL server certificate. */
 const NODE_CERT_ERRORS: Record<string, string> = {
@@ -31,13 +32,19 @@ const NODE_CERT_ERRORS: Record<string, string> = {
  * (node-postgres) and libpq's messages (pg_dump, pg_restore, psql).
  */
 export function explainCertificateProblem(code: string | undefined, message: string): string | undefined {
-  const hostMismatch = code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /server certificate for .* does not match host name/i.test(message);
+  const hostMismatch =
+    code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /server certificate for .* does not match host name/i.test(message);
   if (hostMismatch) {
     return `certificate problem: the server certificate does not name the host connected to: connect by a name the certificate holds (for RDS the endpoint host name, not an IP or a CNAME), or use sslMode verify-ca, which checks the CA but not the name`;
   }
   const nodeCause = code ? NODE_CERT_ERRORS[code] : undefined;
-  if (nodeCause) return `certificate problem: ${nodeCause}: ${SETTING} to a file holding the server's CA (for RDS the global bundle), or lower sslMode to require (encrypted, unverified)`;
-  if (/certificate verify failed|root certificate file .* does not exist|could not read root certificate file/i.test(message)) {
+  if (nodeCause)
+    return `certificate problem: ${nodeCause}: ${SETTING} to a file holding the server's CA (for RDS the global bundle), or lower sslMode to require (encrypted, unverified)`;
+  if (
+    /certificate verify failed|root certificate file .* does not exist|could not read root certificate file/i.test(
+      message,
+    )
+  ) {
     return `certificate problem: libpq could not verify the server certificate with its root certificate file: ${SETTING} to a file holding the server's CA (for RDS the global bundle), or lower sslMode to require (encrypted, unverified)`;
   }
   return undefined;

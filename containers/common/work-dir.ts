@@ -40,7 +40,11 @@ function isAlive(owner: Owner): boolean {
  * root) marked with this process's pid and start time. The decompressed dump in it is a plaintext copy of the
  * whole database: no other user may read it, and a later run removes it if this one dies.
  */
-export async function createWorkDir(parent: string, prefix: string, account?: { uid: number; gid: number }): Promise<string> {
+export async function createWorkDir(
+  parent: string,
+  prefix: string,
+  account?: { uid: number; gid: number },
+): Promise<string> {
   await mkdir(parent, { recursive: true });
   const dir = await mkdtemp(path.join(parent, prefix));
   await markWorkDir(dir);
@@ -68,7 +72,8 @@ async function readOwner(dir: string): Promise<Owner | undefined> {
 /** The postmaster pids of clusters under `dir` (its own data dir or one level down: verify's cluster). */
 async function postmastersUnder(dir: string): Promise<number[]> {
   const candidates = [path.join(dir, 'data', 'postmaster.pid')];
-  for (const entry of await readdir(dir).catch(() => [] as string[])) candidates.push(path.join(dir, entry, 'data', 'postmaster.pid'));
+  for (const entry of await readdir(dir).catch(() => [] as string[]))
+    candidates.push(path.join(dir, entry, 'data', 'postmaster.pid'));
   const pids: number[] = [];
   for (const file of candidates) {
     const first = (await readFile(file, 'utf8').catch(() => '')).split('\n')[0];

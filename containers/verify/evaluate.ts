@@ -51,7 +51,11 @@ export function formatValue(value: unknown): string {
 }
 
 /** Pure: freshness verdict: the newest value must be at most `maxAgeHours` older than the snapshot. */
-export function freshnessVerdict(newest: Date | null, snapshotAt: Date, maxAgeHours: number): { passed: boolean; ageHours: number | null } {
+export function freshnessVerdict(
+  newest: Date | null,
+  snapshotAt: Date,
+  maxAgeHours: number,
+): { passed: boolean; ageHours: number | null } {
   if (!newest) return { passed: false, ageHours: null };
   const ageHours = (snapshotAt.getTime() - newest.getTime()) / 3_600_000;
   return { passed: ageHours <= maxAgeHours, ageHours };

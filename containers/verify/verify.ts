@@ -72,13 +72,23 @@ export interface PreviousVerified {
  * The newest verified backup of the database before `runId`, through the catalog. A failed lookup only loses the
  * comparison: the backup is verified already, so it is logged and the result goes without it.
  */
-async function previousVerified(deps: VerifyDeps, storage: StorageLocation, manifest: Manifest): Promise<PreviousVerified | undefined> {
+async function previousVerified(
+  deps: VerifyDeps,
+  storage: StorageLocation,
+  manifest: Manifest,
+): Promise<PreviousVerified | undefined> {
   try {
     const previous = await newestVerifiedBackup(deps.s3, storage, manifest.database, { before: manifest.runId });
     if (!previous?.verified) return undefined;
-    return { runId: previous.runId, dumpBytes: previous.manifest.bytes, restoreSeconds: previous.verified.restoreSeconds };
+    return {
+      runId: previous.runId,
+      dumpBytes: previous.manifest.bytes,
+      restoreSeconds: previous.verified.restoreSeconds,
+    };
   } catch (error) {
-    deps.logger.warn('previous verified backup not found; the result has no comparison', { error: (error as Error).message });
+    deps.logger.warn('previous verified backup not found; the result has no comparison', {
+      error: (error as Error).message,
+    });
     return undefined;
   }
 }
@@ -92,7 +102,10 @@ function summarise(outcomes: readonly CheckOutcome[]): string {
 }
 
 /** Runs the database-settings proof over a connection of its own, to the cluster's maintenance database. */
-async function proveDatabaseSettingsIn(cluster: ThrowawayCluster, manifest: Manifest): Promise<CheckOutcome | undefined> {
+async function proveDatabaseSettingsIn(
+  cluster: ThrowawayCluster,
+  manifest: Manifest,
+): Promise<CheckOutcome | undefined> {
   if (!manifest.databaseSettings) return undefined;
   const admin = await connect(cluster.connection('postgres'), 'pgproof-verify');
   try {
@@ -118,7 +131,10 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
   const installs = await discoverPgInstalls(settings.discovery);
   const server = selectRestoreServer(manifest.server.major, manifest.pgDump.major, installs);
   if (server.major !== manifest.server.major) {
-    logger.warn('no server of the dump\'s major is installed; restoring into a newer major', { dumpMajor: manifest.server.major, restoreMajor: server.major });
+    logger.warn("no server of the dump's major is installed; restoring into a newer major", {
+      dumpMajor: manifest.server.major,
+      restoreMajor: server.major,
+    });
   }
 
   const parent = settings.workDir ?? os.tmpdir();
@@ -143,8 +159,14 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
     checkpoint();
 
     // RDS-only extensions cannot exist here: the restore leaves them out (and refuses if user objects need them).
-    const restoreList = await prepareRestoreList({ binDir: server.binDir, file: archive, workDir, rdsOnlyExtensions: settings.config.rdsOnlyExtensions });
-    if (restoreList.skippedExtensions.length > 0) logger.info('not restorable outside RDS: skipped', { extensions: restoreList.skippedExtensions });
+    const restoreList = await prepareRestoreList({
+      binDir: server.binDir,
+      file: archive,
+      workDir,
+      rdsOnlyExtensions: settings.config.rdsOnlyExtensions,
+    });
+    if (restoreList.skippedExtensions.length > 0)
+      logger.info('not restorable outside RDS: skipped', { extensions: restoreList.skippedExtensions });
 
     const restoreStarted = Date.now();
     cluster = await startThrowawayCluster({ binDir: server.binDir, parentDir: workDir });
@@ -153,7 +175,9 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
       await assertExtensionsAvailable(admin, restoreList.extensions, restoreList.skippedExtensions);
       // Referenced roles with the source's attributes (superusers too): owners restore exactly (issue 10.1).
       const created = await createReferencedRoles(admin, manifest.roles, manifest.roleAttributes);
-      await admin.query(`create database ${quoteIdent(manifest.database)} template template0 encoding '${manifest.server.encoding.replace(/'/g, "''")}' locale 'C'`);
+      await admin.query(
+        `create database ${quoteIdent(manifest.database)} template template0 encoding '${manifest.server.encoding.replace(/'/g, "''")}' locale 'C'`,
+      );
       logger.info('throwaway cluster ready', { major: server.major, rolesCreated: created.length });
     } finally {
       await admin.end();
@@ -184,27 +208,40 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
     try {
       if (manifest.deepProof) await applyHashSessionSettings(client);
       // The manifest's hash version: older manifests are proven the way they were written.
-      const restored = await tableStats(client, await listTables(client), { contentHash: manifest.deepProof, hashVersion: manifest.hashVersion ?? 1 });
+      const restored = await tableStats(client, await listTables(client), {
+        contentHash: manifest.deepProof,
+        hashVersion: manifest.hashVersion ?? 1,
+      });
       const rowProblems = compareTables(manifest.tables, restored, 'rows');
       const rows = restored.reduce((sum, t) => sum + t.rows, 0);
       outcomes.push({
         name: 'row counts',
         kind: 'row-counts',
         passed: rowProblems.length === 0,
-        value: rowProblems.length === 0 ? `${restored.length} tables, ${rows} rows match` : `${rowProblems.length} tables differ`,
+        value:
+          rowProblems.length === 0
+            ? `${restored.length} tables, ${rows} rows match`
+            : `${rowProblems.length} tables differ`,
         expectation: `${manifest.tables.length} tables as in the dump's snapshot`,
         ...(rowProblems.length ? { detail: rowProblems.slice(0, 5).join('; ') } : {}),
       });
       const largeObjects = await countLargeObjects(client);
-      outcomes.push({ name: 'large objects', kind: 'large-objects', passed: largeObjects === manifest.largeObjects, value: String(largeObjects), expectation: `= ${manifest.largeObjects}` });
+      outcomes.push({
+        name: 'large objects',
+        kind: 'large-objects',
+        passed: largeObjects === manifest.largeObjects,
+        value: String(largeObjects),
+        expectation: `= ${manifest.largeObjects}`,
+      });
       if (manifest.deepProof) {
         const hashProblems = compareTables(manifest.tables, restored, 'contentHash');
         outcomes.push({
           name: 'content hash',
           kind: 'content-hash',
           passed: hashProblems.length === 0,
-          value: hashProblems.length === 0 ? `${restored.length} tables identical` : `${hashProblems.length} tables differ`,
-          expectation: 'every table identical to the dump\'s snapshot',
+          value:
+            hashProblems.length === 0 ? `${restored.length} tables identical` : `${hashProblems.length} tables differ`,
+          expectation: "every table identical to the dump's snapshot",
           ...(hashProblems.length ? { detail: hashProblems.slice(0, 5).join('; ') } : {}),
         });
       }
@@ -225,7 +262,9 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
       for (const o of outcomes) logCheck(logger, o);
       const failed = outcomes.filter((o) => !o.passed);
       if (failed.length > 0) {
-        throw new VerificationFailed(`${failed.length} of ${outcomes.length} checks failed for ${manifest.key}: ${summarise(outcomes)}`);
+        throw new VerificationFailed(
+          `${failed.length} of ${outcomes.length} checks failed for ${manifest.key}: ${summarise(outcomes)}`,
+        );
       }
       const result = {
         runId: manifest.runId,

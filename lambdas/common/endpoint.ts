@@ -41,12 +41,16 @@ export function parseEndpointValue(value: string, origin: string): EndpointSetti
     try {
       json = JSON.parse(text);
     } catch {
-      throw new SecretInvalid(`${origin} starts with "{" but is not valid JSON; store the plain URL or {"url": "https://…", "kind": "…"}`);
+      throw new SecretInvalid(
+        `${origin} starts with "{" but is not valid JSON; store the plain URL or {"url": "https://…", "kind": "…"}`,
+      );
     }
     const parsed = jsonForm.safeParse(json);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
-      throw new SecretInvalid(`${origin} is JSON but not {"url": string, "kind"?: string, "body"?: string} (problem with: ${fields})`);
+      throw new SecretInvalid(
+        `${origin} is JSON but not {"url": string, "kind"?: string, "body"?: string} (problem with: ${fields})`,
+      );
     }
     return { url: checkUrl(parsed.data.url.trim(), origin), kind: parsed.data.kind, body: parsed.data.body, origin };
   }
@@ -72,7 +76,11 @@ function checkUrl(text: string, origin: string): string {
  * Finds the endpoint: the URL variable if set (local runs), else the secret named by the secret-name variable
  * (AWS), else undefined (not configured).
  */
-export async function resolveEndpoint(env: Environment, vars: EndpointVariables, secrets: SecretSource): Promise<EndpointSetting | undefined> {
+export async function resolveEndpoint(
+  env: Environment,
+  vars: EndpointVariables,
+  secrets: SecretSource,
+): Promise<EndpointSetting | undefined> {
   const direct = optionalEnv(env, vars.url);
   if (direct !== undefined) return parseEndpointValue(direct, `environment variable ${vars.url}`);
   const secretName = optionalEnv(env, vars.secretName);

@@ -10,7 +10,11 @@ export function optionalEnv(env: Environment, name: string): string | undefined 
 }
 
 /** An optional variable restricted to known values; anything else fails at once, naming the variable. */
-export function optionalEnumEnv<T extends string>(env: Environment, name: string, allowed: readonly T[]): T | undefined {
+export function optionalEnumEnv<T extends string>(
+  env: Environment,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
   const value = optionalEnv(env, name);
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) {

@@ -33,7 +33,10 @@ export class SecretNotFound extends PgProofError {
   override readonly name = 'SecretNotFound';
 
   constructor(secretName: string, options?: { cause?: unknown }) {
-    super(`secret "${secretName}" was not found in Secrets Manager: create it (see docs/notifications.md) or fix the secret name`, options);
+    super(
+      `secret "${secretName}" was not found in Secrets Manager: create it (see docs/notifications.md) or fix the secret name`,
+      options,
+    );
   }
 }
 

@@ -1,6 +1,12 @@
 import { HttpRequestFailed } from './errors';
 import { scrubError, urlRedactor } from '../../lib/common/redact';
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, isRetryableStatus, parseRetryAfterMs, type RetryPolicy } from './retry-policy';
+import {
+  DEFAULT_RETRY_POLICY,
+  backoffDelayMs,
+  isRetryableStatus,
+  parseRetryAfterMs,
+  type RetryPolicy,
+} from './retry-policy';
 
 /** One request to a webhook or check-in URL. */
 export interface HttpRequest {
@@ -70,10 +76,18 @@ export async function sendWithRetry(request: HttpRequest, deps: HttpDeps = {}): 
     const cause = outcome.kind === 'error' ? outcome.error : undefined;
 
     if (outcome.kind === 'response' && !isRetryableStatus(outcome.status)) {
-      throw new HttpRequestFailed(`${reason} (not retried: this status will not change on a retry)`, { attempts: attempt, status, cause });
+      throw new HttpRequestFailed(`${reason} (not retried: this status will not change on a retry)`, {
+        attempts: attempt,
+        status,
+        cause,
+      });
     }
     if (attempt >= policy.maxAttempts) {
-      throw new HttpRequestFailed(`${reason} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, { attempts: attempt, status, cause });
+      throw new HttpRequestFailed(`${reason} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, {
+        attempts: attempt,
+        status,
+        cause,
+      });
     }
     const retryAfterMs = outcome.kind === 'response' ? outcome.retryAfterMs : undefined;
     if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) {

@@ -36,7 +36,9 @@ export function runFacts(run: RunResult): RunFacts {
     restoreChange: verify ? formatChange(verify.restoreSeconds, verify.previous?.restoreSeconds) : undefined,
     checks: verify ? `${verify.checks.filter((c) => c.passed).length}/${verify.checks.length} passed` : undefined,
     failedChecks: verify ? verify.checks.filter((c) => !c.passed).map(describeFailedCheck) : [],
-    ...(verify?.skippedExtensions?.length ? { skippedExtensions: describeSkippedExtensions(verify.skippedExtensions) } : {}),
+    ...(verify?.skippedExtensions?.length
+      ? { skippedExtensions: describeSkippedExtensions(verify.skippedExtensions) }
+      : {}),
   };
 }
 

@@ -1,7 +1,14 @@
 import { runStateSchema, type RunState, type RunStateInput } from '../../lib/contracts/run-record';
 import { InvalidInput } from './errors';
 
-export type { BackupSummary, CheckResult, PreviousRun, RunError, RunStatus, VerifySummary } from '../../lib/contracts/run-record';
+export type {
+  BackupSummary,
+  CheckResult,
+  PreviousRun,
+  RunError,
+  RunStatus,
+  VerifySummary,
+} from '../../lib/contracts/run-record';
 /** The run state a notify function receives (the run record's contract, `RunState`). */
 export type RunResult = RunState;
 /** What may be passed in (nulls allowed). */

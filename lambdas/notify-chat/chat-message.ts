@@ -46,9 +46,15 @@ export function buildChatMessage(run: RunResult): ChatMessage {
   list.push({ label: 'Run', value: run.runId });
   if (run.reason) list.push({ label: 'Reason', value: run.reason });
 
-  const errorLines = succeeded ? [] : run.error ? usefulErrorLines(run.error.message) : ['no error details were passed to the notification'];
+  const errorLines = succeeded
+    ? []
+    : run.error
+      ? usefulErrorLines(run.error.message)
+      : ['no error details were passed to the notification'];
   const errorName = succeeded ? undefined : run.error?.name;
-  const link = run.consoleUrl ? { label: 'Open the run in the Step Functions console', url: run.consoleUrl } : undefined;
+  const link = run.consoleUrl
+    ? { label: 'Open the run in the Step Functions console', url: run.consoleUrl }
+    : undefined;
 
   return {
     succeeded,

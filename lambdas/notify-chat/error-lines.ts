@@ -14,7 +14,8 @@ export function usefulErrorLines(message: string): string[] {
     .map((line) => line.trimEnd())
     .filter((line) => line.trim() !== '' && !isStackFrame(line));
   const kept = lines.slice(0, MAX_LINES).map((line) => truncate(line, MAX_LINE_CHARS));
-  if (lines.length > MAX_LINES) kept.push(`… ${lines.length - MAX_LINES} more line${lines.length - MAX_LINES === 1 ? '' : 's'}`);
+  if (lines.length > MAX_LINES)
+    kept.push(`… ${lines.length - MAX_LINES} more line${lines.length - MAX_LINES === 1 ? '' : 's'}`);
   return kept;
 }
 

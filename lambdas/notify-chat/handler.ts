@@ -29,15 +29,24 @@ let defaultSecrets: SecretSource | undefined;
  * Builds a handler bound to its dependencies; the local runner passes its own environment and fetch, tests
  * pass mocks. The environment is read per invocation (a local runner may change it between runs).
  */
-export function createNotifyChatHandler(deps: NotifyChatHandlerDeps = {}): (event: unknown) => Promise<NotifyChatOutput> {
+export function createNotifyChatHandler(
+  deps: NotifyChatHandlerDeps = {},
+): (event: unknown) => Promise<NotifyChatOutput> {
   return async (event) => {
     const logger = deps.logger ?? defaultLogger;
     const env = deps.env ?? process.env;
     const run = parseRunResult(event);
     const envKind = optionalEnumEnv(env, CHAT_ENV.kind, CHAT_KINDS);
     const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
-    const endpoint = await resolveConfiguredEndpoint(env, { ...CHAT_ENV, describes: 'chat webhook URL' }, secrets, deps.whenUnconfigured ?? 'fail');
-    const target = endpoint ? { url: endpoint.url, kind: chooseChatKind(endpoint.url, endpoint.kind, endpoint.origin, envKind) } : undefined;
+    const endpoint = await resolveConfiguredEndpoint(
+      env,
+      { ...CHAT_ENV, describes: 'chat webhook URL' },
+      secrets,
+      deps.whenUnconfigured ?? 'fail',
+    );
+    const target = endpoint
+      ? { url: endpoint.url, kind: chooseChatKind(endpoint.url, endpoint.kind, endpoint.origin, envKind) }
+      : undefined;
     try {
       return await notifyChat(run, { target, logger, http: deps.http });
     } catch (error) {

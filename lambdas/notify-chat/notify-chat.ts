@@ -50,7 +50,12 @@ export async function notifyChat(run: RunResult, deps: NotifyChatDeps): Promise<
   const payload = buildChatPayload(kind, message, run);
   try {
     const result = await sendWithRetry(
-      { method: 'POST', url: deps.target.url, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(payload) },
+      {
+        method: 'POST',
+        url: deps.target.url,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(payload),
+      },
       {
         ...deps.http,
         onRetry: (notice) => {
@@ -63,7 +68,10 @@ export async function notifyChat(run: RunResult, deps: NotifyChatDeps): Promise<
     return { posted: true, kind, text: message.text, payload, httpStatus: result.status, attempts: result.attempts };
   } catch (error) {
     if (error instanceof HttpRequestFailed) {
-      throw new ChatPostFailed(`posting the ${run.status === 'SUCCEEDED' ? 'success' : 'failure'} message for ${run.database} (run ${run.runId}) to the ${kind} webhook failed: ${error.message}`, { cause: error });
+      throw new ChatPostFailed(
+        `posting the ${run.status === 'SUCCEEDED' ? 'success' : 'failure'} message for ${run.database} (run ${run.runId}) to the ${kind} webhook failed: ${error.message}`,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -18,14 +18,29 @@ export const CRONITOR_MESSAGE_LIMIT = 2_000;
  * - Cronitor telemetry: GET with `state=complete`, `message=` and `metric=duration:<seconds>`;
  * - generic: GET, or POST the summary as text or JSON when a body is configured.
  */
-export function buildCheckInRequest(kind: SnitchKind, url: string, run: RunResult, body: SnitchBody = 'none'): HttpRequest {
+export function buildCheckInRequest(
+  kind: SnitchKind,
+  url: string,
+  run: RunResult,
+  body: SnitchBody = 'none',
+): HttpRequest {
   switch (kind) {
     case 'deadmanssnitch': {
       const form = new URLSearchParams({ m: truncate(shortSummary(run), DMS_MESSAGE_LIMIT), s: '0' });
-      return { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() };
+      return {
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      };
     }
     case 'healthchecks':
-      return { method: 'POST', url, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: truncateBytes(longSummary(run), HEALTHCHECKS_BODY_LIMIT) };
+      return {
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: truncateBytes(longSummary(run), HEALTHCHECKS_BODY_LIMIT),
+      };
     case 'cronitor': {
       const target = new URL(url);
       target.searchParams.set('state', 'complete');
@@ -35,8 +50,20 @@ export function buildCheckInRequest(kind: SnitchKind, url: string, run: RunResul
       return { method: 'GET', url: target.toString() };
     }
     case 'generic':
-      if (body === 'text') return { method: 'POST', url, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: longSummary(run) };
-      if (body === 'json') return { method: 'POST', url, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(jsonSummary(run)) };
+      if (body === 'text')
+        return {
+          method: 'POST',
+          url,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          body: longSummary(run),
+        };
+      if (body === 'json')
+        return {
+          method: 'POST',
+          url,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+          body: JSON.stringify(jsonSummary(run)),
+        };
       return { method: 'GET', url };
   }
 }
@@ -55,8 +82,25 @@ function jsonSummary(run: RunResult): Record<string, unknown> {
     database: run.database,
     runId: run.runId,
     summary: shortSummary(run),
-    ...(run.backup ? { backup: { key: run.backup.key, bytes: run.backup.bytes, sha256: run.backup.sha256, seconds: run.backup.seconds } } : {}),
-    ...(run.verify ? { verify: { restoreSeconds: run.verify.restoreSeconds, checksPassed: run.verify.checks.filter((c) => c.passed).length, checksTotal: run.verify.checks.length } } : {}),
+    ...(run.backup
+      ? {
+          backup: {
+            key: run.backup.key,
+            bytes: run.backup.bytes,
+            sha256: run.backup.sha256,
+            seconds: run.backup.seconds,
+          },
+        }
+      : {}),
+    ...(run.verify
+      ? {
+          verify: {
+            restoreSeconds: run.verify.restoreSeconds,
+            checksPassed: run.verify.checks.filter((c) => c.passed).length,
+            checksTotal: run.verify.checks.length,
+          },
+        }
+      : {}),
   };
 }
 

@@ -19,7 +19,8 @@ export function longSummary(run: RunResult): string {
   const lines = [`pgproof: backup of ${run.database} verified`];
   if (facts.size) lines.push(`Size: ${withChange(facts.size, facts.sizeChange)}`);
   if (facts.dump) lines.push(`Dump: ${facts.dump}`);
-  if (facts.restore) lines.push(`Restore: ${withChange(facts.restore, facts.restoreChange)}, today's measured recovery time`);
+  if (facts.restore)
+    lines.push(`Restore: ${withChange(facts.restore, facts.restoreChange)}, today's measured recovery time`);
   if (facts.checks) lines.push(`Checks: ${facts.checks}`);
   if (facts.skippedExtensions) lines.push(`Extensions: ${facts.skippedExtensions}`);
   lines.push(`Run: ${run.runId}`);

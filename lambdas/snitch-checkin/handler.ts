@@ -26,7 +26,9 @@ const defaultLogger = createLogger('pgproof-snitch-checkin');
 let defaultSecrets: SecretSource | undefined;
 
 /** Builds a handler bound to its dependencies (local runner, tests); the environment is read per invocation. */
-export function createSnitchCheckInHandler(deps: SnitchCheckInHandlerDeps = {}): (event: unknown) => Promise<SnitchCheckInOutput> {
+export function createSnitchCheckInHandler(
+  deps: SnitchCheckInHandlerDeps = {},
+): (event: unknown) => Promise<SnitchCheckInOutput> {
   return async (event) => {
     const logger = deps.logger ?? defaultLogger;
     const env = deps.env ?? process.env;
@@ -35,9 +37,15 @@ export function createSnitchCheckInHandler(deps: SnitchCheckInHandlerDeps = {}):
     const envBody = optionalEnumEnv(env, SNITCH_ENV.body, SNITCH_BODIES);
     const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
     // A failed run is refused before the secret is read: nothing about it should reach the switch.
-    const endpoint = run.status === 'SUCCEEDED'
-      ? await resolveConfiguredEndpoint(env, { ...SNITCH_ENV, describes: 'snitch check-in URL' }, secrets, deps.whenUnconfigured ?? 'fail')
-      : undefined;
+    const endpoint =
+      run.status === 'SUCCEEDED'
+        ? await resolveConfiguredEndpoint(
+            env,
+            { ...SNITCH_ENV, describes: 'snitch check-in URL' },
+            secrets,
+            deps.whenUnconfigured ?? 'fail',
+          )
+        : undefined;
     const target = endpoint
       ? {
           url: endpoint.url,

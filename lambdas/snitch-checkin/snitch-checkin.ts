@@ -60,11 +60,26 @@ export async function snitchCheckIn(run: RunResult, deps: SnitchCheckInDeps): Pr
         deps.http?.onRetry?.(notice);
       },
     });
-    deps.logger.info('checked in with the dead-man\'s switch', { ...context, kind, httpStatus: result.status, attempts: result.attempts });
-    return { checkedIn: true, kind, method: request.method, summary, httpStatus: result.status, attempts: result.attempts };
+    deps.logger.info("checked in with the dead-man's switch", {
+      ...context,
+      kind,
+      httpStatus: result.status,
+      attempts: result.attempts,
+    });
+    return {
+      checkedIn: true,
+      kind,
+      method: request.method,
+      summary,
+      httpStatus: result.status,
+      attempts: result.attempts,
+    };
   } catch (error) {
     if (error instanceof HttpRequestFailed) {
-      throw new SnitchCheckInFailed(`checking in with the ${kind} dead-man's switch for ${run.database} (run ${run.runId}) failed: ${error.message}`, { cause: error });
+      throw new SnitchCheckInFailed(
+        `checking in with the ${kind} dead-man's switch for ${run.database} (run ${run.runId}) failed: ${error.message}`,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -30,18 +30,29 @@ export function detectSnitchKind(url: string): SnitchKind {
 }
 
 /** The kind: stored with the URL in the secret, else configured (`SNITCH_KIND`), else recognised from the URL. */
-export function chooseSnitchKind(url: string, fromSecret: string | undefined, origin: string, fromEnv: SnitchKind | undefined): SnitchKind {
+export function chooseSnitchKind(
+  url: string,
+  fromSecret: string | undefined,
+  origin: string,
+  fromEnv: SnitchKind | undefined,
+): SnitchKind {
   if (fromSecret !== undefined) {
-    if (!isOneOf(SNITCH_KINDS, fromSecret)) throw new ConfigError(`the "kind" in ${origin} must be one of ${SNITCH_KINDS.join(', ')}; got "${fromSecret}"`);
+    if (!isOneOf(SNITCH_KINDS, fromSecret))
+      throw new ConfigError(`the "kind" in ${origin} must be one of ${SNITCH_KINDS.join(', ')}; got "${fromSecret}"`);
     return fromSecret;
   }
   return fromEnv ?? detectSnitchKind(url);
 }
 
 /** The generic kind's body: stored in the secret, else configured (`SNITCH_BODY`), else none (a GET). */
-export function chooseSnitchBody(fromSecret: string | undefined, origin: string, fromEnv: SnitchBody | undefined): SnitchBody {
+export function chooseSnitchBody(
+  fromSecret: string | undefined,
+  origin: string,
+  fromEnv: SnitchBody | undefined,
+): SnitchBody {
   if (fromSecret !== undefined) {
-    if (!isOneOf(SNITCH_BODIES, fromSecret)) throw new ConfigError(`the "body" in ${origin} must be one of ${SNITCH_BODIES.join(', ')}; got "${fromSecret}"`);
+    if (!isOneOf(SNITCH_BODIES, fromSecret))
+      throw new ConfigError(`the "body" in ${origin} must be one of ${SNITCH_BODIES.join(', ')}; got "${fromSecret}"`);
     return fromSecret;
   }
   return fromEnv ?? 'none';

@@ -13,7 +13,9 @@ const defaultLogger = createLogger('pgproof-task-stopped');
 let defaultSfn: SFNClient | undefined;
 
 /** Builds a handler bound to its dependencies (tests pass mocks). */
-export function createTaskStoppedHandler(deps: TaskStoppedHandlerDeps = {}): (event: unknown) => Promise<TaskStoppedOutcome> {
+export function createTaskStoppedHandler(
+  deps: TaskStoppedHandlerDeps = {},
+): (event: unknown) => Promise<TaskStoppedOutcome> {
   return async (event) => {
     const logger = deps.logger ?? defaultLogger;
     const task = parseTaskStateChange(event);

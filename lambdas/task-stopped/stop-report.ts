@@ -36,7 +36,9 @@ export function buildStopReport(task: TaskStateChange): StopReport {
 function describeContainer(container: StoppedContainer): string | undefined {
   const parts: string[] = [];
   if (container.exitCode !== undefined) {
-    parts.push(`exit code ${container.exitCode}${container.exitCode === SIGKILL_EXIT ? ' (killed: out of memory?)' : ''}`);
+    parts.push(
+      `exit code ${container.exitCode}${container.exitCode === SIGKILL_EXIT ? ' (killed: out of memory?)' : ''}`,
+    );
   }
   if (container.reason) parts.push(container.reason);
   if (!parts.length) return undefined;
@@ -54,18 +56,32 @@ const startsWith = (text: string | undefined, prefix: string) => text !== undefi
 export function hintsFor(task: TaskStateChange): string[] {
   const reason = task.stoppedReason;
   const hints: string[] = [];
-  const memorySetting = task.engine === 'verify' ? 'tasks.verify.memoryMiB' : task.engine === 'backup' ? 'tasks.backup.memoryMiB' : 'the task\'s memoryMiB';
-  const outOfMemory = task.containers.some((c) => c.reason?.includes('OutOfMemoryError') || c.exitCode === SIGKILL_EXIT)
-    || startsWith(reason, 'OutOfMemoryError');
+  const memorySetting =
+    task.engine === 'verify'
+      ? 'tasks.verify.memoryMiB'
+      : task.engine === 'backup'
+        ? 'tasks.backup.memoryMiB'
+        : "the task's memoryMiB";
+  const outOfMemory =
+    task.containers.some((c) => c.reason?.includes('OutOfMemoryError') || c.exitCode === SIGKILL_EXIT) ||
+    startsWith(reason, 'OutOfMemoryError');
 
   if (startsWith(reason, 'CannotPullContainerError')) {
-    hints.push('the image could not be pulled: check that it exists in ECR (cdk deploy pushes it), that the task\'s subnets reach ECR api, ECR dkr and S3 (a NAT gateway or VPC endpoints), and that the security group allows HTTPS out.');
+    hints.push(
+      "the image could not be pulled: check that it exists in ECR (cdk deploy pushes it), that the task's subnets reach ECR api, ECR dkr and S3 (a NAT gateway or VPC endpoints), and that the security group allows HTTPS out.",
+    );
   } else if (startsWith(reason, 'ResourceInitializationError')) {
-    hints.push('Fargate could not prepare the task before the container started (secrets, log group or image registry): check that the subnets reach Secrets Manager, CloudWatch Logs, ECR and S3 (NAT gateway or VPC endpoints), that the VPC has DNS resolution enabled, and that the execution role may read the secrets and their KMS key.');
+    hints.push(
+      'Fargate could not prepare the task before the container started (secrets, log group or image registry): check that the subnets reach Secrets Manager, CloudWatch Logs, ECR and S3 (NAT gateway or VPC endpoints), that the VPC has DNS resolution enabled, and that the execution role may read the secrets and their KMS key.',
+    );
   } else if (startsWith(reason, 'CannotStartContainerError')) {
-    hints.push('the container could not start: check that the image was built for the task\'s CPU architecture and that its entry point exists.');
+    hints.push(
+      "the container could not start: check that the image was built for the task's CPU architecture and that its entry point exists.",
+    );
   } else if (startsWith(reason, 'ContainerRuntimeTimeoutError') || startsWith(reason, 'DockerTimeoutError')) {
-    hints.push('the container runtime timed out starting or stopping the container: usually transient; start the run again.');
+    hints.push(
+      'the container runtime timed out starting or stopping the container: usually transient; start the run again.',
+    );
   } else if (task.stopCode === 'SpotInterruption' || task.stopCode === 'TerminationNotice') {
     hints.push('AWS reclaimed the capacity the task ran on: start the run again.');
   } else if (task.stopCode === 'UserInitiated') {
@@ -74,13 +90,19 @@ export function hintsFor(task: TaskStateChange): string[] {
 
   if (outOfMemory) {
     const had = task.memoryMiB ? ` (the task had ${task.memoryMiB} MiB)` : '';
-    hints.push(`the engine was killed, most likely for lack of memory${had}: raise ${memorySetting} in the deployment configuration.`);
+    hints.push(
+      `the engine was killed, most likely for lack of memory${had}: raise ${memorySetting} in the deployment configuration.`,
+    );
   } else if (task.stopCode === 'EssentialContainerExited') {
     const exit = task.containers.find((c) => c.exitCode !== undefined)?.exitCode;
     if (exit === 0) {
-      hints.push('the engine exited without reporting its result to Step Functions: its log names what happened; check that the subnets reach the Step Functions endpoint (states).');
+      hints.push(
+        'the engine exited without reporting its result to Step Functions: its log names what happened; check that the subnets reach the Step Functions endpoint (states).',
+      );
     } else if (exit !== undefined) {
-      hints.push(`the engine exited with status ${exit} before reporting: its log in CloudWatch names the error; it could not send its own failure report (check that the subnets reach the Step Functions endpoint).`);
+      hints.push(
+        `the engine exited with status ${exit} before reporting: its log in CloudWatch names the error; it could not send its own failure report (check that the subnets reach the Step Functions endpoint).`,
+      );
     }
   }
   return hints;

@@ -20,7 +20,12 @@ export type TaskStoppedOutcome =
   /** The waiting step was failed with `TaskStopped`. */
   | { readonly outcome: 'reported'; readonly taskId: string; readonly engine: EngineKind; readonly report: StopReport }
   /** The task had already reported (or the step had ended): `SendTaskFailure` answered with this error name. */
-  | { readonly outcome: 'already-reported'; readonly taskId: string; readonly engine: EngineKind; readonly answer: string }
+  | {
+      readonly outcome: 'already-reported';
+      readonly taskId: string;
+      readonly engine: EngineKind;
+      readonly answer: string;
+    }
   /** Not a stopped task of a run: not STOPPED, or no task token in its overrides (started by hand). */
   | { readonly outcome: 'ignored'; readonly taskId: string; readonly why: 'not-stopped' | 'no-task-token' };
 
@@ -46,13 +51,21 @@ export async function reportStoppedTask(task: TaskStateChange, deps: TaskStopped
     return { outcome: 'ignored', taskId: id, why: 'not-stopped' };
   }
   if (!task.taskToken) {
-    deps.logger.info('stopped task carries no task token (not started by a pgproof run): nothing to do', { taskId: id });
+    deps.logger.info('stopped task carries no task token (not started by a pgproof run): nothing to do', {
+      taskId: id,
+    });
     return { outcome: 'ignored', taskId: id, why: 'no-task-token' };
   }
   const token = task.taskToken;
   const fingerprint = tokenFingerprint(token);
   const report = buildStopReport(task);
-  const context = { taskId: id, engine: task.engine, stopCode: task.stopCode, stoppedReason: task.stoppedReason, taskToken: fingerprint };
+  const context = {
+    taskId: id,
+    engine: task.engine,
+    stopCode: task.stopCode,
+    stoppedReason: task.stoppedReason,
+    taskToken: fingerprint,
+  };
   try {
     await deps.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: report.error, cause: report.cause }));
   } catch (error) {
@@ -64,7 +77,9 @@ export async function reportStoppedTask(task: TaskStateChange, deps: TaskStopped
     // The SDK's message may quote the request; the token is scrubbed and the original error is not kept as cause.
     const detail = error instanceof Error ? error.message.split(token).join(fingerprint) : String(error);
     deps.logger.error('SendTaskFailure failed', { ...context, errorName: name, errorMessage: detail });
-    throw new ReportStopFailed(`could not fail the waiting step of ECS task ${id} (token ${fingerprint}): ${name}: ${detail}`);
+    throw new ReportStopFailed(
+      `could not fail the waiting step of ECS task ${id} (token ${fingerprint}): ${name}: ${detail}`,
+    );
   }
   deps.logger.info('failed the waiting step: the task stopped before reporting', context);
   return { outcome: 'reported', taskId: id, engine: task.engine, report };

@@ -26,7 +26,12 @@ export const DEFAULT_PASSWORD_JSON_FIELD = 'password';
 export const DEFAULT_BACKUP_TASK = { cpu: 1024, memoryMiB: 2048, timeoutMinutes: 360 } as const;
 
 /** The verify task's size, time limit and disk: the decompressed dump plus the restored cluster must fit. */
-export const DEFAULT_VERIFY_TASK = { cpu: 2048, memoryMiB: 8192, timeoutMinutes: 360, ephemeralStorageGiB: 100 } as const;
+export const DEFAULT_VERIFY_TASK = {
+  cpu: 2048,
+  memoryMiB: 8192,
+  timeoutMinutes: 360,
+  ephemeralStorageGiB: 100,
+} as const;
 
 /** A task that sends no heartbeat for this long is considered dead (the engines beat every minute). */
 export const DEFAULT_HEARTBEAT_SECONDS = 300;

@@ -36,7 +36,12 @@ export const EPHEMERAL_STORAGE_GIB = { min: 21, max: 200 } as const;
  * Fargate's valid memory (MiB) for each CPU size (1024 units = one vCPU):
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html
  */
-export const FARGATE_MEMORY_MIB: Readonly<Record<number, { readonly min: number; readonly max: number; readonly step: number; readonly list?: readonly number[] }>> = {
+export const FARGATE_MEMORY_MIB: Readonly<
+  Record<
+    number,
+    { readonly min: number; readonly max: number; readonly step: number; readonly list?: readonly number[] }
+  >
+> = {
   256: { min: 512, max: 2048, step: 512, list: [512, 1024, 2048] },
   512: { min: 1024, max: 4096, step: 1024 },
   1024: { min: 2048, max: 8192, step: 1024 },
@@ -53,20 +58,29 @@ export const FARGATE_CPU_UNITS = [256, 512, 1024, 2048, 4096, 8192, 16384] as co
 export const FARGATE_MEMORY_LIMITS_MIB = { min: 512, max: 122880 } as const;
 
 export function pipelineNameProblem(field: string, name: string): string | undefined {
-  return PIPELINE_NAME_PATTERN.test(name) ? undefined : `${field} must be 1–32 lower-case letters, digits or dashes; got "${name}"`;
+  return PIPELINE_NAME_PATTERN.test(name)
+    ? undefined
+    : `${field} must be 1–32 lower-case letters, digits or dashes; got "${name}"`;
 }
 
 export function keyPrefixProblem(field: string, prefix: string): string | undefined {
-  return KEY_PREFIX_PATTERN.test(prefix) ? undefined : `${field} must not be empty or start or end with "/"; got "${prefix}"`;
+  return KEY_PREFIX_PATTERN.test(prefix)
+    ? undefined
+    : `${field} must not be empty or start or end with "/"; got "${prefix}"`;
 }
 
 export function ephemeralStorageProblem(field: string, gib: number): string | undefined {
   const { min, max } = EPHEMERAL_STORAGE_GIB;
-  return Number.isInteger(gib) && gib >= min && gib <= max ? undefined : `${field} must be a whole number from ${min} to ${max}; got ${gib}`;
+  return Number.isInteger(gib) && gib >= min && gib <= max
+    ? undefined
+    : `${field} must be a whole number from ${min} to ${max}; got ${gib}`;
 }
 
 /** Whether Fargate accepts this CPU/memory pair; `field` names the size (`backupSize`), the message its part. */
-export function fargateSizeProblem(field: string, size: { readonly cpu: number; readonly memoryMiB: number }): string | undefined {
+export function fargateSizeProblem(
+  field: string,
+  size: { readonly cpu: number; readonly memoryMiB: number },
+): string | undefined {
   const range = FARGATE_MEMORY_MIB[size.cpu];
   if (!range) return `${field}.cpu must be one of ${FARGATE_CPU_UNITS.join(', ')}; got ${size.cpu}`;
   const fits = range.list
@@ -88,5 +102,7 @@ export function objectLockProblem(
 }
 
 export function sslModeProblem(field: string, mode: string): string | undefined {
-  return (SSL_MODES as readonly string[]).includes(mode) ? undefined : `${field} must be one of ${SSL_MODES.join(', ')}; got "${mode}"`;
+  return (SSL_MODES as readonly string[]).includes(mode)
+    ? undefined
+    : `${field} must be one of ${SSL_MODES.join(', ')}; got "${mode}"`;
 }

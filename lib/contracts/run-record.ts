@@ -82,7 +82,9 @@ export const runErrorSchema = z.looseObject({
 
 const consoleUrlSchema = z
   .unknown()
-  .transform((value) => (typeof value === 'string' && z.url({ protocol: /^https?$/ }).safeParse(value).success ? value : undefined));
+  .transform((value) =>
+    typeof value === 'string' && z.url({ protocol: /^https?$/ }).safeParse(value).success ? value : undefined,
+  );
 
 /**
  * The run's state as the state machine passes it to the Lambda functions. Objects are loose: the state machine may
@@ -195,7 +197,8 @@ export interface ExecutionOutcome {
   readonly executionArn?: string;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
 
 /** The part of the state `schema` accepts, or undefined: one malformed part never hides the others. */
@@ -224,13 +227,25 @@ function errorOf(execution: ExecutionOutcome, state: Record<string, unknown>): R
     // The Fail state's cause only points to the history: the chat error caught into $.chatError says why.
     const chatError = isObject(state.chatError) ? state.chatError : {};
     const why = [text(chatError.Error), causeMessage(chatError.Cause)].filter(Boolean).join(': ') || 'an unknown error';
-    return { state: STATE.notifySuccess, name: CHAT_POST_FAILED, message: `${execution.cause ?? ''} The chat post failed with ${why}`.trim() };
+    return {
+      state: STATE.notifySuccess,
+      name: CHAT_POST_FAILED,
+      message: `${execution.cause ?? ''} The chat post failed with ${why}`.trim(),
+    };
   }
   if (execution.status === 'ABORTED') {
-    return { state: EXECUTION_STATE, name: EXECUTION_ABORTED, message: execution.cause ?? 'the execution was stopped before it ended' };
+    return {
+      state: EXECUTION_STATE,
+      name: EXECUTION_ABORTED,
+      message: execution.cause ?? 'the execution was stopped before it ended',
+    };
   }
   if (execution.status === 'TIMED_OUT') {
-    return { state: EXECUTION_STATE, name: EXECUTION_TIMED_OUT, message: execution.cause ?? 'the execution ran longer than the state machine allows' };
+    return {
+      state: EXECUTION_STATE,
+      name: EXECUTION_TIMED_OUT,
+      message: execution.cause ?? 'the execution ran longer than the state machine allows',
+    };
   }
   return { state: EXECUTION_STATE, name: execution.error ?? 'Failed', message: execution.cause ?? '' };
 }
@@ -239,7 +254,10 @@ function backupOf(state: Record<string, unknown>): BackupSummary | undefined {
   const b = part(backupSummarySchema, state.backup);
   if (!b) return undefined;
   return {
-    key: b.key, bytes: b.bytes, sha256: b.sha256, seconds: b.seconds,
+    key: b.key,
+    bytes: b.bytes,
+    sha256: b.sha256,
+    seconds: b.seconds,
     ...(b.tables !== undefined ? { tables: b.tables } : {}),
     ...(b.rows !== undefined ? { rows: b.rows } : {}),
     ...(b.previousBytes !== undefined ? { previousBytes: b.previousBytes } : {}),
@@ -252,13 +270,22 @@ function verifyOf(state: Record<string, unknown>): VerifySummary | undefined {
   return {
     restoreSeconds: v.restoreSeconds,
     checks: v.checks.map((c) => ({
-      name: c.name, passed: c.passed,
+      name: c.name,
+      passed: c.passed,
       ...(c.value !== undefined ? { value: c.value } : {}),
       ...(c.expectation !== undefined ? { expectation: c.expectation } : {}),
       ...(c.detail ? { detail: c.detail } : {}),
     })),
     skippedExtensions: v.skippedExtensions ?? [],
-    ...(v.previous ? { previous: { runId: v.previous.runId, dumpBytes: v.previous.dumpBytes, ...(v.previous.restoreSeconds !== undefined ? { restoreSeconds: v.previous.restoreSeconds } : {}) } } : {}),
+    ...(v.previous
+      ? {
+          previous: {
+            runId: v.previous.runId,
+            dumpBytes: v.previous.dumpBytes,
+            ...(v.previous.restoreSeconds !== undefined ? { restoreSeconds: v.previous.restoreSeconds } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -269,11 +296,19 @@ function verifyOf(state: Record<string, unknown>): VerifySummary | undefined {
 export function summarizeExecution(execution: ExecutionOutcome): RunRecord {
   const state = isObject(execution.state) ? execution.state : {};
   const status: RunRecordStatus =
-    execution.status === 'SUCCEEDED' ? 'SUCCEEDED' : execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE' ? 'RUNNING' : 'FAILED';
+    execution.status === 'SUCCEEDED'
+      ? 'SUCCEEDED'
+      : execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE'
+        ? 'RUNNING'
+        : 'FAILED';
   const backup = backupOf(state);
   const verify = verifyOf(state);
-  const chat = isObject(state.chat) && typeof state.chat.posted === 'boolean' ? { posted: state.chat.posted } : undefined;
-  const snitch = isObject(state.snitch) && typeof state.snitch.checkedIn === 'boolean' ? { checkedIn: state.snitch.checkedIn } : undefined;
+  const chat =
+    isObject(state.chat) && typeof state.chat.posted === 'boolean' ? { posted: state.chat.posted } : undefined;
+  const snitch =
+    isObject(state.snitch) && typeof state.snitch.checkedIn === 'boolean'
+      ? { checkedIn: state.snitch.checkedIn }
+      : undefined;
   const consoleUrl = part(consoleUrlSchema, state.consoleUrl);
   const started = Date.parse(execution.startedAt);
   const stopped = execution.stoppedAt ? Date.parse(execution.stoppedAt) : NaN;

@@ -33,4 +33,10 @@ export const STATE = {
 export type StateName = (typeof STATE)[keyof typeof STATE];
 
 /** The Task states (ECS tasks and Lambda invocations): the ones that take time, shown as a local run enters them. */
-export const TASK_STATES: readonly StateName[] = [STATE.backupDatabase, STATE.verifyBackup, STATE.notifySuccess, STATE.snitchCheckIn, STATE.notifyFailure];
+export const TASK_STATES: readonly StateName[] = [
+  STATE.backupDatabase,
+  STATE.verifyBackup,
+  STATE.notifySuccess,
+  STATE.snitchCheckIn,
+  STATE.notifyFailure,
+];

@@ -52,7 +52,9 @@ export async function runContainerTask(name: 'backup' | 'verify', options: Conta
       const result = parseLocalResult(stdout);
       if (result?.status === 'SUCCEEDED') return resolve(result.output);
       if (result?.status === 'FAILED') return reject(new ContainerTaskError(result.error.name, result.error.message));
-      reject(new ContainerTaskError('States.TaskFailed', `the ${name} task ended without a result (exit ${code ?? signal})`));
+      reject(
+        new ContainerTaskError('States.TaskFailed', `the ${name} task ended without a result (exit ${code ?? signal})`),
+      );
     });
   });
 }

@@ -17,7 +17,9 @@ export interface DemoSource {
 export async function startDemoSource(rows = 2000): Promise<DemoSource> {
   const server = (await discoverPgInstalls()).find((i) => i.hasServer);
   if (!server) {
-    throw new Error('the demo needs PostgreSQL server binaries (initdb, pg_ctl, postgres): install PostgreSQL, e.g. apt-get install postgresql');
+    throw new Error(
+      'the demo needs PostgreSQL server binaries (initdb, pg_ctl, postgres): install PostgreSQL, e.g. apt-get install postgresql',
+    );
   }
   const password = randomBytes(18).toString('base64url');
   registerSecret(password);

@@ -10,7 +10,11 @@ import { createS3Client } from '../../containers/common/s3';
 import { describeStorageFailure } from './state-dir';
 
 /** Credentials the embedded server accepts; they protect nothing (it listens on 127.0.0.1 only). */
-export const EMBEDDED_S3_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' } as const;
+export const EMBEDDED_S3_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_REGION: 'us-east-1',
+} as const;
 
 export interface EmbeddedS3 {
   readonly endpoint: string;
@@ -24,8 +28,18 @@ export interface EmbeddedS3 {
 interface FilesystemStore {
   getResourcePath(bucket: string, key: string | undefined, resource: string): string;
   putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>;
-  putObject(object: { bucket: string; key: string; content: Buffer | Readable; metadata: unknown }): Promise<{ size: number; md5: string }>;
-  putPart(bucket: string, uploadId: string, partNumber: number, content: Readable): Promise<{ size: number; md5: string }>;
+  putObject(object: {
+    bucket: string;
+    key: string;
+    content: Buffer | Readable;
+    metadata: unknown;
+  }): Promise<{ size: number; md5: string }>;
+  putPart(
+    bucket: string,
+    uploadId: string,
+    partNumber: number,
+    content: Readable,
+  ): Promise<{ size: number; md5: string }>;
   initiateUpload(bucket: string, key: string, uploadId: string, metadata: unknown): Promise<void>;
 }
 
@@ -77,7 +91,12 @@ async function writeAtomically(file: string, content: Buffer | Readable): Promis
  * whose message names the directory and the cause (the backup task reports it), the failure is kept for the CLI,
  * and no partial object is left at the final key.
  */
-function hardenStore(store: FilesystemStore, directory: string, onFailure: (message: string) => void, uploads: Set<string>): void {
+function hardenStore(
+  store: FilesystemStore,
+  directory: string,
+  onFailure: (message: string) => void,
+  uploads: Set<string>,
+): void {
   const fail = (error: unknown): never => {
     const code = (error as NodeJS.ErrnoException).code;
     if (!code) throw error;
@@ -130,7 +149,10 @@ export async function startEmbeddedS3(stateDir: string, bucket = 'pgproof-local'
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createS3Client(
     { endpoint, region: EMBEDDED_S3_CREDENTIALS.AWS_REGION },
-    { accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY },
+    {
+      accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+    },
   );
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));

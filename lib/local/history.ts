@@ -55,10 +55,18 @@ export function historyTable(runs: readonly RunRecord[]): string {
     r.backup ? formatBytes(r.backup.bytes) : '-',
     r.backup ? r.backup.seconds.toFixed(1) : '-',
     r.verify ? r.verify.restoreSeconds.toFixed(1) : '-',
-    r.verify ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}` : r.error ? `${r.error.name} in ${r.error.state}` : '-',
+    r.verify
+      ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}`
+      : r.error
+        ? `${r.error.name} in ${r.error.state}`
+        : '-',
   ]);
   const header = ['date (UTC)', 'database', 'status', 'size', 'dump s', 'restore s', 'checks'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }

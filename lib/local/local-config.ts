@@ -14,7 +14,9 @@ export async function loadLocalEngineConfig(file: string | undefined): Promise<E
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read the configuration file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new ConfigError(
+      `cannot read the configuration file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   let value: unknown;
   try {
@@ -26,7 +28,9 @@ export async function loadLocalEngineConfig(file: string | undefined): Promise<E
     const known = new Set([...ENGINE_KEYS, ...Object.keys(deploymentConfigSchema.shape), '$schema']);
     const unknown = Object.keys(value).filter((k) => !known.has(k));
     if (unknown.length > 0) {
-      throw new ConfigError(`${file}: ${unknown.join(', ')}: unknown field${unknown.length > 1 ? 's' : ''} (known: ${[...ENGINE_KEYS].join(', ')} and the deployment fields of docs/deploying.md)`);
+      throw new ConfigError(
+        `${file}: ${unknown.join(', ')}: unknown field${unknown.length > 1 ? 's' : ''} (known: ${[...ENGINE_KEYS].join(', ')} and the deployment fields of docs/deploying.md)`,
+      );
     }
   }
   return parseEngineConfigPart(value, file);

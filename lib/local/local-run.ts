@@ -43,10 +43,26 @@ export interface LocalRunOptions {
 
 /** The environment the Fargate task definitions give the engines (the construct's static part). */
 export function staticTaskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
+  const base: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+  };
   // Added after libpqEnv, which drops every PG* variable (pgproof's own included) from the base it is given.
   const passed: NodeJS.ProcessEnv = {};
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', ENGINE_ENV.pgRoots, ENGINE_ENV.pgSearchPath, ENGINE_ENV.clusterUser, ENGINE_ENV.workDir, 'PGPASSFILE']) {
+  for (const k of [
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_PROFILE',
+    ENGINE_ENV.pgRoots,
+    ENGINE_ENV.pgSearchPath,
+    ENGINE_ENV.clusterUser,
+    ENGINE_ENV.workDir,
+    'PGPASSFILE',
+  ]) {
     if (process.env[k] !== undefined) passed[k] = process.env[k];
   }
   return {
@@ -62,7 +78,11 @@ export function staticTaskEnv(options: LocalRunOptions): NodeJS.ProcessEnv {
 
 /** The per-execution environment ECS would apply from the RunTask container overrides (minus the task token). */
 export function overrideEnv(runTaskInput: Json): Record<string, string> {
-  const overrides = (runTaskInput as { Overrides?: { ContainerOverrides?: Array<{ Environment?: Array<{ Name: string; Value: string }> }> } } | null)?.Overrides;
+  const overrides = (
+    runTaskInput as {
+      Overrides?: { ContainerOverrides?: Array<{ Environment?: Array<{ Name: string; Value: string }> }> };
+    } | null
+  )?.Overrides;
   const env: Record<string, string> = {};
   for (const container of overrides?.ContainerOverrides ?? []) {
     for (const { Name, Value } of container.Environment ?? []) if (Name !== ENGINE_ENV.taskToken) env[Name] = Value;
@@ -71,27 +91,40 @@ export function overrideEnv(runTaskInput: Json): Record<string, string> {
 }
 
 function lambdaLogger(sink: LocalRunOptions['onLambdaLog']): LambdaLogger {
-  const emit = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => sink?.(level, message, Object.assign({}, ...extra));
+  const emit =
+    (level: string) =>
+    (message: string, ...extra: Record<string, unknown>[]) =>
+      sink?.(level, message, Object.assign({}, ...extra));
   return { debug: emit('DEBUG'), info: emit('INFO'), warn: emit('WARN'), error: emit('ERROR') };
 }
 
 /** Why a local execution was aborted: the only way one is (the runner's signal). */
-export const INTERRUPTED_CAUSE = 'the run was interrupted (Ctrl-C / SIGTERM); child processes were stopped and cleaned up';
+export const INTERRUPTED_CAUSE =
+  'the run was interrupted (Ctrl-C / SIGTERM); child processes were stopped and cleaned up';
 
 /**
  * Pure: the record of a local run, from the execution the way `history` summarises an AWS one (the run's data where
  * it ended, its status and times), minus the console link (it points nowhere locally), plus the chat message a run
  * without a webhook printed instead of posting.
  */
-export function localRunRecord(execution: LocalExecution, run: { database: string; startedAt: string; finishedAt: string }): RunRecord {
-  const entered = execution.events.filter((e) => e.type === 'StateEntered' && e.state).map((e) => ({ state: e.state!, input: e.input }));
+export function localRunRecord(
+  execution: LocalExecution,
+  run: { database: string; startedAt: string; finishedAt: string },
+): RunRecord {
+  const entered = execution.events
+    .filter((e) => e.type === 'StateEntered' && e.state)
+    .map((e) => ({ state: e.state!, input: e.input }));
   const { consoleUrl: _pointsNowhere, ...record } = summarizeExecution({
     status: execution.status,
     startedAt: run.startedAt,
     stoppedAt: run.finishedAt,
     state: finalRunState(execution.output, entered),
     ...(execution.error ? { error: execution.error } : {}),
-    ...(execution.status === 'ABORTED' ? { cause: INTERRUPTED_CAUSE } : execution.cause !== undefined ? { cause: execution.cause } : {}),
+    ...(execution.status === 'ABORTED'
+      ? { cause: INTERRUPTED_CAUSE }
+      : execution.cause !== undefined
+        ? { cause: execution.cause }
+        : {}),
   });
   const database = record.database || run.database;
   const unposted = record.chat && !record.chat.posted ? runStateSchema.safeParse({ ...record, database }) : undefined;
@@ -116,21 +149,23 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   const running = new Set<Promise<unknown>>();
   const logger = lambdaLogger(options.onLambdaLog);
 
-  const containerTask = (name: 'backup' | 'verify', state: string): TaskBinding => async (input) => {
-    const perRun = overrideEnv(input);
-    if (options.storageUnavailable) throw new ContainerTaskError('StorageError', options.storageUnavailable);
-    const task = runContainerTask(name, {
-      env: { ...env, ...perRun },
-      ...(options.signal ? { signal: options.signal } : {}),
-      onLogLine: (line) => options.onTaskLog?.(state, line),
-    });
-    running.add(task);
-    try {
-      return (await task) as Json;
-    } finally {
-      running.delete(task);
-    }
-  };
+  const containerTask =
+    (name: 'backup' | 'verify', state: string): TaskBinding =>
+    async (input) => {
+      const perRun = overrideEnv(input);
+      if (options.storageUnavailable) throw new ContainerTaskError('StorageError', options.storageUnavailable);
+      const task = runContainerTask(name, {
+        env: { ...env, ...perRun },
+        ...(options.signal ? { signal: options.signal } : {}),
+        onLogLine: (line) => options.onTaskLog?.(state, line),
+      });
+      running.add(task);
+      try {
+        return (await task) as Json;
+      } finally {
+        running.delete(task);
+      }
+    };
   // The console link of a local run points nowhere: leave it out of what the chat and the switch receive.
   const withoutConsoleUrl = (payload: Json): Json => {
     if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return payload;
@@ -138,8 +173,16 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
     return rest;
   };
   // Locally a missing webhook or snitch URL is normal: the message is printed instead (never in AWS).
-  const chat = createNotifyChatHandler({ env: options.chatWebhookUrl ? { [CHAT_ENV.url]: options.chatWebhookUrl } : {}, logger, whenUnconfigured: 'skip' });
-  const snitch = createSnitchCheckInHandler({ env: options.snitchUrl ? { [SNITCH_ENV.url]: options.snitchUrl } : {}, logger, whenUnconfigured: 'skip' });
+  const chat = createNotifyChatHandler({
+    env: options.chatWebhookUrl ? { [CHAT_ENV.url]: options.chatWebhookUrl } : {},
+    logger,
+    whenUnconfigured: 'skip',
+  });
+  const snitch = createSnitchCheckInHandler({
+    env: options.snitchUrl ? { [SNITCH_ENV.url]: options.snitchUrl } : {},
+    logger,
+    whenUnconfigured: 'skip',
+  });
   const notify: TaskBinding = async (payload) => (await chat(withoutConsoleUrl(payload))) as unknown as Json;
 
   const bindings: Record<string, TaskBinding> = {
@@ -161,5 +204,9 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   // An aborted execution returns at once; its task programs are still cleaning up (cluster, upload): wait.
   await Promise.allSettled([...running]);
 
-  return localRunRecord(execution, { database: options.connection.database, startedAt, finishedAt: new Date().toISOString() });
+  return localRunRecord(execution, {
+    database: options.connection.database,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  });
 }

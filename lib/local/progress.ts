@@ -37,11 +37,19 @@ export class ProgressDisplay {
   onEvent = (event: ExecutionEvent): void => {
     if (event.type === 'StateEntered' && event.state && TASK_STATES.has(event.state)) this.line(`→ ${event.state}`);
     else if (event.type === 'StateRetried' && event.state) this.line(`  ${event.state}: retrying`);
-    else if (event.type === 'StateFailed' && event.state && TASK_STATES.has(event.state)) this.line(`  ${event.state} failed: ${event.error ?? ''}`);
+    else if (event.type === 'StateFailed' && event.state && TASK_STATES.has(event.state))
+      this.line(`  ${event.state} failed: ${event.error ?? ''}`);
   };
 
   onTaskLog = (state: string, text: string): void => {
-    let record: { level?: string; message?: string; bytes?: number; seconds?: number; detail?: string; stderr?: string };
+    let record: {
+      level?: string;
+      message?: string;
+      bytes?: number;
+      seconds?: number;
+      detail?: string;
+      stderr?: string;
+    };
     try {
       record = JSON.parse(text) as typeof record;
     } catch {

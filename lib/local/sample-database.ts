@@ -77,6 +77,9 @@ insert into public.documents values (1, 'Handbuch – Überblick', lo_from_bytea
 }
 
 /** Creates the sample objects in the database the client is connected to. */
-export async function createSampleDatabase(client: pg.Client, options: { rows?: number; ownerRole?: string } = {}): Promise<void> {
+export async function createSampleDatabase(
+  client: pg.Client,
+  options: { rows?: number; ownerRole?: string } = {},
+): Promise<void> {
   await client.query(sampleDatabaseSql(options));
 }

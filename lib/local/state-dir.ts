@@ -23,7 +23,8 @@ async function restrict(target: string): Promise<void> {
   if (!stat || stat.isSymbolicLink()) return;
   const wanted = stat.isDirectory() ? 0o700 : 0o600;
   if ((stat.mode & 0o777 & ~wanted) !== 0) await chmod(target, stat.mode & wanted).catch(() => undefined);
-  if (stat.isDirectory()) for (const entry of await readdir(target).catch(() => [] as string[])) await restrict(path.join(target, entry));
+  if (stat.isDirectory())
+    for (const entry of await readdir(target).catch(() => [] as string[])) await restrict(path.join(target, entry));
 }
 
 /**
@@ -35,7 +36,10 @@ export async function prepareStateDir(stateDir: string): Promise<string | undefi
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
   } catch (error) {
     // mkdir -p on a read-only file system reports ENOENT or EROFS even when the directory exists.
-    const exists = await lstat(stateDir).then((s) => s.isDirectory(), () => false);
+    const exists = await lstat(stateDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (!exists) return describeStorageFailure(error, stateDir);
   }
   await restrict(stateDir);

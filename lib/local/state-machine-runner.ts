@@ -1,4 +1,9 @@
-import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -82,7 +87,12 @@ export async function executeLocally(options: {
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
     context: {
-      Execution: { Id: `local:${options.executionName}`, Name: options.executionName, StartTime: startTime, Input: options.input as never },
+      Execution: {
+        Id: `local:${options.executionName}`,
+        Name: options.executionName,
+        StartTime: startTime,
+        Input: options.input as never,
+      },
       StateMachine: { Id: 'local', Name: 'pgproof-local' },
       Task: { Token: 'local-task-token' },
     },
@@ -93,7 +103,13 @@ export async function executeLocally(options: {
   const events: ExecutionEvent[] = [];
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
-      const e = event as unknown as { type: string; timestamp: number; state?: { name: string; input?: Json; output?: Json }; Error?: string; Cause?: unknown };
+      const e = event as unknown as {
+        type: string;
+        timestamp: number;
+        state?: { name: string; input?: Json; output?: Json };
+        Error?: string;
+        Cause?: unknown;
+      };
       const record: ExecutionEvent = {
         type: e.type,
         timestamp: e.timestamp,
@@ -117,7 +133,12 @@ export async function executeLocally(options: {
     if (error instanceof ExecutionAbortedError) return { status: 'ABORTED', events };
     const failed = [...events].reverse().find((e) => e.type === 'ExecutionFailed');
     if (error instanceof ExecutionError || failed) {
-      return { status: 'FAILED', ...(failed?.error ? { error: failed.error } : {}), ...(failed?.cause ? { cause: failed.cause } : {}), events };
+      return {
+        status: 'FAILED',
+        ...(failed?.error ? { error: failed.error } : {}),
+        ...(failed?.cause ? { cause: failed.cause } : {}),
+        events,
+      };
     }
     throw error;
   } finally {

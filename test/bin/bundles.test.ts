@@ -16,7 +16,14 @@ describe('ensureBundles', () => {
     expect((await stat(cli)).mtimeMs).toBe(builtAt);
     expect(path.relative(ROOT, cli)).toBe(path.join('dist', 'pgproof.mjs'));
     const inputs = JSON.parse(await readFile(`${cli}.inputs.json`, 'utf8')) as string[];
-    expect(inputs).toEqual(expect.arrayContaining(['bin/pgproof.ts', 'bin/cli/program.ts', 'bin/cli/commands/run.ts', 'lib/local/local-run.ts']));
+    expect(inputs).toEqual(
+      expect.arrayContaining([
+        'bin/pgproof.ts',
+        'bin/cli/program.ts',
+        'bin/cli/commands/run.ts',
+        'lib/local/local-run.ts',
+      ]),
+    );
     expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([]);
   });
 });

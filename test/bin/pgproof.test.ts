@@ -37,12 +37,16 @@ describe('pgproof start-up', () => {
   async function pgproofLoading(name: string, args: string[]) {
     const log = path.join(dir, `${name}.log`);
     await writeFile(log, '');
-    const run = await runNodeProcess(['--import', pathToFileURL(registerHooks).href, path.join(ROOT, 'bin', 'pgproof.mjs'), ...args], { PGPROOF_IMPORT_LOG: log });
+    const run = await runNodeProcess(
+      ['--import', pathToFileURL(registerHooks).href, path.join(ROOT, 'bin', 'pgproof.mjs'), ...args],
+      { PGPROOF_IMPORT_LOG: log },
+    );
     const packages = (await readFile(log, 'utf8'))
       .split('\n')
       .map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1])
       .filter((name): name is string => name !== undefined);
-    const loadsHeavy = (heavy: string) => packages.some((p) => (heavy.endsWith('/') ? p.startsWith(heavy) : p === heavy));
+    const loadsHeavy = (heavy: string) =>
+      packages.some((p) => (heavy.endsWith('/') ? p.startsWith(heavy) : p === heavy));
     return { run, packages, heavyLoaded: HEAVY.filter(loadsHeavy) };
   }
 
@@ -70,7 +74,15 @@ describe('pgproof start-up', () => {
 
   it('a command that runs loads what it needs (the hook sees packages imported lazily)', async () => {
     // `history` of a stack reads it with the AWS SDK: with no region or credentials it fails, after loading the SDK.
-    const { run, heavyLoaded } = await pgproofLoading('history', ['history', '--stack', 'PgProof-none', '--region', 'eu-west-1', '--profile', 'pgproof-test-no-such-profile']);
+    const { run, heavyLoaded } = await pgproofLoading('history', [
+      'history',
+      '--stack',
+      'PgProof-none',
+      '--region',
+      'eu-west-1',
+      '--profile',
+      'pgproof-test-no-such-profile',
+    ]);
 
     expect(run.code).toBe(1);
     expect(heavyLoaded).toContain('@aws-sdk/');

@@ -52,11 +52,17 @@ const argText = (i: Instruction) => (i.getArgumentsContent() ?? '').replace(/\s+
 const ofKind = (instructions: Instruction[], keyword: string) => instructions.filter((i) => i.getKeyword() === keyword);
 
 /** The shell commands of a RUN instruction, split at `;` and `&&`. */
-const commands = (run: Instruction) => argText(run).split(/;\s|&&/).map((c) => c.trim()).filter(Boolean);
+const commands = (run: Instruction) =>
+  argText(run)
+    .split(/;\s|&&/)
+    .map((c) => c.trim())
+    .filter(Boolean);
 
 /** The RUN of the final stage that installs PostgreSQL (the one reading pg-majors.json). */
 function installRun(): Instruction {
-  const runs = ofKind(finalStage(), 'RUN').filter((r) => /apt-get install/.test(argText(r)) && /pg-majors\.json/.test(argText(r)));
+  const runs = ofKind(finalStage(), 'RUN').filter(
+    (r) => /apt-get install/.test(argText(r)) && /pg-majors\.json/.test(argText(r)),
+  );
   expect(runs).toHaveLength(1);
   return runs[0]!;
 }
@@ -78,7 +84,9 @@ describe('base images', () => {
 
   it('runs the Node version package.json installs for the CLI and the tests', async () => {
     // GIVEN: the node binary the project pins (npm's "node" package), which the local engines run on
-    const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     // THEN: the image's engines run on the same release as the local ones
     expect(dockerfile.getFROMs()[0]!.getImageTag()).toBe(`${pkg.dependencies.node}-bookworm-slim`);
   });
@@ -93,7 +101,12 @@ describe('base images', () => {
     expect(platformOf(froms.at(-1)!)).toBeUndefined();
     // Nothing of the build stage but JavaScript reaches the runtime stage.
     const fromBuild = dockerfile.getCOPYs().filter((c) => c.getFromFlag()?.getValue() === 'build');
-    const copied = fromBuild.flatMap((c) => c.getArguments().slice(0, -1).map((a) => a.getValue()));
+    const copied = fromBuild.flatMap((c) =>
+      c
+        .getArguments()
+        .slice(0, -1)
+        .map((a) => a.getValue()),
+    );
     expect(copied.length).toBeGreaterThan(0);
     expect(copied.filter((f) => !f.endsWith('.cjs'))).toEqual([]);
   });
@@ -145,7 +158,9 @@ describe('PostgreSQL from PGDG', () => {
     const localKey = '/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc';
     const gnupgHome = await mkdtemp(path.join(os.tmpdir(), 'pgproof-gnupg-'));
     const fingerprints = async (keyFile: string) =>
-      (await exec('sh', ['-c', pipeline!.replace(keyPath, keyFile)], { env: { ...process.env, GNUPGHOME: gnupgHome } })).stdout.trim();
+      (
+        await exec('sh', ['-c', pipeline!.replace(keyPath, keyFile)], { env: { ...process.env, GNUPGHOME: gnupgHome } })
+      ).stdout.trim();
     try {
       // WHEN / THEN: the genuine key passes; a file holding a second primary key does not
       expect(await fingerprints(localKey)).toBe(PGDG_FINGERPRINT);
@@ -188,12 +203,16 @@ describe('PostgreSQL from PGDG', () => {
 
   it('prevents Debian from creating a default cluster, and cleans the apt lists', () => {
     const cmds = commands(installRun());
-    const noCluster = cmds.findIndex((c) => c === "echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf");
+    const noCluster = cmds.findIndex(
+      (c) => c === "echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf",
+    );
     const firstInstallOfPostgres = cmds.findIndex((c) => c.includes('$pg_packages') && c.includes('apt-get install'));
     expect(noCluster).toBeGreaterThanOrEqual(0);
     expect(noCluster).toBeLessThan(firstInstallOfPostgres);
     // Every RUN that fetches apt lists removes them in the same layer.
-    for (const run of ofKind(dockerfile.getInstructions(), 'RUN').filter((r) => argText(r).includes('apt-get update'))) {
+    for (const run of ofKind(dockerfile.getInstructions(), 'RUN').filter((r) =>
+      argText(r).includes('apt-get update'),
+    )) {
       expect(argText(run)).toContain('rm -rf /var/lib/apt/lists/*');
     }
   });
@@ -216,7 +235,9 @@ describe('runtime stage', () => {
     const user = users.at(-1)!;
     expect(user.split(':')[0]).not.toMatch(/^(0|root)$/);
     expect(user).toBe('10001');
-    const setup = ofKind(final, 'RUN').map(argText).find((r) => r.includes('useradd'));
+    const setup = ofKind(final, 'RUN')
+      .map(argText)
+      .find((r) => r.includes('useradd'));
     expect(setup).toMatch(/useradd [^;]*--uid 10001 [^;]*pgproof/);
     expect(setup).toMatch(/install -d -o 10001 -g 10001 [^;]*\/work/);
     expect(ofKind(final, 'WORKDIR').map(argText).at(-1)).toBe('/work');
@@ -264,14 +285,16 @@ describe('RDS CA bundle', () => {
     return a && argText(a).slice(name.length + 1);
   };
 
-  it('downloads AWS\'s global bundle at build time, pinned by SHA-256, to the path the tasks default to', () => {
+  it("downloads AWS's global bundle at build time, pinned by SHA-256, to the path the tasks default to", () => {
     expect(arg('RDS_CA_BUNDLE_URL')).toBe('https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem');
     expect(arg('RDS_CA_BUNDLE_SHA256')).toBe(RDS_BUNDLE_SHA256);
     // (The node one-liner holds "; " itself, so positions are taken in the whole text, whitespace collapsed.)
     const run = argText(bundleRun());
     expect(commands(bundleRun())[0]).toBe('set -eux');
     const download = run.indexOf('"$RDS_CA_BUNDLE_URL" /etc/pgproof/certs/rds-global-bundle.pem;');
-    const check = run.indexOf('; echo "$RDS_CA_BUNDLE_SHA256 /etc/pgproof/certs/rds-global-bundle.pem" | sha256sum -c -;');
+    const check = run.indexOf(
+      '; echo "$RDS_CA_BUNDLE_SHA256 /etc/pgproof/certs/rds-global-bundle.pem" | sha256sum -c -;',
+    );
     expect([download >= 0, download < check]).toEqual([true, true]);
     expect(RDS_CA_BUNDLE_PATH).toBe('/etc/pgproof/certs/rds-global-bundle.pem');
     // Before USER: the file is installed by root, read-only for the task user.
@@ -284,7 +307,11 @@ describe('RDS CA bundle', () => {
     const good = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     let served = good;
     const server = createServer((req, res) => {
-      if (req.url !== '/global-bundle.pem') { res.statusCode = 404; res.end(); return; }
+      if (req.url !== '/global-bundle.pem') {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
       res.end(served);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -292,7 +319,12 @@ describe('RDS CA bundle', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/global-bundle.pem`;
     const script = argText(bundleRun()).replaceAll('/etc/pgproof/certs', dir);
     const build = (sha: string, from = url) =>
-      exec('sh', ['-c', script], { env: { PATH: process.env.PATH ?? '', RDS_CA_BUNDLE_URL: from, RDS_CA_BUNDLE_SHA256: sha } }).then(() => 0, (e: { code: number }) => e.code);
+      exec('sh', ['-c', script], {
+        env: { PATH: process.env.PATH ?? '', RDS_CA_BUNDLE_URL: from, RDS_CA_BUNDLE_SHA256: sha },
+      }).then(
+        () => 0,
+        (e: { code: number }) => e.code,
+      );
     const sha = createHash('sha256').update(good).digest('hex');
     try {
       // WHEN / THEN
@@ -320,21 +352,43 @@ describe('.dockerignore', () => {
     const copySources = dockerfile
       .getCOPYs()
       .filter((c) => !c.getFromFlag())
-      .flatMap((c) => c.getArguments().slice(0, -1).map((a) => a.getValue().replace(/\/$/, '')));
+      .flatMap((c) =>
+        c
+          .getArguments()
+          .slice(0, -1)
+          .map((a) => a.getValue().replace(/\/$/, '')),
+      );
     const { stdout } = await exec('git', ['ls-files'], { cwd: repoRoot });
     const tracked = stdout.split('\n').filter(Boolean);
 
     // THEN: every COPY source is in the context, with all the files under it
-    expect(copySources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'containers']));
+    expect(copySources).toEqual(
+      expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'containers']),
+    );
     for (const source of copySources) {
       const files = tracked.filter((f) => f === source || f.startsWith(`${source}/`));
       expect(files.length, source).toBeGreaterThan(0);
-      expect(files.filter((f) => !sent(f)), source).toEqual([]);
+      expect(
+        files.filter((f) => !sent(f)),
+        source,
+      ).toEqual([]);
     }
     // AND nothing else is: no local state, secrets, VCS data or unrelated code reaches the build (or the hash)
     const inCopiedPath = (f: string) => copySources.some((s) => f === s || f.startsWith(`${s}/`));
     expect(tracked.filter((f) => sent(f) && !inCopiedPath(f))).toEqual([]);
-    for (const excluded of ['node_modules/pg/package.json', 'containers/node_modules/x/index.js', '.git/HEAD', 'cdk.out/manifest.json', '.pgproof/history.json', 'test/smoke.test.ts', 'docs/engines.md', 'bench/x.ts', 'coverage/index.html', '.env', 'README.md']) {
+    for (const excluded of [
+      'node_modules/pg/package.json',
+      'containers/node_modules/x/index.js',
+      '.git/HEAD',
+      'cdk.out/manifest.json',
+      '.pgproof/history.json',
+      'test/smoke.test.ts',
+      'docs/engines.md',
+      'bench/x.ts',
+      'coverage/index.html',
+      '.env',
+      'README.md',
+    ]) {
       expect(sent(excluded), excluded).toBe(false);
     }
   });
@@ -351,14 +405,23 @@ describe('bundling the entrypoints', () => {
 
   /** The Dockerfile's esbuild command (build stage), not a second copy of it. */
   function esbuildCommand(): string {
-    const runs = ofKind(stage(0), 'RUN').map(argText).filter((r) => /^npx esbuild /.test(r));
+    const runs = ofKind(stage(0), 'RUN')
+      .map(argText)
+      .filter((r) => /^npx esbuild /.test(r));
     expect(runs).toHaveLength(1);
     return runs[0]!;
   }
 
   it('uses the flags the runtime needs', () => {
     const command = esbuildCommand();
-    for (const flag of ['--bundle', '--platform=node', '--target=node24', '--format=cjs', '--external:pg-native', '--outdir=/app']) {
+    for (const flag of [
+      '--bundle',
+      '--platform=node',
+      '--target=node24',
+      '--format=cjs',
+      '--external:pg-native',
+      '--outdir=/app',
+    ]) {
       expect(command.split(' ')).toContain(flag);
     }
     expect(command).toContain('containers/backup/main.ts');
@@ -374,7 +437,11 @@ describe('bundling the entrypoints', () => {
     for (const args of copied) {
       const target = args.at(-1)!;
       for (const source of args.slice(0, -1)) {
-        await cp(path.join(repoRoot, source), path.join(context, target.endsWith('/') && !source.endsWith('/') ? path.join(target, source) : target), { recursive: true });
+        await cp(
+          path.join(repoRoot, source),
+          path.join(context, target.endsWith('/') && !source.endsWith('/') ? path.join(target, source) : target),
+          { recursive: true },
+        );
       }
     }
     await symlink(path.join(repoRoot, 'node_modules'), path.join(context, 'node_modules'));
@@ -394,7 +461,10 @@ describe('bundling the entrypoints', () => {
         (error: { code: number; stdout: string }) => error,
       );
       expect(started.code).toBe(1);
-      expect(JSON.parse(started.stdout.trim().split('\n').at(-1)!)).toMatchObject({ status: 'FAILED', error: { name: 'ConfigError' } });
+      expect(JSON.parse(started.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+        status: 'FAILED',
+        error: { name: 'ConfigError' },
+      });
     }
   }, 20_000);
 });

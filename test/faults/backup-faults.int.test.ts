@@ -7,7 +7,17 @@ import { connect } from '../../containers/common/pg-connection';
 import type { RunRecord } from '../../lib/contracts/run-record';
 import { pgproof } from '../helpers/pgproof-process';
 import { listAllKeys } from '../helpers/fixtures';
-import { createWorld, databaseUrl, everyOutput, expectBaselineIntact, expectFailedRun, runPgproof, secretsIn, type FaultRun, type FaultWorld } from './harness';
+import {
+  createWorld,
+  databaseUrl,
+  everyOutput,
+  expectBaselineIntact,
+  expectFailedRun,
+  runPgproof,
+  secretsIn,
+  type FaultRun,
+  type FaultWorld,
+} from './harness';
 
 const MiB = 1024 * 1024;
 const DUMP_KEY = /\.dump(\.zst)?$/;
@@ -20,7 +30,10 @@ async function fakePgRoot(parent: string, major: string, script: string): Promis
   const root = await mkdtemp(path.join(parent, `fake-pg-${major}-`));
   const bin = path.join(root, major, 'bin');
   await mkdir(bin, { recursive: true });
-  await writeFile(path.join(bin, 'pg_dump'), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) ${major}.99"; exit 0; fi\n${script}\n`);
+  await writeFile(
+    path.join(bin, 'pg_dump'),
+    `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) ${major}.99"; exit 0; fi\n${script}\n`,
+  );
   await chmod(path.join(bin, 'pg_dump'), 0o755);
   return { PGPROOF_PG_ROOTS: root, PGPROOF_PG_SEARCH_PATH: '' };
 }
@@ -37,7 +50,11 @@ async function keysOfRun(world: FaultWorld, run: { result: RunRecord }): Promise
 }
 
 /** Everything issue 6 demands of a failed backup, plus: the chat message names the error, not only the state. */
-async function expectFailedBackup(world: FaultWorld, run: FaultRun, expected: { name: string | RegExp; message: RegExp }): Promise<void> {
+async function expectFailedBackup(
+  world: FaultWorld,
+  run: FaultRun,
+  expected: { name: string | RegExp; message: RegExp },
+): Promise<void> {
   await expectFailedRun(world, run, { state: 'BackupDatabase', ...expected });
   expect(run.chatRequests[0]!.body).toContain(run.result.error!.name);
 }
@@ -70,7 +87,10 @@ describe('backup faults through `pgproof run --local`', () => {
   it('wrong password: DatabaseConnectionFailed naming the authentication failure, and the wrong password shows nowhere', async () => {
     const wrong = `wrong-pw-${randomBytes(6).toString('hex')}`;
     const run = await runPgproof(world, { databaseUrl: databaseUrl({ ...world.source, password: wrong }) });
-    await expectFailedBackup(world, run, { name: 'DatabaseConnectionFailed', message: /password authentication failed for user/ });
+    await expectFailedBackup(world, run, {
+      name: 'DatabaseConnectionFailed',
+      message: /password authentication failed for user/,
+    });
     expect(run.result.error!.message).toMatch(/check the user name and the password secret/);
     const text = await everyOutput(world, run);
     expect(text).toMatch(/DatabaseConnectionFailed/); // the scan covers the failure's own record
@@ -78,8 +98,13 @@ describe('backup faults through `pgproof run --local`', () => {
   });
 
   it('database does not exist: DatabaseConnectionFailed naming the database', async () => {
-    const run = await runPgproof(world, { databaseUrl: databaseUrl({ ...world.source, database: 'no_such_database' }) });
-    await expectFailedBackup(world, run, { name: 'DatabaseConnectionFailed', message: /database "no_such_database" does not exist/ });
+    const run = await runPgproof(world, {
+      databaseUrl: databaseUrl({ ...world.source, database: 'no_such_database' }),
+    });
+    await expectFailedBackup(world, run, {
+      name: 'DatabaseConnectionFailed',
+      message: /database "no_such_database" does not exist/,
+    });
   });
 
   it('permission denied on one table: DumpFailed with pg_dump\'s "permission denied for table", and no object', async () => {
@@ -93,7 +118,9 @@ describe('backup faults through `pgproof run --local`', () => {
       await admin.query(`grant select on all tables in schema shop, audit, public to ${role}`);
       await admin.query(`revoke select on shop.customers from ${role}`);
       // Large objects need their own grant (pg_read_all_data-style access does not cover them): this test is about the table.
-      await admin.query(`do $$ declare o oid; begin for o in select oid from pg_largeobject_metadata loop execute format('grant select on large object %s to ${role}', o); end loop; end $$`);
+      await admin.query(
+        `do $$ declare o oid; begin for o in select oid from pg_largeobject_metadata loop execute format('grant select on large object %s to ${role}', o); end loop; end $$`,
+      );
     } finally {
       await admin.end();
     }
@@ -107,7 +134,11 @@ describe('backup faults through `pgproof run --local`', () => {
 
   it('pg_dump killed mid-dump after several parts were uploaded: DumpFailed "killed by SIGKILL", nothing at the final key', async () => {
     // GIVEN a pg_dump that streams 40 MB (more than two 16 MiB parts), then is killed
-    const env = await fakePgRoot(fakes, '15', 'head -c 40000000 /dev/urandom; echo "pg_dump: error: connection to server lost" >&2; kill -9 $$');
+    const env = await fakePgRoot(
+      fakes,
+      '15',
+      'head -c 40000000 /dev/urandom; echo "pg_dump: error: connection to server lost" >&2; kill -9 $$',
+    );
     const sent = world.proxy.uploadedBytes();
     // WHEN
     const run = await runPgproof(world, { env });
@@ -122,7 +153,10 @@ describe('backup faults through `pgproof run --local`', () => {
   it('pg_dump of a too-old major (the GitLab failure): PgVersionMismatch naming the server and the client found', async () => {
     const env = await fakePgRoot(fakes, '12', 'echo "pg_dump: would write a dump" >&2; exit 0');
     const run = await runPgproof(world, { env });
-    await expectFailedBackup(world, run, { name: 'PgVersionMismatch', message: /server runs PostgreSQL 15\.\d+ \(major 15\)/ });
+    await expectFailedBackup(world, run, {
+      name: 'PgVersionMismatch',
+      message: /server runs PostgreSQL 15\.\d+ \(major 15\)/,
+    });
     expect(run.result.error!.message).toMatch(/found: 12\.99/);
     expect(await keysOfRun(world, run)).toEqual([]);
   });
@@ -136,7 +170,10 @@ describe('backup faults through `pgproof run --local`', () => {
     // WHEN
     const run = await runPgproof(world, { args: ['--s3-endpoint', endpoint], env });
     // THEN
-    await expectFailedBackup(world, run, { name: 'StorageError', message: new RegExp(`cannot list s3://${world.bucket}/`) });
+    await expectFailedBackup(world, run, {
+      name: 'StorageError',
+      message: new RegExp(`cannot list s3://${world.bucket}/`),
+    });
     expect(run.result.error!.message).toMatch(/127\.0\.0\.1:1/);
     await expect(access(mark), 'pg_dump was started').rejects.toThrow(/ENOENT/);
     expect(await keysOfRun(world, run)).toEqual([]);
@@ -155,15 +192,22 @@ describe('backup faults through `pgproof run --local`', () => {
     const chats = requests.filter((r) => r.url.startsWith('/services/'));
     expect(chats).toHaveLength(2);
     // One message per run, each about its own run (a message may name the other run as its previous verified backup).
-    for (const run of [a, b]) expect(chats.filter((c) => (JSON.parse(c.body) as { runId: string }).runId === run.result.runId)).toHaveLength(1);
+    for (const run of [a, b])
+      expect(chats.filter((c) => (JSON.parse(c.body) as { runId: string }).runId === run.result.runId)).toHaveLength(1);
     expect(requests.filter((r) => r.url.startsWith('/ping/'))).toHaveLength(2);
     const keys = await listAllKeys(world.bucket);
     for (const run of [a, b]) {
       const stem = run.result.backup!.key.replace(DUMP_KEY, '');
-      expect(keys).toEqual(expect.arrayContaining([run.result.backup!.key, `${stem}.manifest.json`, `${stem}.verified.json`]));
+      expect(keys).toEqual(
+        expect.arrayContaining([run.result.backup!.key, `${stem}.manifest.json`, `${stem}.verified.json`]),
+      );
     }
-    const history = JSON.parse((await pgproof(['history', '--local', '--json', '--state-dir', world.stateDir])).stdout) as RunRecord[];
-    expect(history.filter((r) => r.status === 'SUCCEEDED').map((r) => r.runId)).toEqual(expect.arrayContaining([a.result.runId, b.result.runId, world.baseline.runId]));
+    const history = JSON.parse(
+      (await pgproof(['history', '--local', '--json', '--state-dir', world.stateDir])).stdout,
+    ) as RunRecord[];
+    expect(history.filter((r) => r.status === 'SUCCEEDED').map((r) => r.runId)).toEqual(
+      expect.arrayContaining([a.result.runId, b.result.runId, world.baseline.runId]),
+    );
     await expectBaselineIntact(world);
     expect([...secretsIn(await everyOutput(world, a)), ...secretsIn(await everyOutput(world, b))]).toEqual([]);
   });
@@ -176,7 +220,10 @@ describe('backup faults through `pgproof run --local`', () => {
     // WHEN
     const run = await runPgproof(world, { env });
     // THEN (the chat is not S3, so it still hears; the bucket is read directly, not through the dead proxy)
-    await expectFailedBackup(world, run, { name: /^(StorageError|DumpFailed)$/, message: new RegExp(`upload to s3://${world.bucket}/.* failed`) });
+    await expectFailedBackup(world, run, {
+      name: /^(StorageError|DumpFailed)$/,
+      message: new RegExp(`upload to s3://${world.bucket}/.* failed`),
+    });
     expect(await dumpKeys(world)).toEqual(dumpsBefore);
     expect(await keysOfRun(world, run)).toEqual([]);
   });
@@ -195,14 +242,19 @@ describe('the size guard through `pgproof run --local`', () => {
     try {
       await client.query('delete from shop.orders where id > 10');
       await client.query('delete from audit.events where id > 10');
-      await client.query('delete from shop.customers where id > 10 and id not in (select customer_id from shop.orders)');
+      await client.query(
+        'delete from shop.customers where id > 10 and id not in (select customer_id from shop.orders)',
+      );
     } finally {
       await client.end();
     }
     // WHEN
     const run = await runPgproof(world);
     // THEN
-    await expectFailedBackup(world, run, { name: 'SizeGuardTripped', message: /smaller than the last verified backup .*allows at most 50% shrink/ });
+    await expectFailedBackup(world, run, {
+      name: 'SizeGuardTripped',
+      message: /smaller than the last verified backup .*allows at most 50% shrink/,
+    });
     const keys = await keysOfRun(world, run);
     expect(keys.filter((k) => DUMP_KEY.test(k))).toHaveLength(1);
     expect(keys.filter((k) => k.endsWith('.manifest.json'))).toHaveLength(1);

@@ -39,12 +39,15 @@ export interface FaultRun extends PgproofRun {
   readonly snitchRequests: FaultWorld['http']['requests'];
 }
 
-export const databaseUrl = (c: ConnectionParams) => `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
+export const databaseUrl = (c: ConnectionParams) =>
+  `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
 
 /** Creates a world and makes its baseline run (which must succeed). */
 export async function createWorld(name: string, options: { rows?: number } = {}): Promise<FaultWorld> {
   const source = await createSourceDatabase(`fault_${name}`, async (sql) => {
-    await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], { rows: options.rows ?? 300 });
+    await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], {
+      rows: options.rows ?? 300,
+    });
   });
   const bucket = await createBucket('pgproof-fault');
   const proxy = await startS3FaultProxy(inject('s3Endpoint'));
@@ -70,25 +73,41 @@ export async function createWorld(name: string, options: { rows?: number } = {})
   const first = await runPgproof(world);
   if (first.code !== 0) throw new Error(`the baseline run of world ${name} failed: ${first.stderr}`);
   http.requests.length = 0;
-  Object.assign(world.baseline, { runId: first.result.runId, key: first.result.backup!.key, sha256: first.result.backup!.sha256 });
+  Object.assign(world.baseline, {
+    runId: first.result.runId,
+    key: first.result.backup!.key,
+    sha256: first.result.backup!.sha256,
+  });
   return world;
 }
 
 /** `pgproof run --local` against the world (fault proxy as S3, fake chat and snitch), `--json`; extra args last. */
 export async function runPgproof(
   world: FaultWorld,
-  options: { args?: string[]; env?: Record<string, string>; databaseUrl?: string; onStderr?: (text: string, pid: number) => void } = {},
+  options: {
+    args?: string[];
+    env?: Record<string, string>;
+    databaseUrl?: string;
+    onStderr?: (text: string, pid: number) => void;
+  } = {},
 ): Promise<FaultRun> {
   const before = world.http.requests.length;
   const out = await pgproof(
     [
-      'run', '--local',
-      '--database-url', options.databaseUrl ?? databaseUrl(world.source),
-      '--state-dir', world.stateDir,
-      '--s3-endpoint', world.proxy.endpoint,
-      '--bucket', world.bucket,
-      '--chat-webhook', world.chatUrl,
-      '--snitch-url', world.snitchUrl,
+      'run',
+      '--local',
+      '--database-url',
+      options.databaseUrl ?? databaseUrl(world.source),
+      '--state-dir',
+      world.stateDir,
+      '--s3-endpoint',
+      world.proxy.endpoint,
+      '--bucket',
+      world.bucket,
+      '--chat-webhook',
+      world.chatUrl,
+      '--snitch-url',
+      world.snitchUrl,
       '--json',
       ...(options.args ?? []),
     ],
@@ -104,12 +123,17 @@ export async function runPgproof(
 }
 
 /** Every text a person or a machine could read after a run: outputs, history, execution logs, chat bodies, manifests. */
-export async function everyOutput(world: FaultWorld, run: PgproofRun & { chatRequests?: { body: string }[] }): Promise<string> {
+export async function everyOutput(
+  world: FaultWorld,
+  run: PgproofRun & { chatRequests?: { body: string }[] },
+): Promise<string> {
   const parts = [run.stdout, run.stderr, ...(run.chatRequests ?? []).map((r) => r.body)];
   parts.push(await readFile(path.join(world.stateDir, 'history.jsonl'), 'utf8').catch(() => ''));
   const executions = path.join(world.stateDir, 'executions');
-  for (const f of await readdir(executions).catch(() => [] as string[])) parts.push(await readFile(path.join(executions, f), 'utf8'));
-  for (const key of await listAllKeys(world.bucket)) if (key.endsWith('.json')) parts.push((await getObjectBytes(world.bucket, key)).toString());
+  for (const f of await readdir(executions).catch(() => [] as string[]))
+    parts.push(await readFile(path.join(executions, f), 'utf8'));
+  for (const key of await listAllKeys(world.bucket))
+    if (key.endsWith('.json')) parts.push((await getObjectBytes(world.bucket, key)).toString());
   return parts.join('\n');
 }
 
@@ -130,7 +154,10 @@ export async function expectFailedRun(
   expect(run.code, `exit code; stderr:\n${run.stderr}`).toBe(1);
   expect(run.result.status).toBe('FAILED');
   expect(run.result.error?.state).toBe(expected.state);
-  if (expected.name) expect(run.result.error?.name).toMatch(expected.name instanceof RegExp ? expected.name : new RegExp(`^${expected.name}$`));
+  if (expected.name)
+    expect(run.result.error?.name).toMatch(
+      expected.name instanceof RegExp ? expected.name : new RegExp(`^${expected.name}$`),
+    );
   expect(run.result.error?.message).toMatch(expected.message);
   // The chat heard of it, naming the failed state.
   expect(run.chatRequests).toHaveLength(1);

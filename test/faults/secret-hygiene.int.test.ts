@@ -1,7 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_TOKEN, createWorld, everyOutput, expectBaselineIntact, runPgproof, secretsIn, SNITCH_TOKEN, type FaultWorld } from './harness';
+import {
+  CHAT_TOKEN,
+  createWorld,
+  everyOutput,
+  expectBaselineIntact,
+  runPgproof,
+  secretsIn,
+  SNITCH_TOKEN,
+  type FaultWorld,
+} from './harness';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
 
 describe('secret hygiene of full runs', () => {
@@ -26,7 +35,12 @@ describe('secret hygiene of full runs', () => {
 
   it('a full failure run shows none either, in stdout, stderr, history, execution log, chat message or manifests', async () => {
     const config = path.join(world.dir, 'failing.json');
-    await writeFile(config, JSON.stringify({ checks: [{ name: 'impossible', sql: 'select count(*) from shop.customers', expect: { max: 0 } }] }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        checks: [{ name: 'impossible', sql: 'select count(*) from shop.customers', expect: { max: 0 } }],
+      }),
+    );
     const run = await runPgproof(world, { args: ['--config', config] });
     expect(run.code).toBe(1);
     expect(run.chatRequests).toHaveLength(1);

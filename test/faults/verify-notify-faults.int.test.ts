@@ -12,7 +12,18 @@ import type { RunRecord } from '../../lib/contracts/run-record';
 import { pgproof } from '../helpers/pgproof-process';
 import { createSourceDatabase, listAllKeys } from '../helpers/fixtures';
 import { refusedUrl } from '../helpers/fake-http-server';
-import { createWorld, databaseUrl, everyOutput, expectBaselineIntact, expectFailedRun, runPgproof, secretsIn, SNITCH_TOKEN, type FaultRun, type FaultWorld } from './harness';
+import {
+  createWorld,
+  databaseUrl,
+  everyOutput,
+  expectBaselineIntact,
+  expectFailedRun,
+  runPgproof,
+  secretsIn,
+  SNITCH_TOKEN,
+  type FaultRun,
+  type FaultWorld,
+} from './harness';
 
 const REAL_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -26,7 +37,8 @@ async function fakePgRoot(name: string, pgDump: string): Promise<{ root: string;
   await chmod(root, 0o755);
   const bin = path.join(root, '15', 'bin');
   await mkdir(bin, { recursive: true, mode: 0o755 });
-  for (const tool of await readdir(REAL_BIN)) if (tool !== 'pg_dump') await symlink(path.join(REAL_BIN, tool), path.join(bin, tool));
+  for (const tool of await readdir(REAL_BIN))
+    if (tool !== 'pg_dump') await symlink(path.join(REAL_BIN, tool), path.join(bin, tool));
   await writeFile(path.join(bin, 'pg_dump'), pgDump, { mode: 0o755 });
   return { root, env: { PGPROOF_PG_ROOTS: root, PGPROOF_PG_SEARCH_PATH: '' } };
 }
@@ -66,14 +78,31 @@ async function historyOf(world: FaultWorld): Promise<RunRecord[]> {
 
 /** The arguments runPgproof gives, for the cases that must stop before a run (exit 2: no JSON result to parse). */
 const runArgs = (world: FaultWorld) => [
-  'run', '--local', '--database-url', databaseUrl(world.source), '--state-dir', world.stateDir, '--s3-endpoint', world.proxy.endpoint,
-  '--bucket', world.bucket, '--chat-webhook', world.chatUrl, '--snitch-url', world.snitchUrl, '--json',
+  'run',
+  '--local',
+  '--database-url',
+  databaseUrl(world.source),
+  '--state-dir',
+  world.stateDir,
+  '--s3-endpoint',
+  world.proxy.endpoint,
+  '--bucket',
+  world.bucket,
+  '--chat-webhook',
+  world.chatUrl,
+  '--snitch-url',
+  world.snitchUrl,
+  '--json',
 ];
 
 /** A verified run that ended in ChatPostFailed: backup verified, snitch checked in once, the failure visible. */
 async function expectChatFailureShown(world: FaultWorld, run: FaultRun, reason: RegExp): Promise<void> {
   expect(run.code, run.stderr).toBe(1);
-  expect(run.result).toMatchObject({ status: 'FAILED', error: { state: 'NotifySuccess', name: 'ChatPostFailed' }, snitch: { checkedIn: true } });
+  expect(run.result).toMatchObject({
+    status: 'FAILED',
+    error: { state: 'NotifySuccess', name: 'ChatPostFailed' },
+    snitch: { checkedIn: true },
+  });
   expect(run.result.error?.message).toMatch(/backup was verified and the snitch checked in.*could not post to chat/);
   // The backup itself was proven.
   expect(run.result.verify?.checks.every((c) => c.passed)).toBe(true);
@@ -88,7 +117,10 @@ async function expectChatFailureShown(world: FaultWorld, run: FaultRun, reason: 
   expect(log).toMatch(reason);
   // …and in the run's own result, not only in the execution log.
   expect(run.result.error?.message).toMatch(reason);
-  expect((await historyOf(world)).find((r) => r.runId === run.result.runId)).toMatchObject({ status: 'FAILED', error: { name: 'ChatPostFailed' } });
+  expect((await historyOf(world)).find((r) => r.runId === run.result.runId)).toMatchObject({
+    status: 'FAILED',
+    error: { name: 'ChatPostFailed' },
+  });
   await expectBaselineIntact(world);
   expect(secretsIn(await everyOutput(world, run))).toEqual([]);
 }
@@ -118,14 +150,28 @@ describe('verify and notification faults through pgproof run --local', () => {
         // WHEN
         const run = await runPgproof(world);
         // THEN
-        await expectFailedRun(world, run, { state: 'VerifyBackup', name: 'ChecksumMismatch', message: /checksum mismatch .*corrupted or truncated; nothing was restored/ });
+        await expectFailedRun(world, run, {
+          state: 'VerifyBackup',
+          name: 'ChecksumMismatch',
+          message: /checksum mismatch .*corrupted or truncated; nothing was restored/,
+        });
         const key = run.result.backup!.key;
         expect(await listAllKeys(world.bucket)).toContain(key);
         expect(await listAllKeys(world.bucket)).not.toContain(verifiedKeyFor(key));
 
         // AND a disaster restore of that object refuses before touching the target
         const target = await createSourceDatabase('fault_restore_target');
-        const restore = await pgproof(['restore', '--backup', key, '--target-url', databaseUrl(target), '--s3-endpoint', world.proxy.endpoint, '--bucket', world.bucket]);
+        const restore = await pgproof([
+          'restore',
+          '--backup',
+          key,
+          '--target-url',
+          databaseUrl(target),
+          '--s3-endpoint',
+          world.proxy.endpoint,
+          '--bucket',
+          world.bucket,
+        ]);
         expect(restore.code, restore.stderr).toBe(1);
         expect(restore.stderr).toMatch(/ChecksumMismatch: checksum mismatch/);
         expect(Number(await userObjects(target))).toBe(0);
@@ -135,14 +181,20 @@ describe('verify and notification faults through pgproof run --local', () => {
       it('a truncated stored object fails VerifyBackup on its checksum', async () => {
         world.proxy.fault = { kind: 'truncate-dump-downloads', bytes: 1000 };
         const run = await runPgproof(world);
-        await expectFailedRun(world, run, { state: 'VerifyBackup', name: 'ChecksumMismatch', message: /checksum mismatch .*downloaded \d+ bytes .*but the manifest records \d+ bytes/ });
+        await expectFailedRun(world, run, {
+          state: 'VerifyBackup',
+          name: 'ChecksumMismatch',
+          message: /checksum mismatch .*downloaded \d+ bytes .*but the manifest records \d+ bytes/,
+        });
         expect(await listAllKeys(world.bucket)).not.toContain(verifiedKeyFor(run.result.backup!.key));
       });
 
-      it('a restore error on real data fails VerifyBackup with pg_restore\'s own line', async () => {
+      it("a restore error on real data fails VerifyBackup with pg_restore's own line", async () => {
         // GIVEN a CHECK constraint whose function reads a setting only the loading session had
         const db = await createSourceDatabase('fault_bad_data', async (sql) => {
-          await sql("create function below_limit(v int) returns boolean language plpgsql immutable as $$ begin return v < current_setting('app.limit')::int; end $$");
+          await sql(
+            "create function below_limit(v int) returns boolean language plpgsql immutable as $$ begin return v < current_setting('app.limit')::int; end $$",
+          );
           await sql('create table capped (v int check (below_limit(v)))');
           await sql("select set_config('app.limit', '100', false); insert into capped select generate_series(1, 50)");
         });
@@ -152,27 +204,34 @@ describe('verify and notification faults through pgproof run --local', () => {
         await expectFailedRun(world, run, {
           state: 'VerifyBackup',
           name: 'RestoreFailed',
-          message: /pg_restore exited with status 1: [^]*pg_restore: error: [^]*unrecognized configuration parameter "app\.limit"/,
+          message:
+            /pg_restore exited with status 1: [^]*pg_restore: error: [^]*unrecognized configuration parameter "app\.limit"/,
         });
         expect(await listAllKeys(world.bucket)).not.toContain(verifiedKeyFor(run.result.backup!.key));
       });
 
-      it('a dump missing one table\'s data while the manifest counts its rows fails VerifyBackup naming the table', async () => {
+      it("a dump missing one table's data while the manifest counts its rows fails VerifyBackup naming the table", async () => {
         // GIVEN a pg_dump that leaves out audit.events' rows (not shop.customers: shop.orders references it, so its
         // foreign key would fail the restore itself before any row count is compared)
-        const fake = await fakePgRoot('rows', [
-          '#!/bin/sh',
-          '# pgproof fault: the real pg_dump, without one table\'s data',
-          `case "$1" in --version|-V) exec ${REAL_BIN}/pg_dump "$@";; esac`,
-          'echo "$@" >> "$(dirname "$0")/invocations"',
-          `exec ${REAL_BIN}/pg_dump "$@" --exclude-table-data=audit.events`,
-          '',
-        ].join('\n'));
+        const fake = await fakePgRoot(
+          'rows',
+          [
+            '#!/bin/sh',
+            "# pgproof fault: the real pg_dump, without one table's data",
+            `case "$1" in --version|-V) exec ${REAL_BIN}/pg_dump "$@";; esac`,
+            'echo "$@" >> "$(dirname "$0")/invocations"',
+            `exec ${REAL_BIN}/pg_dump "$@" --exclude-table-data=audit.events`,
+            '',
+          ].join('\n'),
+        );
         cleanup.push(fake.root);
         // WHEN
         const run = await runPgproof(world, { env: fake.env });
         // THEN
-        expect(await readFile(path.join(fake.root, '15', 'bin', 'invocations'), 'utf8'), 'the fake pg_dump made the dump').toMatch(/--snapshot=/);
+        expect(
+          await readFile(path.join(fake.root, '15', 'bin', 'invocations'), 'utf8'),
+          'the fake pg_dump made the dump',
+        ).toMatch(/--snapshot=/);
         await expectFailedRun(world, run, {
           state: 'VerifyBackup',
           name: 'VerificationFailed',
@@ -183,9 +242,20 @@ describe('verify and notification faults through pgproof run --local', () => {
 
       it('a failing user check fails VerifyBackup naming the check, its value and the expectation', async () => {
         const config = path.join(world.dir, 'failing-check.json');
-        await writeFile(config, JSON.stringify({ checks: [{ name: 'at most ten customers', sql: 'select count(*) from shop.customers', expect: { max: 10 } }] }));
+        await writeFile(
+          config,
+          JSON.stringify({
+            checks: [
+              { name: 'at most ten customers', sql: 'select count(*) from shop.customers', expect: { max: 10 } },
+            ],
+          }),
+        );
         const run = await runPgproof(world, { args: ['--config', config] });
-        await expectFailedRun(world, run, { state: 'VerifyBackup', name: 'VerificationFailed', message: /1 of \d+ checks failed .*at most ten customers: 300 \(expected <= 10\)/ });
+        await expectFailedRun(world, run, {
+          state: 'VerifyBackup',
+          name: 'VerificationFailed',
+          message: /1 of \d+ checks failed .*at most ten customers: 300 \(expected <= 10\)/,
+        });
         expect(run.result.verify).toBeUndefined();
       });
 
@@ -202,7 +272,11 @@ describe('verify and notification faults through pgproof run --local', () => {
           // WHEN
           const run = await runPgproof(world, { databaseUrl: databaseUrl(db), env: { PGPROOF_WORK_DIR: small } });
           // THEN
-          await expectFailedRun(world, run, { state: 'VerifyBackup', name: 'DiskFull', message: /not enough disk space in .*nothing was downloaded\. give the verify task more ephemeral storage/ });
+          await expectFailedRun(world, run, {
+            state: 'VerifyBackup',
+            name: 'DiskFull',
+            message: /not enough disk space in .*nothing was downloaded\. give the verify task more ephemeral storage/,
+          });
           expect(run.result.backup!.bytes).toBeLessThan(3 * 1024 * 1024);
           expect(await readdir(small)).toEqual([]);
           expect(processesMatching(small)).toBe('');
@@ -216,7 +290,11 @@ describe('verify and notification faults through pgproof run --local', () => {
       it('an unknown manual-input field fails ValidateInput naming it, before any backup', async () => {
         const keys = await listAllKeys(world.bucket);
         const run = await runPgproof(world, { args: ['--input', '{"reasn":"x"}'] });
-        await expectFailedRun(world, run, { state: 'ValidateInput', name: 'InvalidInput', message: /only one field, reason .*reasn/ });
+        await expectFailedRun(world, run, {
+          state: 'ValidateInput',
+          name: 'InvalidInput',
+          message: /only one field, reason .*reasn/,
+        });
         expect(run.result.backup).toBeUndefined();
         expect(await listAllKeys(world.bucket)).toEqual(keys);
       });
@@ -224,7 +302,11 @@ describe('verify and notification faults through pgproof run --local', () => {
       it('a mistyped manual-input field fails ValidateInput naming it, before any backup', async () => {
         const keys = await listAllKeys(world.bucket);
         const run = await runPgproof(world, { args: ['--input', '{"reason": 5}'] });
-        await expectFailedRun(world, run, { state: 'ValidateInput', name: 'InvalidInput', message: /field reason must be text/ });
+        await expectFailedRun(world, run, {
+          state: 'ValidateInput',
+          name: 'InvalidInput',
+          message: /field reason must be text/,
+        });
         expect(run.result.backup).toBeUndefined();
         expect(await listAllKeys(world.bucket)).toEqual(keys);
       });
@@ -256,7 +338,11 @@ describe('verify and notification faults through pgproof run --local', () => {
 
     describe.sequential('interrupted runs', () => {
       /** Sends `signal` to the pgproof process once `ready()` holds; returns the finished run. */
-      async function interrupt(signal: NodeJS.Signals, env: Record<string, string>, ready: () => Promise<boolean>): Promise<FaultRun> {
+      async function interrupt(
+        signal: NodeJS.Signals,
+        env: Record<string, string>,
+        ready: () => Promise<boolean>,
+      ): Promise<FaultRun> {
         let pid = 0;
         let done = false;
         const running = runPgproof(world, { env, onStderr: (_text, p) => (pid = p) }).finally(() => (done = true));
@@ -278,7 +364,10 @@ describe('verify and notification faults through pgproof run --local', () => {
         expect((await readdir(tmp)).filter((f) => f.startsWith('pgproof-') || f.startsWith('pgs-'))).toEqual([]);
         expect(processesMatching(tmp)).toBe('');
         // Recorded as a failed run; the switch stayed silent.
-        expect((await historyOf(world)).find((r) => r.runId === run.result.runId)).toMatchObject({ status: 'FAILED', error: { name: 'ExecutionAborted' } });
+        expect((await historyOf(world)).find((r) => r.runId === run.result.runId)).toMatchObject({
+          status: 'FAILED',
+          error: { name: 'ExecutionAborted' },
+        });
         expect(run.snitchRequests).toEqual([]);
         await expectBaselineIntact(world);
         expect(secretsIn(await everyOutput(world, run))).toEqual([]);
@@ -289,7 +378,8 @@ describe('verify and notification faults through pgproof run --local', () => {
         cleanup.push(tmp);
         const clusterExists = async () => {
           for (const d of (await readdir(tmp)).filter((f) => f.startsWith('pgproof-verify-'))) {
-            if ((await readdir(path.join(tmp, d)).catch(() => [])).some((f) => f.startsWith('pgproof-cluster-'))) return true;
+            if ((await readdir(path.join(tmp, d)).catch(() => [])).some((f) => f.startsWith('pgproof-cluster-')))
+              return true;
           }
           return false;
         };
@@ -300,12 +390,14 @@ describe('verify and notification faults through pgproof run --local', () => {
         expect(await listAllKeys(world.bucket)).not.toContain(verifiedKeyFor(run.result.backup!.key));
       });
 
-      it('SIGTERM while BackupDatabase is mid-dump: exit 143, pg_dump ended, no object at the run\'s key, history says aborted', async () => {
+      it("SIGTERM while BackupDatabase is mid-dump: exit 143, pg_dump ended, no object at the run's key, history says aborted", async () => {
         // GIVEN a pg_dump that sends the first 4 KiB of a real dump and then stalls (a slow network, a huge table)
         const tmp = await runTmpDir('sigterm');
         cleanup.push(tmp);
         const stalled = path.join(tmp, 'pg_dump-stalled');
-        const fake = await fakePgRoot('slow', `#!${process.execPath}
+        const fake = await fakePgRoot(
+          'slow',
+          `#!${process.execPath}
   // pgproof fault: a pg_dump that stalls mid-dump; on SIGTERM it ends the real one and exits as pg_dump would.
   const { spawn, spawnSync } = require('node:child_process');
   const { writeFileSync } = require('node:fs');
@@ -325,7 +417,8 @@ describe('verify and notification faults through pgproof run --local', () => {
     child.once('exit', () => process.exit(143));
     child.kill('SIGTERM');
   });
-  `);
+  `,
+        );
         cleanup.push(fake.root);
         const runsBefore = new Set((await historyOf(world)).map((r) => r.runId));
         // WHEN
@@ -339,7 +432,12 @@ describe('verify and notification faults through pgproof run --local', () => {
         expect(run.result.backup).toBeUndefined();
         expect((await listAllKeys(world.bucket)).filter((k) => k.includes(run.result.runId))).toEqual([]);
         expect(processesMatching(fake.root)).toBe('');
-        expect(await queryOne(world.source, `select count(*)::int from pg_stat_activity where datname = '${world.source.database}' and application_name = 'pg_dump'`)).toBe(0);
+        expect(
+          await queryOne(
+            world.source,
+            `select count(*)::int from pg_stat_activity where datname = '${world.source.database}' and application_name = 'pg_dump'`,
+          ),
+        ).toBe(0);
         await expectCleanlyAborted(run, tmp);
       });
     });
@@ -386,8 +484,13 @@ describe('verify and notification faults through pgproof run --local', () => {
         const run = await runPgproof(world, { args: ['--snitch-url', snitchUrl] });
         // THEN
         expect(run.code, run.stderr).toBe(1);
-        expect(run.result).toMatchObject({ status: 'FAILED', error: { state: 'SnitchCheckIn', name: 'SnitchCheckInFailed' } });
-        expect(run.result.error?.message).toMatch(/dead-man's switch .* failed: .*(refused|ECONNREFUSED).*gave up after 4 attempts/);
+        expect(run.result).toMatchObject({
+          status: 'FAILED',
+          error: { state: 'SnitchCheckIn', name: 'SnitchCheckInFailed' },
+        });
+        expect(run.result.error?.message).toMatch(
+          /dead-man's switch .* failed: .*(refused|ECONNREFUSED).*gave up after 4 attempts/,
+        );
         // The backup was verified; the chat got the success, then the failure naming SnitchCheckIn.
         expect(await listAllKeys(world.bucket)).toContain(verifiedKeyFor(run.result.backup!.key));
         expect(run.chatRequests).toHaveLength(2);
@@ -400,6 +503,5 @@ describe('verify and notification faults through pgproof run --local', () => {
         expect(secretsIn(text)).toEqual([]);
       });
     });
-
   });
 });

@@ -6,7 +6,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { PgProof, type PgProofProps } from '../../lib/pg-proof';
 
 /** The feature flags `cdk synth` uses (cdk.json), so the tests see the same template. */
-export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
+export const CDK_CONTEXT: Record<string, unknown> = JSON.parse(
+  readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'),
+).context;
 
 /** An app with cdk.json's flags that skips Lambda bundling (the template tests do not need the bundles). */
 export function testApp(context: Record<string, unknown> = {}): App {
@@ -43,7 +45,10 @@ export function minimalProps(stack: Stack, overrides: Partial<PgProofProps> = {}
   };
 }
 
-export function buildPgProof(overrides: (stack: Stack) => Partial<PgProofProps> = () => ({})): { stack: Stack; pgProof: PgProof } {
+export function buildPgProof(overrides: (stack: Stack) => Partial<PgProofProps> = () => ({})): {
+  stack: Stack;
+  pgProof: PgProof;
+} {
   const stack = testStack();
   const pgProof = new PgProof(stack, 'PgProof', minimalProps(stack, overrides(stack)));
   return { stack, pgProof };

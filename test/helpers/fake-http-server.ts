@@ -41,7 +41,13 @@ export async function startFakeHttpServer(): Promise<FakeHttpServer> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() - started });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now() - started,
+      });
       const answer = queue.shift() ?? { status: 200, body: 'ok' };
       if (answer.hang) return;
       res.writeHead(answer.status ?? 200, answer.headers);

@@ -22,7 +22,10 @@ export function sourceConnection(database: string, overrides: Partial<Connection
 }
 
 /** Creates a fresh database with a unique name on the source cluster and runs `setup` in it. */
-export async function createSourceDatabase(prefix: string, setup?: (sql: (text: string) => Promise<unknown>) => Promise<void>): Promise<ConnectionParams> {
+export async function createSourceDatabase(
+  prefix: string,
+  setup?: (sql: (text: string) => Promise<unknown>) => Promise<void>,
+): Promise<ConnectionParams> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = await connect(sourceConnection('postgres'));
   await admin.query(`create database ${name}`);
@@ -121,7 +124,11 @@ export async function runTaskProcess(
 }
 
 /** The environment a backup/verify task gets for a database of the source cluster and a test bucket. */
-export function taskEnv(conn: ConnectionParams, bucket: string, extra: Record<string, string> = {}): Record<string, string> {
+export function taskEnv(
+  conn: ConnectionParams,
+  bucket: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     PGHOST: conn.host,
     PGPORT: String(conn.port),
@@ -136,7 +143,11 @@ export function taskEnv(conn: ConnectionParams, bucket: string, extra: Record<st
 }
 
 /** How the tests run a backup in-process: the machine's PostgreSQL clients, zstd, the shared S3 server. */
-export async function backupSettingsFor(conn: ConnectionParams, bucket: string, config: unknown = {}): Promise<BackupSettings> {
+export async function backupSettingsFor(
+  conn: ConnectionParams,
+  bucket: string,
+  config: unknown = {},
+): Promise<BackupSettings> {
   return {
     connection: conn,
     storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
@@ -147,12 +158,21 @@ export async function backupSettingsFor(conn: ConnectionParams, bucket: string, 
 }
 
 /** Backs up `conn` into `bucket` in-process (a logger that keeps its lines). */
-export async function backupForTest(conn: ConnectionParams, bucket: string, config: unknown = {}): Promise<BackupResult> {
+export async function backupForTest(
+  conn: ConnectionParams,
+  bucket: string,
+  config: unknown = {},
+): Promise<BackupResult> {
   return runBackup(await backupSettingsFor(conn, bucket, config), { s3: testS3(), logger: captureLogger().logger });
 }
 
 /** How the tests run a verification in-process: the backup at `key`, restored under `workDir`. */
-export async function verifySettingsFor(bucket: string, key: string, workDir: string, config: unknown = {}): Promise<VerifySettings> {
+export async function verifySettingsFor(
+  bucket: string,
+  key: string,
+  workDir: string,
+  config: unknown = {},
+): Promise<VerifySettings> {
   return {
     storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
     key,

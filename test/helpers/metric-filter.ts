@@ -34,7 +34,12 @@ function tokenize(text: string): string[] {
 }
 
 function wildcardMatch(value: string, pattern: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(value);
 }
 
@@ -53,7 +58,8 @@ export function matchesFilterPattern(pattern: string, line: string): boolean {
   const peek = () => tokens[i];
   const take = (expected?: string) => {
     const t = tokens[i++];
-    if (t === undefined || (expected !== undefined && t !== expected)) throw new Error(`expected ${expected ?? 'more'} in ${pattern}, got ${t ?? 'the end'}`);
+    if (t === undefined || (expected !== undefined && t !== expected))
+      throw new Error(`expected ${expected ?? 'more'} in ${pattern}, got ${t ?? 'the end'}`);
     return t;
   };
   const comparison = (): boolean => {
@@ -82,13 +88,20 @@ export function matchesFilterPattern(pattern: string, line: string): boolean {
     if (!Number.isFinite(n)) throw new Error(`unsupported value ${operand} in ${pattern}`);
     if (typeof value !== 'number') return false;
     switch (op) {
-      case '=': return value === n;
-      case '!=': return value !== n;
-      case '<': return value < n;
-      case '>': return value > n;
-      case '<=': return value <= n;
-      case '>=': return value >= n;
-      default: throw new Error(`unsupported operator ${op} in ${pattern}`);
+      case '=':
+        return value === n;
+      case '!=':
+        return value !== n;
+      case '<':
+        return value < n;
+      case '>':
+        return value > n;
+      case '<=':
+        return value <= n;
+      case '>=':
+        return value >= n;
+      default:
+        throw new Error(`unsupported operator ${op} in ${pattern}`);
     }
   };
   const unary = (): boolean => {

@@ -8,7 +8,11 @@ export function pgproof(
   args: string[],
   options: { env?: Record<string, string>; onStderr?: (text: string, pid: number) => void } = {},
 ): Promise<PgproofRun> {
-  return runNodeProcess([path.join(ROOT, 'bin', 'pgproof.mjs'), ...args], options.env, options.onStderr ? { onStderr: options.onStderr } : {});
+  return runNodeProcess(
+    [path.join(ROOT, 'bin', 'pgproof.mjs'), ...args],
+    options.env,
+    options.onStderr ? { onStderr: options.onStderr } : {},
+  );
 }
 
 /** The `--json` result: the last line of stdout. */

@@ -13,10 +13,17 @@ export const SOURCE_PASSWORD = 'Sup3r-Secret-Pw-7f3a9c';
 export async function startSourceCluster(): Promise<SourceCluster> {
   const installs = await discoverPgInstalls();
   const server = installs.find((i) => i.hasServer);
-  if (!server) throw new Error('the tests need PostgreSQL server binaries (initdb, pg_ctl, postgres); install postgresql');
+  if (!server)
+    throw new Error('the tests need PostgreSQL server binaries (initdb, pg_ctl, postgres); install postgresql');
   const cluster = await startThrowawayCluster({ binDir: server.binDir, tcp: true, superuserPassword: SOURCE_PASSWORD });
   return {
-    params: { host: '127.0.0.1', port: cluster.port, user: cluster.superuser, password: SOURCE_PASSWORD, binDir: server.binDir },
+    params: {
+      host: '127.0.0.1',
+      port: cluster.port,
+      user: cluster.superuser,
+      password: SOURCE_PASSWORD,
+      binDir: server.binDir,
+    },
     stop: () => cluster.stop(),
   };
 }

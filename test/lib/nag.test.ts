@@ -65,16 +65,29 @@ describe.each(['pgproof.config.json', 'pgproof.config.example.json'])('cdk-nag A
   });
 
   it('acknowledges every suppressed finding with a specific reason', () => {
-    const suppressed = (result.report?.pluginReports ?? []).flatMap((p: any) => p.suppressedViolations ?? []) as Array<{ ruleName: string; reason: string }>;
+    const suppressed = (result.report?.pluginReports ?? []).flatMap((p: any) => p.suppressedViolations ?? []) as Array<{
+      ruleName: string;
+      reason: string;
+    }>;
     expect(suppressed.length).toBeGreaterThan(0);
     for (const s of suppressed) expect(s.reason.length, s.ruleName).toBeGreaterThan(40);
     // Also every acknowledgement recorded in the tree, even one that matched nothing.
-    const acks = result.stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data as Record<string, string>));
+    const acks = result.stack.node
+      .findAll()
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((m) => m.data as Record<string, string>),
+      );
     for (const [id, reason] of acks.flatMap((a) => Object.entries(a))) expect(reason.length, id).toBeGreaterThan(40);
   });
 
   it('acknowledges only the findings we expect (a new kind of finding needs a decision, not a blanket pass)', () => {
-    const findings = new Set((result.report?.pluginReports ?? []).flatMap((p: any) => (p.suppressedViolations ?? []).map((v: any) => String(v.ruleName).replace(/<[^>]+>/g, '<ref>'))));
+    const findings = new Set(
+      (result.report?.pluginReports ?? []).flatMap((p: any) =>
+        (p.suppressedViolations ?? []).map((v: any) => String(v.ruleName).replace(/<[^>]+>/g, '<ref>')),
+      ),
+    );
     expect([...findings].sort()).toEqual([
       'AwsSolutions-ECS2',
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
@@ -89,9 +102,12 @@ describe.each(['pgproof.config.json', 'pgproof.config.example.json'])('cdk-nag A
     ]);
   });
 
-  it('builds the engines\' image from containers/Dockerfile', () => {
+  it("builds the engines' image from containers/Dockerfile", () => {
     const t = Template.fromStack(result.stack);
-    const defs = Object.values(t.toJSON().Resources as Record<string, any>).filter((r) => r.Type === 'AWS::ECS::TaskDefinition');
-    for (const d of defs) expect(JSON.stringify(d.Properties.ContainerDefinitions[0].Image)).toContain('container-assets');
+    const defs = Object.values(t.toJSON().Resources as Record<string, any>).filter(
+      (r) => r.Type === 'AWS::ECS::TaskDefinition',
+    );
+    for (const d of defs)
+      expect(JSON.stringify(d.Properties.ContainerDefinitions[0].Image)).toContain('container-assets');
   });
 });

@@ -12,7 +12,17 @@ type Json = Record<string, any>;
 let resources: Record<string, Json>;
 
 /** Properties that name a resource; a plain string there is a fixed name. */
-const NAME_PROPERTIES = ['LogGroupName', 'BucketName', 'AliasName', 'TopicName', 'FunctionName', 'StateMachineName', 'DashboardName', 'ClusterName', 'Name'];
+const NAME_PROPERTIES = [
+  'LogGroupName',
+  'BucketName',
+  'AliasName',
+  'TopicName',
+  'FunctionName',
+  'StateMachineName',
+  'DashboardName',
+  'ClusterName',
+  'Name',
+];
 
 beforeAll(() => {
   // GIVEN the stack of the repository's configuration, as `cdk deploy` builds it
@@ -28,7 +38,9 @@ beforeAll(() => {
 describe('redeploy after cdk destroy', () => {
   it('names the retained state-machine log group per stack, under the vended-logs prefix', () => {
     // THEN
-    const group = Object.values(resources).find((r) => r.Type === 'AWS::Logs::LogGroup' && JSON.stringify(r.Properties.LogGroupName ?? '').includes('vendedlogs'))!;
+    const group = Object.values(resources).find(
+      (r) => r.Type === 'AWS::Logs::LogGroup' && JSON.stringify(r.Properties.LogGroupName ?? '').includes('vendedlogs'),
+    )!;
     expect(group.DeletionPolicy).toBe('Retain');
     const [separator, parts] = group.Properties.LogGroupName['Fn::Join'];
     expect(separator).toBe('');
@@ -41,15 +53,24 @@ describe('redeploy after cdk destroy', () => {
 
   it('gives no retained resource a fixed name', () => {
     const retained = Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain');
-    expect(retained.map(([, r]) => r.Type)).toEqual(expect.arrayContaining(['AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::S3::Bucket']));
+    expect(retained.map(([, r]) => r.Type)).toEqual(
+      expect.arrayContaining(['AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::S3::Bucket']),
+    );
     const fixed = retained.flatMap(([id, r]) =>
-      NAME_PROPERTIES.filter((p) => typeof r.Properties?.[p] === 'string').map((p) => `${id}.${p} = ${r.Properties[p]}`));
+      NAME_PROPERTIES.filter((p) => typeof r.Properties?.[p] === 'string').map(
+        (p) => `${id}.${p} = ${r.Properties[p]}`,
+      ),
+    );
     expect(fixed).toEqual([]);
   });
 
   it('keeps fixed names only on resources that destroy deletes (state machine, dashboard)', () => {
-    const named = Object.entries(resources).filter(([, r]) => NAME_PROPERTIES.some((p) => typeof r.Properties?.[p] === 'string'));
+    const named = Object.entries(resources).filter(([, r]) =>
+      NAME_PROPERTIES.some((p) => typeof r.Properties?.[p] === 'string'),
+    );
     for (const [, r] of named) expect(r.DeletionPolicy ?? 'Delete').toBe('Delete');
-    expect(named.map(([, r]) => r.Type)).toEqual(expect.arrayContaining(['AWS::CloudWatch::Dashboard', 'AWS::StepFunctions::StateMachine']));
+    expect(named.map(([, r]) => r.Type)).toEqual(
+      expect.arrayContaining(['AWS::CloudWatch::Dashboard', 'AWS::StepFunctions::StateMachine']),
+    );
   });
 });

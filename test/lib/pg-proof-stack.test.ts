@@ -30,7 +30,8 @@ function retainedResources(configFile: string): Record<string, string> {
     env: { account: '123456789012', region: 'eu-west-1' },
     containerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/pgproof-engines:test'),
   });
-  const resources: Record<string, { Type: string; DeletionPolicy?: string }> = Template.fromStack(stack).toJSON().Resources;
+  const resources: Record<string, { Type: string; DeletionPolicy?: string }> =
+    Template.fromStack(stack).toJSON().Resources;
   return Object.fromEntries(
     Object.entries(resources)
       .filter(([, resource]) => resource.DeletionPolicy === 'Retain')

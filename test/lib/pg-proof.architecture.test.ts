@@ -10,7 +10,11 @@ type Json = Record<string, any>;
 const deployment = (fields: Record<string, unknown> = {}) => ({
   name: 'orders',
   database: { host: 'db.internal', name: 'orders', user: 'pgproof', passwordSecretName: 'orders/db' },
-  vpc: { vpcId: 'vpc-0123456789abcdef0', privateSubnetIds: ['subnet-0123456789abcdef0'], availabilityZones: ['eu-west-1a'] },
+  vpc: {
+    vpcId: 'vpc-0123456789abcdef0',
+    privateSubnetIds: ['subnet-0123456789abcdef0'],
+    availabilityZones: ['eu-west-1a'],
+  },
   chatWebhookSecretName: 'pgproof/chat',
   snitchUrlSecretName: 'pgproof/snitch',
   ...fields,
@@ -26,7 +30,9 @@ function runtimePlatforms(template: Template): Json[] {
  * asset itself is not staged (that walks the whole repository): its options are read as PgProof passes them.
  */
 function imagePlatforms(arch?: ecs.CpuArchitecture): string[] {
-  const fromAsset = vi.spyOn(ecs.ContainerImage, 'fromAsset').mockImplementation(() => ecs.ContainerImage.fromRegistry('example/pgproof-engines') as unknown as ecs.AssetImage);
+  const fromAsset = vi
+    .spyOn(ecs.ContainerImage, 'fromAsset')
+    .mockImplementation(() => ecs.ContainerImage.fromRegistry('example/pgproof-engines') as unknown as ecs.AssetImage);
   try {
     const stack = testStack(testApp());
     const { containerImage: _registryImage, ...props } = minimalProps(stack, arch ? { cpuArchitecture: arch } : {});
@@ -48,18 +54,26 @@ describe('architecture', () => {
   it('runs both tasks on X86_64 by default, with the image built for linux/amd64', () => {
     const { stack } = buildPgProof();
     const platforms = runtimePlatforms(Template.fromStack(stack));
-    expect(platforms).toEqual([{ CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' }, { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' }]);
+    expect(platforms).toEqual([
+      { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+      { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+    ]);
     expect(imagePlatforms()).toEqual(['linux/amd64']);
   });
 
   it('runs both tasks on ARM64 when chosen, with the image built for linux/arm64', () => {
     const { stack } = buildPgProof(() => ({ cpuArchitecture: ecs.CpuArchitecture.ARM64 }));
     const platforms = runtimePlatforms(Template.fromStack(stack));
-    expect(platforms).toEqual([{ CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' }, { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' }]);
+    expect(platforms).toEqual([
+      { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+    ]);
     expect(imagePlatforms(ecs.CpuArchitecture.ARM64)).toEqual(['linux/arm64']);
   });
 
   it('rejects an architecture Fargate on Linux does not offer, naming the prop', () => {
-    expect(() => buildPgProof(() => ({ cpuArchitecture: ecs.CpuArchitecture.of('X86') }))).toThrow(/cpuArchitecture must be X86_64 or ARM64 .*got "X86"/);
+    expect(() => buildPgProof(() => ({ cpuArchitecture: ecs.CpuArchitecture.of('X86') }))).toThrow(
+      /cpuArchitecture must be X86_64 or ARM64 .*got "X86"/,
+    );
   });
 });

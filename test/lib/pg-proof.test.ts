@@ -13,7 +13,10 @@ let resources: Record<string, Json>;
 
 beforeAll(() => {
   // GIVEN a PgProof with default props (one synthesis for the whole file)
-  const { stack } = buildPgProof(() => ({ alarmEmail: 'dba@example.com', engineConfig: { checks: [{ name: 'n', sql: 'select 1', expect: { min: 1 } }] } }));
+  const { stack } = buildPgProof(() => ({
+    alarmEmail: 'dba@example.com',
+    engineConfig: { checks: [{ name: 'n', sql: 'select 1', expect: { min: 1 } }] },
+  }));
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
 });
@@ -37,17 +40,41 @@ describe('backup bucket', () => {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({
-        BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } })] },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+            }),
+          ],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         VersioningConfiguration: { Status: 'Enabled' },
         LifecycleConfiguration: {
-          Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-backups', ExpirationInDays: 35, NoncurrentVersionExpiration: { NoncurrentDays: 35 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' })]),
+          Rules: Match.arrayWith([
+            Match.objectLike({
+              Id: 'expire-backups',
+              ExpirationInDays: 35,
+              NoncurrentVersionExpiration: { NoncurrentDays: 35 },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+              Status: 'Enabled',
+            }),
+          ]),
         },
         LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
       }),
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
@@ -58,11 +85,18 @@ describe('backup bucket', () => {
 
   it('applies Object Lock retention when configured', () => {
     // GIVEN / WHEN
-    const { stack } = buildPgProof(() => ({ backupRetention: Duration.days(90), objectLockRetention: Duration.days(30), objectLockMode: 'COMPLIANCE' }));
+    const { stack } = buildPgProof(() => ({
+      backupRetention: Duration.days(90),
+      objectLockRetention: Duration.days(30),
+      objectLockMode: 'COMPLIANCE',
+    }));
     // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } } },
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } },
+      },
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 90 })]) },
     });
   });
@@ -75,16 +109,31 @@ describe('engine tasks', () => {
     const backup = container(/EnginesBackup/);
     const def = backup.ContainerDefinitions[0];
     const env = Object.fromEntries(def.Environment.map((e: Json) => [e.Name, e.Value]));
-    expect(env).toMatchObject({ PGHOST: 'db.internal', PGPORT: '5432', PGUSER: 'pgproof', PGDATABASE: 'orders', PGSSLMODE: 'require', PGPROOF_PREFIX: 'pgproof' });
+    expect(env).toMatchObject({
+      PGHOST: 'db.internal',
+      PGPORT: '5432',
+      PGUSER: 'pgproof',
+      PGDATABASE: 'orders',
+      PGSSLMODE: 'require',
+      PGPROOF_PREFIX: 'pgproof',
+    });
     expect(env.PGPROOF_BUCKET).toEqual({ Ref: expect.stringMatching(/Bucket/) });
     expect(env.PGPROOF_KMS_KEY_ID).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Key/), 'Arn'] });
     expect(JSON.parse(env.PGPROOF_CONFIG)).toMatchObject({ compression: { method: 'zstd' }, checks: [{ name: 'n' }] });
     expect(env).not.toHaveProperty('PGPASSWORD');
     // The engine reads the secret itself: ECS `secrets` need the complete ARN, which a name does not give.
-    expect(env).toMatchObject({ PGPROOF_DB_SECRET: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db', PGPROOF_DB_SECRET_JSON_FIELD: 'password' });
+    expect(env).toMatchObject({
+      PGPROOF_DB_SECRET: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db',
+      PGPROOF_DB_SECRET_JSON_FIELD: 'password',
+    });
     expect(def.Secrets).toBeUndefined();
     expect(def.Command).toBeUndefined();
-    expect(backup).toMatchObject({ Cpu: '1024', Memory: '2048', RequiresCompatibilities: ['FARGATE'], NetworkMode: 'awsvpc' });
+    expect(backup).toMatchObject({
+      Cpu: '1024',
+      Memory: '2048',
+      RequiresCompatibilities: ['FARGATE'],
+      NetworkMode: 'awsvpc',
+    });
   });
 
   it('runs verify with /app/verify.cjs, /work as work dir, no database settings and 100 GiB of disk', () => {
@@ -105,8 +154,11 @@ describe('engine tasks', () => {
   });
 
   it('logs both tasks with awslogs and runs in a cluster with Container Insights', () => {
-    for (const p of [/EnginesBackup/, /EnginesVerify/]) expect(container(p).ContainerDefinitions[0].LogConfiguration.LogDriver).toBe('awslogs');
-    template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    for (const p of [/EnginesBackup/, /EnginesVerify/])
+      expect(container(p).ContainerDefinitions[0].LogConfiguration.LogDriver).toBe('awslogs');
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
   });
 
   it('gives verify a security group with HTTPS egress only', () => {
@@ -121,25 +173,44 @@ describe('least privilege', () => {
   it('lets the backup task list, write and read manifests, but never delete', () => {
     const statements = statementsOfRole(/EnginesBackupTaskRole/);
     expect(actionsOf(statements).sort()).toEqual([
-      'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
-      'secretsmanager:GetSecretValue', 'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess',
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey*',
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'secretsmanager:GetSecretValue',
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+      'states:SendTaskSuccess',
     ]);
     const get = statements.find((s) => s.Action === 's3:GetObject')!;
     expect(text(get.Resource)).toMatch(/\/pgproof\/\*\.manifest\.json.*\/pgproof\/\*\.verified\.json/);
     expect(text(get.Resource)).not.toMatch(/\/pgproof\/\*"/);
-    expect(statements.find((s) => s.Action === 's3:ListBucket')!.Condition).toEqual({ StringLike: { 's3:prefix': ['pgproof/*'] } });
+    expect(statements.find((s) => s.Action === 's3:ListBucket')!.Condition).toEqual({
+      StringLike: { 's3:prefix': ['pgproof/*'] },
+    });
     // Writes: dumps and manifests only; never a verification record (only a proven restore may write one).
     const put = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('s3:PutObject'))!;
     expect(put.Action.sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
-    expect(text(put.Resource)).toMatch(/\/pgproof\/\*\.dump".*\/pgproof\/\*\.dump\.zst".*\/pgproof\/\*\.manifest\.json".*\/pgproof\/\*\.roles\.sql"/);
+    expect(text(put.Resource)).toMatch(
+      /\/pgproof\/\*\.dump".*\/pgproof\/\*\.dump\.zst".*\/pgproof\/\*\.manifest\.json".*\/pgproof\/\*\.roles\.sql"/,
+    );
     expect(text(put.Resource)).not.toMatch(/verified|\/pgproof\/\*"/);
   });
 
   it('lets the verify task read and write *.verified.json only, never delete', () => {
     const statements = statementsOfRole(/EnginesVerifyTaskRole/);
     expect(actionsOf(statements).sort()).toEqual([
-      'kms:Decrypt', 'kms:GenerateDataKey*', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
-      'states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess',
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+      'states:SendTaskSuccess',
     ]);
     const put = statements.find((s) => s.Action === 's3:PutObject')!;
     expect(text(put.Resource)).toMatch(/"\/pgproof\/\*\.verified\.json"/);
@@ -175,7 +246,10 @@ describe('least privilege', () => {
 
   it('grants no delete or retention-changing action anywhere', () => {
     const all = ofType('AWS::IAM::Policy').flatMap(([, p]) => actionsOf(p.Properties.PolicyDocument.Statement));
-    for (const a of all) expect(a).not.toMatch(/^s3:(Delete|PutObjectRetention|PutObjectLegalHold|BypassGovernanceRetention|PutBucket)|^s3:\*$/);
+    for (const a of all)
+      expect(a).not.toMatch(
+        /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|BypassGovernanceRetention|PutBucket)|^s3:\*$/,
+      );
   });
 
   it('lets the state machine run exactly the two task definitions and pass exactly their four roles', () => {
@@ -188,8 +262,12 @@ describe('least privilege', () => {
     ]);
     const passRole = statements.filter((s) => text(s.Action).includes('iam:PassRole'));
     expect(passRole).toHaveLength(1);
-    const roles = ['EnginesBackupExecutionRole', 'EnginesBackupTaskRole', 'EnginesVerifyExecutionRole', 'EnginesVerifyTaskRole']
-      .map((r) => ({ 'Fn::GetAtt': [logicalId('AWS::IAM::Role', new RegExp(r)), 'Arn'] }));
+    const roles = [
+      'EnginesBackupExecutionRole',
+      'EnginesBackupTaskRole',
+      'EnginesVerifyExecutionRole',
+      'EnginesVerifyTaskRole',
+    ].map((r) => ({ 'Fn::GetAtt': [logicalId('AWS::IAM::Role', new RegExp(r)), 'Arn'] }));
     expect(passRole[0]!.Resource).toEqual(roles);
     const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction')!;
     expect(text(invoke.Resource)).toMatch(/NotifyChat/);
@@ -222,7 +300,9 @@ describe('state machine, schedule, monitoring', () => {
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
     });
     // Named per stack (test/lib/pg-proof-stack.redeploy.test.ts): /aws/vendedlogs/states/pgproof-orders-<first group of the stack id's UUID>
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: { 'Fn::Join': ['', ['/aws/vendedlogs/states/pgproof-orders-', Match.anyValue()]] } });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: { 'Fn::Join': ['', ['/aws/vendedlogs/states/pgproof-orders-', Match.anyValue()]] },
+    });
   });
 
   it('starts a run daily at 03:00 UTC with a scheduled reason', () => {
@@ -234,17 +314,29 @@ describe('state machine, schedule, monitoring', () => {
   });
 
   it('takes a custom schedule and can be disabled', () => {
-    const { stack } = buildPgProof(() => ({ schedule: events.Schedule.expression('cron(30 1 * * ? *)'), scheduleEnabled: false }));
-    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(30 1 * * ? *)', State: 'DISABLED' });
+    const { stack } = buildPgProof(() => ({
+      schedule: events.Schedule.expression('cron(30 1 * * ? *)'),
+      scheduleEnabled: false,
+    }));
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(30 1 * * ? *)',
+      State: 'DISABLED',
+    });
   });
 
   it('alarms on failed, timed-out and aborted runs to an encrypted SNS topic with the e-mail subscribed', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
         Match.objectLike({ Expression: 'failed + timedOut + aborted' }),
-        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }) }) }),
-        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut' }) }) }),
-        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsAborted' }) }) }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }) }),
+        }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut' }) }),
+        }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsAborted' }) }),
+        }),
       ]),
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -255,10 +347,12 @@ describe('state machine, schedule, monitoring', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'dba@example.com' });
   });
 
-  it('turns the engines\' log lines into metrics and plots them on a dashboard', () => {
+  it("turns the engines' log lines into metrics and plots them on a dashboard", () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "backup complete" }',
-      MetricTransformations: [Match.objectLike({ MetricName: 'DumpBytes', MetricValue: '$.bytes', MetricNamespace: 'PgProof/orders' })],
+      MetricTransformations: [
+        Match.objectLike({ MetricName: 'DumpBytes', MetricValue: '$.bytes', MetricNamespace: 'PgProof/orders' }),
+      ],
     });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "backup verified" }',
@@ -269,7 +363,8 @@ describe('state machine, schedule, monitoring', () => {
       MetricTransformations: [Match.objectLike({ MetricName: 'ChecksFailed', MetricValue: '1' })],
     });
     const body = text(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
-    for (const m of ['DumpBytes', 'DumpSeconds', 'RestoreSeconds', 'ChecksFailed', 'ExecutionsFailed']) expect(body).toContain(m);
+    for (const m of ['DumpBytes', 'DumpSeconds', 'RestoreSeconds', 'ChecksFailed', 'ExecutionsFailed'])
+      expect(body).toContain(m);
   });
 });
 
@@ -292,7 +387,10 @@ describe('validation', () => {
     [{ databasePort: 70000 }, /databasePort must be a port number 1–65535; got 70000/],
     [{ keyPrefix: '/backups/' }, /keyPrefix must not be empty or start or end with "\/"; got "\/backups\/"/],
     [{ databasePasswordJsonField: ' ' }, /databasePasswordJsonField must not be empty/],
-    [{ objectLockRetention: Duration.days(60) }, /objectLockRetention \(60 days\) must not exceed backupRetention \(35 days\)/],
+    [
+      { objectLockRetention: Duration.days(60) },
+      /objectLockRetention \(60 days\) must not exceed backupRetention \(35 days\)/,
+    ],
     [{ backupRetention: Duration.hours(12) }, /backupRetention must be a whole number of days, at least 1; got 0.5/],
     [{ verifyEphemeralStorageGiB: 500 }, /verifyEphemeralStorageGiB must be a whole number from 21 to 200; got 500/],
     [{ heartbeatTimeout: Duration.seconds(30) }, /heartbeatTimeout must be at least 2 minutes.*got 30 seconds/],
@@ -310,7 +408,14 @@ describe('validation', () => {
   it('rejects retention settings with an existing bucket, and a key without one', () => {
     expect(() => {
       const stack = testStack();
-      new PgProof(stack, 'PgProof', minimalProps(stack, { bucket: s3.Bucket.fromBucketName(stack, 'B', 'my-backups'), objectLockRetention: Duration.days(7) }));
+      new PgProof(
+        stack,
+        'PgProof',
+        minimalProps(stack, {
+          bucket: s3.Bucket.fromBucketName(stack, 'B', 'my-backups'),
+          objectLockRetention: Duration.days(7),
+        }),
+      );
     }).toThrow(/objectLockRetention applies only to a bucket PgProof creates/);
     expect(() => {
       const stack = testStack();
@@ -321,6 +426,9 @@ describe('validation', () => {
 
   it('keeps the bucket on destroy unless told otherwise', () => {
     const { stack } = buildPgProof(() => ({ removalPolicy: RemovalPolicy.DESTROY }));
-    Template.fromStack(stack).hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }) });
+    Template.fromStack(stack).hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }),
+    });
   });
 });

@@ -19,7 +19,8 @@ beforeAll(() => {
 function strings(value: unknown, at: string, out: Array<{ path: string; text: string }> = []): typeof out {
   if (typeof value === 'string') out.push({ path: at, text: value });
   else if (Array.isArray(value)) value.forEach((v, i) => strings(v, `${at}[${i}]`, out));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) strings(v, `${at}.${k}`, out);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) strings(v, `${at}.${k}`, out);
   return out;
 }
 
@@ -33,12 +34,16 @@ describe('intrinsic functions', () => {
     // THEN
     expect(counts.filter((c) => c.calls > MAX_PER_FIELD)).toEqual([]);
     // AND the run id's fields are among those counted (the test looks where the functions are)
-    expect(counts.find((c) => c.path === `$.States.${STATE.prepareRunId}.Parameters.runIdParts.time.$`)?.calls).toBeGreaterThan(0);
+    expect(
+      counts.find((c) => c.path === `$.States.${STATE.prepareRunId}.Parameters.runIdParts.time.$`)?.calls,
+    ).toBeGreaterThan(0);
     expect(counts.find((c) => c.path === '$.States.ReadInputReason.Parameters.runId.$')?.calls).toBeGreaterThan(0);
   });
 
   it('counts nested and sibling calls', () => {
-    expect(intrinsicCalls("States.Format('{}', States.ArrayGetItem(States.StringSplit($.a, '-'), 0), States.UUID())")).toBe(4);
+    expect(
+      intrinsicCalls("States.Format('{}', States.ArrayGetItem(States.StringSplit($.a, '-'), 0), States.UUID())"),
+    ).toBe(4);
     expect(intrinsicCalls('States.ALL')).toBe(0);
   });
 });
@@ -50,11 +55,16 @@ describe('run id', () => {
    */
   async function runIdAt(startTime: string): Promise<string> {
     const { StateMachine } = await import('aws-local-stepfunctions');
-    const prepare = JSON.parse(JSON.stringify(asl.States[STATE.prepareRunId]).replaceAll('$$.Execution.StartTime', '$.startTime'));
+    const prepare = JSON.parse(
+      JSON.stringify(asl.States[STATE.prepareRunId]).replaceAll('$$.Execution.StartTime', '$.startTime'),
+    );
     const { Next: _next, ...useDefault } = asl.States.UseDefaultReason!;
     const machine = new StateMachine({
       StartAt: STATE.prepareRunId,
-      States: { [STATE.prepareRunId]: { ...prepare, Next: 'UseDefaultReason' }, UseDefaultReason: { ...useDefault, End: true } },
+      States: {
+        [STATE.prepareRunId]: { ...prepare, Next: 'UseDefaultReason' },
+        UseDefaultReason: { ...useDefault, End: true },
+      },
     } as never);
     const context = { Execution: { Id: 'arn:aws:states:local:000000000000:execution:pgproof-orders:x', Name: 'x' } };
     return ((await machine.run({ startTime }, { context } as never).result) as { runId: string }).runId;

@@ -14,7 +14,10 @@ beforeAll(() => {
   // GIVEN one PgProof, rendered once for the whole file
   const { stack, pgProof } = buildPgProof();
   asl = renderDefinition(pgProof.stateMachine) as typeof asl;
-  const resources = (stack.node.root as any).synth().getStackByName(stack.stackName).template.Resources as Record<string, State>;
+  const resources = (stack.node.root as any).synth().getStackByName(stack.stackName).template.Resources as Record<
+    string,
+    State
+  >;
   template = Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!;
 });
 
@@ -46,16 +49,42 @@ describe('rendered definition', () => {
     expect(asl.StartAt).toBe(STATE.prepareRunId);
     expect(asl.States[STATE.prepareRunId]!.Next).toBe(STATE.validateInput);
     expect(Object.keys(asl.States).sort()).toEqual([
-      'BackupDatabase', 'BackupDatabaseFailed', 'BackupDatabaseTimedOut', 'BackupVerified', 'ChatPostFailed', 'CheckChatPosted',
-      'CheckInputFields', 'CompareInputFields', 'MarkRunFailed', 'NotifyFailure', 'NotifySuccess', 'PrepareRunId', 'ReadInputReason',
-      'RejectInputReasonType', 'RejectUnknownInputField', 'RunFailed', 'SnitchCheckIn', 'SnitchCheckInFailed', 'SnitchCheckInTimedOut',
-      'UseDefaultReason', 'ValidateInput', 'VerifyBackup', 'VerifyBackupFailed', 'VerifyBackupTimedOut',
+      'BackupDatabase',
+      'BackupDatabaseFailed',
+      'BackupDatabaseTimedOut',
+      'BackupVerified',
+      'ChatPostFailed',
+      'CheckChatPosted',
+      'CheckInputFields',
+      'CompareInputFields',
+      'MarkRunFailed',
+      'NotifyFailure',
+      'NotifySuccess',
+      'PrepareRunId',
+      'ReadInputReason',
+      'RejectInputReasonType',
+      'RejectUnknownInputField',
+      'RunFailed',
+      'SnitchCheckIn',
+      'SnitchCheckInFailed',
+      'SnitchCheckInTimedOut',
+      'UseDefaultReason',
+      'ValidateInput',
+      'VerifyBackup',
+      'VerifyBackupFailed',
+      'VerifyBackupTimedOut',
     ]);
-    expect(asl.States.RunFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.name', CausePath: '$.error.message' });
+    expect(asl.States.RunFailed).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.error.name',
+      CausePath: '$.error.message',
+    });
   });
 
   it('is the same definition the template holds', () => {
-    const joined = template.Properties.DefinitionString['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : '"X"')).join('');
+    const joined = template.Properties.DefinitionString['Fn::Join'][1]
+      .map((p: unknown) => (typeof p === 'string' ? p : '"X"'))
+      .join('');
     expect(joined).toContain('"StartAt":"PrepareRunId"');
     expect(JSON.stringify(asl)).toContain('"StartAt":"PrepareRunId"');
   });
@@ -67,18 +96,46 @@ describe('rendered definition', () => {
 
   it('gives every Task a TimeoutSeconds, and the ECS tasks a HeartbeatSeconds', () => {
     const taskStates = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task');
-    expect(taskStates.map(([n]) => n).sort()).toEqual(['BackupDatabase', 'NotifyFailure', 'NotifySuccess', 'SnitchCheckIn', 'VerifyBackup']);
+    expect(taskStates.map(([n]) => n).sort()).toEqual([
+      'BackupDatabase',
+      'NotifyFailure',
+      'NotifySuccess',
+      'SnitchCheckIn',
+      'VerifyBackup',
+    ]);
     for (const [, s] of taskStates) expect(s.TimeoutSeconds).toBeGreaterThan(0);
-    expect(asl.States.BackupDatabase).toMatchObject({ TimeoutSeconds: 6 * 3600, HeartbeatSeconds: 300, Resource: expect.stringMatching(/ecs:runTask\.waitForTaskToken$/) });
-    expect(asl.States.VerifyBackup).toMatchObject({ TimeoutSeconds: 6 * 3600, HeartbeatSeconds: 300, Resource: expect.stringMatching(/ecs:runTask\.waitForTaskToken$/) });
+    expect(asl.States.BackupDatabase).toMatchObject({
+      TimeoutSeconds: 6 * 3600,
+      HeartbeatSeconds: 300,
+      Resource: expect.stringMatching(/ecs:runTask\.waitForTaskToken$/),
+    });
+    expect(asl.States.VerifyBackup).toMatchObject({
+      TimeoutSeconds: 6 * 3600,
+      HeartbeatSeconds: 300,
+      Resource: expect.stringMatching(/ecs:runTask\.waitForTaskToken$/),
+    });
   });
 
-  it('retries ECS tasks on transient ECS errors only, with backoff, and never the engines\' failures', () => {
+  it("retries ECS tasks on transient ECS errors only, with backoff, and never the engines' failures", () => {
     for (const name of [STATE.backupDatabase, STATE.verifyBackup]) {
       const retry = asl.States[name]!.Retry as State[];
-      expect(retry).toEqual([expect.objectContaining({ ErrorEquals: TRANSIENT_ECS_ERRORS, BackoffRate: 2, MaxAttempts: 4, IntervalSeconds: 30 })]);
+      expect(retry).toEqual([
+        expect.objectContaining({
+          ErrorEquals: TRANSIENT_ECS_ERRORS,
+          BackoffRate: 2,
+          MaxAttempts: 4,
+          IntervalSeconds: 30,
+        }),
+      ]);
       const retried = retry.flatMap((r) => r.ErrorEquals);
-      for (const engineError of ['DumpFailed', 'VerificationFailed', 'States.TaskFailed', 'States.ALL', 'States.Timeout', 'States.HeartbeatTimeout']) {
+      for (const engineError of [
+        'DumpFailed',
+        'VerificationFailed',
+        'States.TaskFailed',
+        'States.ALL',
+        'States.Timeout',
+        'States.HeartbeatTimeout',
+      ]) {
         expect(retried).not.toContain(engineError);
       }
     }
@@ -97,14 +154,24 @@ describe('rendered definition', () => {
     ]);
     expect(asl.States.BackupDatabase!.ResultPath).toBe('$.backup');
     expect(asl.States.VerifyBackup!.ResultPath).toBe('$.verify');
-    expect(asl.States.BackupDatabase!.Parameters.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp ?? 'DISABLED').toBe('DISABLED');
+    expect(
+      asl.States.BackupDatabase!.Parameters.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp ?? 'DISABLED',
+    ).toBe('DISABLED');
   });
 });
 
 describe('paths', () => {
   const failureEntries = () => [
-    'RejectInputReasonType', 'RejectUnknownInputField', 'BackupDatabaseFailed', 'BackupDatabaseTimedOut',
-    'VerifyBackupFailed', 'VerifyBackupTimedOut', 'SnitchCheckInFailed', 'SnitchCheckInTimedOut', 'MarkRunFailed', 'NotifyFailure',
+    'RejectInputReasonType',
+    'RejectUnknownInputField',
+    'BackupDatabaseFailed',
+    'BackupDatabaseTimedOut',
+    'VerifyBackupFailed',
+    'VerifyBackupTimedOut',
+    'SnitchCheckInFailed',
+    'SnitchCheckInTimedOut',
+    'MarkRunFailed',
+    'NotifyFailure',
   ];
 
   it('never reaches SnitchCheckIn from any failure', () => {
@@ -131,15 +198,28 @@ describe('paths', () => {
   });
 
   it('catches a failed NotifySuccess into SnitchCheckIn, and ends that run in ChatPostFailed', () => {
-    expect(asl.States.NotifySuccess!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.chatError', Next: STATE.snitchCheckIn }]);
-    expect(asl.States.CheckChatPosted!.Choices[0]).toMatchObject({ Variable: '$.chatError', IsPresent: true, Next: 'ChatPostFailed' });
+    expect(asl.States.NotifySuccess!.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.chatError', Next: STATE.snitchCheckIn },
+    ]);
+    expect(asl.States.CheckChatPosted!.Choices[0]).toMatchObject({
+      Variable: '$.chatError',
+      IsPresent: true,
+      Next: 'ChatPostFailed',
+    });
     expect(asl.States.ChatPostFailed).toMatchObject({ Type: 'Fail', Error: CHAT_POST_FAILED });
   });
 });
 
 // ---- executed by the local runner (aws-local-stepfunctions), as `pgproof run --local` does ---------------------------
 
-const BACKUP = { runId: 'r', database: 'orders', key: 'pgproof/orders/2026-01-01/r.dump.zst', bytes: 1234, sha256: 'a'.repeat(64), seconds: 2 };
+const BACKUP = {
+  runId: 'r',
+  database: 'orders',
+  key: 'pgproof/orders/2026-01-01/r.dump.zst',
+  bytes: 1234,
+  sha256: 'a'.repeat(64),
+  seconds: 2,
+};
 const VERIFY = { restoreSeconds: 3, checks: [{ name: 'orders exist', passed: true }] };
 
 function named(name: string, message: string): Error {
@@ -150,10 +230,12 @@ function named(name: string, message: string): Error {
 
 async function run(input: unknown, overrides: Partial<Record<string, TaskBinding>> = {}) {
   const calls: Record<string, any[]> = {};
-  const record = (name: string, result: (input: any) => unknown): TaskBinding => async (i) => {
-    (calls[name] ??= []).push(i);
-    return result(i) as never;
-  };
+  const record =
+    (name: string, result: (input: any) => unknown): TaskBinding =>
+    async (i) => {
+      (calls[name] ??= []).push(i);
+      return result(i) as never;
+    };
   const bindings: Record<string, TaskBinding> = {
     BackupDatabase: record('BackupDatabase', () => BACKUP),
     VerifyBackup: record('VerifyBackup', () => VERIFY),
@@ -162,7 +244,12 @@ async function run(input: unknown, overrides: Partial<Record<string, TaskBinding
     NotifyFailure: record('NotifyFailure', () => ({ posted: true })),
   };
   for (const [name, binding] of Object.entries(overrides)) bindings[name] = record(name, (i) => binding!(i));
-  const result = await executeLocally({ definition: asl as never, input: input as never, bindings, executionName: 'test' });
+  const result = await executeLocally({
+    definition: asl as never,
+    input: input as never,
+    bindings,
+    executionName: 'test',
+  });
   return { result, calls };
 }
 
@@ -172,13 +259,23 @@ describe('local execution', () => {
     const { result, calls } = await run({ reason: 'scheduled' });
     // THEN
     expect(result.status).toBe('SUCCEEDED');
-    const env = Object.fromEntries(calls.BackupDatabase![0].Overrides.ContainerOverrides[0].Environment.map((e: any) => [e.Name, e.Value]));
+    const env = Object.fromEntries(
+      calls.BackupDatabase![0].Overrides.ContainerOverrides[0].Environment.map((e: any) => [e.Name, e.Value]),
+    );
     expect(isRunId(env.PGPROOF_RUN_ID)).toBe(true);
     expect(env).toMatchObject({ PGPROOF_REASON: 'scheduled', PGPROOF_TASK_TOKEN: 'local-task-token' });
-    expect(calls.VerifyBackup![0].Overrides.ContainerOverrides[0].Environment).toContainEqual({ Name: 'PGPROOF_BACKUP_KEY', Value: BACKUP.key });
+    expect(calls.VerifyBackup![0].Overrides.ContainerOverrides[0].Environment).toContainEqual({
+      Name: 'PGPROOF_BACKUP_KEY',
+      Value: BACKUP.key,
+    });
     expect(calls.NotifySuccess![0]).toEqual({
-      database: 'orders', runId: env.PGPROOF_RUN_ID, status: 'SUCCEEDED', reason: 'scheduled',
-      consoleUrl: expect.stringMatching(/^https:\/\/local\.console\.aws\.amazon\.com\/states\//), backup: BACKUP, verify: VERIFY,
+      database: 'orders',
+      runId: env.PGPROOF_RUN_ID,
+      status: 'SUCCEEDED',
+      reason: 'scheduled',
+      consoleUrl: expect.stringMatching(/^https:\/\/local\.console\.aws\.amazon\.com\/states\//),
+      backup: BACKUP,
+      verify: VERIFY,
     });
     expect(calls.SnitchCheckIn![0]).toEqual(calls.NotifySuccess![0]);
     expect(calls.NotifyFailure).toBeUndefined();
@@ -188,63 +285,133 @@ describe('local execution', () => {
   it('accepts an empty manual input with the default reason', async () => {
     const { result, calls } = await run({});
     expect(result.status).toBe('SUCCEEDED');
-    expect(calls.BackupDatabase![0].Overrides.ContainerOverrides[0].Environment).toContainEqual({ Name: 'PGPROOF_REASON', Value: DEFAULT_REASON });
+    expect(calls.BackupDatabase![0].Overrides.ContainerOverrides[0].Environment).toContainEqual({
+      Name: 'PGPROOF_REASON',
+      Value: DEFAULT_REASON,
+    });
   });
 
   it('rejects an unknown input field at once, naming it, without starting a task', async () => {
     const { result, calls } = await run({ reason: 'before migration', dryRun: true });
     expect(result).toMatchObject({ status: 'FAILED', error: INVALID_INPUT, cause: expect.stringContaining('dryRun') });
     expect(calls.BackupDatabase).toBeUndefined();
-    expect(calls.NotifyFailure![0]).toMatchObject({ status: 'FAILED', database: 'orders', error: { state: 'ValidateInput', name: INVALID_INPUT, message: expect.stringContaining('"dryRun":true') } });
+    expect(calls.NotifyFailure![0]).toMatchObject({
+      status: 'FAILED',
+      database: 'orders',
+      error: { state: 'ValidateInput', name: INVALID_INPUT, message: expect.stringContaining('"dryRun":true') },
+    });
     expect(isRunId(calls.NotifyFailure![0].runId)).toBe(true);
   });
 
   it('rejects a reason that is not text', async () => {
     const { result, calls } = await run({ reason: 42 });
-    expect(result).toMatchObject({ status: 'FAILED', error: INVALID_INPUT, cause: expect.stringContaining('reason must be text') });
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      error: INVALID_INPUT,
+      cause: expect.stringContaining('reason must be text'),
+    });
     expect(calls.BackupDatabase).toBeUndefined();
     expect(calls.SnitchCheckIn).toBeUndefined();
   });
 
   it('reports a failed backup with its state, name and message, and never checks in', async () => {
-    const { result, calls } = await run({}, { BackupDatabase: () => { throw named('DumpFailed', 'pg_dump: error: permission denied for table secrets'); } });
-    expect(result).toMatchObject({ status: 'FAILED', error: 'DumpFailed', cause: expect.stringContaining('permission denied') });
-    expect(calls.NotifyFailure![0]).toMatchObject({ status: 'FAILED', error: { state: 'BackupDatabase', name: 'DumpFailed', message: expect.stringContaining('permission denied') } });
+    const { result, calls } = await run(
+      {},
+      {
+        BackupDatabase: () => {
+          throw named('DumpFailed', 'pg_dump: error: permission denied for table secrets');
+        },
+      },
+    );
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      error: 'DumpFailed',
+      cause: expect.stringContaining('permission denied'),
+    });
+    expect(calls.NotifyFailure![0]).toMatchObject({
+      status: 'FAILED',
+      error: { state: 'BackupDatabase', name: 'DumpFailed', message: expect.stringContaining('permission denied') },
+    });
     expect(calls.VerifyBackup).toBeUndefined();
     expect(calls.SnitchCheckIn).toBeUndefined();
   });
 
   it('reports a failed verification with the backup it was verifying, and never checks in', async () => {
-    const { result, calls } = await run({}, { VerifyBackup: () => { throw named('VerificationFailed', 'row count of public.orders: 10 != 11'); } });
+    const { result, calls } = await run(
+      {},
+      {
+        VerifyBackup: () => {
+          throw named('VerificationFailed', 'row count of public.orders: 10 != 11');
+        },
+      },
+    );
     expect(result).toMatchObject({ status: 'FAILED', error: 'VerificationFailed' });
-    expect(calls.NotifyFailure![0]).toMatchObject({ backup: BACKUP, error: { state: 'VerifyBackup', name: 'VerificationFailed' } });
+    expect(calls.NotifyFailure![0]).toMatchObject({
+      backup: BACKUP,
+      error: { state: 'VerifyBackup', name: 'VerificationFailed' },
+    });
     expect(calls.SnitchCheckIn).toBeUndefined();
   });
 
   it('names a timed-out task (no Cause) in the failure message', async () => {
-    const { result, calls } = await run({}, { BackupDatabase: () => { throw named('States.HeartbeatTimeout', ''); } });
+    const { result, calls } = await run(
+      {},
+      {
+        BackupDatabase: () => {
+          throw named('States.HeartbeatTimeout', '');
+        },
+      },
+    );
     expect(result).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
-    expect(calls.NotifyFailure![0].error).toMatchObject({ state: 'BackupDatabase', message: expect.stringContaining('no heartbeat for 5 minutes') });
+    expect(calls.NotifyFailure![0].error).toMatchObject({
+      state: 'BackupDatabase',
+      message: expect.stringContaining('no heartbeat for 5 minutes'),
+    });
   });
 
   it('still checks in a verified backup when the chat post fails, then fails the run visibly', async () => {
-    const { result, calls } = await run({}, { NotifySuccess: () => { throw named('ChatPostError', 'webhook answered 500'); } });
+    const { result, calls } = await run(
+      {},
+      {
+        NotifySuccess: () => {
+          throw named('ChatPostError', 'webhook answered 500');
+        },
+      },
+    );
     expect(calls.SnitchCheckIn).toHaveLength(1);
     expect(calls.NotifyFailure).toBeUndefined();
     expect(result).toMatchObject({ status: 'FAILED', error: CHAT_POST_FAILED });
   });
 
   it('fails with the original error even when the failure message cannot be posted', async () => {
-    const { result } = await run({}, {
-      BackupDatabase: () => { throw named('DatabaseConnectionFailed', 'connection refused'); },
-      NotifyFailure: () => { throw named('ChatPostError', 'webhook answered 500'); },
-    });
+    const { result } = await run(
+      {},
+      {
+        BackupDatabase: () => {
+          throw named('DatabaseConnectionFailed', 'connection refused');
+        },
+        NotifyFailure: () => {
+          throw named('ChatPostError', 'webhook answered 500');
+        },
+      },
+    );
     expect(result).toMatchObject({ status: 'FAILED', error: 'DatabaseConnectionFailed', cause: 'connection refused' });
   });
 
   it('reports a failed snitch check-in through NotifyFailure', async () => {
-    const { result, calls } = await run({}, { SnitchCheckIn: () => { throw named('SnitchError', 'snitch answered 404'); } });
+    const { result, calls } = await run(
+      {},
+      {
+        SnitchCheckIn: () => {
+          throw named('SnitchError', 'snitch answered 404');
+        },
+      },
+    );
     expect(result).toMatchObject({ status: 'FAILED', error: 'SnitchError' });
-    expect(calls.NotifyFailure![0]).toMatchObject({ backup: BACKUP, verify: VERIFY, error: { state: 'SnitchCheckIn', name: 'SnitchError' } });
+    expect(calls.NotifyFailure![0]).toMatchObject({
+      backup: BACKUP,
+      verify: VERIFY,
+      error: { state: 'SnitchCheckIn', name: 'SnitchError' },
+    });
   });
 });

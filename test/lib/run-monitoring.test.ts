@@ -14,7 +14,9 @@ beforeAll(() => {
 });
 
 const idOf = (type: string) => {
-  const ids = Object.entries(resources).filter(([, r]) => r.Type === type).map(([id]) => id);
+  const ids = Object.entries(resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id]) => id);
   expect(ids).toHaveLength(1);
   return ids[0]!;
 };
@@ -45,7 +47,7 @@ describe('alarm delivery', () => {
     });
   });
 
-  it('lets CloudWatch use the topic\'s KMS key on behalf of this account only', () => {
+  it("lets CloudWatch use the topic's KMS key on behalf of this account only", () => {
     const key = resources[idOf('AWS::KMS::Key')]!;
     const statements = key.Properties.KeyPolicy.Statement as Json[];
     const cloudwatch = statements.filter((s) => JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'));

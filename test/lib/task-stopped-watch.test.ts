@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -23,7 +23,10 @@ beforeAll(() => {
 });
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const watchRule = () => ofType('AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('ECS Task State Change'))!;
+const watchRule = () =>
+  ofType('AWS::Events::Rule').find(([, r]) =>
+    JSON.stringify(r.Properties.EventPattern ?? {}).includes('ECS Task State Change'),
+  )!;
 const watchFunctionId = () => ofType('AWS::Lambda::Function').find(([id]) => /TaskStoppedWatchFunction/.test(id))![0];
 
 describe('task-stopped watch', () => {
@@ -33,9 +36,9 @@ describe('task-stopped watch', () => {
     const clusterId = ofType('AWS::ECS::Cluster')[0]![0];
     const prefix = (family: string) => ({ prefix: `arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:` });
     expect(stack.resolve(rule.Properties.EventPattern)).toEqual({
-      'source': ['aws.ecs'],
+      source: ['aws.ecs'],
       'detail-type': ['ECS Task State Change'],
-      'detail': {
+      detail: {
         lastStatus: ['STOPPED'],
         clusterArn: [{ 'Fn::GetAtt': [clusterId, 'Arn'] }],
         // Prefix up to the revision: every revision of the two families, and no other family.
@@ -51,7 +54,10 @@ describe('task-stopped watch', () => {
     const [ruleId, rule] = watchRule();
     const fnId = watchFunctionId();
     expect(rule.Properties.Targets).toEqual([
-      expect.objectContaining({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 4 } }),
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 4 },
+      }),
     ]);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -70,9 +76,17 @@ describe('task-stopped watch', () => {
     const stateMachineId = ofType('AWS::StepFunctions::StateMachine')[0]![0];
 
     const states = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('states:')));
-    expect(states).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'states:SendTaskFailure', Resource: { Ref: stateMachineId } })]);
+    expect(states).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'states:SendTaskFailure', Resource: { Ref: stateMachineId } }),
+    ]);
     const actions = statements.flatMap((s) => [s.Action].flat()).sort();
-    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'states:SendTaskFailure', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(actions).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'states:SendTaskFailure',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
     expect(ofType('AWS::IAM::Role').find(([id]) => id === roleId)![1].Properties.ManagedPolicyArns).toBeUndefined();
   });
 
@@ -89,8 +103,18 @@ describe('task-stopped watch', () => {
   it('refuses an empty list of task definitions', () => {
     const s = testStack();
     const cluster = new ecs.Cluster(s, 'C', { vpc: importedVpc(s) });
-    const stateMachine = new sfn.StateMachine(s, 'SM', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(s, 'P')) });
-    expect(() => new TaskStoppedWatch(s, 'W', { cluster, taskDefinitions: [], stateMachine, logRetention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY }))
-      .toThrow(/taskDefinitions must name at least one task definition/);
+    const stateMachine = new sfn.StateMachine(s, 'SM', {
+      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(s, 'P')),
+    });
+    expect(
+      () =>
+        new TaskStoppedWatch(s, 'W', {
+          cluster,
+          taskDefinitions: [],
+          stateMachine,
+          logRetention: logs.RetentionDays.ONE_WEEK,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+    ).toThrow(/taskDefinitions must name at least one task definition/);
   });
 });

@@ -19,7 +19,12 @@ const ROUTE_TABLES = ['rtb-0123456789abcdef0', 'rtb-0fedcba9876543210'];
 const config = (vpc: Record<string, unknown> = {}) => ({
   name: 'orders',
   database: { host: 'db.internal', name: 'orders', user: 'pgproof', passwordSecretName: 'orders/db' },
-  vpc: { vpcId: 'vpc-0123456789abcdef0', privateSubnetIds: SUBNETS, availabilityZones: ['eu-west-1a', 'eu-west-1b'], ...vpc },
+  vpc: {
+    vpcId: 'vpc-0123456789abcdef0',
+    privateSubnetIds: SUBNETS,
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    ...vpc,
+  },
   chatWebhookSecretName: 'pgproof/chat',
   snitchUrlSecretName: 'pgproof/snitch',
 });
@@ -55,9 +60,15 @@ describe('vpc.createEndpoints', () => {
   it('is off by default, and needs one route table per private subnet', () => {
     expect(parseConfig(config()).vpc).toMatchObject({ createEndpoints: false });
     expect(() => parseConfig(config({ createEndpoints: true }))).toThrow(ConfigError);
-    expect(() => parseConfig(config({ createEndpoints: true }))).toThrow(/vpc\.privateRouteTableIds.*createEndpoints needs privateRouteTableIds/);
-    expect(() => parseConfig(config({ createEndpoints: true, privateRouteTableIds: ROUTE_TABLES.slice(0, 1) }))).toThrow(/one route table id per private subnet/);
-    expect(() => parseConfig(config({ privateRouteTableIds: ['table-1', 'table-2'] }))).toThrow(/route table id such as rtb-/);
+    expect(() => parseConfig(config({ createEndpoints: true }))).toThrow(
+      /vpc\.privateRouteTableIds.*createEndpoints needs privateRouteTableIds/,
+    );
+    expect(() =>
+      parseConfig(config({ createEndpoints: true, privateRouteTableIds: ROUTE_TABLES.slice(0, 1) })),
+    ).toThrow(/one route table id per private subnet/);
+    expect(() => parseConfig(config({ privateRouteTableIds: ['table-1', 'table-2'] }))).toThrow(
+      /route table id such as rtb-/,
+    );
   });
 
   it('creates no endpoint unless asked', () => {
@@ -65,7 +76,7 @@ describe('vpc.createEndpoints', () => {
     Template.fromStack(stack).resourceCountIs('AWS::EC2::VPCEndpoint', 0);
   });
 
-  it('adds an S3 gateway endpoint to the private subnets\' route tables', () => {
+  it("adds an S3 gateway endpoint to the private subnets' route tables", () => {
     const gateways = endpoints().filter((e) => e.Properties.VpcEndpointType === 'Gateway');
     expect(gateways).toHaveLength(1);
     expect(serviceOf(gateways[0]!)).toContain('.s3');
@@ -74,38 +85,59 @@ describe('vpc.createEndpoints', () => {
 
   it('creates interface endpoints for ECR api and dkr, CloudWatch Logs, Step Functions and Secrets Manager in the task subnets, with private DNS', () => {
     const interfaces = endpoints().filter((e) => e.Properties.VpcEndpointType === 'Interface');
-    const services = interfaces.map((e) => /com\.amazonaws\.[^"]*?\.([a-z.]+)"/.exec(serviceOf(e))?.[1] ?? serviceOf(e)).sort();
+    const services = interfaces
+      .map((e) => /com\.amazonaws\.[^"]*?\.([a-z.]+)"/.exec(serviceOf(e))?.[1] ?? serviceOf(e))
+      .sort();
     expect(services).toEqual(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'states']);
-    for (const e of interfaces) expect(e.Properties).toMatchObject({ SubnetIds: SUBNETS, PrivateDnsEnabled: true, SecurityGroupIds: [expect.anything()] });
+    for (const e of interfaces)
+      expect(e.Properties).toMatchObject({
+        SubnetIds: SUBNETS,
+        PrivateDnsEnabled: true,
+        SecurityGroupIds: [expect.anything()],
+      });
     expect(new Set(interfaces.map((e) => JSON.stringify(e.Properties.SecurityGroupIds))).size).toBe(1);
   });
 
-  it('admits HTTPS to the interface endpoints from the backup and verify tasks\' security groups only', () => {
+  it("admits HTTPS to the interface endpoints from the backup and verify tasks' security groups only", () => {
     const interfaces = endpoints().filter((e) => e.Properties.VpcEndpointType === 'Interface');
     const endpointGroup = interfaces[0]!.Properties.SecurityGroupIds[0]['Fn::GetAtt'][0] as string;
     const group = template.toJSON().Resources[endpointGroup] as Json;
     const ingress = group.Properties.SecurityGroupIngress as Json[];
-    expect(ingress.map((r) => [r.IpProtocol, r.FromPort, r.ToPort])).toEqual([['tcp', 443, 443], ['tcp', 443, 443]]);
+    expect(ingress.map((r) => [r.IpProtocol, r.FromPort, r.ToPort])).toEqual([
+      ['tcp', 443, 443],
+      ['tcp', 443, 443],
+    ]);
     const sources = ingress.map((r) => r.SourceSecurityGroupId['Fn::GetAtt'][0] as string).sort();
-    expect(sources).toEqual([expect.stringMatching(/BackupSecurityGroup/), expect.stringMatching(/VerifySecurityGroup/)]);
+    expect(sources).toEqual([
+      expect.stringMatching(/BackupSecurityGroup/),
+      expect.stringMatching(/VerifySecurityGroup/),
+    ]);
     // No other way in, and nothing out: an endpoint answers, it never initiates.
     expect(ingress.filter((r) => r.CidrIp || r.CidrIpv6)).toEqual([]);
-    expect(group.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })]);
+    expect(group.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' }),
+    ]);
   });
 
   it('passes the cdk-nag AwsSolutions checks', () => {
-    const violations = (nagReport.pluginReports ?? []).flatMap((p: Json) => p.violations ?? []).map((v: Json) => v.ruleName);
+    const violations = (nagReport.pluginReports ?? [])
+      .flatMap((p: Json) => p.violations ?? [])
+      .map((v: Json) => v.ruleName);
     expect(violations).toEqual([]);
     expect(synthError).toBeUndefined();
   });
 
   it('names the problem when a task subnet has no known route table', () => {
     // GIVEN a VPC imported without its route tables
-    const bareVpc = (stack: Stack) => ec2.Vpc.fromVpcAttributes(stack, 'Bare', {
-      vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'],
-    });
+    const bareVpc = (stack: Stack) =>
+      ec2.Vpc.fromVpcAttributes(stack, 'Bare', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-west-1a'],
+        privateSubnetIds: ['subnet-0123456789abcdef0'],
+      });
     // WHEN / THEN
-    expect(() => buildPgProof((stack) => ({ createVpcEndpoints: true, vpc: bareVpc(stack) })))
-      .toThrow(/needs the route table of every task subnet; none is known for subnet-0123456789abcdef0 .*vpc\.privateRouteTableIds/);
+    expect(() => buildPgProof((stack) => ({ createVpcEndpoints: true, vpc: bareVpc(stack) }))).toThrow(
+      /needs the route table of every task subnet; none is known for subnet-0123456789abcdef0 .*vpc\.privateRouteTableIds/,
+    );
   });
 });

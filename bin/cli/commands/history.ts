@@ -14,7 +14,8 @@ interface HistoryFlags extends StackFlags {
 /** `history --limit`: a whole number from 1 to 1000. */
 export function parseLimit(text: string): number {
   const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw usageError(`--limit must be a whole number from 1 to 1000, got "${text}"`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw usageError(`--limit must be a whole number from 1 to 1000, got "${text}"`);
   return limit;
 }
 
@@ -24,7 +25,9 @@ export function addHistoryCommand(program: Command): void {
     addStackOptions(
       program
         .command('history')
-        .description('past runs: when, status, size, durations, checks (--local: this machine; else the deployed stack)')
+        .description(
+          'past runs: when, status, size, durations, checks (--local: this machine; else the deployed stack)',
+        )
         .option('--local', 'runs made on this machine (state dir)')
         .option('--state-dir <dir>', 'local state directory', '.pgproof'),
     ).option('--limit <n>', 'how many runs (newest first)', '20'),
@@ -35,13 +38,17 @@ export function addHistoryCommand(program: Command): void {
       if (flags.local) {
         const { historyTable, readHistory } = await import('../../../lib/local/history');
         const runs = (await readHistory(path.resolve(flags.stateDir))).slice(0, limit);
-        process.stdout.write((flags.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n');
+        process.stdout.write(
+          (flags.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n',
+        );
         return;
       }
       const { deployedStateMachineOrUsage } = await import('../deployed-stack');
       const { executionHistory, executionTable } = await import('../execution-history');
       const { stateMachineArn, sfn } = await deployedStateMachineOrUsage(flags);
       const runs = await executionHistory(sfn, stateMachineArn, limit);
-      process.stdout.write((flags.json ? JSON.stringify(runs, null, 2) : runs.length ? executionTable(runs) : 'no executions yet') + '\n');
+      process.stdout.write(
+        (flags.json ? JSON.stringify(runs, null, 2) : runs.length ? executionTable(runs) : 'no executions yet') + '\n',
+      );
     });
 }

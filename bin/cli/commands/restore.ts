@@ -28,28 +28,42 @@ interface RestoreFlags {
 export function addRestoreCommand(program: Command): void {
   program
     .command('restore')
-    .description('disaster restore: check the backup\'s SHA-256, then pg_restore it into a target database')
+    .description("disaster restore: check the backup's SHA-256, then pg_restore it into a target database")
     .requiredOption('--backup <latest|KEY>', '`latest` (the newest verified backup) or a backup.key a run printed')
-    .requiredOption('--target-url <url>', 'postgres://user:password@host:5432/database to restore into (should be empty)')
+    .requiredOption(
+      '--target-url <url>',
+      'postgres://user:password@host:5432/database to restore into (should be empty)',
+    )
     .option('--local', 'read the backup from the embedded S3 data under the state dir')
     .option('--state-dir <dir>', 'local state directory', '.pgproof')
     .option('--s3-endpoint <url>', 'an S3-compatible endpoint instead of AWS')
     .option('--bucket <name>', 'the backup bucket (AWS or --s3-endpoint)')
     .option('--prefix <prefix>', 'key prefix', DEFAULT_KEY_PREFIX)
     .option('--database <name>', 'with --backup latest: the source database whose backup to take')
-    .option('--force', 'replace a non-empty target database: restore into a new database on the same server, check it, then swap it in and drop the old one')
-    .option('--terminate-connections', 'with --force: end other sessions on the target before the swap (else they are named and the restore refused)')
+    .option(
+      '--force',
+      'replace a non-empty target database: restore into a new database on the same server, check it, then swap it in and drop the old one',
+    )
+    .option(
+      '--terminate-connections',
+      'with --force: end other sessions on the target before the swap (else they are named and the restore refused)',
+    )
     .option('--create-roles', 'create roles the backup refers to and the target lacks (NOLOGIN)')
-    .option('--no-owner', 'restore without owners and grants (for a target without the source\'s roles)')
-    .option('--work-dir <dir>', `where the downloaded archive is decompressed (needs room for the whole dump; default $${ENGINE_ENV.workDir} or the temp dir)`)
+    .option('--no-owner', "restore without owners and grants (for a target without the source's roles)")
+    .option(
+      '--work-dir <dir>',
+      `where the downloaded archive is decompressed (needs room for the whole dump; default $${ENGINE_ENV.workDir} or the temp dir)`,
+    )
     .option('--json', 'print the result as one JSON object on the last line of stdout')
     .action(async (flags: RestoreFlags) => {
       // With --json, a usage error also ends with a result object on stdout.
       const refuse = (message: string) => {
-        if (flags.json) print(JSON.stringify({ status: 'FAILED', backup: flags.backup, error: { name: 'UsageError', message } }));
+        if (flags.json)
+          print(JSON.stringify({ status: 'FAILED', backup: flags.backup, error: { name: 'UsageError', message } }));
         return usageError(message);
       };
-      if (!flags.local && !flags.bucket) throw refuse('restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
+      if (!flags.local && !flags.bucket)
+        throw refuse('restore needs --local or --bucket (with --s3-endpoint for S3-compatible servers)');
       // Loaded here, not at start: `--help` and usage errors must not wait for pg, the S3 client or s3rver.
       const { connectionFromUrl } = await import('../../../containers/common/pg-connection');
       const { restoreBackup } = await import('../../restore/restore-backup');
@@ -67,7 +81,9 @@ export function addRestoreCommand(program: Command): void {
       } catch (error) {
         throw refuse(`--target-url: ${(error as Error).message}`);
       }
-      const interrupt = interruptOnSignals((signal) => say(`\n${signal}: stopping the restore (ending pg_restore, removing the downloaded archive)…`));
+      const interrupt = interruptOnSignals((signal) =>
+        say(`\n${signal}: stopping the restore (ending pg_restore, removing the downloaded archive)…`),
+      );
       const stateDir = path.resolve(flags.stateDir);
       const out = flags.json ? say : print;
       const workDir = flags.workDir ?? process.env[ENGINE_ENV.workDir];
@@ -75,8 +91,20 @@ export function addRestoreCommand(program: Command): void {
         const embedded = flags.local ? await startEmbeddedS3(stateDir) : undefined;
         try {
           const endpoint = embedded?.endpoint ?? flags.s3Endpoint;
-          const storage = { bucket: embedded?.bucket ?? flags.bucket!, prefix: flags.prefix, ...(endpoint ? { endpoint } : {}) };
-          const s3 = createS3Client(storage, embedded ? { accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY } : undefined);
+          const storage = {
+            bucket: embedded?.bucket ?? flags.bucket!,
+            prefix: flags.prefix,
+            ...(endpoint ? { endpoint } : {}),
+          };
+          const s3 = createS3Client(
+            storage,
+            embedded
+              ? {
+                  accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID,
+                  secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+                }
+              : undefined,
+          );
           const result = await restoreBackup(
             {
               storage,
@@ -90,11 +118,18 @@ export function addRestoreCommand(program: Command): void {
               zstdPath: await which('zstd'),
               ...(workDir ? { workDir: path.resolve(workDir) } : {}),
             },
-            { s3, logger: createLogger({ service: 'pgproof-restore', level: 'ERROR' }), signal: interrupt.signal, warn: say },
+            {
+              s3,
+              logger: createLogger({ service: 'pgproof-restore', level: 'ERROR' }),
+              signal: interrupt.signal,
+              warn: say,
+            },
           ).catch((error: unknown) => {
             const failure = describeRestoreFailure(error, flags.backup);
             if (interrupt.by) {
-              say(`restore interrupted by ${interrupt.by}; ${targetStateOf(error)?.message ?? 'the target may hold a partial restore: drop it before trying again'}`);
+              say(
+                `restore interrupted by ${interrupt.by}; ${targetStateOf(error)?.message ?? 'the target may hold a partial restore: drop it before trying again'}`,
+              );
               process.exitCode = interrupt.exitCode;
             } else {
               for (const line of failure.lines) say(line);

@@ -12,11 +12,16 @@ export function addRunCommand(program: Command): void {
       .command('run')
       .description('one full run of the state machine on this machine (backup, verify, chat, snitch)')
       .requiredOption('--local', 'run on this machine (the only mode; AWS runs start with `pgproof start`)')
-      .option('--database-url <url>', 'postgres://user@host:5432/db, password in PGPASSWORD or ~/.pgpass (else $PGPROOF_DATABASE_URL, else the standard PG* variables)'),
+      .option(
+        '--database-url <url>',
+        'postgres://user@host:5432/db, password in PGPASSWORD or ~/.pgpass (else $PGPROOF_DATABASE_URL, else the standard PG* variables)',
+      ),
   ).action(async (flags: RunFlags & { databaseUrl?: string }) => {
     // Loaded here, not at start: `--help` and usage errors must not wait for the local runtime.
     const { runLocalCommand, validateRunFlags } = await import('../local-run-command');
-    const { connectionFromEnv, connectionFromUrl, urlHasPassword } = await import('../../../containers/common/pg-connection');
+    const { connectionFromEnv, connectionFromUrl, urlHasPassword } = await import(
+      '../../../containers/common/pg-connection'
+    );
     validateRunFlags(flags);
     const url = flags.databaseUrl ?? process.env.PGPROOF_DATABASE_URL;
     const connection = parsedOrUsage(
@@ -24,7 +29,9 @@ export function addRunCommand(program: Command): void {
       `${flags.databaseUrl ? '--database-url' : url ? 'PGPROOF_DATABASE_URL' : 'the PG* variables'}: `,
     );
     if (flags.databaseUrl && urlHasPassword(flags.databaseUrl)) {
-      say('warning: --database-url holds a password, which every user of this machine can read in the process list (ps, /proc/<pid>/cmdline); put it in PGPASSWORD or ~/.pgpass, or the whole URL in PGPROOF_DATABASE_URL');
+      say(
+        'warning: --database-url holds a password, which every user of this machine can read in the process list (ps, /proc/<pid>/cmdline); put it in PGPASSWORD or ~/.pgpass, or the whole URL in PGPROOF_DATABASE_URL',
+      );
     }
     applyWorkDir(flags);
     await removeLeftovers(process.env[ENGINE_ENV.workDir]);

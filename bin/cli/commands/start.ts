@@ -36,15 +36,22 @@ export function addStartCommand(program: Command): void {
         if (flags.json) process.stdout.write(JSON.stringify(started) + '\n');
         return;
       }
-      const interrupt = interruptOnSignals((_signal, why) => say(`\n${why}: no longer following the execution (it goes on in AWS)…`));
+      const interrupt = interruptOnSignals((_signal, why) =>
+        say(`\n${why}: no longer following the execution (it goes on in AWS)…`),
+      );
       let done;
       try {
-        done = await waitForExecution(sfn, started.executionArn, { signal: interrupt.signal, onPoll: (status) => say(`… ${status}`) });
+        done = await waitForExecution(sfn, started.executionArn, {
+          signal: interrupt.signal,
+          onPoll: (status) => say(`… ${status}`),
+        });
       } finally {
         interrupt.dispose();
       }
       const summary = await executionRecord(sfn, done);
-      say(`${summary.status === 'SUCCEEDED' ? '✅' : '❌'} ${summary.status}${summary.error ? ` (${summary.error.state}: ${summary.error.name})` : ''}`);
+      say(
+        `${summary.status === 'SUCCEEDED' ? '✅' : '❌'} ${summary.status}${summary.error ? ` (${summary.error.state}: ${summary.error.name})` : ''}`,
+      );
       if (flags.json) process.stdout.write(JSON.stringify({ ...started, ...summary }) + '\n');
       process.exitCode = interrupt.exitCode ?? (summary.status === 'SUCCEEDED' ? 0 : 1);
     });

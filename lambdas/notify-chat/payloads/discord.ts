@@ -13,7 +13,9 @@ export function discordPayload(message: ChatMessage): Record<string, unknown> {
   const embed: Record<string, unknown> = {
     title: truncate(message.link ? message.link.label : message.headline, 256),
     color: message.succeeded ? GREEN : RED,
-    fields: message.facts.slice(0, 25).map((f) => ({ name: truncate(f.label, 256), value: truncate(f.value, 1024), inline: f.value.length <= 40 })),
+    fields: message.facts
+      .slice(0, 25)
+      .map((f) => ({ name: truncate(f.label, 256), value: truncate(f.value, 1024), inline: f.value.length <= 40 })),
   };
   if (message.link) embed.url = message.link.url;
   const description: string[] = [];

@@ -23,19 +23,30 @@ export function slackPayload(message: ChatMessage): Record<string, unknown> {
   if (message.errorLines.length) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*Error: ${escapeSlack(message.errorName ?? 'unknown')}*\n${codeBlock(message.errorLines, 2800)}` },
+      text: {
+        type: 'mrkdwn',
+        text: `*Error: ${escapeSlack(message.errorName ?? 'unknown')}*\n${codeBlock(message.errorLines, 2800)}`,
+      },
     });
   }
   blocks.push({
     type: 'section',
-    fields: message.facts.slice(0, 10).map((f) => ({ type: 'mrkdwn', text: truncate(`*${escapeSlack(f.label)}*\n${escapeSlack(f.value)}`, 2000) })),
+    fields: message.facts
+      .slice(0, 10)
+      .map((f) => ({ type: 'mrkdwn', text: truncate(`*${escapeSlack(f.label)}*\n${escapeSlack(f.value)}`, 2000) })),
   });
   if (message.failedChecks.length) {
-    const list = message.failedChecks.slice(0, 10).map((c) => `• ${escapeSlack(c)}`).join('\n');
+    const list = message.failedChecks
+      .slice(0, 10)
+      .map((c) => `• ${escapeSlack(c)}`)
+      .join('\n');
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`*Failed checks*\n${list}`, 3000) } });
   }
   if (message.link) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${message.link.url}|${escapeSlack(message.link.label)}>` }] });
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `<${message.link.url}|${escapeSlack(message.link.label)}>` }],
+    });
   }
   return { text: escapeSlack(message.headline), blocks };
 }

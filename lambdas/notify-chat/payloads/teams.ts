@@ -8,16 +8,35 @@ import type { ChatMessage } from '../chat-message';
  */
 export function teamsPayload(message: ChatMessage): Record<string, unknown> {
   const body: Record<string, unknown>[] = [
-    { type: 'TextBlock', text: message.headline, weight: 'Bolder', size: 'Medium', wrap: true, color: message.succeeded ? 'Good' : 'Attention' },
+    {
+      type: 'TextBlock',
+      text: message.headline,
+      weight: 'Bolder',
+      size: 'Medium',
+      wrap: true,
+      color: message.succeeded ? 'Good' : 'Attention',
+    },
   ];
   if (message.errorLines.length) {
     body.push({ type: 'TextBlock', text: `Error: ${message.errorName ?? 'unknown'}`, weight: 'Bolder', wrap: true });
-    body.push({ type: 'TextBlock', text: truncate(message.errorLines.join('\n\n'), 3000), fontType: 'Monospace', wrap: true });
+    body.push({
+      type: 'TextBlock',
+      text: truncate(message.errorLines.join('\n\n'), 3000),
+      fontType: 'Monospace',
+      wrap: true,
+    });
   }
   body.push({ type: 'FactSet', facts: message.facts.map((f) => ({ title: f.label, value: f.value })) });
   if (message.failedChecks.length) {
     body.push({ type: 'TextBlock', text: 'Failed checks', weight: 'Bolder', wrap: true });
-    body.push({ type: 'TextBlock', text: message.failedChecks.slice(0, 10).map((c) => `- ${c}`).join('\n'), wrap: true });
+    body.push({
+      type: 'TextBlock',
+      text: message.failedChecks
+        .slice(0, 10)
+        .map((c) => `- ${c}`)
+        .join('\n'),
+      wrap: true,
+    });
   }
   const card: Record<string, unknown> = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',

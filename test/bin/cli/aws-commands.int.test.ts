@@ -6,7 +6,14 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { AccountMismatch, executionConsoleUrl, findDeployedStateMachine, findStateMachineArn, resolveAwsTarget, resolveStackName } from '../../../bin/cli/deployed-state-machine';
+import {
+  AccountMismatch,
+  executionConsoleUrl,
+  findDeployedStateMachine,
+  findStateMachineArn,
+  resolveAwsTarget,
+  resolveStackName,
+} from '../../../bin/cli/deployed-state-machine';
 import { executionHistory, executionTable, summarise } from '../../../bin/cli/execution-history';
 import { parseManualInput, startExecution, waitForExecution } from '../../../bin/cli/start-execution';
 import { ROOT } from '../../helpers/fixtures';
@@ -25,7 +32,17 @@ describe('finding the deployed state machine', () => {
   it('takes the state machine ARN from the stack outputs, whatever the output is called', async () => {
     // Prepare
     cfn.on(DescribeStacksCommand, { StackName: 'PgProof' }).resolves({
-      Stacks: [{ StackName: 'PgProof', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'BucketName', OutputValue: 'b' }, { OutputKey: 'PgProofStateMachineArn1A2B', OutputValue: ARN }] }],
+      Stacks: [
+        {
+          StackName: 'PgProof',
+          CreationTime: new Date(),
+          StackStatus: 'CREATE_COMPLETE',
+          Outputs: [
+            { OutputKey: 'BucketName', OutputValue: 'b' },
+            { OutputKey: 'PgProofStateMachineArn1A2B', OutputValue: ARN },
+          ],
+        },
+      ],
     });
     // Act / Assess
     await expect(findStateMachineArn(new CloudFormationClient({}), 'PgProof')).resolves.toBe(ARN);
@@ -37,8 +54,12 @@ describe('finding the deployed state machine', () => {
   });
 
   it('says how to fix a missing stack', async () => {
-    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError' }));
-    await expect(findStateMachineArn(new CloudFormationClient({}), 'Nope')).rejects.toThrow(/stack "Nope" does not exist .*npx cdk deploy.*--stack NAME/);
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError' }));
+    await expect(findStateMachineArn(new CloudFormationClient({}), 'Nope')).rejects.toThrow(
+      /stack "Nope" does not exist .*npx cdk deploy.*--stack NAME/,
+    );
   });
 });
 
@@ -58,14 +79,22 @@ describe('starting a run', () => {
     expect(call).toMatchObject({ stateMachineArn: ARN, input: '{"reason":"test"}' });
     expect(call.name).toMatch(/^manual-\d{8}T\d{6}Z-[0-9a-f]{10}$/);
     expect(started.consoleUrl).toBe(executionConsoleUrl(EXEC));
-    expect(started.consoleUrl).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/states\/home\?region=eu-west-1#\/v2\/executions\/details\/arn%3Aaws%3Astates/);
+    expect(started.consoleUrl).toMatch(
+      /^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/states\/home\?region=eu-west-1#\/v2\/executions\/details\/arn%3Aaws%3Astates/,
+    );
   });
 
   it('follows an execution to its end', async () => {
     sfn
       .on(DescribeExecutionCommand)
       .resolvesOnce({ executionArn: EXEC, stateMachineArn: ARN, status: 'RUNNING', startDate: new Date() })
-      .resolves({ executionArn: EXEC, stateMachineArn: ARN, status: 'FAILED', startDate: new Date(), error: 'DumpFailed' });
+      .resolves({
+        executionArn: EXEC,
+        stateMachineArn: ARN,
+        status: 'FAILED',
+        startDate: new Date(),
+        error: 'DumpFailed',
+      });
     const statuses: string[] = [];
     const done = await waitForExecution(new SFNClient({}), EXEC, { intervalMs: 1, onPoll: (s) => statuses.push(s) });
     expect(statuses).toEqual(['RUNNING', 'FAILED']);
@@ -73,7 +102,11 @@ describe('starting a run', () => {
   });
 
   it('exits 2 on bad --input before calling AWS', () => {
-    const out = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'pgproof.mjs'), 'start', '--input', '{"unknown": 1}'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    const out = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'pgproof.mjs'), 'start', '--input', '{"unknown": 1}'],
+      { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } },
+    );
     expect(out.status).toBe(2);
     expect(out.stderr).toMatch(/--input: .*unknown/);
   });
@@ -90,26 +123,62 @@ describe('run history from AWS', () => {
       ],
     });
     sfn.on(DescribeExecutionCommand, { executionArn: `${EXEC}-a` }).resolves({
-      executionArn: `${EXEC}-a`, stateMachineArn: ARN, name: 'a', status: 'SUCCEEDED', startDate: t0, stopDate: new Date(t0.getTime() + 95_000),
-      output: JSON.stringify({ backup: { key: 'k', bytes: 2_500_000, sha256: 'ab'.repeat(32), seconds: 12.5 }, verify: { restoreSeconds: 30.25, checks: [{ name: 'a', passed: true }, { name: 'b', passed: true }] } }),
+      executionArn: `${EXEC}-a`,
+      stateMachineArn: ARN,
+      name: 'a',
+      status: 'SUCCEEDED',
+      startDate: t0,
+      stopDate: new Date(t0.getTime() + 95_000),
+      output: JSON.stringify({
+        backup: { key: 'k', bytes: 2_500_000, sha256: 'ab'.repeat(32), seconds: 12.5 },
+        verify: {
+          restoreSeconds: 30.25,
+          checks: [
+            { name: 'a', passed: true },
+            { name: 'b', passed: true },
+          ],
+        },
+      }),
     });
     sfn.on(DescribeExecutionCommand, { executionArn: `${EXEC}-b` }).resolves({
-      executionArn: `${EXEC}-b`, stateMachineArn: ARN, name: 'b', status: 'FAILED', startDate: t1, stopDate: t1, error: 'ChecksumMismatch',
+      executionArn: `${EXEC}-b`,
+      stateMachineArn: ARN,
+      name: 'b',
+      status: 'FAILED',
+      startDate: t1,
+      stopDate: t1,
+      error: 'ChecksumMismatch',
     });
     const runs = await executionHistory(new SFNClient({}), ARN);
-    expect(runs.map((r) => [r.runId, r.status])).toEqual([['b', 'FAILED'], ['a', 'SUCCEEDED']]);
-    expect(runs[1]).toMatchObject({ seconds: 95, backup: { key: 'k', bytes: 2_500_000 }, verify: { restoreSeconds: 30.25, checks: [{ passed: true }, { passed: true }] } });
+    expect(runs.map((r) => [r.runId, r.status])).toEqual([
+      ['b', 'FAILED'],
+      ['a', 'SUCCEEDED'],
+    ]);
+    expect(runs[1]).toMatchObject({
+      seconds: 95,
+      backup: { key: 'k', bytes: 2_500_000 },
+      verify: { restoreSeconds: 30.25, checks: [{ passed: true }, { passed: true }] },
+    });
     const table = executionTable(runs);
     expect(table).toMatch(/2026-11-23 03:00:00 +SUCCEEDED +95 s +2\.38 MiB +12\.5 +30\.3 +2\/2/);
     expect(table).toMatch(/FAILED .*ChecksumMismatch/);
   });
 
   it('reports the run id the state machine made, not the execution name', () => {
-    expect(summarise({ name: 'exec-from-eventbridge', status: 'SUCCEEDED', output: JSON.stringify({ runId: '20261124T030000Z-0123456789ab' }) }).runId).toBe('20261124T030000Z-0123456789ab');
+    expect(
+      summarise({
+        name: 'exec-from-eventbridge',
+        status: 'SUCCEEDED',
+        output: JSON.stringify({ runId: '20261124T030000Z-0123456789ab' }),
+      }).runId,
+    ).toBe('20261124T030000Z-0123456789ab');
   });
 
   it('survives an execution whose output is not JSON', () => {
-    expect(summarise({ name: 'x', status: 'SUCCEEDED', output: 'not json' })).toMatchObject({ runId: 'x', status: 'SUCCEEDED' });
+    expect(summarise({ name: 'x', status: 'SUCCEEDED', output: 'not json' })).toMatchObject({
+      runId: 'x',
+      status: 'SUCCEEDED',
+    });
   });
 });
 
@@ -122,12 +191,25 @@ describe('region, profile and account of start and history', () => {
     writeFileSync(file, JSON.stringify({ name: 'main', ...fields }));
     return file;
   };
-  const stackWith = (arn: string) => ({ Stacks: [{ StackName: 'PgProof-main', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE' as const, Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: arn }] }] });
+  const stackWith = (arn: string) => ({
+    Stacks: [
+      {
+        StackName: 'PgProof-main',
+        CreationTime: new Date(),
+        StackStatus: 'CREATE_COMPLETE' as const,
+        Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: arn }],
+      },
+    ],
+  });
 
   it('takes the region from the configuration file unless --region is given, and --profile as given', () => {
     const file = configFile({ region: 'eu-central-1', account: '123456789012' });
     expect(resolveAwsTarget({}, file)).toEqual({ region: 'eu-central-1', account: '123456789012' });
-    expect(resolveAwsTarget({ region: 'us-east-2', profile: 'backups' }, file)).toEqual({ region: 'us-east-2', profile: 'backups', account: '123456789012' });
+    expect(resolveAwsTarget({ region: 'us-east-2', profile: 'backups' }, file)).toEqual({
+      region: 'us-east-2',
+      profile: 'backups',
+      account: '123456789012',
+    });
     expect(resolveAwsTarget({}, configFile({}))).toEqual({});
     expect(resolveAwsTarget({ profile: 'backups' }, path.join(dir, 'missing.json'))).toEqual({ profile: 'backups' });
   });
@@ -136,15 +218,23 @@ describe('region, profile and account of start and history', () => {
     // Prepare
     const arn = 'arn:aws:states:eu-central-1:123456789012:stateMachine:pgproof-main';
     cfn.on(DescribeStacksCommand, { StackName: 'PgProof-main' }).resolves(stackWith(arn));
-    sfn.on(StartExecutionCommand).resolves({ executionArn: `${arn.replace('stateMachine', 'execution')}:manual-x`, startDate: new Date() });
-    const target = resolveAwsTarget({ profile: 'backups' }, configFile({ region: 'eu-central-1', account: '123456789012' }));
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: `${arn.replace('stateMachine', 'execution')}:manual-x`, startDate: new Date() });
+    const target = resolveAwsTarget(
+      { profile: 'backups' },
+      configFile({ region: 'eu-central-1', account: '123456789012' }),
+    );
 
     // Act
     const { stateMachineArn, sfn: client } = await findDeployedStateMachine('PgProof-main', target);
     await startExecution(client, stateMachineArn, {});
 
     // Assess: every client that called AWS was made for that region and profile
-    const callers = [cfn.commandCalls(DescribeStacksCommand)[0]!.thisValue, sfn.commandCalls(StartExecutionCommand)[0]!.thisValue] as Array<CloudFormationClient | SFNClient>;
+    const callers = [
+      cfn.commandCalls(DescribeStacksCommand)[0]!.thisValue,
+      sfn.commandCalls(StartExecutionCommand)[0]!.thisValue,
+    ] as Array<CloudFormationClient | SFNClient>;
     for (const caller of callers) {
       expect(await caller.config.region()).toBe('eu-central-1');
       expect((caller.config as { profile?: string }).profile).toBe('backups');
@@ -153,25 +243,39 @@ describe('region, profile and account of start and history', () => {
   });
 
   it('refuses a stack in another account than the configuration names, naming both and the fix', async () => {
-    cfn.on(DescribeStacksCommand).resolves(stackWith('arn:aws:states:eu-central-1:999999999999:stateMachine:pgproof-main'));
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves(stackWith('arn:aws:states:eu-central-1:999999999999:stateMachine:pgproof-main'));
     const target = resolveAwsTarget({}, configFile({ region: 'eu-central-1', account: '123456789012' }));
 
-    const error = await findDeployedStateMachine('PgProof-main', target).then(() => new Error('no error thrown'), (e: unknown) => e as Error);
+    const error = await findDeployedStateMachine('PgProof-main', target).then(
+      () => new Error('no error thrown'),
+      (e: unknown) => e as Error,
+    );
 
     expect(error).toBeInstanceOf(AccountMismatch);
-    expect(error.message).toMatch(/reach account 999999999999, but the configuration names account 123456789012: .*--profile/);
+    expect(error.message).toMatch(
+      /reach account 999999999999, but the configuration names account 123456789012: .*--profile/,
+    );
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('accepts any account when the configuration names none', async () => {
     const arn = 'arn:aws:states:eu-west-1:999999999999:stateMachine:pgproof-main';
     cfn.on(DescribeStacksCommand).resolves(stackWith(arn));
-    await expect(findDeployedStateMachine('PgProof-main', resolveAwsTarget({}, configFile({ region: 'eu-west-1' })))).resolves.toMatchObject({ stateMachineArn: arn });
+    await expect(
+      findDeployedStateMachine('PgProof-main', resolveAwsTarget({}, configFile({ region: 'eu-west-1' }))),
+    ).resolves.toMatchObject({ stateMachineArn: arn });
   });
 
-  it('suspects the credentials\' account when the stack is missing and the configuration names one', async () => {
-    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id PgProof-main does not exist'), { name: 'ValidationError' }));
-    const target = resolveAwsTarget({ profile: 'dev' }, configFile({ region: 'eu-central-1', account: '123456789012' }));
+  it("suspects the credentials' account when the stack is missing and the configuration names one", async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id PgProof-main does not exist'), { name: 'ValidationError' }));
+    const target = resolveAwsTarget(
+      { profile: 'dev' },
+      configFile({ region: 'eu-central-1', account: '123456789012' }),
+    );
     await expect(findDeployedStateMachine('PgProof-main', target)).rejects.toThrow(
       /stack "PgProof-main" does not exist .*looked with profile "dev", region eu-central-1; the configuration names account 123456789012: .*--profile/,
     );

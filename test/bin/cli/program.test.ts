@@ -5,7 +5,13 @@ import { usageError } from '../../../bin/cli/usage-error';
 
 describe('createProgram', () => {
   it('has one command per module: demo, run, history, start, restore', () => {
-    expect(createProgram('1.2.3').commands.map((c) => c.name())).toEqual(['demo', 'run', 'history', 'start', 'restore']);
+    expect(createProgram('1.2.3').commands.map((c) => c.name())).toEqual([
+      'demo',
+      'run',
+      'history',
+      'start',
+      'restore',
+    ]);
   });
 
   it('refuses a bad --limit as a usage error before it loads anything or reads the history', async () => {
@@ -13,7 +19,11 @@ describe('createProgram', () => {
 
     const parsed = program.parseAsync(['history', '--local', '--limit', '0'], { from: 'user' });
 
-    await expect(parsed).rejects.toMatchObject({ exitCode: 2, code: 'pgproof.usage', message: 'error: --limit must be a whole number from 1 to 1000, got "0"' });
+    await expect(parsed).rejects.toMatchObject({
+      exitCode: 2,
+      code: 'pgproof.usage',
+      message: 'error: --limit must be a whole number from 1 to 1000, got "0"',
+    });
   });
 });
 
@@ -23,7 +33,8 @@ describe('reportFailure', () => {
     vi.restoreAllMocks();
     written.length = 0;
   });
-  const captureStderr = () => vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+  const captureStderr = () =>
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
 
   it('exits 2 and prints the message of a usage error', () => {
     captureStderr();

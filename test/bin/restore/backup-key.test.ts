@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkBackupKey, } from '../../../bin/restore/backup-key';
-import { RestoreRefused, } from '../../../bin/restore/restore-errors';
+import { checkBackupKey } from '../../../bin/restore/backup-key';
+import { RestoreRefused } from '../../../bin/restore/restore-errors';
 
 const KEY = 'pgproof/app/2026-11-24/20261124T030000Z-0123456789.dump.zst';
 

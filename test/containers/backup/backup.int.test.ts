@@ -11,7 +11,18 @@ import { readManifest, writeVerificationRecord } from '../../../containers/commo
 import { connect, type ConnectionParams } from '../../../containers/common/pg-connection';
 import { createSampleDatabase } from '../../../lib/local/sample-database';
 import { SOURCE_PASSWORD } from '../../helpers/source-cluster';
-import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, listAllKeys, runTaskProcess, sourceConnection, taskEnv, testS3, backupSettingsFor } from '../../helpers/fixtures';
+import {
+  captureLogger,
+  createBucket,
+  createSourceDatabase,
+  getObjectBytes,
+  listAllKeys,
+  runTaskProcess,
+  sourceConnection,
+  taskEnv,
+  testS3,
+  backupSettingsFor,
+} from '../../helpers/fixtures';
 
 const settingsFor = backupSettingsFor;
 
@@ -44,7 +55,9 @@ describe('backup engine', () => {
     // WHEN
     const result = await runBackup(await settingsFor(conn, bucket), { s3: testS3(), logger });
     // THEN the object is there, hashes as reported, and is a pg_dump archive once decompressed
-    expect(result.key).toMatch(new RegExp(`^pgproof/${conn.database}/\\d{4}-\\d{2}-\\d{2}/\\d{8}T\\d{6}Z-[0-9a-f]{10}\\.dump\\.zst$`));
+    expect(result.key).toMatch(
+      new RegExp(`^pgproof/${conn.database}/\\d{4}-\\d{2}-\\d{2}/\\d{8}T\\d{6}Z-[0-9a-f]{10}\\.dump\\.zst$`),
+    );
     const bytes = await getObjectBytes(bucket, result.key);
     expect(bytes.length).toBe(result.bytes);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(result.sha256);
@@ -55,7 +68,12 @@ describe('backup engine', () => {
     expect(listing.stdout.toString()).toMatch(/BLOB/);
 
     const manifest = await readManifest(testS3(), bucket, result.key);
-    expect(manifest).toMatchObject({ runId: result.runId, bytes: result.bytes, sha256: result.sha256, compression: { method: 'zstd' } });
+    expect(manifest).toMatchObject({
+      runId: result.runId,
+      bytes: result.bytes,
+      sha256: result.sha256,
+      compression: { method: 'zstd' },
+    });
     expect(manifest.server.major).toBe(15);
     expect(manifest.pgDump.major).toBe(15);
     expect(manifest.largeObjects).toBe(1);
@@ -71,7 +89,7 @@ describe('backup engine', () => {
     const writer = await connect(conn);
     let stop = false;
     const writing = (async () => {
-      while (!stop) await writer.query("insert into audit.events (payload) values ('{\"event\":\"during\"}')");
+      while (!stop) await writer.query('insert into audit.events (payload) values (\'{"event":"during"}\')');
     })();
     // WHEN
     const result = await runBackup(await settingsFor(conn, bucket), { s3: testS3(), logger: captureLogger().logger });
@@ -82,7 +100,9 @@ describe('backup engine', () => {
     const manifest = await readManifest(testS3(), bucket, result.key);
     const events = manifest.tables.find((t) => t.name === 'events')!.rows;
     const archive = spawnSync('zstd', ['-d', '-c'], { input: await getObjectBytes(bucket, result.key) }).stdout;
-    const data = spawnSync('pg_restore', ['--data-only', '--table=events', '-f', '-'], { input: archive }).stdout.toString();
+    const data = spawnSync('pg_restore', ['--data-only', '--table=events', '-f', '-'], {
+      input: archive,
+    }).stdout.toString();
     const copied = data.split('\n').filter((l) => /^\d+\t/.test(l)).length;
     expect(copied).toBe(events);
   });
@@ -94,7 +114,9 @@ describe('backup engine', () => {
       runBackup(settings, { s3: testS3(), logger: captureLogger().logger }),
     ]);
     expect(a.key).not.toBe(b.key);
-    expect(await listAllKeys(bucket)).toEqual(expect.arrayContaining([a.key, b.key, manifestKeyFor(a.key), manifestKeyFor(b.key)]));
+    expect(await listAllKeys(bucket)).toEqual(
+      expect.arrayContaining([a.key, b.key, manifestKeyFor(a.key), manifestKeyFor(b.key)]),
+    );
   });
 
   it('falls back to pg_dump compression, with a notice, when zstd is missing', async () => {
@@ -110,13 +132,20 @@ describe('backup engine', () => {
   it('trips the size guard when the dump shrinks too much against the last verified backup, and keeps the dump', async () => {
     // GIVEN a verified backup of a database, then most of its data deleted
     const db = await createSourceDatabase('backup_shrink', async (sql) => {
-      await sql("create table big as select i, repeat(md5(i::text), 20) as pad from generate_series(1, 20000) i");
+      await sql('create table big as select i, repeat(md5(i::text), 20) as pad from generate_series(1, 20000) i');
     });
     const settings = await settingsFor(db, bucket, { compression: { method: 'none' } });
     const first = await runBackup(settings, { s3: testS3(), logger: captureLogger().logger });
     await writeVerificationRecord(testS3(), bucket, {
-      runId: first.runId, key: first.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15,
-      tables: 1, rows: 20000, checks: [], deepProof: false,
+      runId: first.runId,
+      key: first.key,
+      verifiedAt: new Date().toISOString(),
+      restoreSeconds: 1,
+      serverMajor: 15,
+      tables: 1,
+      rows: 20000,
+      checks: [],
+      deepProof: false,
     });
     const client = await connect(db);
     await client.query('delete from big where i > 100');
@@ -124,16 +153,28 @@ describe('backup engine', () => {
     // WHEN
     const run = runBackup(settings, { s3: testS3(), logger: captureLogger().logger });
     // THEN
-    await expect(run).rejects.toMatchObject({ name: 'SizeGuardTripped', message: expect.stringMatching(/smaller than the last verified backup .*allows at most 50% shrink.*This dump: pgproof\/backup_shrink_/s) });
+    await expect(run).rejects.toMatchObject({
+      name: 'SizeGuardTripped',
+      message: expect.stringMatching(
+        /smaller than the last verified backup .*allows at most 50% shrink.*This dump: pgproof\/backup_shrink_/s,
+      ),
+    });
     const keys = await listAllKeys(bucket, `pgproof/${db.database}/`);
     expect(keys.filter((k) => k.endsWith('.dump'))).toHaveLength(2);
     expect(keys.filter((k) => k.endsWith('.verified.json'))).toEqual([verifiedKeyFor(first.key)]);
     // AND a looser guard accepts the same shrink
     const loose = await settingsFor(db, bucket, { compression: { method: 'none' }, sizeGuard: { maxShrink: 0.999 } });
-    await expect(runBackup(loose, { s3: testS3(), logger: captureLogger().logger })).resolves.toMatchObject({ previousBytes: first.bytes });
+    await expect(runBackup(loose, { s3: testS3(), logger: captureLogger().logger })).resolves.toMatchObject({
+      previousBytes: first.bytes,
+    });
     // AND a change of compression (none → zstd) is not mistaken for lost data
     const { logger, lines } = captureLogger();
-    await expect(runBackup(await settingsFor(db, bucket, { compression: { method: 'zstd', level: 19, threads: 0 } }), { s3: testS3(), logger })).resolves.toMatchObject({ previousBytes: first.bytes });
+    await expect(
+      runBackup(await settingsFor(db, bucket, { compression: { method: 'zstd', level: 19, threads: 0 } }), {
+        s3: testS3(),
+        logger,
+      }),
+    ).resolves.toMatchObject({ previousBytes: first.bytes });
     expect(lines.some((l) => l.includes('size guard not applied: the compression changed'))).toBe(true);
   });
 });
@@ -150,7 +191,10 @@ describe('backup failures', () => {
   async function fakeClient(major: string, script: string): Promise<string> {
     const dir = path.join(fakeRoot, major, 'bin');
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'pg_dump'), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) ${major}.99"; exit 0; fi\n${script}\n`);
+    await writeFile(
+      path.join(dir, 'pg_dump'),
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) ${major}.99"; exit 0; fi\n${script}\n`,
+    );
     await chmod(path.join(dir, 'pg_dump'), 0o755);
     return path.join(fakeRoot);
   }
@@ -172,20 +216,34 @@ describe('backup failures', () => {
   it('leaves no object at the final key when pg_dump dies after streaming several parts', async () => {
     const conn = await createSourceDatabase('backup_killed');
     // 40 MB of output (more than two 16 MiB parts), then the process is killed.
-    const roots = await fakeClient('15', 'head -c 40000000 /dev/urandom; echo "pg_dump: error: connection lost" >&2; kill -9 $$');
+    const roots = await fakeClient(
+      '15',
+      'head -c 40000000 /dev/urandom; echo "pg_dump: error: connection lost" >&2; kill -9 $$',
+    );
     const { logger } = captureLogger();
-    const settings: BackupSettings = { ...(await settingsFor(conn, bucket, { compression: { method: 'none' } })), discovery: { roots: [roots], searchPath: '' } };
+    const settings: BackupSettings = {
+      ...(await settingsFor(conn, bucket, { compression: { method: 'none' } })),
+      discovery: { roots: [roots], searchPath: '' },
+    };
     await expect(runBackup(settings, { s3: testS3(), logger })).rejects.toMatchObject({
       name: 'DumpFailed',
       message: expect.stringMatching(/pg_dump was killed by SIGKILL: .*connection lost/s),
     });
-    expect((await listAllKeys(bucket, `pgproof/${conn.database}/`)).filter((k) => !k.includes('multipart'))).toEqual([]);
+    expect((await listAllKeys(bucket, `pgproof/${conn.database}/`)).filter((k) => !k.includes('multipart'))).toEqual(
+      [],
+    );
   });
 
   it('fails when pg_dump writes an ERROR line even though it exits 0', async () => {
     const conn = await createSourceDatabase('backup_errline');
-    const roots = await fakeClient('15', 'printf "PGDMP-fake-archive"; echo "pg_dump: error: query failed: ERROR:  could not read block 7" >&2; exit 0');
-    const settings: BackupSettings = { ...(await settingsFor(conn, bucket)), discovery: { roots: [roots], searchPath: '' } };
+    const roots = await fakeClient(
+      '15',
+      'printf "PGDMP-fake-archive"; echo "pg_dump: error: query failed: ERROR:  could not read block 7" >&2; exit 0',
+    );
+    const settings: BackupSettings = {
+      ...(await settingsFor(conn, bucket)),
+      discovery: { roots: [roots], searchPath: '' },
+    };
     await expect(runBackup(settings, { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
       name: 'DumpFailed',
       message: expect.stringMatching(/pg_dump reported an error: .*could not read block 7/),
@@ -196,18 +254,29 @@ describe('backup failures', () => {
   it('stops cleanly on SIGTERM mid-dump: exit 143, pg_dump ended, no object at the final key', async () => {
     const conn = await createSourceDatabase('backup_sigterm');
     const marker = `pgproof-slow-dump-${Date.now()}`;
-    const roots = await fakeClient('15', `exec sh -c 'while true; do head -c 1000000 /dev/urandom; sleep 0.2; done' ${marker}`);
+    const roots = await fakeClient(
+      '15',
+      `exec sh -c 'while true; do head -c 1000000 /dev/urandom; sleep 0.2; done' ${marker}`,
+    );
     let pid = 0;
     let sent = false;
-    const out = await runTaskProcess('backup', taskEnv(conn, bucket, { PGPROOF_PG_ROOTS: roots, PGPROOF_PG_SEARCH_PATH: '', PGPROOF_CONFIG: '{"compression":{"method":"none"}}' }), {
-      onSpawn: (p) => (pid = p),
-      onStderr: (text) => {
-        if (!sent && text.includes('dump starting')) {
-          sent = true;
-          setTimeout(() => process.kill(pid, 'SIGTERM'), 1500);
-        }
+    const out = await runTaskProcess(
+      'backup',
+      taskEnv(conn, bucket, {
+        PGPROOF_PG_ROOTS: roots,
+        PGPROOF_PG_SEARCH_PATH: '',
+        PGPROOF_CONFIG: '{"compression":{"method":"none"}}',
+      }),
+      {
+        onSpawn: (p) => (pid = p),
+        onStderr: (text) => {
+          if (!sent && text.includes('dump starting')) {
+            sent = true;
+            setTimeout(() => process.kill(pid, 'SIGTERM'), 1500);
+          }
+        },
       },
-    });
+    );
     expect(sent).toBe(true);
     expect(out.code).toBe(143);
     expect(out.result).toMatchObject({ status: 'FAILED', error: { name: 'TaskInterrupted' } });
@@ -221,19 +290,26 @@ describe('backup failures', () => {
     const dir = path.join(fakeRoot, 'slow15', '15', 'bin');
     await mkdir(dir, { recursive: true });
     const marker = path.join(fakeRoot, 'slow15-dumped');
-    await writeFile(path.join(dir, 'pg_dump'), `#!/bin/sh\nif [ "$1" = "--version" ]; then sleep 3; echo "pg_dump (PostgreSQL) 15.99"; exit 0; fi\ntouch ${marker}\nexec /usr/lib/postgresql/15/bin/pg_dump "$@"\n`);
+    await writeFile(
+      path.join(dir, 'pg_dump'),
+      `#!/bin/sh\nif [ "$1" = "--version" ]; then sleep 3; echo "pg_dump (PostgreSQL) 15.99"; exit 0; fi\ntouch ${marker}\nexec /usr/lib/postgresql/15/bin/pg_dump "$@"\n`,
+    );
     await chmod(path.join(dir, 'pg_dump'), 0o755);
     let pid = 0;
     let sent = false;
-    const out = await runTaskProcess('backup', taskEnv(conn, bucket, { PGPROOF_PG_ROOTS: path.join(fakeRoot, 'slow15'), PGPROOF_PG_SEARCH_PATH: '' }), {
-      onSpawn: (p) => (pid = p),
-      onStderr: (text) => {
-        if (!sent && text.includes('backup starting')) {
-          sent = true;
-          setTimeout(() => process.kill(pid, 'SIGTERM'), 1000);
-        }
+    const out = await runTaskProcess(
+      'backup',
+      taskEnv(conn, bucket, { PGPROOF_PG_ROOTS: path.join(fakeRoot, 'slow15'), PGPROOF_PG_SEARCH_PATH: '' }),
+      {
+        onSpawn: (p) => (pid = p),
+        onStderr: (text) => {
+          if (!sent && text.includes('backup starting')) {
+            sent = true;
+            setTimeout(() => process.kill(pid, 'SIGTERM'), 1000);
+          }
+        },
       },
-    });
+    );
     expect(sent).toBe(true);
     expect(out.code).toBe(143);
     expect(out.result).toMatchObject({ status: 'FAILED', error: { name: 'TaskInterrupted' } });
@@ -241,15 +317,19 @@ describe('backup failures', () => {
     expect(await listAllKeys(bucket, `pgproof/${conn.database}/`)).toEqual([]);
   });
 
-  it('fails on permission denied for one table with pg_dump\'s message, and writes no object', async () => {
+  it("fails on permission denied for one table with pg_dump's message, and writes no object", async () => {
     const conn = await createSourceDatabase('backup_denied', async (sql) => {
       await sql('create table open_data (i int)');
       await sql('create table secret_data (i int)');
-      await sql("do $$ begin if not exists (select 1 from pg_roles where rolname = 'pgproof_limited') then create role pgproof_limited login password 'limited-pw-123'; end if; end $$");
+      await sql(
+        "do $$ begin if not exists (select 1 from pg_roles where rolname = 'pgproof_limited') then create role pgproof_limited login password 'limited-pw-123'; end if; end $$",
+      );
       await sql('grant select on open_data to pgproof_limited');
     });
     const limited = { ...conn, user: 'pgproof_limited', password: 'limited-pw-123' };
-    await expect(runBackup(await settingsFor(limited, bucket), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+    await expect(
+      runBackup(await settingsFor(limited, bucket), { s3: testS3(), logger: captureLogger().logger }),
+    ).rejects.toMatchObject({
       name: 'DumpFailed',
       message: expect.stringMatching(/permission denied for table secret_data/),
     });
@@ -259,17 +339,30 @@ describe('backup failures', () => {
   it('explains a wrong password without showing it', async () => {
     const conn = sourceConnection('postgres', { password: 'definitely-wrong-pw' });
     const out = await runTaskProcess('backup', taskEnv(conn, bucket));
-    expect(out.result).toMatchObject({ status: 'FAILED', error: { name: 'DatabaseConnectionFailed', message: expect.stringMatching(/password authentication failed.*check the user name and the password secret/) } });
+    expect(out.result).toMatchObject({
+      status: 'FAILED',
+      error: {
+        name: 'DatabaseConnectionFailed',
+        message: expect.stringMatching(/password authentication failed.*check the user name and the password secret/),
+      },
+    });
     expect(out.stdout + out.stderr).not.toContain('definitely-wrong-pw');
   });
 
   it('explains an unreachable server and a missing database', async () => {
     const down = { ...sourceConnection('postgres'), port: 1 };
-    await expect(runBackup(await settingsFor(down, bucket), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+    await expect(
+      runBackup(await settingsFor(down, bucket), { s3: testS3(), logger: captureLogger().logger }),
+    ).rejects.toMatchObject({
       name: 'DatabaseConnectionFailed',
       message: expect.stringMatching(/could not be reached/),
     });
-    await expect(runBackup(await settingsFor(sourceConnection('no_such_db'), bucket), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+    await expect(
+      runBackup(await settingsFor(sourceConnection('no_such_db'), bucket), {
+        s3: testS3(),
+        logger: captureLogger().logger,
+      }),
+    ).rejects.toMatchObject({
       name: 'DatabaseConnectionFailed',
       message: expect.stringMatching(/database "no_such_db" does not exist/),
     });
@@ -278,8 +371,16 @@ describe('backup failures', () => {
   it('fails at once, before dumping, when the S3 endpoint is down', async () => {
     const conn = await createSourceDatabase('backup_s3down');
     const settings = await settingsFor(conn, bucket);
-    const s3 = (await import('../../../containers/common/s3')).createS3Client({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1' });
-    await expect(runBackup({ ...settings, storage: { ...settings.storage, endpoint: 'http://127.0.0.1:1' } }, { s3, logger: captureLogger().logger })).rejects.toMatchObject({
+    const s3 = (await import('../../../containers/common/s3')).createS3Client({
+      endpoint: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+    });
+    await expect(
+      runBackup(
+        { ...settings, storage: { ...settings.storage, endpoint: 'http://127.0.0.1:1' } },
+        { s3, logger: captureLogger().logger },
+      ),
+    ).rejects.toMatchObject({
       name: 'StorageError',
       message: expect.stringMatching(/cannot list s3:\/\//),
     });

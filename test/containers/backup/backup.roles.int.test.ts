@@ -9,12 +9,24 @@ import { readManifest } from '../../../containers/common/manifest';
 import { connect, type ConnectionParams } from '../../../containers/common/pg-connection';
 import { which } from '../../../containers/common/which';
 import { SOURCE_PASSWORD } from '../../helpers/source-cluster';
-import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, listAllKeys, sourceConnection, testS3 } from '../../helpers/fixtures';
+import {
+  captureLogger,
+  createBucket,
+  createSourceDatabase,
+  getObjectBytes,
+  listAllKeys,
+  sourceConnection,
+  testS3,
+} from '../../helpers/fixtures';
 
 const suffix = randomBytes(3).toString('hex');
 const role = (name: string) => `pgproof_${name}_${suffix}`;
 
-async function settingsFor(conn: ConnectionParams, bucket: string, discovery: BackupSettings['discovery'] = { roots: ['/usr/lib/postgresql'], searchPath: '' }): Promise<BackupSettings> {
+async function settingsFor(
+  conn: ConnectionParams,
+  bucket: string,
+  discovery: BackupSettings['discovery'] = { roots: ['/usr/lib/postgresql'], searchPath: '' },
+): Promise<BackupSettings> {
   return {
     connection: conn,
     storage: { bucket, prefix: 'pgproof', endpoint: inject('s3Endpoint') },
@@ -39,7 +51,12 @@ describe('roles the dump refers to, and the role definitions beside it (issue 10
   beforeAll(async () => {
     bucket = await createBucket();
     fakeRoot = await mkdtemp(path.join(os.tmpdir(), 'pgproof-fake-pg-'));
-    await adminSql('postgres', ['owner', 'grantee', 'defpriv', 'policy', 'setting', 'unrelated', 'unrelated_su'].map((r) => `create role ${role(r)} nologin${r === 'unrelated_su' ? ' superuser' : ''}`).join(';'));
+    await adminSql(
+      'postgres',
+      ['owner', 'grantee', 'defpriv', 'policy', 'setting', 'unrelated', 'unrelated_su']
+        .map((r) => `create role ${role(r)} nologin${r === 'unrelated_su' ? ' superuser' : ''}`)
+        .join(';'),
+    );
   });
   afterAll(() => rm(fakeRoot, { recursive: true, force: true }));
 
@@ -50,19 +67,29 @@ describe('roles the dump refers to, and the role definitions beside it (issue 10
       await sql(`create table owned (i int); alter table owned owner to ${role('owner')}`);
       await sql(`grant select on owned to ${role('grantee')}`);
       await sql(`alter default privileges for role ${role('defpriv')} grant select on tables to public`);
-      await sql(`alter table by_postgres enable row level security; create policy p on by_postgres to ${role('policy')} using (true)`);
+      await sql(
+        `alter table by_postgres enable row level security; create policy p on by_postgres to ${role('policy')} using (true)`,
+      );
     });
     await adminSql('postgres', `alter role ${role('setting')} in database ${db.database} set work_mem = '8MB'`);
     // WHEN
     const b = await runBackup(await settingsFor(db, bucket), { s3: testS3(), logger: captureLogger().logger });
     // THEN
     const manifest = await readManifest(testS3(), bucket, b.key);
-    expect(manifest.roles).toEqual([role('defpriv'), role('grantee'), role('owner'), role('policy'), role('setting'), 'postgres'].sort());
+    expect(manifest.roles).toEqual(
+      [role('defpriv'), role('grantee'), role('owner'), role('policy'), role('setting'), 'postgres'].sort(),
+    );
     expect(manifest.roles).not.toContain(role('unrelated'));
     expect(manifest.roles).not.toContain(role('unrelated_su'));
     expect(manifest.roleAttributes?.find((r) => r.name === 'postgres')).toMatchObject({ superuser: true });
     expect(manifest.roleAttributes?.find((r) => r.name === role('owner'))).toEqual({
-      name: role('owner'), superuser: false, createdb: false, createrole: false, inherit: true, replication: false, bypassrls: false,
+      name: role('owner'),
+      superuser: false,
+      createdb: false,
+      createrole: false,
+      inherit: true,
+      replication: false,
+      bypassrls: false,
     });
   });
 
@@ -74,7 +101,7 @@ describe('roles the dump refers to, and the role definitions beside it (issue 10
     expect((await readManifest(testS3(), bucket, b.key)).roles).toEqual([]);
   });
 
-  it('stores the server\'s role definitions, without passwords, beside the dump as <runId>.roles.sql', async () => {
+  it("stores the server's role definitions, without passwords, beside the dump as <runId>.roles.sql", async () => {
     const db = await createSourceDatabase('roles_sidecar');
     await adminSql('postgres', `grant ${role('owner')} to ${role('grantee')}`);
     const b = await runBackup(await settingsFor(db, bucket), { s3: testS3(), logger: captureLogger().logger });
@@ -102,10 +129,15 @@ describe('roles the dump refers to, and the role definitions beside it (issue 10
     });
     const { logger, lines } = captureLogger();
     // WHEN
-    const b = await runBackup(await settingsFor(db, bucket, { roots: [fakeRoot], searchPath: '' }), { s3: testS3(), logger });
+    const b = await runBackup(await settingsFor(db, bucket, { roots: [fakeRoot], searchPath: '' }), {
+      s3: testS3(),
+      logger,
+    });
     // THEN
     const manifest = await readManifest(testS3(), bucket, b.key);
-    expect(manifest.roleDefinitions).toEqual({ error: expect.stringMatching(/pg_dumpall could not be started: .*ENOENT/) });
+    expect(manifest.roleDefinitions).toEqual({
+      error: expect.stringMatching(/pg_dumpall could not be started: .*ENOENT/),
+    });
     expect(lines.some((l) => l.includes('role definitions not backed up; the backup itself is complete'))).toBe(true);
     expect((await listAllKeys(bucket, `pgproof/${db.database}/`)).some((k) => k.endsWith('.roles.sql'))).toBe(false);
   });
@@ -115,7 +147,10 @@ describe('large objects and pg_read_all_data (issue 10.8)', () => {
   it('fails before dumping with what to grant when a pg_read_all_data role cannot read a large object; the advice works', async () => {
     // GIVEN a backup role that has only pg_read_all_data, and a large object owned by someone else
     const reader = role('lo_reader');
-    await adminSql('postgres', `create role ${reader} login password 'lo-reader-pw-1'; grant pg_read_all_data to ${reader}`);
+    await adminSql(
+      'postgres',
+      `create role ${reader} login password 'lo-reader-pw-1'; grant pg_read_all_data to ${reader}`,
+    );
     const db = await createSourceDatabase('lo_denied', async (sql) => {
       await sql("create table docs (id int, body oid); insert into docs values (1, lo_from_bytea(0, 'secret report'))");
     });
@@ -124,8 +159,13 @@ describe('large objects and pg_read_all_data (issue 10.8)', () => {
     // WHEN / THEN
     const run = runBackup(await settingsFor(asReader, bucket), { s3: testS3(), logger: captureLogger().logger });
     await expect(run).rejects.toMatchObject({ name: 'DumpFailed' });
-    const message = await run.then(() => '', (e: Error) => e.message);
-    expect(message).toMatch(/permission denied for large object (\d+): the backup role "pgproof_lo_reader_\w+" cannot read 1 large object\(s\) \(e\.g\. \1 owned by "postgres"\)/);
+    const message = await run.then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(message).toMatch(
+      /permission denied for large object (\d+): the backup role "pgproof_lo_reader_\w+" cannot read 1 large object\(s\) \(e\.g\. \1 owned by "postgres"\)/,
+    );
     expect(message).toMatch(/pg_read_all_data does not cover large objects/);
     expect(message).toMatch(new RegExp(`GRANT SELECT ON LARGE OBJECT \\d+ TO "${reader}"`));
     expect(message).toMatch(/lo_compat_privileges/);

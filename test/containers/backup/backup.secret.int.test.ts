@@ -14,7 +14,9 @@ interface SecretsRequest {
 }
 
 /** Answers GetSecretValue for one secret id with `secretString`, recording each request. */
-async function startSecretsManager(secretString: string): Promise<{ server: Server; url: string; requests: SecretsRequest[] }> {
+async function startSecretsManager(
+  secretString: string,
+): Promise<{ server: Server; url: string; requests: SecretsRequest[] }> {
   const requests: SecretsRequest[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -26,10 +28,21 @@ async function startSecretsManager(secretString: string): Promise<{ server: Serv
       res.setHeader('content-type', 'application/x-amz-json-1.1');
       if (req.method !== 'POST' || target !== 'secretsmanager.GetSecretValue' || secretId !== SECRET_ID) {
         res.statusCode = 400;
-        res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }));
+        res.end(
+          JSON.stringify({
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret.",
+          }),
+        );
         return;
       }
-      res.end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SECRET_ID}-AbCdEf`, Name: SECRET_ID, SecretString: secretString }));
+      res.end(
+        JSON.stringify({
+          ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SECRET_ID}-AbCdEf`,
+          Name: SECRET_ID,
+          SecretString: secretString,
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,8 +65,13 @@ describe('backup engine with the password in Secrets Manager', () => {
     const conn = await createSourceDatabase('backup_secret', async (sql) => {
       await sql('create table t (id int primary key); insert into t select generate_series(1, 10)');
     });
-    secrets = await startSecretsManager(JSON.stringify({ username: conn.user, password: SOURCE_PASSWORD, engine: 'postgres', port: conn.port }));
-    const { PGPASSWORD, PGUSER, ...env } = taskEnv(conn, bucket, { PGPROOF_DB_SECRET: SECRET_ID, AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url });
+    secrets = await startSecretsManager(
+      JSON.stringify({ username: conn.user, password: SOURCE_PASSWORD, engine: 'postgres', port: conn.port }),
+    );
+    const { PGPASSWORD, PGUSER, ...env } = taskEnv(conn, bucket, {
+      PGPROOF_DB_SECRET: SECRET_ID,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    });
     expect(PGPASSWORD).toBe(SOURCE_PASSWORD);
     expect(PGUSER).toBe(conn.user);
     // WHEN
@@ -69,7 +87,13 @@ describe('backup engine with the password in Secrets Manager', () => {
   it('fails before dumping, naming the secret and the field setting, when the JSON field is wrong', async () => {
     // GIVEN a field name the secret does not hold
     const conn = await createSourceDatabase('backup_secret_field');
-    const env = { ...taskEnv(conn, bucket, { PGPROOF_DB_SECRET: SECRET_ID, PGPROOF_DB_SECRET_JSON_FIELD: 'pw', AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url }) };
+    const env = {
+      ...taskEnv(conn, bucket, {
+        PGPROOF_DB_SECRET: SECRET_ID,
+        PGPROOF_DB_SECRET_JSON_FIELD: 'pw',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+      }),
+    };
     delete env.PGPASSWORD;
     // WHEN
     const out = await runTaskProcess('backup', env);

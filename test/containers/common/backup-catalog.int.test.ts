@@ -41,7 +41,13 @@ async function put(bucket: string, key: string, body: string | Buffer): Promise<
 }
 
 /** A complete backup: dump, manifest and (when `restoreSeconds` is given) the verified marker. */
-async function writeBackup(bucket: string, database: string, runId: string, bytes: number, restoreSeconds?: number): Promise<string> {
+async function writeBackup(
+  bucket: string,
+  database: string,
+  runId: string,
+  bytes: number,
+  restoreSeconds?: number,
+): Promise<string> {
   const manifest = manifestOf(database, runId, bytes);
   await put(bucket, manifest.key, Buffer.alloc(bytes, 7));
   await writeManifest(testS3(), bucket, manifest);
@@ -85,7 +91,7 @@ describe('backup catalog (local S3 server)', () => {
     await writeBackup(bucket, 'other', C, 30, 3);
   });
 
-  it('lists a database\'s backups newest first, with manifest, marker, sidecars and sizes; incomplete runs and foreign objects apart', async () => {
+  it("lists a database's backups newest first, with manifest, marker, sidecars and sizes; incomplete runs and foreign objects apart", async () => {
     // WHEN
     const catalog = await listBackups(testS3(), { bucket, prefix: PREFIX }, 'app');
     // THEN
@@ -95,7 +101,14 @@ describe('backup catalog (local S3 server)', () => {
       [A, 12],
     ]);
     const a = catalog.backups[2]!;
-    expect(a).toMatchObject({ database: 'app', date: '2026-11-20', dumpKey: key('app', A), manifestKey: manifestKeyFor(key('app', A)), verifiedKey: verifiedKeyFor(key('app', A)), dumpBytes: 300 });
+    expect(a).toMatchObject({
+      database: 'app',
+      date: '2026-11-20',
+      dumpKey: key('app', A),
+      manifestKey: manifestKeyFor(key('app', A)),
+      verifiedKey: verifiedKeyFor(key('app', A)),
+      dumpBytes: 300,
+    });
     expect(a.manifest.bytes).toBe(300);
     expect(a.verified?.skippedExtensions).toEqual([]);
     expect(a.sidecarKeys).toEqual([rolesKeyFor(key('app', A))]);
@@ -127,7 +140,7 @@ describe('backup catalog (local S3 server)', () => {
     expect(await newestVerifiedBackup(testS3(), location, 'app', { before: A })).toBeUndefined();
   });
 
-  it('tells databases that share a key folder apart by the manifest\'s name', async () => {
+  it("tells databases that share a key folder apart by the manifest's name", async () => {
     const location = { bucket, prefix: PREFIX };
     expect((await newestVerifiedBackup(testS3(), location, 'my_db'))?.runId).toBe(A);
     expect((await newestVerifiedBackup(testS3(), location, 'my db'))?.runId).toBe(B);
@@ -142,11 +155,22 @@ describe('backup catalog (local S3 server)', () => {
   });
 
   it('refuses a lookup whose manifest or dump is missing', async () => {
-    await expect(backupAt(testS3(), bucket, key('app', D))).rejects.toMatchObject({ name: 'BackupNotFound', message: expect.stringMatching(/no manifest at/) });
-    await expect(backupAt(testS3(), bucket, key('app', '20261125T030000Z-ffffffffff'))).rejects.toMatchObject({ name: 'BackupNotFound' });
+    await expect(backupAt(testS3(), bucket, key('app', D))).rejects.toMatchObject({
+      name: 'BackupNotFound',
+      message: expect.stringMatching(/no manifest at/),
+    });
+    await expect(backupAt(testS3(), bucket, key('app', '20261125T030000Z-ffffffffff'))).rejects.toMatchObject({
+      name: 'BackupNotFound',
+    });
     const orphan = manifestOf('lost', '20261126T030000Z-0000000000', 5);
     await writeManifest(testS3(), bucket, orphan);
-    await expect(backupAt(testS3(), bucket, orphan.key)).rejects.toMatchObject({ name: 'BackupNotFound', message: expect.stringMatching(/is missing \(its manifest exists\)/) });
-    await expect(backupAt(testS3(), bucket, manifestKeyFor(orphan.key))).rejects.toMatchObject({ name: 'BackupNotFound', message: expect.stringMatching(/not a backup key/) });
+    await expect(backupAt(testS3(), bucket, orphan.key)).rejects.toMatchObject({
+      name: 'BackupNotFound',
+      message: expect.stringMatching(/is missing \(its manifest exists\)/),
+    });
+    await expect(backupAt(testS3(), bucket, manifestKeyFor(orphan.key))).rejects.toMatchObject({
+      name: 'BackupNotFound',
+      message: expect.stringMatching(/not a backup key/),
+    });
   });
 });

@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { groupRunObjects, missingParts, verifiedCandidates, type ListedObject } from '../../../containers/common/backup-listing';
+import {
+  groupRunObjects,
+  missingParts,
+  verifiedCandidates,
+  type ListedObject,
+} from '../../../containers/common/backup-listing';
 
 const at = new Date('2026-11-24T03:10:00Z');
 const object = (key: string, bytes = 10): ListedObject => ({ key, bytes, lastModified: at });
 const OLD = '20261122T030000Z-aaaaaaaaaa';
 const MID = '20261123T030000Z-bbbbbbbbbb';
 const NEW = '20261124T030000Z-cccccccccc';
-const run = (id: string, ...endings: string[]) => endings.map((e) => object(`pgproof/app/${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}/${id}${e}`));
+const run = (id: string, ...endings: string[]) =>
+  endings.map((e) => object(`pgproof/app/${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}/${id}${e}`));
 
 describe('grouping a listing into runs', () => {
-  it('puts each run\'s dump, manifest, marker and sidecars together, newest run first, and sets foreign objects apart', () => {
+  it("puts each run's dump, manifest, marker and sidecars together, newest run first, and sets foreign objects apart", () => {
     // GIVEN a listing in S3's (key) order, with a stray file
     const listing = [
       ...run(OLD, '.dump.zst', '.manifest.json', '.roles.sql', '.verified.json'),

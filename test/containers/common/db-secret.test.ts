@@ -15,8 +15,10 @@ const SECRET_ID = 'pgproof/orders/db-password';
 const PASSWORD = 'Sup3r-s3cret-value!';
 const secretsManager = mockClient(SecretsManagerClient);
 /** Secrets Manager's AccessDeniedException is not modelled in the SDK: it arrives as a service exception by name. */
-const accessDenied = (message: string) => new SecretsManagerServiceException({ name: 'AccessDeniedException', $fault: 'client', message, $metadata: {} });
-const client = () => new SecretsManagerClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+const accessDenied = (message: string) =>
+  new SecretsManagerServiceException({ name: 'AccessDeniedException', $fault: 'client', message, $metadata: {} });
+const client = () =>
+  new SecretsManagerClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
 
 /** The message of what `fn` throws (and that it does not contain the password). */
 async function failure(fn: () => Promise<unknown> | unknown): Promise<{ name: string; message: string }> {
@@ -52,8 +54,22 @@ describe('parseDatabaseSecret', () => {
   });
 
   it('reads an RDS-style JSON secret with username, host, port and dbname', () => {
-    const text = JSON.stringify({ username: 'pgproof_backup', password: PASSWORD, engine: 'postgres', host: 'db.example.com', port: 5433, dbname: 'orders', dbClusterIdentifier: 'orders' });
-    expect(parseDatabaseSecret(text, SECRET_ID)).toEqual({ password: PASSWORD, username: 'pgproof_backup', host: 'db.example.com', port: 5433, dbname: 'orders' });
+    const text = JSON.stringify({
+      username: 'pgproof_backup',
+      password: PASSWORD,
+      engine: 'postgres',
+      host: 'db.example.com',
+      port: 5433,
+      dbname: 'orders',
+      dbClusterIdentifier: 'orders',
+    });
+    expect(parseDatabaseSecret(text, SECRET_ID)).toEqual({
+      password: PASSWORD,
+      username: 'pgproof_backup',
+      host: 'db.example.com',
+      port: 5433,
+      dbname: 'orders',
+    });
   });
 
   it('names the missing field, the secret and the setting, listing the fields present but never a value', async () => {
@@ -79,12 +95,29 @@ describe('applyDatabaseSecret', () => {
 
   it('fills what the environment leaves out from the secret, and nothing it sets', () => {
     // Arrange: ECS always sets host, port and database; the user is omitted in the config
-    const env = { PGHOST: 'orders.cluster.example', PGPORT: '5432', PGDATABASE: 'billing', PGSSLMODE: 'verify-full' as const };
+    const env = {
+      PGHOST: 'orders.cluster.example',
+      PGPORT: '5432',
+      PGDATABASE: 'billing',
+      PGSSLMODE: 'verify-full' as const,
+    };
     // Act
     const connection = connectionFromEnv(applyDatabaseSecret(env, rds, SECRET_ID));
     // Assess
-    expect(connection).toMatchObject({ host: 'orders.cluster.example', port: 5432, database: 'billing', user: 'postgres', password: PASSWORD, sslMode: 'verify-full' });
-    expect(connectionFromEnv(applyDatabaseSecret({}, rds, SECRET_ID))).toMatchObject({ host: 'db.internal', port: 5433, database: 'orders', user: 'postgres' });
+    expect(connection).toMatchObject({
+      host: 'orders.cluster.example',
+      port: 5432,
+      database: 'billing',
+      user: 'postgres',
+      password: PASSWORD,
+      sslMode: 'verify-full',
+    });
+    expect(connectionFromEnv(applyDatabaseSecret({}, rds, SECRET_ID))).toMatchObject({
+      host: 'db.internal',
+      port: 5433,
+      database: 'orders',
+      user: 'postgres',
+    });
   });
 
   it('keeps a configured user that equals the secret username', () => {
@@ -109,9 +142,14 @@ describe('resolveDatabaseEnv', () => {
 
   it('reads the secret by the id given, with the configured field', async () => {
     // Arrange
-    secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: JSON.stringify({ pw: PASSWORD }) });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: SECRET_ID })
+      .resolves({ SecretString: JSON.stringify({ pw: PASSWORD }) });
     // Act
-    const env = await resolveDatabaseEnv({ PGPROOF_DB_SECRET: SECRET_ID, PGPROOF_DB_SECRET_JSON_FIELD: 'pw', PGUSER: 'app' }, client);
+    const env = await resolveDatabaseEnv(
+      { PGPROOF_DB_SECRET: SECRET_ID, PGPROOF_DB_SECRET_JSON_FIELD: 'pw', PGUSER: 'app' },
+      client,
+    );
     // Assess
     expect(env.PGPASSWORD).toBe(PASSWORD);
     expect(env.PGUSER).toBe('app');
@@ -123,16 +161,41 @@ describe('resolveDatabaseEnv', () => {
   });
 
   it.each([
-    ['a missing secret', new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }), 'ConfigError', /does not exist in this account and region.*passwordSecretName \/ passwordSecretArn/],
+    [
+      'a missing secret',
+      new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }),
+      'ConfigError',
+      /does not exist in this account and region.*passwordSecretName \/ passwordSecretArn/,
+    ],
     [
       'a role without GetSecretValue',
-      accessDenied('User: arn:aws:sts::123456789012:assumed-role/task/x is not authorized to perform: secretsmanager:GetSecretValue'),
+      accessDenied(
+        'User: arn:aws:sts::123456789012:assumed-role/task/x is not authorized to perform: secretsmanager:GetSecretValue',
+      ),
       'ConfigError',
       /access denied .*needs secretsmanager:GetSecretValue on this secret/,
     ],
-    ['a KMS key the role may not use', accessDenied('Access to KMS is not allowed'), 'ConfigError', /KMS key was denied.*passwordSecretKmsKeyArn/],
-    ['a key that cannot decrypt', new DecryptionFailure({ message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key.", $metadata: {} }), 'ConfigError', /could not decrypt.*passwordSecretKmsKeyArn/],
-    ['an unreachable service', Object.assign(new Error('connect ETIMEDOUT 10.0.0.1:443'), { name: 'TimeoutError' }), 'SecretReadFailed', /ETIMEDOUT.*NAT or a VPC endpoint/],
+    [
+      'a KMS key the role may not use',
+      accessDenied('Access to KMS is not allowed'),
+      'ConfigError',
+      /KMS key was denied.*passwordSecretKmsKeyArn/,
+    ],
+    [
+      'a key that cannot decrypt',
+      new DecryptionFailure({
+        message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+        $metadata: {},
+      }),
+      'ConfigError',
+      /could not decrypt.*passwordSecretKmsKeyArn/,
+    ],
+    [
+      'an unreachable service',
+      Object.assign(new Error('connect ETIMEDOUT 10.0.0.1:443'), { name: 'TimeoutError' }),
+      'SecretReadFailed',
+      /ETIMEDOUT.*NAT or a VPC endpoint/,
+    ],
   ])('explains %s, naming the secret', async (_what, error, name, message) => {
     // Arrange
     secretsManager.on(GetSecretValueCommand).rejects(error);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { dumpKey, isRunId, keySegment, manifestKeyFor, newRunId, runIdOfKey, verifiedKeyFor } from '../../../containers/common/keys';
+import {
+  dumpKey,
+  isRunId,
+  keySegment,
+  manifestKeyFor,
+  newRunId,
+  runIdOfKey,
+  verifiedKeyFor,
+} from '../../../containers/common/keys';
 
 describe('run ids and keys', () => {
   it('gives runs started in the same second different, sortable ids', () => {

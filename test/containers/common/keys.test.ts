@@ -7,7 +7,12 @@ const DUMP = dumpKey('pgproof', 'app db', RUN, '.dump.zst');
 describe('backup keys', () => {
   it('finds the run id in every object a run writes, the role definitions included', () => {
     // GIVEN the four objects beside one backup
-    const keys = [DUMP, DUMP.replace('.dump.zst', '.manifest.json'), DUMP.replace('.dump.zst', '.verified.json'), rolesKeyFor(DUMP)];
+    const keys = [
+      DUMP,
+      DUMP.replace('.dump.zst', '.manifest.json'),
+      DUMP.replace('.dump.zst', '.verified.json'),
+      rolesKeyFor(DUMP),
+    ];
     // THEN
     expect(rolesKeyFor(DUMP)).toBe(`pgproof/app_db/2026-11-24/${RUN}.roles.sql`);
     expect(keys.map(runIdOfKey)).toEqual([RUN, RUN, RUN, RUN]);
@@ -16,7 +21,14 @@ describe('backup keys', () => {
   });
 
   it('parses a key of the layout into folder, day, run id, kind and the base shared by the run', () => {
-    expect(parseBackupKey(DUMP)).toEqual({ key: DUMP, folder: 'app_db', date: '2026-11-24', runId: RUN, kind: 'dump', base: `pgproof/app_db/2026-11-24/${RUN}` });
+    expect(parseBackupKey(DUMP)).toEqual({
+      key: DUMP,
+      folder: 'app_db',
+      date: '2026-11-24',
+      runId: RUN,
+      kind: 'dump',
+      base: `pgproof/app_db/2026-11-24/${RUN}`,
+    });
     expect(parseBackupKey(`x/db/2026-11-24/${RUN}.dump`)?.kind).toBe('dump');
     expect(parseBackupKey(`x/db/2026-11-24/${RUN}.manifest.json`)?.kind).toBe('manifest');
     expect(parseBackupKey(`x/db/2026-11-24/${RUN}.verified.json`)?.kind).toBe('verified');

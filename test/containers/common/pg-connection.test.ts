@@ -5,15 +5,30 @@ const env = { USER: 'me' };
 
 describe('connectionFromUrl accepts what libpq accepts', () => {
   it('a socket directory in the host query parameter with an empty host', () => {
-    expect(connectionFromUrl('postgres://u@/db?host=/var/run/postgresql', env)).toMatchObject({ host: '/var/run/postgresql', port: 5432, user: 'u', database: 'db' });
+    expect(connectionFromUrl('postgres://u@/db?host=/var/run/postgresql', env)).toMatchObject({
+      host: '/var/run/postgresql',
+      port: 5432,
+      user: 'u',
+      database: 'db',
+    });
   });
 
   it('a percent-encoded socket directory as the host', () => {
-    expect(connectionFromUrl('postgres://%2Fvar%2Frun%2Fpostgresql/db', env)).toMatchObject({ host: '/var/run/postgresql', user: 'me', database: 'db' });
+    expect(connectionFromUrl('postgres://%2Fvar%2Frun%2Fpostgresql/db', env)).toMatchObject({
+      host: '/var/run/postgresql',
+      user: 'me',
+      database: 'db',
+    });
   });
 
   it('port, user, dbname and sslmode as query parameters, overriding the parts before them', () => {
-    expect(connectionFromUrl('postgresql://a@h:1/x?port=6543&user=b&dbname=y&sslmode=require', env)).toMatchObject({ host: 'h', port: 6543, user: 'b', database: 'y', sslMode: 'require' });
+    expect(connectionFromUrl('postgresql://a@h:1/x?port=6543&user=b&dbname=y&sslmode=require', env)).toMatchObject({
+      host: 'h',
+      port: 6543,
+      user: 'b',
+      database: 'y',
+      sslMode: 'require',
+    });
   });
 
   it('IPv6 literals with and without a port', () => {
@@ -22,7 +37,11 @@ describe('connectionFromUrl accepts what libpq accepts', () => {
   });
 
   it('an empty host takes PGHOST, and the password comes from the URL or PGPASSWORD', () => {
-    expect(connectionFromUrl('postgres:///db', { PGHOST: '/tmp/sock', PGPASSWORD: 'pw' })).toMatchObject({ host: '/tmp/sock', database: 'db', password: 'pw' });
+    expect(connectionFromUrl('postgres:///db', { PGHOST: '/tmp/sock', PGPASSWORD: 'pw' })).toMatchObject({
+      host: '/tmp/sock',
+      database: 'db',
+      password: 'pw',
+    });
     expect(connectionFromUrl('postgres://u:p%40ss@h/db', env)).toMatchObject({ user: 'u', password: 'p@ss' });
   });
 

@@ -11,11 +11,19 @@ import {
   type PgInstall,
 } from '../../../containers/common/pg-tools';
 
-const install = (major: number, hasServer = true): PgInstall => ({ major, version: `${major}.3`, binDir: `/pg/${major}/bin`, hasServer });
+const install = (major: number, hasServer = true): PgInstall => ({
+  major,
+  version: `${major}.3`,
+  binDir: `/pg/${major}/bin`,
+  hasServer,
+});
 
 describe('parsing versions', () => {
   it('reads Debian and plain pg_dump banners', () => {
-    expect(parsePgVersion('pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)')).toEqual({ major: 15, version: '15.18' });
+    expect(parsePgVersion('pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)')).toEqual({
+      major: 15,
+      version: '15.18',
+    });
     expect(parsePgVersion('pg_dump (PostgreSQL) 18beta1')).toEqual({ major: 18, version: '18' });
     expect(parsePgVersion('not postgres')).toBeUndefined();
   });

@@ -1,4 +1,10 @@
-import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DumpFailed } from '../../../containers/common/errors';
@@ -21,7 +27,12 @@ describe('task token reporting', () => {
     sfn.on(SendTaskSuccessCommand).resolves({});
     const reporter = new StepFunctionsReporter(new SFNClient({}), 'token-1');
     // Act
-    const code = await runTask({ service: 't', reporter, logger: captureLogger().logger, work: async () => ({ key: 'k', bytes: 3 }) });
+    const code = await runTask({
+      service: 't',
+      reporter,
+      logger: captureLogger().logger,
+      work: async () => ({ key: 'k', bytes: 3 }),
+    });
     // Assess
     expect(code).toBe(0);
     const calls = sfn.commandCalls(SendTaskSuccessCommand);
@@ -37,7 +48,9 @@ describe('task token reporting', () => {
       reporter,
       logger: captureLogger().logger,
       work: async () => {
-        throw new DumpFailed(`pg_dump exited with status 1: FATAL: password pw-never-shown-42 rejected ${'x'.repeat(40_000)}`);
+        throw new DumpFailed(
+          `pg_dump exited with status 1: FATAL: password pw-never-shown-42 rejected ${'x'.repeat(40_000)}`,
+        );
       },
     });
     expect(code).toBe(1);
@@ -49,7 +62,10 @@ describe('task token reporting', () => {
   });
 
   it('heartbeats while working, and stops the work when Step Functions no longer waits', async () => {
-    sfn.on(SendTaskHeartbeatCommand).resolvesOnce({}).rejects(new TaskTimedOut({ message: 'timed out', $metadata: {} }));
+    sfn
+      .on(SendTaskHeartbeatCommand)
+      .resolvesOnce({})
+      .rejects(new TaskTimedOut({ message: 'timed out', $metadata: {} }));
     sfn.on(SendTaskFailureCommand).resolves({});
     const reporter = new StepFunctionsReporter(new SFNClient({}), 'token-3');
     const code = await runTask({
@@ -71,11 +87,26 @@ describe('task token reporting', () => {
 describe('local reporting', () => {
   it('prints one JSON result line that the local runner parses back', async () => {
     const lines: string[] = [];
-    const code = await runTask({ service: 't', reporter: new LocalReporter((l) => lines.push(l)), logger: captureLogger().logger, work: async () => ({ ok: 1 }) });
+    const code = await runTask({
+      service: 't',
+      reporter: new LocalReporter((l) => lines.push(l)),
+      logger: captureLogger().logger,
+      work: async () => ({ ok: 1 }),
+    });
     expect(code).toBe(0);
     expect(parseLocalResult(['noise', ...lines].join('\n'))).toEqual({ status: 'SUCCEEDED', output: { ok: 1 } });
     const failed: string[] = [];
-    await runTask({ service: 't', reporter: new LocalReporter((l) => failed.push(l)), logger: captureLogger().logger, work: async () => { throw new Error('boom'); } });
-    expect(parseLocalResult(failed.join('\n'))).toEqual({ status: 'FAILED', error: { name: 'InternalError', message: 'boom' } });
+    await runTask({
+      service: 't',
+      reporter: new LocalReporter((l) => failed.push(l)),
+      logger: captureLogger().logger,
+      work: async () => {
+        throw new Error('boom');
+      },
+    });
+    expect(parseLocalResult(failed.join('\n'))).toEqual({
+      status: 'FAILED',
+      error: { name: 'InternalError', message: 'boom' },
+    });
   });
 });

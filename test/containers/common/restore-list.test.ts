@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseEngineConfig } from '../../../containers/common/engine-config';
-import { commentOut, describeEntry, listedExtensions, orphanDataIds, planExtensionSkips, TocHeaderReader } from '../../../containers/common/restore-list';
+import {
+  commentOut,
+  describeEntry,
+  listedExtensions,
+  orphanDataIds,
+  planExtensionSkips,
+  TocHeaderReader,
+} from '../../../containers/common/restore-list';
 
 // What PostgreSQL 15's `pg_restore --list` prints for a database with an extension (own schema, a configuration
 // table), a table using the extension's type, a view calling its function, and plain user objects.
@@ -94,7 +101,13 @@ describe('restore list: RDS-only extensions', () => {
 
   it('reads entry headers with their dependencies, and is not fooled by a header-like comment inside a function body', () => {
     const headers = headersOf(SCRIPT);
-    expect(headers.get(220)).toEqual({ id: 220, type: 'VIEW', schema: 'public', name: 'v', dependencies: [2, 2, 7, 7, 219, 2, 7] });
+    expect(headers.get(220)).toEqual({
+      id: 220,
+      type: 'VIEW',
+      schema: 'public',
+      name: 'v',
+      dependencies: [2, 2, 7, 7, 219, 2, 7],
+    });
     expect(headers.get(3372)).toMatchObject({ type: 'COMMENT', name: 'EXTENSION aws_commons', dependencies: [2] });
     expect(headers.has(999)).toBe(false);
     expect(headers.size).toBe(10);
@@ -111,20 +124,29 @@ describe('restore list: RDS-only extensions', () => {
 
   it('falls back to a schema named after the extension when the archive holds no schema entry for it', () => {
     const list = LIST.replace('7; 2615 16385 SCHEMA - aws_commons postgres\n', '');
-    const headers = headersOf(SCRIPT.replace('-- Dependencies: 7\n-- Name: aws_commons; Type: EXTENSION', '-- Name: aws_commons; Type: EXTENSION'));
+    const headers = headersOf(
+      SCRIPT.replace(
+        '-- Dependencies: 7\n-- Name: aws_commons; Type: EXTENSION',
+        '-- Name: aws_commons; Type: EXTENSION',
+      ),
+    );
     expect(planExtensionSkips(list, headers, ['aws_commons']).droppedIds).toEqual([2, 3216, 3372, 3373]);
   });
 
   it('leaves out a grant on the schema an RDS extension creates for its members (a member, not dumped)', () => {
     const list = `${LIST}3380; 0 0 ACL - SCHEMA aws_commons postgres\n`;
-    const headers = headersOf(`${SCRIPT}--\n-- TOC entry 3380 (class 0 OID 0)\n-- Dependencies: 8\n-- Name: SCHEMA aws_commons; Type: ACL; Schema: -; Owner: postgres\n`);
+    const headers = headersOf(
+      `${SCRIPT}--\n-- TOC entry 3380 (class 0 OID 0)\n-- Dependencies: 8\n-- Name: SCHEMA aws_commons; Type: ACL; Schema: -; Owner: postgres\n`,
+    );
     expect(planExtensionSkips(list, headers, ['aws_commons']).droppedIds).toContain(3380);
     expect(planExtensionSkips(list, headers, ['aws_s3']).droppedIds).toEqual([]);
   });
 
   it('keeps grants on undumped objects of a schema that a kept extension shares', () => {
     const list = `${LIST}9; 3079 16500 EXTENSION - pg_trgm \n`;
-    const headers = headersOf(`${SCRIPT}--\n-- TOC entry 9 (class 3079 OID 16500)\n-- Dependencies: 7\n-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -\n`);
+    const headers = headersOf(
+      `${SCRIPT}--\n-- TOC entry 9 (class 3079 OID 16500)\n-- Dependencies: 7\n-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -\n`,
+    );
     expect(planExtensionSkips(list, headers, ['aws_commons']).droppedIds).toEqual([2, 3372]);
   });
 
@@ -133,7 +155,7 @@ describe('restore list: RDS-only extensions', () => {
     expect(plan).toEqual({ skippedExtensions: [], droppedIds: [], blocked: [] });
   });
 
-  it('treats only data without a table of its own, in the extension\'s schema, as the extension\'s configuration data', () => {
+  it("treats only data without a table of its own, in the extension's schema, as the extension's configuration data", () => {
     expect(orphanDataIds(LIST, new Set(['aws_commons']))).toEqual([3216]);
     expect(orphanDataIds(LIST, new Set(['public']))).toEqual([]);
   });
@@ -149,12 +171,23 @@ describe('restore list: RDS-only extensions', () => {
 
 describe('engine config: rdsOnlyExtensions', () => {
   it('defaults to the extensions that exist only on RDS and Aurora', () => {
-    expect(parseEngineConfig({}).rdsOnlyExtensions).toEqual(['aws_s3', 'aws_commons', 'rds_tools', 'apg_plan_mgmt', 'aws_lambda', 'aws_ml', 'rds_activity_stream', 'pg_transport']);
+    expect(parseEngineConfig({}).rdsOnlyExtensions).toEqual([
+      'aws_s3',
+      'aws_commons',
+      'rds_tools',
+      'apg_plan_mgmt',
+      'aws_lambda',
+      'aws_ml',
+      'rds_activity_stream',
+      'pg_transport',
+    ]);
   });
 
   it('takes a list that replaces the default, and refuses what is not an extension name', () => {
     expect(parseEngineConfig({ rdsOnlyExtensions: ['my_rds_ext'] }).rdsOnlyExtensions).toEqual(['my_rds_ext']);
-    expect(() => parseEngineConfig({ rdsOnlyExtensions: ['aws_s3; drop table x'] })).toThrow(/rdsOnlyExtensions\.0: an extension name/);
+    expect(() => parseEngineConfig({ rdsOnlyExtensions: ['aws_s3; drop table x'] })).toThrow(
+      /rdsOnlyExtensions\.0: an extension name/,
+    );
     expect(() => parseEngineConfig({ rdsOnlyExtensions: 'aws_s3' })).toThrow(/rdsOnlyExtensions/);
   });
 });

@@ -21,7 +21,7 @@ describe('work dirs (issue 10.12)', () => {
     expect(existsSync(path.join(dir, OWNER_FILE))).toBe(true);
   });
 
-  it('a dead owner\'s dirs are removed; a live run\'s, a recycled pid\'s owner and unmarked dirs are kept', async () => {
+  it("a dead owner's dirs are removed; a live run's, a recycled pid's owner and unmarked dirs are kept", async () => {
     // GIVEN a process that has ended, this live process, a live pid with another start time, and no mark at all
     const dead = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim();
     const mark = async (name: string, owner: object | undefined) => {

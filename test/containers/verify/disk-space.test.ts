@@ -21,9 +21,13 @@ describe('the space verify needs (issue 10.16)', () => {
   it('refuses with DiskFull naming the space needed, the space free and the settings that give more', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'pgproof-space-'));
     try {
-      await expect(checkVerifySpace(dir, { bytes: 1, uncompressedBytes: 2 ** 50, databaseBytes: 1 })).rejects.toMatchObject({
+      await expect(
+        checkVerifySpace(dir, { bytes: 1, uncompressedBytes: 2 ** 50, databaseBytes: 1 }),
+      ).rejects.toMatchObject({
         name: 'DiskFull',
-        message: expect.stringMatching(/^not enough disk space in .*pgproof-space-\w+ to verify this backup: it needs about 1\.00 PiB .* is free; nothing was downloaded\. .*tasks\.verify\.ephemeralStorageGiB.*--work-dir \/ PGPROOF_WORK_DIR/),
+        message: expect.stringMatching(
+          /^not enough disk space in .*pgproof-space-\w+ to verify this backup: it needs about 1\.00 PiB .* is free; nothing was downloaded\. .*tasks\.verify\.ephemeralStorageGiB.*--work-dir \/ PGPROOF_WORK_DIR/,
+        ),
       });
       await expect(checkVerifySpace(dir, { bytes: 1024 })).resolves.toBeUndefined();
     } finally {

@@ -24,7 +24,7 @@ describe('expectations and comparisons', () => {
       { schema: 's', name: 'c', rows: 0 },
     ];
     expect(compareTables(expected, actual, 'rows')).toEqual([
-      's.a: 3 rows restored, 1 in the dump\'s snapshot',
+      "s.a: 3 rows restored, 1 in the dump's snapshot",
       's.b: missing after restore',
       's.c: present after restore but not in the manifest',
     ]);

@@ -9,7 +9,15 @@ import { readManifest, readVerificationRecord, writeManifest } from '../../../co
 import { connect } from '../../../containers/common/pg-connection';
 import { applyHashSessionSettings, listTables, tableStats } from '../../../containers/common/table-stats';
 import { runVerify, type VerifySettings } from '../../../containers/verify/verify';
-import { captureLogger, createBucket, createSourceDatabase, sourceConnection, testS3, backupForTest, verifySettingsFor } from '../../helpers/fixtures';
+import {
+  captureLogger,
+  createBucket,
+  createSourceDatabase,
+  sourceConnection,
+  testS3,
+  backupForTest,
+  verifySettingsFor,
+} from '../../helpers/fixtures';
 
 // Issue 10: restores that must prove true on real databases (minimal repros of each point, real PostgreSQL).
 
@@ -63,19 +71,36 @@ describe('verify fidelity (issue 10)', () => {
     // WHEN
     const config = {
       checks: [
-        { name: 'event trigger owner', sql: "select evtowner::regrole::text from pg_event_trigger where evtname = 'et'", expect: { equals: su } },
-        { name: 'fdw owner', sql: "select fdwowner::regrole::text from pg_foreign_data_wrapper where fdwname = 'w'", expect: { equals: su } },
-        { name: 'owner cannot log in', sql: `select rolcanlogin from pg_roles where rolname = '${su}'`, expect: { equals: false } },
+        {
+          name: 'event trigger owner',
+          sql: "select evtowner::regrole::text from pg_event_trigger where evtname = 'et'",
+          expect: { equals: su },
+        },
+        {
+          name: 'fdw owner',
+          sql: "select fdwowner::regrole::text from pg_foreign_data_wrapper where fdwname = 'w'",
+          expect: { equals: su },
+        },
+        {
+          name: 'owner cannot log in',
+          sql: `select rolcanlogin from pg_roles where rolname = '${su}'`,
+          expect: { equals: false },
+        },
       ],
     };
-    const result = await runVerify(await verifySettings(bucket, b.key, config), { s3: testS3(), logger: captureLogger().logger });
+    const result = await runVerify(await verifySettings(bucket, b.key, config), {
+      s3: testS3(),
+      logger: captureLogger().logger,
+    });
     // THEN verified, and the restored cluster shows the owner
     expect(result.checks.filter((c) => !c.passed)).toEqual([]);
-    expect(result.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['event trigger owner', 'fdw owner', 'owner cannot log in']));
+    expect(result.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['event trigger owner', 'fdw owner', 'owner cannot log in']),
+    );
     expect(await readVerificationRecord(testS3(), bucket, b.key)).toBeDefined();
   });
 
-  it('10.2: the deep proof does not depend on column order (inheritance changes the child\'s column positions)', async () => {
+  it("10.2: the deep proof does not depend on column order (inheritance changes the child's column positions)", async () => {
     // GIVEN a child whose column order differs after a restore (pg_dump recreates it as (a, c, b))
     const db = await createSourceDatabase('fid_colorder', async (sql) => {
       await sql('create table p (a int)');
@@ -86,9 +111,15 @@ describe('verify fidelity (issue 10)', () => {
     const b = await backup(db, bucket, { deepProof: true });
     expect((await readManifest(testS3(), bucket, b.key)).hashVersion).toBe(2);
     // WHEN
-    const result = await runVerify(await verifySettings(bucket, b.key, { deepProof: true }), { s3: testS3(), logger: captureLogger().logger });
+    const result = await runVerify(await verifySettings(bucket, b.key, { deepProof: true }), {
+      s3: testS3(),
+      logger: captureLogger().logger,
+    });
     // THEN
-    expect(result.checks.find((c) => c.name === 'content hash')).toMatchObject({ passed: true, value: '2 tables identical' });
+    expect(result.checks.find((c) => c.name === 'content hash')).toMatchObject({
+      passed: true,
+      value: '2 tables identical',
+    });
     // AND the repro really moves the column: version 1 (physical order, older manifests) raises the false alarm
     const client = await connect(db);
     await applyHashSessionSettings(client);
@@ -96,7 +127,12 @@ describe('verify fidelity (issue 10)', () => {
     await client.end();
     const manifest = await readManifest(testS3(), bucket, b.key);
     await writeManifest(testS3(), bucket, { ...manifest, tables: v1, hashVersion: 1 });
-    await expect(runVerify(await verifySettings(bucket, b.key, { deepProof: true }), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+    await expect(
+      runVerify(await verifySettings(bucket, b.key, { deepProof: true }), {
+        s3: testS3(),
+        logger: captureLogger().logger,
+      }),
+    ).rejects.toMatchObject({
       message: expect.stringMatching(/content hash: 1 tables differ .*public\.c: content differs/),
     });
   });
@@ -115,7 +151,12 @@ describe('verify fidelity (issue 10)', () => {
     await client.end();
     const manifest = await readManifest(testS3(), bucket, b.key);
     await writeManifest(testS3(), bucket, { ...manifest, tables: swapped });
-    await expect(runVerify(await verifySettings(bucket, b.key, { deepProof: true }), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+    await expect(
+      runVerify(await verifySettings(bucket, b.key, { deepProof: true }), {
+        s3: testS3(),
+        logger: captureLogger().logger,
+      }),
+    ).rejects.toMatchObject({
       name: 'VerificationFailed',
       message: expect.stringMatching(/content hash: 1 tables differ .*public\.t: content differs/),
     });
@@ -159,30 +200,62 @@ describe('verify fidelity (issue 10)', () => {
     expect(manifest.databaseSettings!.settings).toHaveLength(3);
     expect(manifest.roles).toEqual(expect.arrayContaining([reader, maker]));
     // WHEN verified, with checks that read the restored database's catalogs
-    const inThisDb = "(select oid from pg_database where datname = current_database())";
+    const inThisDb = '(select oid from pg_database where datname = current_database())';
     const config = {
       checks: [
-        { name: 'work_mem set', sql: `select count(*) from pg_db_role_setting s, unnest(s.setconfig) c where s.setdatabase = ${inThisDb} and s.setrole = 0 and c = 'work_mem=64MB'`, expect: { equals: 1 } },
-        { name: 'comment', sql: `select shobj_description(${inThisDb}, 'pg_database')`, expect: { equals: "Orders – ✓ 'quoted'" } },
-        { name: 'public cannot connect', sql: "select has_database_privilege('public', current_database(), 'CONNECT')", expect: { equals: false } },
-        { name: 'reader can connect', sql: `select has_database_privilege('${reader}', current_database(), 'CONNECT')`, expect: { equals: true } },
+        {
+          name: 'work_mem set',
+          sql: `select count(*) from pg_db_role_setting s, unnest(s.setconfig) c where s.setdatabase = ${inThisDb} and s.setrole = 0 and c = 'work_mem=64MB'`,
+          expect: { equals: 1 },
+        },
+        {
+          name: 'comment',
+          sql: `select shobj_description(${inThisDb}, 'pg_database')`,
+          expect: { equals: "Orders – ✓ 'quoted'" },
+        },
+        {
+          name: 'public cannot connect',
+          sql: "select has_database_privilege('public', current_database(), 'CONNECT')",
+          expect: { equals: false },
+        },
+        {
+          name: 'reader can connect',
+          sql: `select has_database_privilege('${reader}', current_database(), 'CONNECT')`,
+          expect: { equals: true },
+        },
       ],
     };
-    const result = await runVerify(await verifySettings(bucket, b.key, config), { s3: testS3(), logger: captureLogger().logger });
+    const result = await runVerify(await verifySettings(bucket, b.key, config), {
+      s3: testS3(),
+      logger: captureLogger().logger,
+    });
     // THEN
     expect(result.checks.filter((c) => !c.passed)).toEqual([]);
-    expect(result.checks.find((c) => c.name === 'database settings')).toMatchObject({ passed: true, kind: 'database-settings' });
+    expect(result.checks.find((c) => c.name === 'database settings')).toMatchObject({
+      passed: true,
+      kind: 'database-settings',
+    });
   });
 
   it('10.3: fails the database-settings check, naming the setting, when the restored server refuses it', async () => {
     const db = await createSourceDatabase('fid_badsetting');
     const b = await backup(db, bucket);
     const manifest = await readManifest(testS3(), bucket, b.key);
-    const tampered = { ...manifest, databaseSettings: { ...manifest.databaseSettings!, settings: [{ role: null, name: 'no_such_setting', value: 'x' }] } };
+    const tampered = {
+      ...manifest,
+      databaseSettings: {
+        ...manifest.databaseSettings!,
+        settings: [{ role: null, name: 'no_such_setting', value: 'x' }],
+      },
+    };
     await writeManifest(testS3(), bucket, tampered);
-    await expect(runVerify(await verifySettings(bucket, b.key), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+    await expect(
+      runVerify(await verifySettings(bucket, b.key), { s3: testS3(), logger: captureLogger().logger }),
+    ).rejects.toMatchObject({
       name: 'VerificationFailed',
-      message: expect.stringMatching(/database settings: 2 differ .*setting no_such_setting=x: unrecognized configuration parameter "no_such_setting".*setting no_such_setting=x missing/),
+      message: expect.stringMatching(
+        /database settings: 2 differ .*setting no_such_setting=x: unrecognized configuration parameter "no_such_setting".*setting no_such_setting=x missing/,
+      ),
     });
   });
 
@@ -196,14 +269,25 @@ describe('verify fidelity (issue 10)', () => {
     const client = await connect(db);
     await applyHashSessionSettings(client);
     const v1 = await tableStats(client, await listTables(client), { contentHash: true, hashVersion: 1 });
-    const { rows } = await client.query<{ name: string }>("select rolname as name from pg_roles where rolname !~ '^pg_' order by 1");
+    const { rows } = await client.query<{ name: string }>(
+      "select rolname as name from pg_roles where rolname !~ '^pg_' order by 1",
+    );
     await client.end();
     const current = await readManifest(testS3(), bucket, b.key);
-    const { hashVersion, roleAttributes, databaseSettings, roleDefinitions, ...old } = { ...current, tables: v1, roles: rows.map((r) => r.name) };
+    const { hashVersion, roleAttributes, databaseSettings, roleDefinitions, ...old } = {
+      ...current,
+      tables: v1,
+      roles: rows.map((r) => r.name),
+    };
     expect([hashVersion, roleAttributes, databaseSettings, roleDefinitions].every((v) => v !== undefined)).toBe(true);
-    await testS3().send(new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(b.key), Body: JSON.stringify(old) }));
+    await testS3().send(
+      new PutObjectCommand({ Bucket: bucket, Key: manifestKeyFor(b.key), Body: JSON.stringify(old) }),
+    );
     // WHEN
-    const result = await runVerify(await verifySettings(bucket, b.key, { deepProof: true }), { s3: testS3(), logger: captureLogger().logger });
+    const result = await runVerify(await verifySettings(bucket, b.key, { deepProof: true }), {
+      s3: testS3(),
+      logger: captureLogger().logger,
+    });
     // THEN proven the old way, and no database-settings check is invented
     expect(result.checks.map((c) => [c.name, c.passed])).toEqual([
       ['row counts', true],

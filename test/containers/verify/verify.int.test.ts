@@ -4,14 +4,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BackupResult } from '../../../containers/backup/backup';
+import type { BackupResult } from '../../../containers/backup/backup';
 import { manifestKeyFor, verifiedKeyFor } from '../../../containers/common/keys';
 import { readManifest, readVerificationRecord, writeManifest } from '../../../containers/common/manifest';
 import type { ConnectionParams } from '../../../containers/common/pg-connection';
 import { runVerify, type VerifySettings } from '../../../containers/verify/verify';
 import { createSampleDatabase } from '../../../lib/local/sample-database';
 import { SOURCE_PASSWORD } from '../../helpers/source-cluster';
-import { captureLogger, createBucket, createSourceDatabase, getObjectBytes, listAllKeys, runTaskProcess, taskEnv, testS3, backupForTest, verifySettingsFor } from '../../helpers/fixtures';
+import {
+  captureLogger,
+  createBucket,
+  createSourceDatabase,
+  getObjectBytes,
+  listAllKeys,
+  runTaskProcess,
+  taskEnv,
+  testS3,
+  backupForTest,
+  verifySettingsFor,
+} from '../../helpers/fixtures';
 
 let workRoot: string;
 beforeAll(async () => {
@@ -27,17 +38,39 @@ async function traversable(dir: string): Promise<string> {
   return dir;
 }
 
-async function verifySettings(bucket: string, key: string, config: unknown = {}, workDir?: string): Promise<VerifySettings> {
-  return verifySettingsFor(bucket, key, workDir ?? (await traversable(await mkdtemp(path.join(workRoot, 'w-')))), config);
+async function verifySettings(
+  bucket: string,
+  key: string,
+  config: unknown = {},
+  workDir?: string,
+): Promise<VerifySettings> {
+  return verifySettingsFor(
+    bucket,
+    key,
+    workDir ?? (await traversable(await mkdtemp(path.join(workRoot, 'w-')))),
+    config,
+  );
 }
 
 const userChecks = {
   checks: [
     { name: 'customers exist', sql: 'select count(*) from shop.customers', expect: { min: 1 } },
     { name: 'no negative totals', sql: 'select count(*) from shop.orders where total < 0', expect: { equals: 0 } },
-    { name: 'non-ASCII survived', sql: "select count(*) > 0 from shop.customers where name like 'Zoë%'", expect: { equals: true } },
-    { name: 'owner restored', sql: "select tableowner from pg_tables where tablename = 'events'", expect: { equals: 'pgproof_app_owner' } },
-    { name: 'large object content', sql: "select convert_from(lo_get(body), 'UTF8') from public.documents where id = 1", expect: { equals: 'Große Datei: ½ KB of text ✓' } },
+    {
+      name: 'non-ASCII survived',
+      sql: "select count(*) > 0 from shop.customers where name like 'Zoë%'",
+      expect: { equals: true },
+    },
+    {
+      name: 'owner restored',
+      sql: "select tableowner from pg_tables where tablename = 'events'",
+      expect: { equals: 'pgproof_app_owner' },
+    },
+    {
+      name: 'large object content',
+      sql: "select convert_from(lo_get(body), 'UTF8') from public.documents where id = 1",
+      expect: { equals: 'Große Datei: ½ KB of text ✓' },
+    },
   ],
   freshness: [{ table: 'shop.customers', column: 'created_at', maxAgeHours: 26 }],
 };
@@ -49,7 +82,9 @@ describe('verify engine', () => {
 
   beforeAll(async () => {
     conn = await createSourceDatabase('verify_sample', async (sql) => {
-      await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], { rows: 800 });
+      await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], {
+        rows: 800,
+      });
     });
     bucket = await createBucket();
     deep = await backup(conn, bucket, { deepProof: true });
@@ -90,7 +125,10 @@ describe('verify engine', () => {
     await testS3().send(new PutObjectCommand({ Bucket: bucket, Key: b.key, Body: bytes }));
     const { logger, lines } = captureLogger();
     const settings = await verifySettings(bucket, b.key);
-    await expect(runVerify(settings, { s3: testS3(), logger })).rejects.toMatchObject({ name: 'ChecksumMismatch', message: expect.stringMatching(/checksum mismatch .*nothing was restored/) });
+    await expect(runVerify(settings, { s3: testS3(), logger })).rejects.toMatchObject({
+      name: 'ChecksumMismatch',
+      message: expect.stringMatching(/checksum mismatch .*nothing was restored/),
+    });
     expect(lines.some((l) => l.includes('throwaway cluster ready'))).toBe(false);
     expect(await readVerificationRecord(testS3(), bucket, b.key)).toBeUndefined();
     expect(await readdir(settings.workDir!)).toEqual([]);
@@ -99,18 +137,29 @@ describe('verify engine', () => {
   it('fails on a truncated object with a checksum mismatch', async () => {
     const b = await backup(conn, bucket);
     const bytes = await getObjectBytes(bucket, b.key);
-    await testS3().send(new PutObjectCommand({ Bucket: bucket, Key: b.key, Body: bytes.subarray(0, bytes.length - 1000) }));
-    await expect(runVerify(await verifySettings(bucket, b.key), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({ name: 'ChecksumMismatch' });
+    await testS3().send(
+      new PutObjectCommand({ Bucket: bucket, Key: b.key, Body: bytes.subarray(0, bytes.length - 1000) }),
+    );
+    await expect(
+      runVerify(await verifySettings(bucket, b.key), { s3: testS3(), logger: captureLogger().logger }),
+    ).rejects.toMatchObject({ name: 'ChecksumMismatch' });
   });
 
   it('names the table whose restored row count differs from the manifest, and does not mark the backup verified', async () => {
     const b = await backup(conn, bucket);
     const manifest = await readManifest(testS3(), bucket, b.key);
-    const tampered = { ...manifest, tables: manifest.tables.map((t) => (t.name === 'orders_recent' ? { ...t, rows: t.rows + 1 } : t)) };
+    const tampered = {
+      ...manifest,
+      tables: manifest.tables.map((t) => (t.name === 'orders_recent' ? { ...t, rows: t.rows + 1 } : t)),
+    };
     await writeManifest(testS3(), bucket, tampered);
-    await expect(runVerify(await verifySettings(bucket, b.key), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+    await expect(
+      runVerify(await verifySettings(bucket, b.key), { s3: testS3(), logger: captureLogger().logger }),
+    ).rejects.toMatchObject({
       name: 'VerificationFailed',
-      message: expect.stringMatching(/row counts: 1 tables differ .*shop\.orders_recent: \d+ rows restored, \d+ in the dump's snapshot/),
+      message: expect.stringMatching(
+        /row counts: 1 tables differ .*shop\.orders_recent: \d+ rows restored, \d+ in the dump's snapshot/,
+      ),
     });
     expect(await listAllKeys(bucket)).not.toContain(verifiedKeyFor(b.key));
   });
@@ -118,19 +167,30 @@ describe('verify engine', () => {
   it('names the table whose content differs under the deep proof', async () => {
     const b = await backup(conn, bucket, { deepProof: true });
     const manifest = await readManifest(testS3(), bucket, b.key);
-    const tampered = { ...manifest, tables: manifest.tables.map((t) => (t.name === 'events' ? { ...t, contentHash: `${t.rows}:12345` } : t)) };
+    const tampered = {
+      ...manifest,
+      tables: manifest.tables.map((t) => (t.name === 'events' ? { ...t, contentHash: `${t.rows}:12345` } : t)),
+    };
     await writeManifest(testS3(), bucket, tampered);
-    await expect(runVerify(await verifySettings(bucket, b.key), { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
+    await expect(
+      runVerify(await verifySettings(bucket, b.key), { s3: testS3(), logger: captureLogger().logger }),
+    ).rejects.toMatchObject({
       message: expect.stringMatching(/content hash: 1 tables differ .*audit\.events: content differs/),
     });
   });
 
   it('fails a failing user check and a stale freshness check, reporting values and expectations', async () => {
     const config = {
-      checks: [{ name: 'too many customers', sql: 'select count(*) from shop.customers', expect: { max: 10 } }, { name: 'broken sql', sql: 'select nope from nowhere', expect: { min: 0 } }],
+      checks: [
+        { name: 'too many customers', sql: 'select count(*) from shop.customers', expect: { max: 10 } },
+        { name: 'broken sql', sql: 'select nope from nowhere', expect: { min: 0 } },
+      ],
       freshness: [{ table: 'audit.events', column: 'happened_at', maxAgeHours: 0.001 }],
     };
-    const run = runVerify(await verifySettings(bucket, deep.key, config), { s3: testS3(), logger: captureLogger().logger });
+    const run = runVerify(await verifySettings(bucket, deep.key, config), {
+      s3: testS3(),
+      logger: captureLogger().logger,
+    });
     await expect(run).rejects.toMatchObject({ name: 'VerificationFailed' });
     const message = await run.catch((e: Error) => e.message);
     expect(message).toMatch(/3 of 7 checks failed/);
@@ -139,9 +199,11 @@ describe('verify engine', () => {
     expect(message).toMatch(/freshness of audit\.events\.happened_at: [\d.]+ h old/);
   });
 
-  it('fails with pg_restore\'s own error on a real data error', async () => {
+  it("fails with pg_restore's own error on a real data error", async () => {
     const db = await createSourceDatabase('verify_bad_data', async (sql) => {
-      await sql("create function below_limit(v int) returns boolean language plpgsql immutable as $$ begin return v < current_setting('app.limit')::int; end $$");
+      await sql(
+        "create function below_limit(v int) returns boolean language plpgsql immutable as $$ begin return v < current_setting('app.limit')::int; end $$",
+      );
       await sql('create table capped (v int check (below_limit(v)))');
       await sql("select set_config('app.limit', '100', false); insert into capped select generate_series(1, 50)");
     });
@@ -149,7 +211,9 @@ describe('verify engine', () => {
     const settings = await verifySettings(bucket, b.key);
     await expect(runVerify(settings, { s3: testS3(), logger: captureLogger().logger })).rejects.toMatchObject({
       name: 'RestoreFailed',
-      message: expect.stringMatching(/pg_restore exited with status 1: .*unrecognized configuration parameter "app\.limit"/s),
+      message: expect.stringMatching(
+        /pg_restore exited with status 1: .*unrecognized configuration parameter "app\.limit"/s,
+      ),
     });
     expect(await readdir(settings.workDir!)).toEqual([]);
   });
@@ -162,8 +226,14 @@ describe('verify engine', () => {
     const small = await mkdtemp(path.join(workRoot, 'small-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]);
     try {
-      const run = runVerify(await verifySettings(bucket, b.key, {}, small), { s3: testS3(), logger: captureLogger().logger });
-      await expect(run).rejects.toMatchObject({ name: 'DiskFull', message: expect.stringMatching(/give the verify task more ephemeral storage/) });
+      const run = runVerify(await verifySettings(bucket, b.key, {}, small), {
+        s3: testS3(),
+        logger: captureLogger().logger,
+      });
+      await expect(run).rejects.toMatchObject({
+        name: 'DiskFull',
+        message: expect.stringMatching(/give the verify task more ephemeral storage/),
+      });
       expect(await readdir(small)).toEqual([]);
     } finally {
       execFileSync('umount', [small]);
@@ -179,15 +249,19 @@ describe('verify engine', () => {
     const workDir = await traversable(await mkdtemp(path.join(workRoot, 'sig-')));
     let pid = 0;
     let sent = false;
-    const out = await runTaskProcess('verify', { ...taskEnv(db, bucket), PGPROOF_BACKUP_KEY: b.key, PGPROOF_WORK_DIR: workDir }, {
-      onSpawn: (p) => (pid = p),
-      onStderr: (text) => {
-        if (!sent && text.includes('throwaway cluster ready')) {
-          sent = true;
-          process.kill(pid, 'SIGTERM');
-        }
+    const out = await runTaskProcess(
+      'verify',
+      { ...taskEnv(db, bucket), PGPROOF_BACKUP_KEY: b.key, PGPROOF_WORK_DIR: workDir },
+      {
+        onSpawn: (p) => (pid = p),
+        onStderr: (text) => {
+          if (!sent && text.includes('throwaway cluster ready')) {
+            sent = true;
+            process.kill(pid, 'SIGTERM');
+          }
+        },
       },
-    });
+    );
     expect(sent).toBe(true);
     expect(out.code).toBe(143);
     expect(out.result).toMatchObject({ status: 'FAILED', error: { name: 'TaskInterrupted' } });
@@ -197,7 +271,11 @@ describe('verify engine', () => {
   });
 
   it('runs through the entrypoint and reports the result as JSON, without secrets', async () => {
-    const out = await runTaskProcess('verify', { ...taskEnv(conn, bucket), PGPROOF_BACKUP_KEY: deep.key, PGPROOF_CONFIG: JSON.stringify(userChecks) });
+    const out = await runTaskProcess('verify', {
+      ...taskEnv(conn, bucket),
+      PGPROOF_BACKUP_KEY: deep.key,
+      PGPROOF_CONFIG: JSON.stringify(userChecks),
+    });
     expect(out.code).toBe(0);
     expect(out.result).toMatchObject({ status: 'SUCCEEDED', output: { key: deep.key, tables: 5 } });
     expect(out.stdout + out.stderr).not.toContain(SOURCE_PASSWORD);
@@ -214,16 +292,26 @@ describe('verify engine: the previous verified backup', () => {
     });
     const bucket = await createBucket();
     const first = await backup(conn, bucket);
-    const firstResult = await runVerify(await verifySettings(bucket, first.key), { s3: testS3(), logger: captureLogger().logger });
+    const firstResult = await runVerify(await verifySettings(bucket, first.key), {
+      s3: testS3(),
+      logger: captureLogger().logger,
+    });
     const unverified = await backup(conn, bucket);
     const third = await backup(conn, bucket);
     // WHEN
     // (hstore stands in for an RDS-only extension, which verify leaves out of the restore)
-    const result = await runVerify(await verifySettings(bucket, third.key, { rdsOnlyExtensions: ['hstore'] }), { s3: testS3(), logger: captureLogger().logger });
+    const result = await runVerify(await verifySettings(bucket, third.key, { rdsOnlyExtensions: ['hstore'] }), {
+      s3: testS3(),
+      logger: captureLogger().logger,
+    });
     // THEN the first verification had nothing to compare with; the third compares with the first, not the unverified second
     expect(firstResult.previous).toBeUndefined();
     expect(unverified.runId > first.runId && third.runId > unverified.runId).toBe(true);
-    expect(result.previous).toEqual({ runId: first.runId, dumpBytes: first.bytes, restoreSeconds: firstResult.restoreSeconds });
+    expect(result.previous).toEqual({
+      runId: first.runId,
+      dumpBytes: first.bytes,
+      restoreSeconds: firstResult.restoreSeconds,
+    });
     // AND the verified marker records the RDS-only extensions verify left out
     expect(result.skippedExtensions).toEqual(['hstore']);
     expect((await readVerificationRecord(testS3(), bucket, third.key))?.skippedExtensions).toEqual(['hstore']);

@@ -22,20 +22,34 @@ function secretsOf(values: Record<string, string>): SecretSource & { reads: stri
 
 describe('parseEndpointValue', () => {
   it('accepts the plain URL', () => {
-    expect(parseEndpointValue(` ${URL_WITH_TOKEN}\n`, 'secret "s"')).toEqual({ url: URL_WITH_TOKEN, origin: 'secret "s"' });
+    expect(parseEndpointValue(` ${URL_WITH_TOKEN}\n`, 'secret "s"')).toEqual({
+      url: URL_WITH_TOKEN,
+      origin: 'secret "s"',
+    });
   });
 
   it('accepts JSON with url, kind and body', () => {
     const value = JSON.stringify({ url: URL_WITH_TOKEN, kind: 'slack', body: 'json' });
 
-    expect(parseEndpointValue(value, 'secret "s"')).toEqual({ url: URL_WITH_TOKEN, kind: 'slack', body: 'json', origin: 'secret "s"' });
+    expect(parseEndpointValue(value, 'secret "s"')).toEqual({
+      url: URL_WITH_TOKEN,
+      kind: 'slack',
+      body: 'json',
+      origin: 'secret "s"',
+    });
   });
 
   it.each([
     ['not a url at all ' + TOKEN, /secret "pgproof\/chat" does not hold a valid URL/],
     [`{"url": "${URL_WITH_TOKEN}"`, /secret "pgproof\/chat" starts with "\{" but is not valid JSON/],
-    [JSON.stringify({ href: URL_WITH_TOKEN }), /secret "pgproof\/chat" is JSON but not \{"url": string.*\(problem with: url\)/],
-    [`http://hooks.slack.com/services/${TOKEN}`, /secret "pgproof\/chat" must hold an https URL \(http only for localhost\); got a http: URL/],
+    [
+      JSON.stringify({ href: URL_WITH_TOKEN }),
+      /secret "pgproof\/chat" is JSON but not \{"url": string.*\(problem with: url\)/,
+    ],
+    [
+      `http://hooks.slack.com/services/${TOKEN}`,
+      /secret "pgproof\/chat" must hold an https URL \(http only for localhost\); got a http: URL/,
+    ],
     [`ftp://example.com/${TOKEN}`, /must hold an https URL/],
   ])('rejects %s with SecretInvalid that names the origin and never quotes the value', async (value, pattern) => {
     const error = await thrown(async () => parseEndpointValue(value, 'secret "pgproof/chat"'));
@@ -55,7 +69,11 @@ describe('resolveEndpoint', () => {
   it('uses the URL variable first, without reading the secret', async () => {
     const secrets = secretsOf({ 'pgproof/chat': 'https://example.com/from-secret' });
 
-    const endpoint = await resolveEndpoint({ CHAT_WEBHOOK_URL: URL_WITH_TOKEN, CHAT_WEBHOOK_SECRET_NAME: 'pgproof/chat' }, VARS, secrets);
+    const endpoint = await resolveEndpoint(
+      { CHAT_WEBHOOK_URL: URL_WITH_TOKEN, CHAT_WEBHOOK_SECRET_NAME: 'pgproof/chat' },
+      VARS,
+      secrets,
+    );
 
     expect(endpoint).toEqual({ url: URL_WITH_TOKEN, origin: 'environment variable CHAT_WEBHOOK_URL' });
     expect(secrets.reads).toEqual([]);
@@ -64,7 +82,11 @@ describe('resolveEndpoint', () => {
   it('reads the named secret when no URL is given', async () => {
     const secrets = secretsOf({ 'pgproof/chat': JSON.stringify({ url: URL_WITH_TOKEN, kind: 'slack' }) });
 
-    const endpoint = await resolveEndpoint({ CHAT_WEBHOOK_SECRET_NAME: 'pgproof/chat', CHAT_WEBHOOK_URL: '  ' }, VARS, secrets);
+    const endpoint = await resolveEndpoint(
+      { CHAT_WEBHOOK_SECRET_NAME: 'pgproof/chat', CHAT_WEBHOOK_URL: '  ' },
+      VARS,
+      secrets,
+    );
 
     expect(endpoint).toEqual({ url: URL_WITH_TOKEN, kind: 'slack', origin: 'secret "pgproof/chat"' });
     expect(secrets.reads).toEqual(['pgproof/chat']);

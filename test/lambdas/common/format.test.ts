@@ -41,9 +41,16 @@ describe('formatting', () => {
 });
 
 describe('runFacts', () => {
-  it('compares size with verify.previous.dumpBytes, else with the backup task\'s previousBytes', () => {
+  it("compares size with verify.previous.dumpBytes, else with the backup task's previousBytes", () => {
     const withPrevious = runFacts(parseRunResult(succeededRun()));
-    const fromBackup = runFacts(parseRunResult(succeededRun({ verify: undefined, backup: { key: 'k', bytes: 200, sha256: 'ab'.repeat(32), seconds: 1, previousBytes: 400 } })));
+    const fromBackup = runFacts(
+      parseRunResult(
+        succeededRun({
+          verify: undefined,
+          backup: { key: 'k', bytes: 200, sha256: 'ab'.repeat(32), seconds: 1, previousBytes: 400 },
+        }),
+      ),
+    );
 
     expect(withPrevious.sizeChange).toBe('+4.0%');
     expect(withPrevious.restoreChange).toBe('−9.1%');
@@ -51,11 +58,31 @@ describe('runFacts', () => {
   });
 
   it('counts passed checks and describes the failed ones with value and expectation', () => {
-    const facts = runFacts(parseRunResult(succeededRun({
-      verify: { restoreSeconds: 3, checks: [{ name: 'users exist', passed: false, value: '0', expectation: '>= 1' }, { name: 'ok', passed: true }, { name: 'broken sql', passed: false, value: 'error', expectation: '= 1', detail: 'relation "x" does not exist' }] },
-    })));
+    const facts = runFacts(
+      parseRunResult(
+        succeededRun({
+          verify: {
+            restoreSeconds: 3,
+            checks: [
+              { name: 'users exist', passed: false, value: '0', expectation: '>= 1' },
+              { name: 'ok', passed: true },
+              {
+                name: 'broken sql',
+                passed: false,
+                value: 'error',
+                expectation: '= 1',
+                detail: 'relation "x" does not exist',
+              },
+            ],
+          },
+        }),
+      ),
+    );
 
     expect(facts.checks).toBe('1/3 passed');
-    expect(facts.failedChecks).toEqual(['users exist: 0 (expected >= 1)', 'broken sql: error (expected = 1) — relation "x" does not exist']);
+    expect(facts.failedChecks).toEqual([
+      'users exist: 0 (expected >= 1)',
+      'broken sql: error (expected = 1) — relation "x" does not exist',
+    ]);
   });
 });

@@ -22,12 +22,19 @@ describe('sendWithRetry against a local HTTP server', () => {
 
   it('sends the method, headers and body once on success', async () => {
     // Act
-    const result = await sendWithRetry({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body: '{"text":"hi"}' }, { policy });
+    const result = await sendWithRetry(
+      { method: 'POST', url, headers: { 'content-type': 'application/json' }, body: '{"text":"hi"}' },
+      { policy },
+    );
 
     // Assess
     expect(result).toEqual({ status: 200, attempts: 1, body: 'ok' });
     expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]).toMatchObject({ method: 'POST', url: `/services/T0000/B0000/${TOKEN}`, body: '{"text":"hi"}' });
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      url: `/services/T0000/B0000/${TOKEN}`,
+      body: '{"text":"hi"}',
+    });
     expect(server.requests[0]?.headers['content-type']).toBe('application/json');
   });
 
@@ -45,7 +52,7 @@ describe('sendWithRetry against a local HTTP server', () => {
     expect(notices[0]?.delayMs).toBeLessThanOrEqual(10);
   });
 
-  it('waits as long as a 429\'s Retry-After says (1 s, real time) before retrying', async () => {
+  it("waits as long as a 429's Retry-After says (1 s, real time) before retrying", async () => {
     server.script({ status: 429, headers: { 'retry-after': '1' }, body: 'rate limited' });
     const started = Date.now();
 
@@ -73,7 +80,9 @@ describe('sendWithRetry against a local HTTP server', () => {
     const error = await thrown(() => sendWithRetry({ method: 'POST', url, body: 'x' }, { policy }));
 
     expect(error).toBeInstanceOf(HttpRequestFailed);
-    expect(error.message).toBe('HTTP 429; the service asked to retry after 120 s, longer than the 1.5 s this function waits (gave up after 1 attempt)');
+    expect(error.message).toBe(
+      'HTTP 429; the service asked to retry after 120 s, longer than the 1.5 s this function waits (gave up after 1 attempt)',
+    );
     expect(server.requests).toHaveLength(1);
   });
 
@@ -89,12 +98,14 @@ describe('sendWithRetry against a local HTTP server', () => {
     expect(server.requests).toHaveLength(3);
   });
 
-  it('does not retry a 4xx other than 408/429, and masks the URL\'s token in an echoed body', async () => {
+  it("does not retry a 4xx other than 408/429, and masks the URL's token in an echoed body", async () => {
     server.script({ status: 403, body: `invalid_token for /services/T0000/B0000/${TOKEN}` });
 
     const error = await thrown(() => sendWithRetry({ method: 'POST', url, body: 'x' }, { policy }));
 
-    expect(error.message).toBe('HTTP 403: invalid_token for /***/T0000/B0000/*** (not retried: this status will not change on a retry)');
+    expect(error.message).toBe(
+      'HTTP 403: invalid_token for /***/T0000/B0000/*** (not retried: this status will not change on a retry)',
+    );
     expect(server.requests).toHaveLength(1);
     expect(errorTexts(error)).not.toContain(TOKEN);
   });
@@ -123,7 +134,9 @@ describe('sendWithRetry without a server', () => {
     const started = Date.now();
 
     // Act
-    const error = await thrown(() => sendWithRetry({ method: 'GET', url }, { policy, onRetry: (n) => notices.push(n) }));
+    const error = await thrown(() =>
+      sendWithRetry({ method: 'GET', url }, { policy, onRetry: (n) => notices.push(n) }),
+    );
 
     // Assess
     expect(error.name).toBe('HttpRequestFailed');
@@ -140,7 +153,9 @@ describe('sendWithRetry without a server', () => {
       throw new TypeError(`fetch failed: ${url}`, { cause });
     };
 
-    const error = await thrown(() => sendWithRetry({ method: 'GET', url }, { policy: { ...policy, maxAttempts: 1 }, fetch: leaky }));
+    const error = await thrown(() =>
+      sendWithRetry({ method: 'GET', url }, { policy: { ...policy, maxAttempts: 1 }, fetch: leaky }),
+    );
 
     expect(error.message).toBe('host not found (ENOTFOUND) (gave up after 1 attempt)');
     const cause = error.cause as Error & { cause: Error & { code: string } };
@@ -154,7 +169,9 @@ describe('sendWithRetry without a server', () => {
 
 describe('urlRedactor and scrubError', () => {
   it('masks the URL, its long path segments and query values, encoded or not', () => {
-    const redact = urlRedactor(`https://chat.googleapis.com/v1/spaces/AAAAspace/messages?key=KEYkeyKEY123&token=${TOKEN}%3D`);
+    const redact = urlRedactor(
+      `https://chat.googleapis.com/v1/spaces/AAAAspace/messages?key=KEYkeyKEY123&token=${TOKEN}%3D`,
+    );
 
     expect(redact(`token=${TOKEN}= key KEYkeyKEY123 space AAAAspace v1`)).toBe('token=*** key *** space *** v1');
   });

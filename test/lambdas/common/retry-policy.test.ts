@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, isRetryableStatus, parseRetryAfterMs, worstCaseMs } from '../../../lambdas/common/retry-policy';
+import {
+  DEFAULT_RETRY_POLICY,
+  backoffDelayMs,
+  isRetryableStatus,
+  parseRetryAfterMs,
+  worstCaseMs,
+} from '../../../lambdas/common/retry-policy';
 
 describe('retry policy', () => {
   it('retries 408, 429 and 5xx only', () => {
@@ -25,7 +31,7 @@ describe('retry policy', () => {
     expect(parseRetryAfterMs(null, now)).toBeUndefined();
   });
 
-  it('bounds the worst case of the default policy to 50 s, inside the functions\' 60 s timeout', () => {
+  it("bounds the worst case of the default policy to 50 s, inside the functions' 60 s timeout", () => {
     expect(worstCaseMs(DEFAULT_RETRY_POLICY)).toBe(50_000);
   });
 });

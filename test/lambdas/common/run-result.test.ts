@@ -23,14 +23,28 @@ describe('parseRunResult', () => {
   });
 
   it('turns check values of any scalar type into text', () => {
-    const run = parseRunResult(succeededRun({ verify: { restoreSeconds: 1, checks: [{ name: 'n', passed: true, value: 12, expectation: '>= 1' }, { name: 'b', passed: true, value: true }] } }));
+    const run = parseRunResult(
+      succeededRun({
+        verify: {
+          restoreSeconds: 1,
+          checks: [
+            { name: 'n', passed: true, value: 12, expectation: '>= 1' },
+            { name: 'b', passed: true, value: true },
+          ],
+        },
+      }),
+    );
 
     expect(run.verify?.checks.map((c) => c.value)).toEqual(['12', 'true']);
   });
 
   it('rejects wrong types of known fields with InvalidInput naming each field', async () => {
     // Prepare
-    const event = { ...succeededRun(), status: 'DONE', backup: { key: 'k', bytes: '12', sha256: 'nothex', seconds: 1 } };
+    const event = {
+      ...succeededRun(),
+      status: 'DONE',
+      backup: { key: 'k', bytes: '12', sha256: 'nothex', seconds: 1 },
+    };
 
     // Act
     const error = await thrown(async () => parseRunResult(event));
@@ -53,7 +67,14 @@ describe('parseRunResult', () => {
     const run = parseRunResult({ database: 'd', runId: 'r', status: 'FAILED', consoleUrl: 'javascript:alert(1)' });
     expect(run.consoleUrl).toBeUndefined();
     expect(parseRunResult({ database: 'd', runId: 'r', status: 'FAILED', consoleUrl: 42 }).consoleUrl).toBeUndefined();
-    expect(parseRunResult({ database: 'd', runId: 'r', status: 'FAILED', consoleUrl: 'https://eu-west-1.console.aws.amazon.com/x' }).consoleUrl).toBe('https://eu-west-1.console.aws.amazon.com/x');
+    expect(
+      parseRunResult({
+        database: 'd',
+        runId: 'r',
+        status: 'FAILED',
+        consoleUrl: 'https://eu-west-1.console.aws.amazon.com/x',
+      }).consoleUrl,
+    ).toBe('https://eu-west-1.console.aws.amazon.com/x');
   });
 
   it('rejects an event that is not an object', async () => {

@@ -6,8 +6,14 @@ describe('detectChatKind', () => {
   it.each([
     ['https://hooks.slack.com/services/T0000/B0000/example-token', 'slack'],
     ['https://hooks.slack.com/triggers/T0000/1234/abcdef', 'generic'],
-    ['https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SIG', 'teams'],
-    ['https://default0a1b.2c.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SIG', 'teams'],
+    [
+      'https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SIG',
+      'teams',
+    ],
+    [
+      'https://default0a1b.2c.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SIG',
+      'teams',
+    ],
     ['https://contoso.webhook.office.com/webhookb2/abc@def/IncomingWebhook/123/456', 'teams'],
     ['https://chat.googleapis.com/v1/spaces/AAAA/messages?key=KEY&token=TOKEN', 'google-chat'],
     ['https://discord.com/api/webhooks/123456/TOKEN', 'discord'],
@@ -33,6 +39,8 @@ describe('chooseChatKind', () => {
     const error = await thrown(async () => chooseChatKind(slackUrl, 'msteams', 'secret "pgproof/chat"', undefined));
 
     expect(error.name).toBe('ConfigError');
-    expect(error.message).toBe('the "kind" in secret "pgproof/chat" must be one of slack, teams, google-chat, discord, generic; got "msteams"');
+    expect(error.message).toBe(
+      'the "kind" in secret "pgproof/chat" must be one of slack, teams, google-chat, discord, generic; got "msteams"',
+    );
   });
 });

@@ -10,15 +10,17 @@ describe('buildChatMessage', () => {
     const message = buildChatMessage(parseRunResult(succeededRun()));
 
     // Assess
-    expect(message.text).toBe([
-      '✅ Backup verified: app',
-      'Size: 1.21 GiB (+4.0% vs previous run)',
-      'Dump: 2 min 05 s',
-      "Restore: 1 min 40 s (today's measured recovery time; −9.1% vs previous run)",
-      'Checks: 3/3 passed',
-      'Run: 20261124T030000Z-0123456789',
-      `Open the run in the Step Functions console: ${succeededRun().consoleUrl}`,
-    ].join('\n'));
+    expect(message.text).toBe(
+      [
+        '✅ Backup verified: app',
+        'Size: 1.21 GiB (+4.0% vs previous run)',
+        'Dump: 2 min 05 s',
+        "Restore: 1 min 40 s (today's measured recovery time; −9.1% vs previous run)",
+        'Checks: 3/3 passed',
+        'Run: 20261124T030000Z-0123456789',
+        `Open the run in the Step Functions console: ${succeededRun().consoleUrl}`,
+      ].join('\n'),
+    );
     expect(message.succeeded).toBe(true);
     expect(message.errorLines).toEqual([]);
   });
@@ -30,16 +32,21 @@ describe('buildChatMessage', () => {
     // Act
     const message = buildChatMessage(parseRunResult(run));
     // Assess
-    expect(message.facts).toContainEqual({ label: 'Extensions', value: 'not restorable outside RDS: skipped: aws_s3, aws_commons' });
+    expect(message.facts).toContainEqual({
+      label: 'Extensions',
+      value: 'not restorable outside RDS: skipped: aws_s3, aws_commons',
+    });
     expect(message.text.split('\n')).toContain('Extensions: not restorable outside RDS: skipped: aws_s3, aws_commons');
     expect(message.text.indexOf('Checks:')).toBeLessThan(message.text.indexOf('Extensions:'));
     // and says nothing of extensions when none were skipped (or the field is absent, null or empty)
     for (const skippedExtensions of [[], null, undefined]) {
-      expect(buildChatMessage(parseRunResult({ ...base, verify: { ...base.verify, skippedExtensions } })).text).not.toContain('Extensions');
+      expect(
+        buildChatMessage(parseRunResult({ ...base, verify: { ...base.verify, skippedExtensions } })).text,
+      ).not.toContain('Extensions');
     }
   });
 
-  it('names the failed state and shows the error\'s useful lines, unwrapped from Step Functions\' JSON cause', () => {
+  it("names the failed state and shows the error's useful lines, unwrapped from Step Functions' JSON cause", () => {
     const message = buildChatMessage(parseRunResult(failedRun()));
 
     expect(message.headline).toBe('❌ Backup FAILED: app (failed in BackupDatabase)');
@@ -49,7 +56,11 @@ describe('buildChatMessage', () => {
       'pg_dump: error: query failed: ERROR:  permission denied for table payroll',
       'pg_dump: detail: Query was: LOCK TABLE public.payroll IN ACCESS SHARE MODE',
     ]);
-    expect(message.text.split('\n').slice(0, 3)).toEqual(['❌ Backup FAILED: app (failed in BackupDatabase)', 'Error: DumpFailed', '  pg_dump exited with status 1']);
+    expect(message.text.split('\n').slice(0, 3)).toEqual([
+      '❌ Backup FAILED: app (failed in BackupDatabase)',
+      'Error: DumpFailed',
+      '  pg_dump exited with status 1',
+    ]);
     expect(message.text).not.toMatch(/backup\.ts:120/);
   });
 
@@ -57,8 +68,18 @@ describe('buildChatMessage', () => {
     const run = succeededRun({
       status: 'FAILED',
       reason: 'before the migration',
-      verify: { restoreSeconds: 5, checks: [{ name: 'users exist', passed: false, value: '0', expectation: '>= 1' }, { name: 'row counts', passed: true }] },
-      error: { state: 'VerifyBackup', name: 'VerificationFailed', message: '1 of 2 checks failed: users exist: 0 (expected >= 1)' },
+      verify: {
+        restoreSeconds: 5,
+        checks: [
+          { name: 'users exist', passed: false, value: '0', expectation: '>= 1' },
+          { name: 'row counts', passed: true },
+        ],
+      },
+      error: {
+        state: 'VerifyBackup',
+        name: 'VerificationFailed',
+        message: '1 of 2 checks failed: users exist: 0 (expected >= 1)',
+      },
     });
 
     const message = buildChatMessage(parseRunResult(run));
@@ -79,7 +100,13 @@ describe('buildChatMessage', () => {
 
 describe('usefulErrorLines', () => {
   it('drops blank lines and stack frames and keeps the first lines, saying how many more there were', () => {
-    const message = ['first', '', '    at Object.<anonymous> (/x/y.js:1:2)', '    at node:internal/main:10:5', ...Array.from({ length: 10 }, (_, i) => `line ${i}`)].join('\n');
+    const message = [
+      'first',
+      '',
+      '    at Object.<anonymous> (/x/y.js:1:2)',
+      '    at node:internal/main:10:5',
+      ...Array.from({ length: 10 }, (_, i) => `line ${i}`),
+    ].join('\n');
 
     const lines = usefulErrorLines(message);
 

@@ -1,4 +1,8 @@
-import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseRunResult } from '../../../lambdas/common/run-result';
@@ -39,24 +43,34 @@ describe('notify-chat handler', () => {
     for (const text of [...texts, logs.text()]) expect(text).not.toContain(TOKEN);
   }
 
-  it.each(CHAT_KINDS.map((kind, i) => [kind, [200, 202, 200, 204, 200][i]!] as const))('posts the %s payload to the webhook (answer %d)', async (kind, status) => {
-    // Prepare
-    server.script({ status });
-    const handle = createNotifyChatHandler({ env: { CHAT_WEBHOOK_URL: url, CHAT_WEBHOOK_KIND: kind }, http });
-    const run = parseRunResult(succeededRun());
+  it.each(CHAT_KINDS.map((kind, i) => [kind, [200, 202, 200, 204, 200][i]!] as const))(
+    'posts the %s payload to the webhook (answer %d)',
+    async (kind, status) => {
+      // Prepare
+      server.script({ status });
+      const handle = createNotifyChatHandler({ env: { CHAT_WEBHOOK_URL: url, CHAT_WEBHOOK_KIND: kind }, http });
+      const run = parseRunResult(succeededRun());
 
-    // Act
-    const output = await handle(succeededRun());
+      // Act
+      const output = await handle(succeededRun());
 
-    // Assess
-    const expected = buildChatPayload(kind, buildChatMessage(run), run);
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]?.method).toBe('POST');
-    expect(server.requests[0]?.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual(expected);
-    expect(output).toEqual({ posted: true, kind, text: buildChatMessage(run).text, payload: expected, httpStatus: status, attempts: 1 });
-    expectNoToken(JSON.stringify(output));
-  });
+      // Assess
+      const expected = buildChatPayload(kind, buildChatMessage(run), run);
+      expect(server.requests).toHaveLength(1);
+      expect(server.requests[0]?.method).toBe('POST');
+      expect(server.requests[0]?.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual(expected);
+      expect(output).toEqual({
+        posted: true,
+        kind,
+        text: buildChatMessage(run).text,
+        payload: expected,
+        httpStatus: status,
+        attempts: 1,
+      });
+      expectNoToken(JSON.stringify(output));
+    },
+  );
 
   it('returns the message without posting when no webhook is configured and asked to skip (local runs print it)', async () => {
     const handle = createNotifyChatHandler({ env: {}, http, whenUnconfigured: 'skip' });
@@ -73,7 +87,9 @@ describe('notify-chat handler', () => {
     const error = await thrown(() => handle(succeededRun()));
 
     expect(error.name).toBe('MissingConfiguration');
-    expect(error.message).toBe('CHAT_WEBHOOK_SECRET_NAME is not set, so the function does not know which Secrets Manager secret holds the chat webhook URL: redeploy the pgproof stack (it sets CHAT_WEBHOOK_SECRET_NAME), or set CHAT_WEBHOOK_URL to the chat webhook URL itself');
+    expect(error.message).toBe(
+      'CHAT_WEBHOOK_SECRET_NAME is not set, so the function does not know which Secrets Manager secret holds the chat webhook URL: redeploy the pgproof stack (it sets CHAT_WEBHOOK_SECRET_NAME), or set CHAT_WEBHOOK_URL to the chat webhook URL itself',
+    );
     expect(server.requests).toHaveLength(0);
   });
 
@@ -85,8 +101,18 @@ describe('notify-chat handler', () => {
 
     expect(output).toMatchObject({ posted: true, kind: 'slack', attempts: 2, httpStatus: 200 });
     const lines = logs.lines();
-    expect(lines.find((l) => l.message === 'chat post failed, retrying')).toMatchObject({ level: 'WARN', attempt: 1, kind: 'slack', reason: 'HTTP 500: upstream error at /***/T0000/B0000/***' });
-    expect(lines.find((l) => l.message === 'chat message posted')).toMatchObject({ level: 'INFO', service: 'pgproof-notify-chat', database: 'app', attempts: 2 });
+    expect(lines.find((l) => l.message === 'chat post failed, retrying')).toMatchObject({
+      level: 'WARN',
+      attempt: 1,
+      kind: 'slack',
+      reason: 'HTTP 500: upstream error at /***/T0000/B0000/***',
+    });
+    expect(lines.find((l) => l.message === 'chat message posted')).toMatchObject({
+      level: 'INFO',
+      service: 'pgproof-notify-chat',
+      database: 'app',
+      attempts: 2,
+    });
     expectNoToken(JSON.stringify(output));
   });
 
@@ -97,7 +123,9 @@ describe('notify-chat handler', () => {
     const error = await thrown(() => handle(succeededRun()));
 
     expect(error.name).toBe('ChatPostFailed');
-    expect(error.message).toBe('posting the success message for app (run 20261124T030000Z-0123456789) to the slack webhook failed: HTTP 404: no_service: /***/T0000/B0000/*** (not retried: this status will not change on a retry)');
+    expect(error.message).toBe(
+      'posting the success message for app (run 20261124T030000Z-0123456789) to the slack webhook failed: HTTP 404: no_service: /***/T0000/B0000/*** (not retried: this status will not change on a retry)',
+    );
     expect((error.cause as Error).name).toBe('HttpRequestFailed');
     const logged = logs.lines().find((l) => l.message === 'chat notification failed');
     expect(logged).toMatchObject({ level: 'ERROR', error: { name: 'ChatPostFailed' } });
@@ -112,7 +140,9 @@ describe('notify-chat handler', () => {
     const error = await thrown(() => handle(failedRun()));
 
     expect(error.name).toBe('ChatPostFailed');
-    expect(error.message).toMatch(/^posting the failure message for app .* to the discord webhook failed: connection refused \(ECONNREFUSED\) \(gave up after 3 attempts\)$/);
+    expect(error.message).toMatch(
+      /^posting the failure message for app .* to the discord webhook failed: connection refused \(ECONNREFUSED\) \(gave up after 3 attempts\)$/,
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(logs.lines().filter((l) => l.message === 'chat post failed, retrying')).toHaveLength(2);
     expectNoToken(errorTexts(error));
@@ -134,7 +164,9 @@ describe('notify-chat handler', () => {
     const error = await thrown(() => handle(succeededRun()));
 
     expect(error.name).toBe('ConfigError');
-    expect(error.message).toBe('CHAT_WEBHOOK_KIND must be one of slack, teams, google-chat, discord, generic; got "msteams"');
+    expect(error.message).toBe(
+      'CHAT_WEBHOOK_KIND must be one of slack, teams, google-chat, discord, generic; got "msteams"',
+    );
   });
 
   describe('the Lambda entry point with Secrets Manager', () => {
@@ -143,7 +175,9 @@ describe('notify-chat handler', () => {
       vi.stubEnv('CHAT_WEBHOOK_SECRET_NAME', SECRET_NAME);
       vi.stubEnv('CHAT_WEBHOOK_URL', '');
       vi.stubEnv('AWS_REGION', 'eu-west-1');
-      secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_NAME }).resolves({ SecretString: JSON.stringify({ url, kind: 'google-chat' }) });
+      secretsManager
+        .on(GetSecretValueCommand, { SecretId: SECRET_NAME })
+        .resolves({ SecretString: JSON.stringify({ url, kind: 'google-chat' }) });
       vi.resetModules();
       const { handler } = await import('../../../lambdas/notify-chat/handler');
 
@@ -187,7 +221,11 @@ describe('notify-chat handler', () => {
       vi.stubEnv('CHAT_WEBHOOK_SECRET_NAME', SECRET_NAME);
       vi.stubEnv('CHAT_WEBHOOK_URL', '');
       vi.stubEnv('AWS_REGION', 'eu-west-1');
-      secretsManager.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+      secretsManager
+        .on(GetSecretValueCommand)
+        .rejects(
+          new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }),
+        );
       vi.resetModules();
       const { handler } = await import('../../../lambdas/notify-chat/handler');
 
@@ -202,13 +240,17 @@ describe('notify-chat handler', () => {
       vi.stubEnv('CHAT_WEBHOOK_SECRET_NAME', SECRET_NAME);
       vi.stubEnv('CHAT_WEBHOOK_URL', '');
       vi.stubEnv('AWS_REGION', 'eu-west-1');
-      secretsManager.on(GetSecretValueCommand).resolves({ SecretString: `hooks.slack.com/services/T0000/B0000/${TOKEN}` });
+      secretsManager
+        .on(GetSecretValueCommand)
+        .resolves({ SecretString: `hooks.slack.com/services/T0000/B0000/${TOKEN}` });
       const handle = createNotifyChatHandler({ env: process.env, http });
 
       const error = await thrown(() => handle(succeededRun()));
 
       expect(error.name).toBe('SecretInvalid');
-      expect(error.message).toBe(`secret "${SECRET_NAME}" does not hold a valid URL (expected https://… or JSON {"url": "https://…"})`);
+      expect(error.message).toBe(
+        `secret "${SECRET_NAME}" does not hold a valid URL (expected https://… or JSON {"url": "https://…"})`,
+      );
       expectNoToken(errorTexts(error));
     });
   });

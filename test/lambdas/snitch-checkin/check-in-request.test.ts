@@ -19,7 +19,7 @@ describe('snitch kind', () => {
     expect(detectSnitchKind(url)).toBe(kind);
   });
 
-  it('prefers the secret\'s kind and body, then the configured ones, and rejects unknown values by origin', async () => {
+  it("prefers the secret's kind and body, then the configured ones, and rejects unknown values by origin", async () => {
     expect(chooseSnitchKind('https://nosnch.in/x', 'generic', 'secret "s"', 'cronitor')).toBe('generic');
     expect(chooseSnitchKind('https://nosnch.in/x', undefined, 'secret "s"', 'cronitor')).toBe('cronitor');
     expect(chooseSnitchKind('https://nosnch.in/x', undefined, 'secret "s"', undefined)).toBe('deadmanssnitch');
@@ -34,7 +34,9 @@ describe('snitch kind', () => {
 
 describe('check-in summary', () => {
   it('is one line with database, size, durations and checks', () => {
-    expect(shortSummary(run)).toBe('pgproof app: backup verified, 1.21 GiB, dump 2 min 05 s, restore 1 min 40 s, checks 3/3 passed, run 20261124T030000Z-0123456789');
+    expect(shortSummary(run)).toBe(
+      'pgproof app: backup verified, 1.21 GiB, dump 2 min 05 s, restore 1 min 40 s, checks 3/3 passed, run 20261124T030000Z-0123456789',
+    );
   });
 
   it('has a long form with the comparison, key and checksum for services that keep a body', () => {
@@ -55,7 +57,7 @@ describe('check-in summary', () => {
 });
 
 describe('buildCheckInRequest', () => {
-  it('Dead Man\'s Snitch: POST form with m (at most 250 characters) and s=0', () => {
+  it("Dead Man's Snitch: POST form with m (at most 250 characters) and s=0", () => {
     const long = parseRunResult(succeededRun({ database: 'd'.repeat(400) }));
 
     const request = buildCheckInRequest('deadmanssnitch', 'https://nosnch.in/c2354d53d2', long);
@@ -78,7 +80,12 @@ describe('buildCheckInRequest', () => {
   it('Healthchecks.io: POST the long summary as text to the ping URL itself', () => {
     const request = buildCheckInRequest('healthchecks', 'https://hc-ping.com/fqOOd6-F4MMNuCEnzTU01w/db-backups', run);
 
-    expect(request).toEqual({ method: 'POST', url: 'https://hc-ping.com/fqOOd6-F4MMNuCEnzTU01w/db-backups', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: longSummary(run) });
+    expect(request).toEqual({
+      method: 'POST',
+      url: 'https://hc-ping.com/fqOOd6-F4MMNuCEnzTU01w/db-backups',
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: longSummary(run),
+    });
   });
 
   it('Healthchecks.io: a body over 100 kB is cut to 100 kB', () => {
@@ -89,8 +96,12 @@ describe('buildCheckInRequest', () => {
     expect(Buffer.byteLength(request.body ?? '')).toBe(100_000);
   });
 
-  it('Cronitor: GET with state=complete, message and duration metric, keeping the URL\'s own parameters', () => {
-    const request = buildCheckInRequest('cronitor', 'https://cronitor.link/p/abc123key/nightly-backup?env=production', run);
+  it("Cronitor: GET with state=complete, message and duration metric, keeping the URL's own parameters", () => {
+    const request = buildCheckInRequest(
+      'cronitor',
+      'https://cronitor.link/p/abc123key/nightly-backup?env=production',
+      run,
+    );
 
     const url = new URL(request.url);
     expect(request.method).toBe('GET');

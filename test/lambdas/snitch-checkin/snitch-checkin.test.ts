@@ -1,4 +1,8 @@
-import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseRunResult } from '../../../lambdas/common/run-result';
@@ -37,7 +41,7 @@ describe('snitch-checkin handler', () => {
     for (const text of [...texts, logs.text()]) expect(text).not.toContain(TOKEN);
   }
 
-  it('Dead Man\'s Snitch: POSTs m= and s=0 as a form', async () => {
+  it("Dead Man's Snitch: POSTs m= and s=0 as a form", async () => {
     server.script({ status: 202, body: 'Got it, thanks!' });
     const handle = createSnitchCheckInHandler({ env: { SNITCH_URL: url, SNITCH_KIND: 'deadmanssnitch' }, http });
 
@@ -48,12 +52,22 @@ describe('snitch-checkin handler', () => {
     expect(request?.url).toBe(`/${TOKEN}`);
     expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(Object.fromEntries(new URLSearchParams(request?.body))).toEqual({ m: shortSummary(run), s: '0' });
-    expect(output).toEqual({ checkedIn: true, kind: 'deadmanssnitch', method: 'POST', summary: shortSummary(run), httpStatus: 202, attempts: 1 });
+    expect(output).toEqual({
+      checkedIn: true,
+      kind: 'deadmanssnitch',
+      method: 'POST',
+      summary: shortSummary(run),
+      httpStatus: 202,
+      attempts: 1,
+    });
     expectNoToken(JSON.stringify(output));
   });
 
   it('Healthchecks.io: POSTs the long summary as the ping body', async () => {
-    const handle = createSnitchCheckInHandler({ env: { SNITCH_URL: `${url}/db-backups`, SNITCH_KIND: 'healthchecks' }, http });
+    const handle = createSnitchCheckInHandler({
+      env: { SNITCH_URL: `${url}/db-backups`, SNITCH_KIND: 'healthchecks' },
+      http,
+    });
 
     await handle(succeededRun());
 
@@ -61,14 +75,21 @@ describe('snitch-checkin handler', () => {
   });
 
   it('Cronitor: GETs with state, message and duration metric', async () => {
-    const handle = createSnitchCheckInHandler({ env: { SNITCH_URL: `${server.baseUrl}/p/${TOKEN}/nightly`, SNITCH_KIND: 'cronitor' }, http });
+    const handle = createSnitchCheckInHandler({
+      env: { SNITCH_URL: `${server.baseUrl}/p/${TOKEN}/nightly`, SNITCH_KIND: 'cronitor' },
+      http,
+    });
 
     const output = await handle(succeededRun());
 
     const received = new URL(server.requests[0]?.url ?? '', server.baseUrl);
     expect(server.requests[0]?.method).toBe('GET');
     expect(received.pathname).toBe(`/p/${TOKEN}/nightly`);
-    expect(Object.fromEntries(received.searchParams)).toEqual({ state: 'complete', message: shortSummary(run), metric: 'duration:225.4' });
+    expect(Object.fromEntries(received.searchParams)).toEqual({
+      state: 'complete',
+      message: shortSummary(run),
+      metric: 'duration:225.4',
+    });
     expect(output.method).toBe('GET');
   });
 
@@ -85,7 +106,9 @@ describe('snitch-checkin handler', () => {
     vi.stubEnv('SNITCH_URL_SECRET_NAME', SECRET_NAME);
     vi.stubEnv('SNITCH_URL', '');
     vi.stubEnv('AWS_REGION', 'eu-west-1');
-    secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_NAME }).resolves({ SecretString: JSON.stringify({ url, kind: 'generic', body: 'json' }) });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: SECRET_NAME })
+      .resolves({ SecretString: JSON.stringify({ url, kind: 'generic', body: 'json' }) });
     vi.resetModules();
     const { handler } = await import('../../../lambdas/snitch-checkin/handler');
 
@@ -95,7 +118,12 @@ describe('snitch-checkin handler', () => {
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     expect(server.requests).toHaveLength(2);
     expect(server.requests[0]?.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(server.requests[0]?.body ?? '')).toMatchObject({ source: 'pgproof', status: 'SUCCEEDED', database: 'app', summary: shortSummary(run) });
+    expect(JSON.parse(server.requests[0]?.body ?? '')).toMatchObject({
+      source: 'pgproof',
+      status: 'SUCCEEDED',
+      database: 'app',
+      summary: shortSummary(run),
+    });
   });
 
   it('refuses a failed run with CheckInRefused, before reading the secret or sending anything', async () => {
@@ -105,7 +133,9 @@ describe('snitch-checkin handler', () => {
     const error = await thrown(() => handle(failedRun()));
 
     expect(error.name).toBe('CheckInRefused');
-    expect(error.message).toBe("refusing to check in for app (run 20261124T030000Z-fedcba9876): its status is FAILED, and the dead-man's switch must only hear about fully successful runs so that it alerts on failures");
+    expect(error.message).toBe(
+      "refusing to check in for app (run 20261124T030000Z-fedcba9876): its status is FAILED, and the dead-man's switch must only hear about fully successful runs so that it alerts on failures",
+    );
     expect(secrets.getSecretString).not.toHaveBeenCalled();
     expect(server.requests).toHaveLength(0);
   });
@@ -116,7 +146,9 @@ describe('snitch-checkin handler', () => {
     const error = await thrown(() => handle(succeededRun()));
 
     expect(error).toMatchObject({ name: 'MissingConfiguration', variable: 'SNITCH_URL_SECRET_NAME' });
-    expect(error.message).toBe('SNITCH_URL_SECRET_NAME is not set, so the function does not know which Secrets Manager secret holds the snitch check-in URL: redeploy the pgproof stack (it sets SNITCH_URL_SECRET_NAME), or set SNITCH_URL to the snitch check-in URL itself');
+    expect(error.message).toBe(
+      'SNITCH_URL_SECRET_NAME is not set, so the function does not know which Secrets Manager secret holds the snitch check-in URL: redeploy the pgproof stack (it sets SNITCH_URL_SECRET_NAME), or set SNITCH_URL to the snitch check-in URL itself',
+    );
     expect(server.requests).toHaveLength(0);
   });
 
@@ -140,7 +172,9 @@ describe('snitch-checkin handler', () => {
     const output = await handle(succeededRun());
 
     expect(output).toEqual({ checkedIn: false, summary: shortSummary(run) });
-    expect(logs.lines().find((l) => l.message === 'no snitch URL configured: not checking in')).toMatchObject({ level: 'WARN' });
+    expect(logs.lines().find((l) => l.message === 'no snitch URL configured: not checking in')).toMatchObject({
+      level: 'WARN',
+    });
   });
 
   it('retries a 503 and a 429 with Retry-After, then checks in', async () => {
@@ -150,7 +184,12 @@ describe('snitch-checkin handler', () => {
     const output = await handle(succeededRun());
 
     expect(output).toMatchObject({ checkedIn: true, attempts: 3, httpStatus: 200 });
-    expect(logs.lines().filter((l) => l.message === 'snitch check-in failed, retrying').map((l) => l.reason)).toEqual(['HTTP 503', 'HTTP 429']);
+    expect(
+      logs
+        .lines()
+        .filter((l) => l.message === 'snitch check-in failed, retrying')
+        .map((l) => l.reason),
+    ).toEqual(['HTTP 503', 'HTTP 429']);
     expectNoToken(JSON.stringify(output));
   });
 
@@ -161,7 +200,9 @@ describe('snitch-checkin handler', () => {
     const error = await thrown(() => handle(succeededRun()));
 
     expect(error.name).toBe('SnitchCheckInFailed');
-    expect(error.message).toBe("checking in with the deadmanssnitch dead-man's switch for app (run 20261124T030000Z-0123456789) failed: no response within 0.3 s (timeout) (gave up after 3 attempts)");
+    expect(error.message).toBe(
+      "checking in with the deadmanssnitch dead-man's switch for app (run 20261124T030000Z-0123456789) failed: no response within 0.3 s (timeout) (gave up after 3 attempts)",
+    );
     expect(server.requests).toHaveLength(3);
     expectNoToken(errorTexts(error));
   });
@@ -176,12 +217,19 @@ describe('snitch-checkin handler', () => {
     expect(error.name).toBe('SnitchCheckInFailed');
     expect(error.message).toMatch(/connection refused \(ECONNREFUSED\) \(gave up after 3 attempts\)$/);
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(logs.lines().find((l) => l.message === 'snitch check-in failed')).toMatchObject({ level: 'ERROR', error: { name: 'SnitchCheckInFailed' } });
+    expect(logs.lines().find((l) => l.message === 'snitch check-in failed')).toMatchObject({
+      level: 'ERROR',
+      error: { name: 'SnitchCheckInFailed' },
+    });
     expectNoToken(errorTexts(error));
   });
 
   it('fails with SecretNotFound naming the secret when it does not exist', async () => {
-    secretsManager.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejects(
+        new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }),
+      );
     vi.stubEnv('AWS_REGION', 'eu-west-1');
     const handle = createSnitchCheckInHandler({ env: { SNITCH_URL_SECRET_NAME: SECRET_NAME }, http });
 

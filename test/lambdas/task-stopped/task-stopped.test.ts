@@ -13,8 +13,10 @@ import { captureOutput } from '../../helpers/capture-output';
 import { errorTexts, thrown } from '../../helpers/runs';
 
 type Json = Record<string, any>;
-const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`./fixtures/ecs-task-stopped/${name}.json`, import.meta.url), 'utf8'));
-const tokenOf = (event: Json): string => event.detail.overrides.containerOverrides[0].environment.find((v: Json) => v.name === ENGINE_ENV.taskToken).value;
+const fixture = (name: string): Json =>
+  JSON.parse(readFileSync(new URL(`./fixtures/ecs-task-stopped/${name}.json`, import.meta.url), 'utf8'));
+const tokenOf = (event: Json): string =>
+  event.detail.overrides.containerOverrides[0].environment.find((v: Json) => v.name === ENGINE_ENV.taskToken).value;
 
 describe('buildStopReport (real ECS STOPPED events)', () => {
   it('image pull failure: names CannotPullContainerError, the stop code, and the network/ECR hint', () => {
@@ -24,7 +26,9 @@ describe('buildStopReport (real ECS STOPPED events)', () => {
     // Assess
     const lines = report.cause.split('\n');
     expect(report.error).toBe('TaskStopped');
-    expect(lines[0]).toMatch(/^The backup task stopped before reporting: CannotPullContainerError: pull image manifest has been retried 7 time\(s\).*i\/o timeout \(stop code TaskFailedToStart\)$/);
+    expect(lines[0]).toMatch(
+      /^The backup task stopped before reporting: CannotPullContainerError: pull image manifest has been retried 7 time\(s\).*i\/o timeout \(stop code TaskFailedToStart\)$/,
+    );
     expect(report.cause).toMatch(/Hint: the image could not be pulled: .*ECR api, ECR dkr and S3/);
     expect(lines.at(-1)).toBe('ECS task: c13b4cb40f1f4fe4a2971f76ae5a47ad');
   });
@@ -32,12 +36,16 @@ describe('buildStopReport (real ECS STOPPED events)', () => {
   it('secret/network failure before start: names ResourceInitializationError and what Fargate needs to reach', () => {
     const report = buildStopReport(parseTaskStateChange(fixture('resource-initialization')));
 
-    expect(report.cause).toMatch(/^The backup task stopped before reporting: ResourceInitializationError: unable to pull secrets or registry auth.*\(stop code TaskFailedToStart\)\n/);
-    expect(report.cause).toMatch(/Hint: Fargate could not prepare the task.*Secrets Manager, CloudWatch Logs, ECR and S3.*DNS resolution/);
+    expect(report.cause).toMatch(
+      /^The backup task stopped before reporting: ResourceInitializationError: unable to pull secrets or registry auth.*\(stop code TaskFailedToStart\)\n/,
+    );
+    expect(report.cause).toMatch(
+      /Hint: Fargate could not prepare the task.*Secrets Manager, CloudWatch Logs, ECR and S3.*DNS resolution/,
+    );
     expect(report.cause).not.toMatch(/memory/);
   });
 
-  it('out of memory: the verify task, exit code 137 with the container\'s reason and the memory setting to raise', () => {
+  it("out of memory: the verify task, exit code 137 with the container's reason and the memory setting to raise", () => {
     const report = buildStopReport(parseTaskStateChange(fixture('out-of-memory')));
 
     expect(report.cause.split('\n').slice(0, 3)).toEqual([
@@ -57,13 +65,17 @@ describe('buildStopReport (real ECS STOPPED events)', () => {
   it('a non-zero exit names the status; a stop without details still says what is known', () => {
     const event = fixture('exit-0');
     event.detail.containers[0].exitCode = 1;
-    expect(buildStopReport(parseTaskStateChange(event)).cause).toContain('Hint: the engine exited with status 1 before reporting');
+    expect(buildStopReport(parseTaskStateChange(event)).cause).toContain(
+      'Hint: the engine exited with status 1 before reporting',
+    );
 
     delete event.detail.stoppedReason;
     delete event.detail.stopCode;
     event.detail.containers = [];
     event.detail.overrides.containerOverrides[0].environment = [{ name: ENGINE_ENV.taskToken, value: 't' }];
-    expect(buildStopReport(parseTaskStateChange(event)).cause).toBe('The engine task stopped before reporting: ECS gave no stop reason\nECS task: 5b3c1a9f7e5d4c3b2a1f0e9d8c7b6a5f');
+    expect(buildStopReport(parseTaskStateChange(event)).cause).toBe(
+      'The engine task stopped before reporting: ECS gave no stop reason\nECS task: 5b3c1a9f7e5d4c3b2a1f0e9d8c7b6a5f',
+    );
   });
 
   it('never puts the task token in the report', () => {
@@ -79,8 +91,16 @@ describe('parseTaskStateChange', () => {
     const event = fixture('out-of-memory');
     const task = parseTaskStateChange(event);
 
-    expect(task).toMatchObject({ engine: 'verify', lastStatus: 'STOPPED', memoryMiB: 8192, stopCode: 'EssentialContainerExited', taskToken: tokenOf(event) });
-    expect(task.containers).toEqual([{ name: 'engine', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' }]);
+    expect(task).toMatchObject({
+      engine: 'verify',
+      lastStatus: 'STOPPED',
+      memoryMiB: 8192,
+      stopCode: 'EssentialContainerExited',
+      taskToken: tokenOf(event),
+    });
+    expect(task.containers).toEqual([
+      { name: 'engine', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' },
+    ]);
   });
 
   it('accepts fields ECS may add and nulls, and rejects what is not an ECS task event', () => {
@@ -89,14 +109,18 @@ describe('parseTaskStateChange', () => {
     event.detail.stopCode = null;
     expect(parseTaskStateChange(event).stopCode).toBeUndefined();
 
-    expect(() => parseTaskStateChange({ source: 'aws.ecs', 'detail-type': 'ECS Service Action', detail: {} })).toThrow(/not an ECS Task State Change event: detail-type/);
+    expect(() => parseTaskStateChange({ source: 'aws.ecs', 'detail-type': 'ECS Service Action', detail: {} })).toThrow(
+      /not an ECS Task State Change event: detail-type/,
+    );
   });
 });
 
 describe('task-stopped handler', () => {
   const sfn = mockClient(SFNClient);
   let logs: ReturnType<typeof captureOutput>;
-  const handle = createTaskStoppedHandler({ sfn: new SFNClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }) });
+  const handle = createTaskStoppedHandler({
+    sfn: new SFNClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
+  });
   beforeEach(() => {
     sfn.reset();
     logs = captureOutput();
@@ -115,11 +139,23 @@ describe('task-stopped handler', () => {
     // Assess
     const calls = sfn.commandCalls(SendTaskFailureCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.args[0].input).toEqual({ taskToken: tokenOf(event), error: 'TaskStopped', cause: buildStopReport(parseTaskStateChange(event)).cause });
-    expect(outcome).toMatchObject({ outcome: 'reported', taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad', engine: 'backup' });
+    expect(calls[0]!.args[0].input).toEqual({
+      taskToken: tokenOf(event),
+      error: 'TaskStopped',
+      cause: buildStopReport(parseTaskStateChange(event)).cause,
+    });
+    expect(outcome).toMatchObject({
+      outcome: 'reported',
+      taskId: 'c13b4cb40f1f4fe4a2971f76ae5a47ad',
+      engine: 'backup',
+    });
     expect(JSON.stringify(outcome)).not.toContain(tokenOf(event));
     const line = logs.lines().find((l) => l.message === 'failed the waiting step: the task stopped before reporting');
-    expect(line).toMatchObject({ level: 'INFO', taskToken: tokenFingerprint(tokenOf(event)), stopCode: 'TaskFailedToStart' });
+    expect(line).toMatchObject({
+      level: 'INFO',
+      taskToken: tokenFingerprint(tokenOf(event)),
+      stopCode: 'TaskFailedToStart',
+    });
     expect(logs.text()).not.toContain(tokenOf(event));
   });
 
@@ -127,26 +163,33 @@ describe('task-stopped handler', () => {
     ['TaskTimedOut', () => new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} })],
     ['InvalidToken', () => new InvalidToken({ message: 'Invalid token', $metadata: {} })],
     ['TaskDoesNotExist', () => new TaskDoesNotExist({ message: 'Task does not exist', $metadata: {} })],
-  ])('a task that had already reported (%s) is the normal end of a run: logged at info, not an error', async (name, error) => {
-    sfn.on(SendTaskFailureCommand).rejects(error());
+  ])(
+    'a task that had already reported (%s) is the normal end of a run: logged at info, not an error',
+    async (name, error) => {
+      sfn.on(SendTaskFailureCommand).rejects(error());
 
-    const outcome = await handle(fixture('exit-0'));
+      const outcome = await handle(fixture('exit-0'));
 
-    expect(outcome).toMatchObject({ outcome: 'already-reported', answer: name, engine: 'backup' });
-    const line = logs.lines().find((l) => l.message === 'task had already reported its result: nothing to do');
-    expect(line).toMatchObject({ level: 'INFO', answer: name });
-    expect(logs.lines().some((l) => l.level === 'ERROR' || l.level === 'WARN')).toBe(false);
-  });
+      expect(outcome).toMatchObject({ outcome: 'already-reported', answer: name, engine: 'backup' });
+      const line = logs.lines().find((l) => l.message === 'task had already reported its result: nothing to do');
+      expect(line).toMatchObject({ level: 'INFO', answer: name });
+      expect(logs.lines().some((l) => l.level === 'ERROR' || l.level === 'WARN')).toBe(false);
+    },
+  );
 
   it('any other SendTaskFailure error fails the function visibly, without the token in error or logs', async () => {
     const event = fixture('out-of-memory');
     const token = tokenOf(event);
-    sfn.on(SendTaskFailureCommand).rejects(Object.assign(new Error(`Rate exceeded for ${token}`), { name: 'ThrottlingException' }));
+    sfn
+      .on(SendTaskFailureCommand)
+      .rejects(Object.assign(new Error(`Rate exceeded for ${token}`), { name: 'ThrottlingException' }));
 
     const error = await thrown(() => handle(event));
 
     expect(error.name).toBe('ReportStopFailed');
-    expect(error.message).toMatch(/could not fail the waiting step of ECS task 7d5a9e3b1c2f4a6b8d0e2f4a6c8e0b2d .*ThrottlingException/);
+    expect(error.message).toMatch(
+      /could not fail the waiting step of ECS task 7d5a9e3b1c2f4a6b8d0e2f4a6c8e0b2d .*ThrottlingException/,
+    );
     expect(errorTexts(error)).not.toContain(token);
     expect(logs.text()).toContain('SendTaskFailure failed');
     expect(logs.text()).not.toContain(token);
@@ -170,10 +213,15 @@ describe('task-stopped handler', () => {
 });
 
 describe('the chat message of a TaskStopped run', () => {
-  it('names ECS\'s reason: the state machine records {state, name, message = Cause} and the chat shows it', () => {
+  it("names ECS's reason: the state machine records {state, name, message = Cause} and the chat shows it", () => {
     // Prepare: what BackupDatabaseFailed records from the step's error (lib/run-definition.ts catchFailures)
     const report = buildStopReport(parseTaskStateChange(fixture('cannot-pull-container')));
-    const run = parseRunResult({ database: 'orders', runId: 'r1', status: 'FAILED', error: { state: 'BackupDatabase', name: report.error, message: report.cause } });
+    const run = parseRunResult({
+      database: 'orders',
+      runId: 'r1',
+      status: 'FAILED',
+      error: { state: 'BackupDatabase', name: report.error, message: report.cause },
+    });
 
     // Act
     const message = buildChatMessage(run);
@@ -188,7 +236,14 @@ describe('the chat message of a TaskStopped run', () => {
 
   it('shows the exit code and the memory hint of an out-of-memory verify task', () => {
     const report = buildStopReport(parseTaskStateChange(fixture('out-of-memory')));
-    const message = buildChatMessage(parseRunResult({ database: 'orders', runId: 'r1', status: 'FAILED', error: { state: 'VerifyBackup', name: report.error, message: report.cause } }));
+    const message = buildChatMessage(
+      parseRunResult({
+        database: 'orders',
+        runId: 'r1',
+        status: 'FAILED',
+        error: { state: 'VerifyBackup', name: report.error, message: report.cause },
+      }),
+    );
 
     expect(message.text).toContain('exit code 137');
     expect(message.text).toContain('raise tasks.verify.memoryMiB');

@@ -7,7 +7,12 @@ import {
   DEFAULT_VERIFY_TASK,
   keyPrefixOrDefault,
 } from '../../../lib/common/defaults';
-import { ephemeralStorageProblem, fargateSizeProblem, keyPrefixProblem, sslModeProblem } from '../../../lib/common/rules';
+import {
+  ephemeralStorageProblem,
+  fargateSizeProblem,
+  keyPrefixProblem,
+  sslModeProblem,
+} from '../../../lib/common/rules';
 
 describe('defaults', () => {
   it('obey the rules they are checked by', () => {

@@ -35,7 +35,14 @@ describe('PgProofError', () => {
 
     for (const [exported, ErrorClass] of classes) {
       // WHEN: one is built with what its constructor takes (a message, or a name the message is built from)
-      const error = Reflect.construct(ErrorClass, exported === 'HttpRequestFailed' ? ['m', { attempts: 1 }] : exported === 'MissingConfiguration' ? ['X', 'm'] : ['m']);
+      const error = Reflect.construct(
+        ErrorClass,
+        exported === 'HttpRequestFailed'
+          ? ['m', { attempts: 1 }]
+          : exported === 'MissingConfiguration'
+            ? ['X', 'm']
+            : ['m'],
+      );
 
       // THEN: its name is its class's exported name
       expect(error.name, exported).toBe(exported);

@@ -21,7 +21,9 @@ describe('the secret mask', () => {
   it('scrubs an error chain with the URL redactor, keeping the names', () => {
     // GIVEN
     const webhook = 'https://hooks.example.com/hook/abcdef123456';
-    const error = new TypeError('fetch failed', { cause: Object.assign(new Error(`connect to ${webhook} refused`), { code: 'ECONNREFUSED' }) });
+    const error = new TypeError('fetch failed', {
+      cause: Object.assign(new Error(`connect to ${webhook} refused`), { code: 'ECONNREFUSED' }),
+    });
 
     // WHEN
     const scrubbed = scrubError(error, urlRedactor(webhook));

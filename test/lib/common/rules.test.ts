@@ -18,9 +18,14 @@ describe('pipelineNameProblem', () => {
     expect(pipelineNameProblem('name', name)).toBeUndefined();
   });
 
-  it.each(['', 'Orders', 'orders_db', '-orders', 'orders-', 'a'.repeat(33)])('rejects "%s", naming the field and the value', (name) => {
-    expect(pipelineNameProblem('name', name)).toBe(`name must be 1–32 lower-case letters, digits or dashes; got "${name}"`);
-  });
+  it.each(['', 'Orders', 'orders_db', '-orders', 'orders-', 'a'.repeat(33)])(
+    'rejects "%s", naming the field and the value',
+    (name) => {
+      expect(pipelineNameProblem('name', name)).toBe(
+        `name must be 1–32 lower-case letters, digits or dashes; got "${name}"`,
+      );
+    },
+  );
 });
 
 describe('keyPrefixProblem', () => {
@@ -29,18 +34,22 @@ describe('keyPrefixProblem', () => {
   });
 
   it.each(['', '/backups', 'backups/', '/', 'a b'])('rejects "%s", naming the field and the value', (prefix) => {
-    expect(keyPrefixProblem('bucket.prefix', prefix)).toBe(`bucket.prefix must not be empty or start or end with "/"; got "${prefix}"`);
+    expect(keyPrefixProblem('bucket.prefix', prefix)).toBe(
+      `bucket.prefix must not be empty or start or end with "/"; got "${prefix}"`,
+    );
   });
 });
 
 describe('ephemeralStorageProblem', () => {
-  it('accepts Fargate\'s range, ends included', () => {
+  it("accepts Fargate's range, ends included", () => {
     expect(ephemeralStorageProblem('gib', EPHEMERAL_STORAGE_GIB.min)).toBeUndefined();
     expect(ephemeralStorageProblem('gib', EPHEMERAL_STORAGE_GIB.max)).toBeUndefined();
   });
 
   it.each([20, 201, 100.5])('rejects %s, naming the field and the value', (gib) => {
-    expect(ephemeralStorageProblem('verifyEphemeralStorageGiB', gib)).toBe(`verifyEphemeralStorageGiB must be a whole number from 21 to 200; got ${gib}`);
+    expect(ephemeralStorageProblem('verifyEphemeralStorageGiB', gib)).toBe(
+      `verifyEphemeralStorageGiB must be a whole number from 21 to 200; got ${gib}`,
+    );
   });
 });
 
@@ -60,19 +69,29 @@ describe('fargateSizeProblem', () => {
   });
 
   it('rejects a CPU size Fargate lacks, naming the field and the value', () => {
-    expect(fargateSizeProblem('backupSize', { cpu: 300, memoryMiB: 2048 })).toBe('backupSize.cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384; got 300');
+    expect(fargateSizeProblem('backupSize', { cpu: 300, memoryMiB: 2048 })).toBe(
+      'backupSize.cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384; got 300',
+    );
   });
 
-  it('rejects memory outside the CPU size\'s range or off its step, naming the field and the value', () => {
-    expect(fargateSizeProblem('verifySize', { cpu: 2048, memoryMiB: 1024 })).toBe('verifySize.memoryMiB 1024 does not fit 2048 CPU units on Fargate (allowed: 4096–16384 in steps of 1024)');
-    expect(fargateSizeProblem('verifySize', { cpu: 8192, memoryMiB: 17408 })).toMatch(/verifySize\.memoryMiB 17408 does not fit 8192 CPU units .*steps of 4096/);
-    expect(fargateSizeProblem('backupSize', { cpu: 256, memoryMiB: 1536 })).toBe('backupSize.memoryMiB 1536 does not fit 256 CPU units on Fargate (allowed: 512, 1024, 2048)');
+  it("rejects memory outside the CPU size's range or off its step, naming the field and the value", () => {
+    expect(fargateSizeProblem('verifySize', { cpu: 2048, memoryMiB: 1024 })).toBe(
+      'verifySize.memoryMiB 1024 does not fit 2048 CPU units on Fargate (allowed: 4096–16384 in steps of 1024)',
+    );
+    expect(fargateSizeProblem('verifySize', { cpu: 8192, memoryMiB: 17408 })).toMatch(
+      /verifySize\.memoryMiB 17408 does not fit 8192 CPU units .*steps of 4096/,
+    );
+    expect(fargateSizeProblem('backupSize', { cpu: 256, memoryMiB: 1536 })).toBe(
+      'backupSize.memoryMiB 1536 does not fit 256 CPU units on Fargate (allowed: 512, 1024, 2048)',
+    );
   });
 });
 
 describe('objectLockProblem', () => {
   it('accepts a lock as long as the retention', () => {
-    expect(objectLockProblem({ field: 'objectLockDays', days: 35 }, { field: 'retentionDays', days: 35 })).toBeUndefined();
+    expect(
+      objectLockProblem({ field: 'objectLockDays', days: 35 }, { field: 'retentionDays', days: 35 }),
+    ).toBeUndefined();
   });
 
   it('rejects a lock that outlasts the retention, naming both fields and values', () => {
@@ -88,7 +107,9 @@ describe('sslModeProblem', () => {
   });
 
   it('rejects another value, naming the field and the value', () => {
-    expect(sslModeProblem('PGSSLMODE', 'verify')).toBe('PGSSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full; got "verify"');
+    expect(sslModeProblem('PGSSLMODE', 'verify')).toBe(
+      'PGSSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full; got "verify"',
+    );
   });
 });
 

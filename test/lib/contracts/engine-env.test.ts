@@ -1,5 +1,5 @@
 import type { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backupSettingsFromEnv } from '../../../containers/backup/settings-from-env';
 import { parseEngineConfig } from '../../../containers/common/engine-config';
@@ -42,7 +42,12 @@ const READ_AT_USE: readonly string[] = [ENGINE_ENV.clusterUser, ENGINE_ENV.logLe
 /** A Secrets Manager whose password names the secret it came from, so a different secret id gives different settings. */
 const secrets = () =>
   ({
-    send: async (command: GetSecretValueCommand) => ({ SecretString: JSON.stringify({ password: `pw-${command.input.SecretId}`, alternate: `alt-${command.input.SecretId}` }) }),
+    send: async (command: GetSecretValueCommand) => ({
+      SecretString: JSON.stringify({
+        password: `pw-${command.input.SecretId}`,
+        alternate: `alt-${command.input.SecretId}`,
+      }),
+    }),
   }) as unknown as SecretsManagerClient;
 
 /** What a task makes of an environment: its settings and how it reports, or the error it fails with. */
@@ -61,14 +66,16 @@ async function ignored(task: 'backup' | 'verify', env: Env): Promise<string[]> {
   const out: string[] = [];
   for (const name of Object.keys(env)) {
     const { [name]: _removed, ...without } = env;
-    const changed = (await outcome(task, { ...env, [name]: `${env[name]}x` })) !== base || (await outcome(task, without)) !== base;
+    const changed =
+      (await outcome(task, { ...env, [name]: `${env[name]}x` })) !== base || (await outcome(task, without)) !== base;
     if (!changed) out.push(name);
   }
   return out;
 }
 
 /** A synthesized value as the task would see it: literal text stays, a CloudFormation reference becomes a stand-in. */
-const resolved = (name: string, value: unknown): string => (typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`);
+const resolved = (name: string, value: unknown): string =>
+  typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`;
 
 let containerEnv: { backup: Env; verify: Env };
 let overrideEnv: { backup: Env; verify: Env };
@@ -78,25 +85,37 @@ beforeAll(() => {
   const { stack, pgProof } = buildPgProof();
   // The task definitions' CloudFormation properties, resolved as the template holds them.
   const envOf = (definition: ecs.TaskDefinition) => {
-    const [container] = stack.resolve((definition.node.defaultChild as ecs.CfnTaskDefinition).containerDefinitions) as Json[];
+    const [container] = stack.resolve(
+      (definition.node.defaultChild as ecs.CfnTaskDefinition).containerDefinitions,
+    ) as Json[];
     return Object.fromEntries((container!.environment as Json[]).map((v) => [v.name, resolved(v.name, v.value)]));
   };
   containerEnv = { backup: envOf(pgProof.engineTasks.backup), verify: envOf(pgProof.engineTasks.verify) };
   const asl = renderDefinition(pgProof.stateMachine);
   const overridesOf = (state: string) =>
-    Object.fromEntries((asl.States[state] as Json).Parameters.Overrides.ContainerOverrides[0].Environment.map((v: Json) => [v.Name, SAMPLE[v.Name as EngineEnvName]]));
+    Object.fromEntries(
+      (asl.States[state] as Json).Parameters.Overrides.ContainerOverrides[0].Environment.map((v: Json) => [
+        v.Name,
+        SAMPLE[v.Name as EngineEnvName],
+      ]),
+    );
   overrideEnv = { backup: overridesOf(STATE.backupDatabase), verify: overridesOf(STATE.verifyBackup) };
 });
 
 describe('task environment contract: CDK ↔ engines', () => {
-  it('sets only variables the contract names (pgproof\'s own and libpq\'s)', () => {
+  it("sets only variables the contract names (pgproof's own and libpq's)", () => {
     const known = new Set<string>([...Object.values(ENGINE_ENV), ...Object.values(LIBPQ_ENV)]);
     for (const task of ['backup', 'verify'] as const) {
       const names = [...Object.keys(containerEnv[task]), ...Object.keys(overrideEnv[task])];
       expect(names.length).toBeGreaterThan(2);
-      expect(names.filter((n) => !known.has(n)), task).toEqual([]);
+      expect(
+        names.filter((n) => !known.has(n)),
+        task,
+      ).toEqual([]);
     }
-    expect(Object.keys(overrideEnv.backup).sort()).toEqual([ENGINE_ENV.reason, ENGINE_ENV.runId, ENGINE_ENV.taskToken].sort());
+    expect(Object.keys(overrideEnv.backup).sort()).toEqual(
+      [ENGINE_ENV.reason, ENGINE_ENV.runId, ENGINE_ENV.taskToken].sort(),
+    );
     expect(Object.keys(overrideEnv.verify).sort()).toEqual([ENGINE_ENV.backupKey, ENGINE_ENV.taskToken].sort());
   });
 
@@ -110,7 +129,7 @@ describe('task environment contract: CDK ↔ engines', () => {
   });
 });
 
-describe('task environment contract: the engines\' readers', () => {
+describe("task environment contract: the engines' readers", () => {
   it('read every variable of the contract (but the two read where they are used)', async () => {
     // GIVEN every variable set, except the database secret for verify (it has no database)
     const full: Env = { ...SAMPLE };
@@ -129,10 +148,14 @@ describe('task environment contract: the engines\' readers', () => {
     expect(await outcome('backup', SAMPLE)).toMatch(/^\{"settings"/);
     expect(await outcome('verify', SAMPLE)).toMatch(/^\{"settings"/);
     const { [ENGINE_ENV.bucket]: _bucket, ...noBucket } = SAMPLE;
-    expect(await outcome('backup', noBucket)).toBe(`ConfigError: ${ENGINE_ENV.bucket} is not set: it must hold the name of the backup bucket`);
+    expect(await outcome('backup', noBucket)).toBe(
+      `ConfigError: ${ENGINE_ENV.bucket} is not set: it must hold the name of the backup bucket`,
+    );
     const { [ENGINE_ENV.backupKey]: _key, ...noKey } = SAMPLE;
     expect(await outcome('verify', noKey)).toMatch(new RegExp(`^ConfigError: ${ENGINE_ENV.backupKey} is not set`));
-    expect(await outcome('backup', { ...SAMPLE, [ENGINE_ENV.config]: '{' })).toMatch(new RegExp(`^ConfigError: .*${ENGINE_ENV.config}`));
+    expect(await outcome('backup', { ...SAMPLE, [ENGINE_ENV.config]: '{' })).toMatch(
+      new RegExp(`^ConfigError: .*${ENGINE_ENV.config}`),
+    );
   });
 });
 
@@ -150,7 +173,12 @@ describe('task environment contract: local runner ↔ engines', () => {
     expect(ours.filter((n) => !(Object.values(ENGINE_ENV) as string[]).includes(n))).toEqual([]);
     // AND both engines read it as the runner meant
     const backup = await backupSettingsFromEnv({ ...env, [ENGINE_ENV.runId]: RUN_ID }, secrets);
-    expect(backup).toMatchObject({ runId: RUN_ID, storage: { bucket: 'local-backups', prefix: 'pgproof', endpoint: 'http://127.0.0.1:9000' }, config, connection: { database: 'orders', user: 'me' } });
+    expect(backup).toMatchObject({
+      runId: RUN_ID,
+      storage: { bucket: 'local-backups', prefix: 'pgproof', endpoint: 'http://127.0.0.1:9000' },
+      config,
+      connection: { database: 'orders', user: 'me' },
+    });
     const verify = await verifySettingsFromEnv({ ...env, [ENGINE_ENV.backupKey]: SAMPLE[ENGINE_ENV.backupKey] });
     expect(verify).toMatchObject({ key: SAMPLE[ENGINE_ENV.backupKey], storage: { bucket: 'local-backups' }, config });
   });

@@ -1,6 +1,12 @@
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logBackupComplete, logBackupVerified, logCheck, logDumpProgress, logPhaseProgress } from '../../../containers/common/engine-log';
+import {
+  logBackupComplete,
+  logBackupVerified,
+  logCheck,
+  logDumpProgress,
+  logPhaseProgress,
+} from '../../../containers/common/engine-log';
 import { createLogger } from '../../../containers/common/log';
 import { ENGINE_LOG } from '../../../lib/contracts/engine-log';
 import { ProgressDisplay } from '../../../lib/local/progress';
@@ -29,10 +35,20 @@ beforeAll(() => {
     if (text === JSON.stringify(stack.resolve(pgProof.engineTasks.verifyLogGroup.logGroupName))) return 'verify';
     throw new Error(`a metric filter reads an unexpected log group: ${text}`);
   };
-  filters = pgProof.monitoring.node.findAll().filter((c): c is logs.CfnMetricFilter => c instanceof logs.CfnMetricFilter).map((f) => {
-    const transformation = (stack.resolve(f.metricTransformations) as Array<{ metricName: string; metricValue: string }>)[0]!;
-    return { metricName: transformation.metricName, pattern: f.filterPattern, metricValue: transformation.metricValue, logGroup: groupOf(stack.resolve(f.logGroupName)) };
-  });
+  filters = pgProof.monitoring.node
+    .findAll()
+    .filter((c): c is logs.CfnMetricFilter => c instanceof logs.CfnMetricFilter)
+    .map((f) => {
+      const transformation = (
+        stack.resolve(f.metricTransformations) as Array<{ metricName: string; metricValue: string }>
+      )[0]!;
+      return {
+        metricName: transformation.metricName,
+        pattern: f.filterPattern,
+        metricValue: transformation.metricValue,
+        logGroup: groupOf(stack.resolve(f.logGroupName)),
+      };
+    });
 
   // AND the lines the engines' logger writes, through the functions the engines write them with
   backupLines = [];
@@ -55,13 +71,19 @@ function published(name: string): number[] {
   const filter = filters.find((f) => f.metricName === name);
   expect(filter, name).toBeDefined();
   const lines = filter!.logGroup === 'backup' ? backupLines : verifyLines;
-  return lines.filter((line) => matchesFilterPattern(filter!.pattern, line)).map((line) => metricValueOf(filter!.metricValue, line)!);
+  return lines
+    .filter((line) => matchesFilterPattern(filter!.pattern, line))
+    .map((line) => metricValueOf(filter!.metricValue, line)!);
 }
 
-describe('log contract: metric filters ↔ the engines\' real log lines', () => {
+describe("log contract: metric filters ↔ the engines' real log lines", () => {
   it('has the five metric filters, each on the log group of the engine that writes its line', () => {
     expect(filters.map((f) => `${f.metricName}@${f.logGroup}`).sort()).toEqual([
-      'ChecksFailed@verify', 'ChecksPassed@verify', 'DumpBytes@backup', 'DumpSeconds@backup', 'RestoreSeconds@verify',
+      'ChecksFailed@verify',
+      'ChecksPassed@verify',
+      'DumpBytes@backup',
+      'DumpSeconds@backup',
+      'RestoreSeconds@verify',
     ]);
   });
 
@@ -89,11 +111,14 @@ describe('log contract: metric filters ↔ the engines\' real log lines', () => 
   });
 });
 
-describe('log contract: local progress display ↔ the engines\' real log lines', () => {
-  it('shows the dump\'s progress and a verify phase\'s progress', () => {
+describe("log contract: local progress display ↔ the engines' real log lines", () => {
+  it("shows the dump's progress and a verify phase's progress", () => {
     // GIVEN a display writing plain lines
     const written: string[] = [];
-    const display = new ProgressDisplay({ write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream, false);
+    const display = new ProgressDisplay(
+      { write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream,
+      false,
+    );
     // WHEN
     for (const line of backupLines) display.onTaskLog('BackupDatabase', line);
     for (const line of verifyLines) display.onTaskLog('VerifyBackup', line);
@@ -103,8 +128,14 @@ describe('log contract: local progress display ↔ the engines\' real log lines'
   });
 });
 
-describe('the test\'s filter pattern evaluator', () => {
-  const line = JSON.stringify({ message: 'backup complete', bytes: 10, passed: false, nested: { a: 'x' }, nothing: null });
+describe("the test's filter pattern evaluator", () => {
+  const line = JSON.stringify({
+    message: 'backup complete',
+    bytes: 10,
+    passed: false,
+    nested: { a: 'x' },
+    nothing: null,
+  });
   it('reads the forms CloudFormation holds', () => {
     expect(matchesFilterPattern('{ $.message = "backup complete" }', line)).toBe(true);
     expect(matchesFilterPattern('{ $.message = "backup*" }', line)).toBe(true);

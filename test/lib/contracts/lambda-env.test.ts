@@ -22,14 +22,26 @@ beforeAll(() => {
     const { [NODE_OPTIONS]: _node, ...rest } = variables;
     return rest;
   };
-  env = { chat: envOf(pgProof.notifyFunctions.notifyChat), snitch: envOf(pgProof.notifyFunctions.snitchCheckIn), taskStopped: envOf(pgProof.taskStoppedWatch.function) };
+  env = {
+    chat: envOf(pgProof.notifyFunctions.notifyChat),
+    snitch: envOf(pgProof.notifyFunctions.snitchCheckIn),
+    taskStopped: envOf(pgProof.taskStoppedWatch.function),
+  };
 });
 
 /** Runs a handler as AWS does (fail when unconfigured) and tells which secret it asked for, or how it failed. */
-async function secretAskedFor(create: typeof createNotifyChatHandler | typeof createSnitchCheckInHandler, handlerEnv: Env): Promise<{ asked?: string; error?: { name: string; variable?: string } }> {
+async function secretAskedFor(
+  create: typeof createNotifyChatHandler | typeof createSnitchCheckInHandler,
+  handlerEnv: Env,
+): Promise<{ asked?: string; error?: { name: string; variable?: string } }> {
   const asked: string[] = [];
   // The source stops the handler once the name is known: what happens after the read is not this contract.
-  const secrets = { getSecretString: async (name: string) => { asked.push(name); throw new Error('stop after the read'); } };
+  const secrets = {
+    getSecretString: async (name: string) => {
+      asked.push(name);
+      throw new Error('stop after the read');
+    },
+  };
   try {
     await create({ env: handlerEnv, secrets, logger: quiet, whenUnconfigured: 'fail' })(succeededRun());
   } catch (error) {
@@ -49,11 +61,15 @@ describe('Lambda environment contract: notify functions ↔ handlers', () => {
 
   it('notify-chat reads the webhook secret the stack names', async () => {
     expect(await secretAskedFor(createNotifyChatHandler, env.chat)).toEqual({ asked: 'pgproof/chat' });
-    expect(await secretAskedFor(createNotifyChatHandler, {})).toEqual({ error: { name: 'MissingConfiguration', variable: CHAT_ENV.secretName } });
+    expect(await secretAskedFor(createNotifyChatHandler, {})).toEqual({
+      error: { name: 'MissingConfiguration', variable: CHAT_ENV.secretName },
+    });
   });
 
   it('snitch-checkin reads the check-in secret the stack names', async () => {
     expect(await secretAskedFor(createSnitchCheckInHandler, env.snitch)).toEqual({ asked: 'pgproof/snitch' });
-    expect(await secretAskedFor(createSnitchCheckInHandler, {})).toEqual({ error: { name: 'MissingConfiguration', variable: SNITCH_ENV.secretName } });
+    expect(await secretAskedFor(createSnitchCheckInHandler, {})).toEqual({
+      error: { name: 'MissingConfiguration', variable: SNITCH_ENV.secretName },
+    });
   });
 });

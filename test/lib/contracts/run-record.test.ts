@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { executionHistory } from '../../../bin/cli/execution-history';
@@ -26,81 +32,244 @@ const STOPPED = '2026-11-24T03:05:00.000Z';
 
 /** The backup task's whole result, as the engine reports it: the record keeps its figures only. */
 const BACKUP_RESULT = {
-  runId: RUN_ID, database: 'orders', bucket: 'b', key: `pgproof/orders/2026-11-24/${RUN_ID}.dump.zst`, manifestKey: 'm', bytes: 2_500_000, sha256: SHA,
-  seconds: 12.5, tables: 4, rows: 400, compression: { method: 'zstd' }, serverVersion: '17.2', pgDumpVersion: '17.2', previousBytes: 2_400_000,
+  runId: RUN_ID,
+  database: 'orders',
+  bucket: 'b',
+  key: `pgproof/orders/2026-11-24/${RUN_ID}.dump.zst`,
+  manifestKey: 'm',
+  bytes: 2_500_000,
+  sha256: SHA,
+  seconds: 12.5,
+  tables: 4,
+  rows: 400,
+  compression: { method: 'zstd' },
+  serverVersion: '17.2',
+  pgDumpVersion: '17.2',
+  previousBytes: 2_400_000,
 };
-const BACKUP = { key: BACKUP_RESULT.key, bytes: 2_500_000, sha256: SHA, seconds: 12.5, tables: 4, rows: 400, previousBytes: 2_400_000 };
+const BACKUP = {
+  key: BACKUP_RESULT.key,
+  bytes: 2_500_000,
+  sha256: SHA,
+  seconds: 12.5,
+  tables: 4,
+  rows: 400,
+  previousBytes: 2_400_000,
+};
 const VERIFY_RESULT = {
-  runId: RUN_ID, database: 'orders', key: BACKUP_RESULT.key, bytes: 2_500_000, downloadSeconds: 1, restoreSeconds: 30.25, serverMajor: 17, tables: 4, rows: 400,
-  checks: [{ name: 'customers exist', passed: true, value: '400', expectation: '>= 1' }], deepProof: false, skippedExtensions: [],
+  runId: RUN_ID,
+  database: 'orders',
+  key: BACKUP_RESULT.key,
+  bytes: 2_500_000,
+  downloadSeconds: 1,
+  restoreSeconds: 30.25,
+  serverMajor: 17,
+  tables: 4,
+  rows: 400,
+  checks: [{ name: 'customers exist', passed: true, value: '400', expectation: '>= 1' }],
+  deepProof: false,
+  skippedExtensions: [],
   previous: { runId: '20261123T030000Z-0123456789ab', dumpBytes: 2_400_000, restoreSeconds: 29 },
 };
 const VERIFY = {
-  restoreSeconds: 30.25, checks: [{ name: 'customers exist', passed: true, value: '400', expectation: '>= 1' }], skippedExtensions: [],
+  restoreSeconds: 30.25,
+  checks: [{ name: 'customers exist', passed: true, value: '400', expectation: '>= 1' }],
+  skippedExtensions: [],
   previous: { runId: '20261123T030000Z-0123456789ab', dumpBytes: 2_400_000, restoreSeconds: 29 },
 };
 
 /** The run state as the definition builds it before the first task (ReadInputReason / UseDefaultReason). */
-const base = { database: 'orders', runId: RUN_ID, consoleUrl: CONSOLE, reason: 'nightly', input: { given: '{"reason":"nightly"}', known: { reason: 'nightly' }, expected: { json: '{"reason":"nightly"}' } } };
+const base = {
+  database: 'orders',
+  runId: RUN_ID,
+  consoleUrl: CONSOLE,
+  reason: 'nightly',
+  input: { given: '{"reason":"nightly"}', known: { reason: 'nightly' }, expected: { json: '{"reason":"nightly"}' } },
+};
 /** What RunFailed receives: the run state with the recorded error, MarkRunFailed's status and NotifyFailure's result. */
-const failedAt = (error: { state: string; name: string; message: string }, extra: Record<string, unknown> = {}) => ({ ...base, ...extra, error, status: 'FAILED', chat: { posted: true } });
-const times = { startedAt: STARTED, stoppedAt: STOPPED, executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:pgproof:x' };
-const common = { runId: RUN_ID, database: 'orders', startedAt: STARTED, finishedAt: STOPPED, seconds: 300, reason: 'nightly', consoleUrl: CONSOLE, executionArn: times.executionArn };
+const failedAt = (error: { state: string; name: string; message: string }, extra: Record<string, unknown> = {}) => ({
+  ...base,
+  ...extra,
+  error,
+  status: 'FAILED',
+  chat: { posted: true },
+});
+const times = {
+  startedAt: STARTED,
+  stoppedAt: STOPPED,
+  executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:pgproof:x',
+};
+const common = {
+  runId: RUN_ID,
+  database: 'orders',
+  startedAt: STARTED,
+  finishedAt: STOPPED,
+  seconds: 300,
+  reason: 'nightly',
+  consoleUrl: CONSOLE,
+  executionArn: times.executionArn,
+};
 
 const cases: Array<[string, ExecutionOutcome, RunRecord]> = [
   [
     'success: the figures of both tasks, the chat posted, the switch checked in',
-    { ...times, status: 'SUCCEEDED', state: { ...base, backup: BACKUP_RESULT, verify: VERIFY_RESULT, chat: { posted: true }, snitch: { checkedIn: true } } },
-    { ...common, status: 'SUCCEEDED', backup: BACKUP, verify: VERIFY, chat: { posted: true }, snitch: { checkedIn: true } },
+    {
+      ...times,
+      status: 'SUCCEEDED',
+      state: {
+        ...base,
+        backup: BACKUP_RESULT,
+        verify: VERIFY_RESULT,
+        chat: { posted: true },
+        snitch: { checkedIn: true },
+      },
+    },
+    {
+      ...common,
+      status: 'SUCCEEDED',
+      backup: BACKUP,
+      verify: VERIFY,
+      chat: { posted: true },
+      snitch: { checkedIn: true },
+    },
   ],
   [
     'backup failed: the step, error and message the definition recorded, no figures',
-    { ...times, status: 'FAILED', error: 'DumpFailed', cause: 'pg_dump exited with status 1', state: failedAt({ state: 'BackupDatabase', name: 'DumpFailed', message: 'pg_dump exited with status 1' }) },
-    { ...common, status: 'FAILED', error: { state: 'BackupDatabase', name: 'DumpFailed', message: 'pg_dump exited with status 1' }, chat: { posted: true } },
+    {
+      ...times,
+      status: 'FAILED',
+      error: 'DumpFailed',
+      cause: 'pg_dump exited with status 1',
+      state: failedAt({ state: 'BackupDatabase', name: 'DumpFailed', message: 'pg_dump exited with status 1' }),
+    },
+    {
+      ...common,
+      status: 'FAILED',
+      error: { state: 'BackupDatabase', name: 'DumpFailed', message: 'pg_dump exited with status 1' },
+      chat: { posted: true },
+    },
   ],
   [
     'verify failed: the backup it was verifying, and the verify error',
-    { ...times, status: 'FAILED', error: 'VerificationFailed', cause: 'customers exist: 0', state: failedAt({ state: 'VerifyBackup', name: 'VerificationFailed', message: 'customers exist: 0' }, { backup: BACKUP_RESULT }) },
-    { ...common, status: 'FAILED', backup: BACKUP, error: { state: 'VerifyBackup', name: 'VerificationFailed', message: 'customers exist: 0' }, chat: { posted: true } },
+    {
+      ...times,
+      status: 'FAILED',
+      error: 'VerificationFailed',
+      cause: 'customers exist: 0',
+      state: failedAt(
+        { state: 'VerifyBackup', name: 'VerificationFailed', message: 'customers exist: 0' },
+        { backup: BACKUP_RESULT },
+      ),
+    },
+    {
+      ...common,
+      status: 'FAILED',
+      backup: BACKUP,
+      error: { state: 'VerifyBackup', name: 'VerificationFailed', message: 'customers exist: 0' },
+      chat: { posted: true },
+    },
   ],
   [
     'a task timed out: the definition writes the message (a timeout carries no cause)',
     {
-      ...times, status: 'FAILED', error: 'States.HeartbeatTimeout',
-      state: failedAt({ state: 'BackupDatabase', name: 'States.HeartbeatTimeout', message: 'The backup task sent no heartbeat for 5 minutes (it died or hung) or ran longer than 6 hours.' }),
+      ...times,
+      status: 'FAILED',
+      error: 'States.HeartbeatTimeout',
+      state: failedAt({
+        state: 'BackupDatabase',
+        name: 'States.HeartbeatTimeout',
+        message: 'The backup task sent no heartbeat for 5 minutes (it died or hung) or ran longer than 6 hours.',
+      }),
     },
-    { ...common, status: 'FAILED', error: { state: 'BackupDatabase', name: 'States.HeartbeatTimeout', message: 'The backup task sent no heartbeat for 5 minutes (it died or hung) or ran longer than 6 hours.' }, chat: { posted: true } },
+    {
+      ...common,
+      status: 'FAILED',
+      error: {
+        state: 'BackupDatabase',
+        name: 'States.HeartbeatTimeout',
+        message: 'The backup task sent no heartbeat for 5 minutes (it died or hung) or ran longer than 6 hours.',
+      },
+      chat: { posted: true },
+    },
   ],
   [
     'the execution timed out: the run state it was in, the execution named as what failed',
     { ...times, status: 'TIMED_OUT', state: { ...base, backup: BACKUP_RESULT } },
-    { ...common, status: 'FAILED', backup: BACKUP, error: { state: 'Execution', name: EXECUTION_TIMED_OUT, message: 'the execution ran longer than the state machine allows' } },
+    {
+      ...common,
+      status: 'FAILED',
+      backup: BACKUP,
+      error: {
+        state: 'Execution',
+        name: EXECUTION_TIMED_OUT,
+        message: 'the execution ran longer than the state machine allows',
+      },
+    },
   ],
   [
     'aborted: the run state it was in, and the cause given',
     { ...times, status: 'ABORTED', cause: 'stopped by an operator', state: { ...base, backup: BACKUP_RESULT } },
-    { ...common, status: 'FAILED', backup: BACKUP, error: { state: 'Execution', name: EXECUTION_ABORTED, message: 'stopped by an operator' } },
+    {
+      ...common,
+      status: 'FAILED',
+      backup: BACKUP,
+      error: { state: 'Execution', name: EXECUTION_ABORTED, message: 'stopped by an operator' },
+    },
   ],
   [
     'chat post failed after a verified backup: NotifySuccess named, with the chat error the state caught',
     {
-      ...times, status: 'FAILED', error: CHAT_POST_FAILED, cause: 'The backup was verified and the snitch checked in, but NotifySuccess could not post to chat.',
-      state: { ...base, backup: BACKUP_RESULT, verify: VERIFY_RESULT, chatError: { Error: 'ChatPostFailed', Cause: JSON.stringify({ errorType: 'ChatPostFailed', errorMessage: 'the webhook answered 500' }) }, snitch: { checkedIn: true } },
+      ...times,
+      status: 'FAILED',
+      error: CHAT_POST_FAILED,
+      cause: 'The backup was verified and the snitch checked in, but NotifySuccess could not post to chat.',
+      state: {
+        ...base,
+        backup: BACKUP_RESULT,
+        verify: VERIFY_RESULT,
+        chatError: {
+          Error: 'ChatPostFailed',
+          Cause: JSON.stringify({ errorType: 'ChatPostFailed', errorMessage: 'the webhook answered 500' }),
+        },
+        snitch: { checkedIn: true },
+      },
     },
     {
-      ...common, status: 'FAILED', backup: BACKUP, verify: VERIFY, snitch: { checkedIn: true },
-      error: { state: 'NotifySuccess', name: CHAT_POST_FAILED, message: 'The backup was verified and the snitch checked in, but NotifySuccess could not post to chat. The chat post failed with ChatPostFailed: the webhook answered 500' },
+      ...common,
+      status: 'FAILED',
+      backup: BACKUP,
+      verify: VERIFY,
+      snitch: { checkedIn: true },
+      error: {
+        state: 'NotifySuccess',
+        name: CHAT_POST_FAILED,
+        message:
+          'The backup was verified and the snitch checked in, but NotifySuccess could not post to chat. The chat post failed with ChatPostFailed: the webhook answered 500',
+      },
     },
   ],
   [
     'still running: no end, no error',
     { status: 'RUNNING', startedAt: STARTED, state: { ...base } },
-    { runId: RUN_ID, database: 'orders', startedAt: STARTED, reason: 'nightly', consoleUrl: CONSOLE, status: 'RUNNING' },
+    {
+      runId: RUN_ID,
+      database: 'orders',
+      startedAt: STARTED,
+      reason: 'nightly',
+      consoleUrl: CONSOLE,
+      status: 'RUNNING',
+    },
   ],
   [
     'output that is not a run state: the execution name, status and error still show',
     { status: 'FAILED', startedAt: STARTED, name: 'exec-1', error: 'States.Runtime', cause: 'boom', state: 'not json' },
-    { runId: 'exec-1', database: '', startedAt: STARTED, status: 'FAILED', error: { state: 'Execution', name: 'States.Runtime', message: 'boom' } },
+    {
+      runId: 'exec-1',
+      database: '',
+      startedAt: STARTED,
+      status: 'FAILED',
+      error: { state: 'Execution', name: 'States.Runtime', message: 'boom' },
+    },
   ],
 ];
 
@@ -110,7 +279,11 @@ describe('summarizeExecution', () => {
   });
 
   it('keeps a malformed part out without losing the others', () => {
-    const record = summarizeExecution({ status: 'SUCCEEDED', startedAt: STARTED, state: { ...base, backup: { ...BACKUP_RESULT, sha256: 'nothex' }, verify: VERIFY_RESULT } });
+    const record = summarizeExecution({
+      status: 'SUCCEEDED',
+      startedAt: STARTED,
+      state: { ...base, backup: { ...BACKUP_RESULT, sha256: 'nothex' }, verify: VERIFY_RESULT },
+    });
     expect(record.backup).toBeUndefined();
     expect(record.verify).toEqual(VERIFY);
   });
@@ -125,8 +298,11 @@ describe('summarizeExecution', () => {
     expect(message.text).toMatch(/^Restore: 30 s \(today's measured recovery time; \+4\.3% vs previous run\)$/m);
   });
 
-  it('takes a succeeded execution\'s output, else the input of the last state entered', () => {
-    const entered = [{ state: 'BackupDatabase', input: { a: 1 } }, { state: 'RunFailed', input: { b: 2 } }];
+  it("takes a succeeded execution's output, else the input of the last state entered", () => {
+    const entered = [
+      { state: 'BackupDatabase', input: { a: 1 } },
+      { state: 'RunFailed', input: { b: 2 } },
+    ];
     expect(finalRunState({ out: true }, entered)).toEqual({ out: true });
     expect(finalRunState(undefined, entered)).toEqual({ b: 2 });
     expect(finalRunState(undefined, [])).toBeUndefined();
@@ -149,14 +325,24 @@ function named(name: string, message: string): Error {
 function historyEventsOf(execution: LocalExecution): HistoryEvent[] {
   return execution.events
     .filter((e) => e.type === 'StateEntered')
-    .map((e, i) => ({ id: i + 2, timestamp: new Date(e.timestamp), type: 'PassStateEntered' as const, stateEnteredEventDetails: { name: e.state!, input: JSON.stringify(e.input) } }))
+    .map((e, i) => ({
+      id: i + 2,
+      timestamp: new Date(e.timestamp),
+      type: 'PassStateEntered' as const,
+      stateEnteredEventDetails: { name: e.state!, input: JSON.stringify(e.input) },
+    }))
     .reverse();
 }
 
 /** What DescribeExecution returns for the same execution: output only when it succeeded. */
 function describeOf(execution: LocalExecution) {
   return {
-    executionArn: EXEC, stateMachineArn: ARN, name: 'e1', status: execution.status, startDate: new Date(STARTED), stopDate: new Date(STOPPED),
+    executionArn: EXEC,
+    stateMachineArn: ARN,
+    name: 'e1',
+    status: execution.status,
+    startDate: new Date(STARTED),
+    stopDate: new Date(STOPPED),
     ...(execution.status === 'SUCCEEDED' ? { output: JSON.stringify(execution.output) } : {}),
     ...(execution.error ? { error: execution.error } : {}),
     ...(execution.cause ? { cause: execution.cause } : {}),
@@ -172,10 +358,38 @@ describe('the local and the AWS history paths give the same record for the same 
 
   const scenarios: Array<[string, Partial<Record<string, TaskBinding>>]> = [
     ['verified', {}],
-    ['backup failed', { BackupDatabase: async () => { throw named('DumpFailed', 'pg_dump: error: permission denied for table payroll'); } }],
-    ['verify failed', { VerifyBackup: async () => { throw named('VerificationFailed', 'customers exist: 0 (expected >= 1)'); } }],
-    ['backup timed out', { BackupDatabase: async () => { throw named('States.HeartbeatTimeout', ''); } }],
-    ['chat post failed after a verified backup', { NotifySuccess: async () => { throw named('ChatPostFailed', 'the webhook answered 500'); } }],
+    [
+      'backup failed',
+      {
+        BackupDatabase: async () => {
+          throw named('DumpFailed', 'pg_dump: error: permission denied for table payroll');
+        },
+      },
+    ],
+    [
+      'verify failed',
+      {
+        VerifyBackup: async () => {
+          throw named('VerificationFailed', 'customers exist: 0 (expected >= 1)');
+        },
+      },
+    ],
+    [
+      'backup timed out',
+      {
+        BackupDatabase: async () => {
+          throw named('States.HeartbeatTimeout', '');
+        },
+      },
+    ],
+    [
+      'chat post failed after a verified backup',
+      {
+        NotifySuccess: async () => {
+          throw named('ChatPostFailed', 'the webhook answered 500');
+        },
+      },
+    ],
   ];
 
   it.each(scenarios)('%s', async (_title, overrides) => {
@@ -188,8 +402,25 @@ describe('the local and the AWS history paths give the same record for the same 
       NotifyFailure: async () => ({ posted: true, text: 'message' }),
       ...(overrides as Record<string, TaskBinding>),
     };
-    const execution = await executeLocally({ definition: definition as never, input: { reason: 'nightly' }, bindings, executionName: 'e1' });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: EXEC, stateMachineArn: ARN, name: 'e1', status: execution.status as 'SUCCEEDED', startDate: new Date(STARTED) }] });
+    const execution = await executeLocally({
+      definition: definition as never,
+      input: { reason: 'nightly' },
+      bindings,
+      executionName: 'e1',
+    });
+    sfn
+      .on(ListExecutionsCommand)
+      .resolves({
+        executions: [
+          {
+            executionArn: EXEC,
+            stateMachineArn: ARN,
+            name: 'e1',
+            status: execution.status as 'SUCCEEDED',
+            startDate: new Date(STARTED),
+          },
+        ],
+      });
     sfn.on(DescribeExecutionCommand, { executionArn: EXEC }).resolves(describeOf(execution) as never);
     sfn.on(GetExecutionHistoryCommand, { executionArn: EXEC }).resolves({ events: historyEventsOf(execution) });
 
@@ -206,32 +437,77 @@ describe('the local and the AWS history paths give the same record for the same 
     expect(local.status).toBe(execution.status);
   });
 
-  it('records the failed step of each failure, and the verified run\'s figures', async () => {
+  it("records the failed step of each failure, and the verified run's figures", async () => {
     const record = async (overrides: Partial<Record<string, TaskBinding>>) => {
       const bindings: Record<string, TaskBinding> = {
-        BackupDatabase: async () => BACKUP_RESULT, VerifyBackup: async () => VERIFY_RESULT,
-        NotifySuccess: async () => ({ posted: true, text: 'm' }), SnitchCheckIn: async () => ({ checkedIn: true }), NotifyFailure: async () => ({ posted: true, text: 'm' }),
+        BackupDatabase: async () => BACKUP_RESULT,
+        VerifyBackup: async () => VERIFY_RESULT,
+        NotifySuccess: async () => ({ posted: true, text: 'm' }),
+        SnitchCheckIn: async () => ({ checkedIn: true }),
+        NotifyFailure: async () => ({ posted: true, text: 'm' }),
         ...(overrides as Record<string, TaskBinding>),
       };
-      return localRunRecord(await executeLocally({ definition: definition as never, input: {}, bindings, executionName: 'e' }), { database: 'orders', startedAt: STARTED, finishedAt: STOPPED });
+      return localRunRecord(
+        await executeLocally({ definition: definition as never, input: {}, bindings, executionName: 'e' }),
+        { database: 'orders', startedAt: STARTED, finishedAt: STOPPED },
+      );
     };
-    expect(await record({})).toMatchObject({ status: 'SUCCEEDED', reason: 'started by hand', backup: BACKUP, verify: VERIFY, chat: { posted: true }, snitch: { checkedIn: true } });
-    expect(await record(scenarios[1]![1])).toMatchObject({ status: 'FAILED', error: { state: 'BackupDatabase', name: 'DumpFailed', message: expect.stringContaining('permission denied') }, chat: { posted: true } });
-    expect(await record(scenarios[2]![1])).toMatchObject({ status: 'FAILED', backup: BACKUP, error: { state: 'VerifyBackup', name: 'VerificationFailed' } });
-    expect(await record(scenarios[3]![1])).toMatchObject({ status: 'FAILED', error: { state: 'BackupDatabase', name: 'States.HeartbeatTimeout', message: expect.stringContaining('no heartbeat for 5 minutes') } });
+    expect(await record({})).toMatchObject({
+      status: 'SUCCEEDED',
+      reason: 'started by hand',
+      backup: BACKUP,
+      verify: VERIFY,
+      chat: { posted: true },
+      snitch: { checkedIn: true },
+    });
+    expect(await record(scenarios[1]![1])).toMatchObject({
+      status: 'FAILED',
+      error: { state: 'BackupDatabase', name: 'DumpFailed', message: expect.stringContaining('permission denied') },
+      chat: { posted: true },
+    });
+    expect(await record(scenarios[2]![1])).toMatchObject({
+      status: 'FAILED',
+      backup: BACKUP,
+      error: { state: 'VerifyBackup', name: 'VerificationFailed' },
+    });
+    expect(await record(scenarios[3]![1])).toMatchObject({
+      status: 'FAILED',
+      error: {
+        state: 'BackupDatabase',
+        name: 'States.HeartbeatTimeout',
+        message: expect.stringContaining('no heartbeat for 5 minutes'),
+      },
+    });
     expect(await record(scenarios[4]![1])).toMatchObject({
-      status: 'FAILED', snitch: { checkedIn: true },
-      error: { state: 'NotifySuccess', name: CHAT_POST_FAILED, message: expect.stringMatching(/could not post to chat.* The chat post failed with ChatPostFailed: the webhook answered 500$/) },
+      status: 'FAILED',
+      snitch: { checkedIn: true },
+      error: {
+        state: 'NotifySuccess',
+        name: CHAT_POST_FAILED,
+        message: expect.stringMatching(
+          /could not post to chat.* The chat post failed with ChatPostFailed: the webhook answered 500$/,
+        ),
+      },
     });
   });
 
   it('prints the message a run without a webhook did not post, as the notify function built it', async () => {
-    const unposted = async (payload: unknown) => ({ posted: false, text: buildChatMessage(parseRunResult(payload)).text });
+    const unposted = async (payload: unknown) => ({
+      posted: false,
+      text: buildChatMessage(parseRunResult(payload)).text,
+    });
     const execution = await executeLocally({
-      definition: definition as never, input: {}, executionName: 'e',
+      definition: definition as never,
+      input: {},
+      executionName: 'e',
       bindings: {
-        BackupDatabase: async () => { throw named('DumpFailed', 'pg_dump exited with status 1'); }, VerifyBackup: async () => VERIFY_RESULT,
-        NotifySuccess: unposted as TaskBinding, SnitchCheckIn: async () => ({ checkedIn: false }), NotifyFailure: unposted as TaskBinding,
+        BackupDatabase: async () => {
+          throw named('DumpFailed', 'pg_dump exited with status 1');
+        },
+        VerifyBackup: async () => VERIFY_RESULT,
+        NotifySuccess: unposted as TaskBinding,
+        SnitchCheckIn: async () => ({ checkedIn: false }),
+        NotifyFailure: unposted as TaskBinding,
       },
     });
     const record = localRunRecord(execution, { database: 'orders', startedAt: STARTED, finishedAt: STOPPED });

@@ -23,15 +23,25 @@ describe('state names contract', () => {
   });
 
   it('lists exactly the Task states as the states that take time', () => {
-    const tasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+    const tasks = Object.entries(asl.States)
+      .filter(([, s]) => s.Type === 'Task')
+      .map(([name]) => name);
     expect([...TASK_STATES].sort()).toEqual(tasks.sort());
   });
 
   it('keeps the names people read in the run history (values are a user-visible contract)', () => {
     expect(STATE).toMatchObject({
-      prepareRunId: 'PrepareRunId', validateInput: 'ValidateInput', backupDatabase: 'BackupDatabase', verifyBackup: 'VerifyBackup',
-      notifySuccess: 'NotifySuccess', snitchCheckIn: 'SnitchCheckIn', notifyFailure: 'NotifyFailure', runFailed: 'RunFailed',
-      backupDatabaseFailed: 'BackupDatabaseFailed', backupDatabaseTimedOut: 'BackupDatabaseTimedOut', chatPostFailed: 'ChatPostFailed',
+      prepareRunId: 'PrepareRunId',
+      validateInput: 'ValidateInput',
+      backupDatabase: 'BackupDatabase',
+      verifyBackup: 'VerifyBackup',
+      notifySuccess: 'NotifySuccess',
+      snitchCheckIn: 'SnitchCheckIn',
+      notifyFailure: 'NotifyFailure',
+      runFailed: 'RunFailed',
+      backupDatabaseFailed: 'BackupDatabaseFailed',
+      backupDatabaseTimedOut: 'BackupDatabaseTimedOut',
+      chatPostFailed: 'ChatPostFailed',
     });
     expect(Object.keys(STATE)).toHaveLength(24);
   });

@@ -8,7 +8,10 @@ import { renderLocalDefinition } from '../../../lib/local/local-definition';
 import { executeLocally, type TaskBinding } from '../../../lib/local/state-machine-runner';
 import type { AslDefinition } from '../../../lib/render-definition';
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../lambdas/task-stopped/fixtures/ecs-task-stopped/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string) =>
+  JSON.parse(
+    readFileSync(new URL(`../../lambdas/task-stopped/fixtures/ecs-task-stopped/${name}.json`, import.meta.url), 'utf8'),
+  );
 
 function stepFailure(name: string, message: string): Error {
   const error = new Error(message);
@@ -26,17 +29,23 @@ describe('a TaskStopped failure of a waiting step (what the task-stopped functio
   it.each([
     ['BackupDatabase', 'cannot-pull-container', 'CannotPullContainerError'],
     ['VerifyBackup', 'out-of-memory', 'exit code 137'],
-  ])('fails %s with TaskStopped, and the chat message names ECS\'s reason', async (state, event, expected) => {
+  ])("fails %s with TaskStopped, and the chat message names ECS's reason", async (state, event, expected) => {
     // GIVEN the step fails as SendTaskFailure(error TaskStopped, cause = the report) makes it fail in AWS
     const report = buildStopReport(parseTaskStateChange(fixture(event)));
     let notified: unknown;
-    const unexpected = (name: string): TaskBinding => async () => { throw new Error(`${name} must not run`); };
+    const unexpected =
+      (name: string): TaskBinding =>
+      async () => {
+        throw new Error(`${name} must not run`);
+      };
     const bindings: Record<string, TaskBinding> = {
       BackupDatabase: async () => {
         if (state === 'BackupDatabase') throw stepFailure(report.error, report.cause);
         return { key: 'pgproof/orders/2026-12-01/r.dump.zst', bytes: 10, sha256: 'ab'.repeat(32), seconds: 1 };
       },
-      VerifyBackup: async () => { throw stepFailure(report.error, report.cause); },
+      VerifyBackup: async () => {
+        throw stepFailure(report.error, report.cause);
+      },
       NotifySuccess: unexpected('NotifySuccess'),
       SnitchCheckIn: unexpected('SnitchCheckIn'),
       NotifyFailure: async (payload) => {
@@ -46,7 +55,12 @@ describe('a TaskStopped failure of a waiting step (what the task-stopped functio
     };
 
     // WHEN
-    const run = await executeLocally({ definition: definition as never, input: {}, bindings, executionName: `task-stopped-${state}` });
+    const run = await executeLocally({
+      definition: definition as never,
+      input: {},
+      bindings,
+      executionName: `task-stopped-${state}`,
+    });
 
     // THEN the execution fails with the step's own error, and the failure notice carries it
     expect(run.status).toBe('FAILED');

@@ -11,7 +11,17 @@ const definition = {
       Parameters: {
         Cluster: 'CLUSTER',
         TaskDefinition: 'TASKDEF',
-        Overrides: { ContainerOverrides: [{ Name: 'backup', Environment: [{ Name: 'PGPROOF_TASK_TOKEN', 'Value.$': '$$.Task.Token' }, { Name: 'PGPROOF_RUN_ID', 'Value.$': '$$.Execution.Name' }] }] },
+        Overrides: {
+          ContainerOverrides: [
+            {
+              Name: 'backup',
+              Environment: [
+                { Name: 'PGPROOF_TASK_TOKEN', 'Value.$': '$$.Task.Token' },
+                { Name: 'PGPROOF_RUN_ID', 'Value.$': '$$.Execution.Name' },
+              ],
+            },
+          ],
+        },
       },
       TimeoutSeconds: 30,
       ResultPath: '$.backup',
@@ -19,7 +29,12 @@ const definition = {
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'BackupFailed' }],
       Next: 'NotifySuccess',
     },
-    BackupFailed: { Type: 'Pass', Parameters: { 'state': 'BackupDatabase', 'name.$': '$.failure.Error', 'message.$': '$.failure.Cause' }, ResultPath: '$.error', Next: 'NotifyFailure' },
+    BackupFailed: {
+      Type: 'Pass',
+      Parameters: { state: 'BackupDatabase', 'name.$': '$.failure.Error', 'message.$': '$.failure.Cause' },
+      ResultPath: '$.error',
+      Next: 'NotifyFailure',
+    },
     NotifySuccess: {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
@@ -29,7 +44,14 @@ const definition = {
       TimeoutSeconds: 30,
       End: true,
     },
-    NotifyFailure: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'FN', 'Payload.$': '$' }, ResultPath: null, TimeoutSeconds: 30, Next: 'Failed' },
+    NotifyFailure: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: 'FN', 'Payload.$': '$' },
+      ResultPath: null,
+      TimeoutSeconds: 30,
+      Next: 'Failed',
+    },
     Failed: { Type: 'Fail', Error: 'BackupFailed', Cause: 'see NotifyFailure' },
   },
 };
@@ -55,12 +77,20 @@ describe('local state machine runner', () => {
       NotifySuccess: async (payload) => ({ posted: `ok for ${(payload as { backup: { key: string } }).backup.key}` }),
       NotifyFailure: async () => null,
     };
-    const run = await executeLocally({ definition: definition as never, input: { reason: 'test' }, bindings, executionName: 'run-1' });
+    const run = await executeLocally({
+      definition: definition as never,
+      input: { reason: 'test' },
+      bindings,
+      executionName: 'run-1',
+    });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.output).toEqual({ reason: 'test', backup: { key: 'k', bytes: 1 }, chat: { posted: 'ok for k' } });
     expect(JSON.stringify(seen[0])).toContain('"Value":"local-task-token"');
     expect(JSON.stringify(seen[0])).toContain('"Value":"run-1"');
-    expect(run.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['BackupDatabase', 'NotifySuccess']);
+    expect(run.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual([
+      'BackupDatabase',
+      'NotifySuccess',
+    ]);
   });
 
   it('matches Retry by error name, then Catch routes to the failure path with the error named', async () => {
@@ -82,11 +112,15 @@ describe('local state machine runner', () => {
     expect(attempts).toBe(2);
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('BackupFailed');
-    expect(chat[0]).toMatchObject({ error: { state: 'BackupDatabase', name: 'PgVersionMismatch', message: 'server 16, client 15' } });
+    expect(chat[0]).toMatchObject({
+      error: { state: 'BackupDatabase', name: 'PgVersionMismatch', message: 'server 16, client 15' },
+    });
   });
 
   it('refuses a definition with a Task that has no local binding', async () => {
-    await expect(executeLocally({ definition: definition as never, input: {}, bindings: {}, executionName: 'x' })).rejects.toThrow(/no local binding for the Task state "BackupDatabase"/);
+    await expect(
+      executeLocally({ definition: definition as never, input: {}, bindings: {}, executionName: 'x' }),
+    ).rejects.toThrow(/no local binding for the Task state "BackupDatabase"/);
   });
 
   it('aborts a running execution', async () => {
@@ -97,7 +131,13 @@ describe('local state machine runner', () => {
       NotifyFailure: async () => null,
     };
     setTimeout(() => controller.abort(), 100);
-    const run = await executeLocally({ definition: definition as never, input: {}, bindings, executionName: 'x', signal: controller.signal });
+    const run = await executeLocally({
+      definition: definition as never,
+      input: {},
+      bindings,
+      executionName: 'x',
+      signal: controller.signal,
+    });
     expect(run.status).toBe('ABORTED');
   });
 });

@@ -17,12 +17,22 @@ describe('pgproof demo', () => {
     // THEN
     expect(out.code).toBe(0);
     const result = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
-    expect(result).toMatchObject({ status: 'SUCCEEDED', database: 'shop', backup: { key: expect.stringMatching(/^pgproof\/shop\//), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      database: 'shop',
+      backup: { key: expect.stringMatching(/^pgproof\/shop\//), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     expect(result.verify.checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
     expect(result.verify.restoreSeconds).toBeGreaterThan(0);
     const history = await pgproof(['history', '--local', '--json', '--state-dir', stateDir]);
     expect(history.code).toBe(0);
-    expect(JSON.parse(history.stdout)).toEqual([expect.objectContaining({ runId: result.runId, status: 'SUCCEEDED', backup: expect.objectContaining({ key: result.backup.key }) })]);
+    expect(JSON.parse(history.stdout)).toEqual([
+      expect.objectContaining({
+        runId: result.runId,
+        status: 'SUCCEEDED',
+        backup: expect.objectContaining({ key: result.backup.key }),
+      }),
+    ]);
   });
 
   it('exits 2 on an unknown command or flag', async () => {

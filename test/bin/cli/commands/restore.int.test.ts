@@ -1,6 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { type BackupResult } from '../../../../containers/backup/backup';
+import type { BackupResult } from '../../../../containers/backup/backup';
 import { writeVerificationRecord } from '../../../../containers/common/manifest';
 import { connect, type ConnectionParams } from '../../../../containers/common/pg-connection';
 import { applyHashSessionSettings, listTables, tableStats } from '../../../../containers/common/table-stats';
@@ -9,8 +9,8 @@ import { SOURCE_PASSWORD } from '../../../helpers/source-cluster';
 import { lastJson, pgproof } from '../../../helpers/pgproof-process';
 import { createBucket, createSourceDatabase, getObjectBytes, testS3, backupForTest } from '../../../helpers/fixtures';
 
-
-const url = (c: ConnectionParams) => `postgres://${c.user}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
+const url = (c: ConnectionParams) =>
+  `postgres://${c.user}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
 
 /** Every table's exact row count and content hash: equal maps mean equal contents, row for row. */
 async function contents(conn: ConnectionParams): Promise<Record<string, string>> {
@@ -28,12 +28,22 @@ describe('pgproof restore', () => {
 
   beforeAll(async () => {
     source = await createSourceDatabase('restore_src', async (sql) => {
-      await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], { rows: 300 });
+      await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], {
+        rows: 300,
+      });
     });
     bucket = await createBucket();
     backup = await backupForTest(source, bucket);
     await writeVerificationRecord(testS3(), bucket, {
-      runId: backup.runId, key: backup.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: backup.tables, rows: backup.rows, checks: [], deepProof: false,
+      runId: backup.runId,
+      key: backup.key,
+      verifiedAt: new Date().toISOString(),
+      restoreSeconds: 1,
+      serverMajor: 15,
+      tables: backup.tables,
+      rows: backup.rows,
+      checks: [],
+      deepProof: false,
     });
   });
 
@@ -41,22 +51,46 @@ describe('pgproof restore', () => {
 
   it('restores the latest verified backup so that every table round-trips exactly', async () => {
     const target = await createSourceDatabase('restore_dst');
-    const out = await pgproof(['restore', '--backup', 'latest', '--database', source.database, '--target-url', url(target), '--json', ...common()]);
+    const out = await pgproof([
+      'restore',
+      '--backup',
+      'latest',
+      '--database',
+      source.database,
+      '--target-url',
+      url(target),
+      '--json',
+      ...common(),
+    ]);
     expect(out.stderr + out.stdout).not.toContain(SOURCE_PASSWORD);
     expect(out.code).toBe(0);
     const result = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
-    expect(result).toMatchObject({ status: 'SUCCEEDED', key: backup.key, verified: true, tables: 5, rows: backup.rows });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      key: backup.key,
+      verified: true,
+      tables: 5,
+      rows: backup.rows,
+    });
     expect(await contents(target)).toEqual(await contents(source));
   });
 
-  it('refuses a non-empty target unless --force, which then replaces the backup\'s objects', async () => {
+  it("refuses a non-empty target unless --force, which then replaces the backup's objects", async () => {
     const target = await createSourceDatabase('restore_busy', async (sql) => {
       await sql('create table keep_me (i int)');
     });
     const refused = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), ...common()]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/is not empty \(1 relations, e\.g\. public\.keep_me\).*--force/);
-    const forced = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--force', ...common()]);
+    const forced = await pgproof([
+      'restore',
+      '--backup',
+      backup.key,
+      '--target-url',
+      url(target),
+      '--force',
+      ...common(),
+    ]);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toMatch(/row counts match the manifest/);
     expect(forced.stdout).toMatch(/the previous database was replaced and dropped/);
@@ -70,13 +104,33 @@ describe('pgproof restore', () => {
     // GIVEN an unverified copy of the backup and a non-empty target
     const b5 = await createBucket();
     const manifestKey = backup.key.replace(/\.dump\.zst$/, '.manifest.json');
-    await testS3().send(new PutObjectCommand({ Bucket: b5, Key: backup.key, Body: await getObjectBytes(bucket, backup.key), Metadata: { 'pgproof-run-id': backup.runId } }));
-    await testS3().send(new PutObjectCommand({ Bucket: b5, Key: manifestKey, Body: await getObjectBytes(bucket, manifestKey) }));
+    await testS3().send(
+      new PutObjectCommand({
+        Bucket: b5,
+        Key: backup.key,
+        Body: await getObjectBytes(bucket, backup.key),
+        Metadata: { 'pgproof-run-id': backup.runId },
+      }),
+    );
+    await testS3().send(
+      new PutObjectCommand({ Bucket: b5, Key: manifestKey, Body: await getObjectBytes(bucket, manifestKey) }),
+    );
     const target = await createSourceDatabase('restore_json', async (sql) => {
       await sql('create table keep_me (i int)');
     });
     // WHEN
-    const out = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--json', '--s3-endpoint', inject('s3Endpoint'), '--bucket', b5]);
+    const out = await pgproof([
+      'restore',
+      '--backup',
+      backup.key,
+      '--target-url',
+      url(target),
+      '--json',
+      '--s3-endpoint',
+      inject('s3Endpoint'),
+      '--bucket',
+      b5,
+    ]);
     // THEN
     expect(out.code).toBe(2);
     expect(lastJson(out)).toMatchObject({
@@ -85,7 +139,9 @@ describe('pgproof restore', () => {
       error: { name: 'RestoreRefused', message: expect.stringMatching(/is not empty/) },
       targetState: { state: 'untouched', message: expect.stringMatching(/was not touched/) },
     });
-    expect(out.stderr).toMatch(/^warning: the backup \S+ was never verified by a restore; restoring it anyway because it was named explicitly\.$/m);
+    expect(out.stderr).toMatch(
+      /^warning: the backup \S+ was never verified by a restore; restoring it anyway because it was named explicitly\.$/m,
+    );
     expect(out.stderr).not.toMatch(/^\{/m);
     expect(out.stdout + out.stderr).not.toContain(SOURCE_PASSWORD);
   });
@@ -97,12 +153,26 @@ describe('pgproof restore', () => {
     const b2 = await createBucket();
     await testS3().send(new PutObjectCommand({ Bucket: b2, Key: backup.key, Body: bytes }));
     const manifest = await getObjectBytes(bucket, backup.key.replace(/\.dump\.zst$/, '.manifest.json'));
-    await testS3().send(new PutObjectCommand({ Bucket: b2, Key: backup.key.replace(/\.dump\.zst$/, '.manifest.json'), Body: manifest }));
-    const out = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--s3-endpoint', inject('s3Endpoint'), '--bucket', b2]);
+    await testS3().send(
+      new PutObjectCommand({ Bucket: b2, Key: backup.key.replace(/\.dump\.zst$/, '.manifest.json'), Body: manifest }),
+    );
+    const out = await pgproof([
+      'restore',
+      '--backup',
+      backup.key,
+      '--target-url',
+      url(target),
+      '--s3-endpoint',
+      inject('s3Endpoint'),
+      '--bucket',
+      b2,
+    ]);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/ChecksumMismatch: checksum mismatch/);
     const client = await connect(target);
-    const { rows } = await client.query("select count(*)::int as n from pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
+    const { rows } = await client.query(
+      "select count(*)::int as n from pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
+    );
     await client.end();
     expect(rows[0].n).toBe(0);
   });
@@ -113,9 +183,21 @@ describe('pgproof restore', () => {
     const manifestKey = backup.key.replace(/\.dump\.zst$/, '.manifest.json');
     const manifest = JSON.parse((await getObjectBytes(bucket, manifestKey)).toString());
     manifest.roles.push('pgproof_ghost_role');
-    await testS3().send(new PutObjectCommand({ Bucket: b3, Key: backup.key, Body: await getObjectBytes(bucket, backup.key) }));
+    await testS3().send(
+      new PutObjectCommand({ Bucket: b3, Key: backup.key, Body: await getObjectBytes(bucket, backup.key) }),
+    );
     await testS3().send(new PutObjectCommand({ Bucket: b3, Key: manifestKey, Body: JSON.stringify(manifest) }));
-    const args = (target: ConnectionParams) => ['restore', '--backup', backup.key, '--target-url', url(target), '--s3-endpoint', inject('s3Endpoint'), '--bucket', b3];
+    const args = (target: ConnectionParams) => [
+      'restore',
+      '--backup',
+      backup.key,
+      '--target-url',
+      url(target),
+      '--s3-endpoint',
+      inject('s3Endpoint'),
+      '--bucket',
+      b3,
+    ];
     // WHEN / THEN
     const refused = await pgproof(args(await createSourceDatabase('restore_roles')));
     expect(refused.code).toBe(2);
@@ -136,18 +218,43 @@ describe('pgproof restore', () => {
     await testS3().send(new PutObjectCommand({ Bucket: b4, Key: backup.key, Body: bytes }));
     await testS3().send(new PutObjectCommand({ Bucket: b4, Key: manifestKey, Body: JSON.stringify(manifest) }));
     const target = await createSourceDatabase('restore_noroles');
-    const out = await pgproof(['restore', '--backup', backup.key, '--target-url', url(target), '--create-roles', '--s3-endpoint', inject('s3Endpoint'), '--bucket', b4]);
+    const out = await pgproof([
+      'restore',
+      '--backup',
+      backup.key,
+      '--target-url',
+      url(target),
+      '--create-roles',
+      '--s3-endpoint',
+      inject('s3Endpoint'),
+      '--bucket',
+      b4,
+    ]);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/ChecksumMismatch/);
     const client = await connect(target);
-    const { rows } = await client.query("select count(*)::int as n from pg_roles where rolname = 'pgproof_never_created'");
+    const { rows } = await client.query(
+      "select count(*)::int as n from pg_roles where rolname = 'pgproof_never_created'",
+    );
     await client.end();
     expect(rows[0].n).toBe(0);
   });
 
   it('needs --database for latest when the bucket holds several databases', async () => {
     const other = await createSourceDatabase('restore_other');
-    await backupForTest(other, bucket).then((b) => writeVerificationRecord(testS3(), bucket, { runId: b.runId, key: b.key, verifiedAt: new Date().toISOString(), restoreSeconds: 1, serverMajor: 15, tables: 0, rows: 0, checks: [], deepProof: false }));
+    await backupForTest(other, bucket).then((b) =>
+      writeVerificationRecord(testS3(), bucket, {
+        runId: b.runId,
+        key: b.key,
+        verifiedAt: new Date().toISOString(),
+        restoreSeconds: 1,
+        serverMajor: 15,
+        tables: 0,
+        rows: 0,
+        checks: [],
+        deepProof: false,
+      }),
+    );
     const target = await createSourceDatabase('restore_which');
     const out = await pgproof(['restore', '--backup', 'latest', '--target-url', url(target), ...common()]);
     expect(out.code).toBe(2);
@@ -156,16 +263,34 @@ describe('pgproof restore', () => {
 
   it('explains a missing backup and usage errors', async () => {
     const target = await createSourceDatabase('restore_missing');
-    const out = await pgproof(['restore', '--backup', 'pgproof/nope/2026-01-01/20260101T000000Z-abcdef12.dump.zst', '--target-url', url(target), ...common()]);
+    const out = await pgproof([
+      'restore',
+      '--backup',
+      'pgproof/nope/2026-01-01/20260101T000000Z-abcdef12.dump.zst',
+      '--target-url',
+      url(target),
+      ...common(),
+    ]);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/no manifest at s3:\/\//);
     const usage = await pgproof(['restore', '--backup', 'latest', ...common()]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/required option '--target-url <url>' not specified/);
-    const badUrl = await pgproof(['restore', '--backup', 'latest', '--target-url', 'mysql://u:pw@h/db', '--json', ...common()]);
+    const badUrl = await pgproof([
+      'restore',
+      '--backup',
+      'latest',
+      '--target-url',
+      'mysql://u:pw@h/db',
+      '--json',
+      ...common(),
+    ]);
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/--target-url: .*postgres:\/\//);
-    expect(lastJson(badUrl)).toMatchObject({ status: 'FAILED', error: { name: 'UsageError', message: expect.stringMatching(/--target-url/) } });
+    expect(lastJson(badUrl)).toMatchObject({
+      status: 'FAILED',
+      error: { name: 'UsageError', message: expect.stringMatching(/--target-url/) },
+    });
     expect(badUrl.stdout).not.toContain(':pw@');
   });
 });

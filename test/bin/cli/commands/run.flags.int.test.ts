@@ -10,7 +10,11 @@ import { createSourceDatabase } from '../../../helpers/fixtures';
 import { SOURCE_PASSWORD } from '../../../helpers/source-cluster';
 import { lastJson, pgproof } from '../../../helpers/pgproof-process';
 
-const VERSION = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 /** The pids of `root` and every process below it (from /proc). */
 function descendants(root: number): number[] {
@@ -27,13 +31,16 @@ function descendants(root: number): number[] {
   const out = [root];
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, ppid] of parentOf) if (out.includes(ppid) && !out.includes(pid)) (out.push(pid), (grew = true));
+    for (const [pid, ppid] of parentOf) if (out.includes(ppid) && !out.includes(pid)) out.push(pid), (grew = true);
   }
   return out;
 }
 
 /** Samples the command lines of the CLI and all its children while it runs; returns those holding `secret`. */
-function watchArgv(secret: string): { onStderr: (text: string, pid: number) => void; stop: () => { seen: number; leaks: string[] } } {
+function watchArgv(secret: string): {
+  onStderr: (text: string, pid: number) => void;
+  stop: () => { seen: number; leaks: string[] };
+} {
   let cli = 0;
   let seen = 0;
   const leaks = new Set<string>();
@@ -110,7 +117,10 @@ describe('pgproof local flags and connection settings', { timeout: 300_000 }, ()
     const url = `postgres://${source.user}:${encodeURIComponent(SOURCE_PASSWORD)}@${source.host}:${source.port}/${source.database}`;
     const argv = watchArgv(SOURCE_PASSWORD);
     // WHEN
-    const out = await pgproof(['run', '--local', '--state-dir', stateDir, '--json'], { env: { PGPROOF_DATABASE_URL: url }, onStderr: argv.onStderr });
+    const out = await pgproof(['run', '--local', '--state-dir', stateDir, '--json'], {
+      env: { PGPROOF_DATABASE_URL: url },
+      onStderr: argv.onStderr,
+    });
     const sampled = argv.stop();
     // THEN
     expect(out.code, out.stderr).toBe(0);
@@ -120,14 +130,19 @@ describe('pgproof local flags and connection settings', { timeout: 300_000 }, ()
     expect(out.stderr).not.toMatch(/warning: --database-url holds a password/);
     // 10.14: objects, s3rver's files, history and execution logs: 0600 files in 0700 directories
     expect(await notPrivate(stateDir)).toEqual([]);
-    const objects = (await readdir(path.join(stateDir, 's3', 'pgproof-local'), { recursive: true })).filter((f) => f.endsWith('._S3rver_object'));
+    const objects = (await readdir(path.join(stateDir, 's3', 'pgproof-local'), { recursive: true })).filter((f) =>
+      f.endsWith('._S3rver_object'),
+    );
     expect(objects.length).toBeGreaterThan(2);
   });
 
   it('a run with PGPASSWORD and a password-less --database-url: no password in any argv, no warning', async () => {
     const url = `postgres://${source.user}@${source.host}:${source.port}/${source.database}`;
     const argv = watchArgv(SOURCE_PASSWORD);
-    const out = await pgproof(['run', '--local', '--database-url', url, '--state-dir', path.join(dir, 'state-pgpassword'), '--json'], { env: { PGPASSWORD: SOURCE_PASSWORD }, onStderr: argv.onStderr });
+    const out = await pgproof(
+      ['run', '--local', '--database-url', url, '--state-dir', path.join(dir, 'state-pgpassword'), '--json'],
+      { env: { PGPASSWORD: SOURCE_PASSWORD }, onStderr: argv.onStderr },
+    );
     const sampled = argv.stop();
     expect(out.code, out.stderr).toBe(0);
     expect(sampled.seen).toBeGreaterThan(0);
@@ -138,9 +153,14 @@ describe('pgproof local flags and connection settings', { timeout: 300_000 }, ()
   it('a password-less URL with the password in ~/.pgpass backs up and verifies (pg_dump and node-postgres both read it)', async () => {
     const home = path.join(dir, 'home');
     await mkdir(home, { recursive: true });
-    await writeFile(path.join(home, '.pgpass'), `${source.host}:${source.port}:*:${source.user}:${SOURCE_PASSWORD}\n`, { mode: 0o600 });
+    await writeFile(path.join(home, '.pgpass'), `${source.host}:${source.port}:*:${source.user}:${SOURCE_PASSWORD}\n`, {
+      mode: 0o600,
+    });
     const url = `postgres://${source.user}@${source.host}:${source.port}/${source.database}`;
-    const out = await pgproof(['run', '--local', '--database-url', url, '--state-dir', path.join(dir, 'state-pgpass'), '--json'], { env: { HOME: home } });
+    const out = await pgproof(
+      ['run', '--local', '--database-url', url, '--state-dir', path.join(dir, 'state-pgpass'), '--json'],
+      { env: { HOME: home } },
+    );
     expect(out.code, out.stderr).toBe(0);
     expect(lastJson(out)).toMatchObject({ status: 'SUCCEEDED' });
     // node-postgres gets the password from us, not through its deprecated pgpass path (gone in pg 9)
@@ -150,23 +170,46 @@ describe('pgproof local flags and connection settings', { timeout: 300_000 }, ()
   it('accepts a libpq socket URL with a percent-encoded socket directory as host', async () => {
     const socket = socketDirOf(source.port);
     const url = `postgres://${source.user}@${encodeURIComponent(socket)}:${source.port}/${source.database}`;
-    const out = await pgproof(['run', '--local', '--database-url', url, '--state-dir', path.join(dir, 'state-socket'), '--json']);
+    const out = await pgproof([
+      'run',
+      '--local',
+      '--database-url',
+      url,
+      '--state-dir',
+      path.join(dir, 'state-socket'),
+      '--json',
+    ]);
     expect(out.code, out.stderr).toBe(0);
     expect(lastJson(out)).toMatchObject({ status: 'SUCCEEDED', database: source.database });
   });
 
   it('warns on stderr when --database-url holds a password', async () => {
     // An unreachable server: the warning comes before any work, the run then fails quickly.
-    const out = await pgproof(['run', '--local', '--database-url', `postgres://u:${SOURCE_PASSWORD}@127.0.0.1:1/db`, '--state-dir', path.join(dir, 'state-warn'), '--json']);
-    expect(out.stderr).toMatch(/warning: --database-url holds a password, which every user of this machine can read .*PGPASSWORD or ~\/\.pgpass.*PGPROOF_DATABASE_URL/);
+    const out = await pgproof([
+      'run',
+      '--local',
+      '--database-url',
+      `postgres://u:${SOURCE_PASSWORD}@127.0.0.1:1/db`,
+      '--state-dir',
+      path.join(dir, 'state-warn'),
+      '--json',
+    ]);
+    expect(out.stderr).toMatch(
+      /warning: --database-url holds a password, which every user of this machine can read .*PGPASSWORD or ~\/\.pgpass.*PGPROOF_DATABASE_URL/,
+    );
     expect(out.stdout + out.stderr).not.toContain(SOURCE_PASSWORD);
   });
 
   it('rejects a non-https --chat-webhook or --snitch-url at once, naming the flag, before any work', async () => {
     const url = `postgres://${source.user}@${source.host}:${source.port}/${source.database}`;
-    for (const [flag, value] of [['--chat-webhook', 'http://chat.example.com/hooks/T0/B0/secretHookToken'], ['--snitch-url', 'ftp://snitch.example.com/x']] as const) {
+    for (const [flag, value] of [
+      ['--chat-webhook', 'http://chat.example.com/hooks/T0/B0/secretHookToken'],
+      ['--snitch-url', 'ftp://snitch.example.com/x'],
+    ] as const) {
       const stateDir = path.join(dir, `state-${flag.slice(2)}`);
-      const out = await pgproof(['run', '--local', '--database-url', url, '--state-dir', stateDir, flag, value], { env: { PGPASSWORD: SOURCE_PASSWORD } });
+      const out = await pgproof(['run', '--local', '--database-url', url, '--state-dir', stateDir, flag, value], {
+        env: { PGPASSWORD: SOURCE_PASSWORD },
+      });
       expect(out.code).toBe(2);
       expect(out.stderr).toMatch(new RegExp(`${flag} must hold an https URL \\(http only for localhost\\)`));
       expect(out.stderr).not.toMatch(/environment variable|BackupDatabase/);
@@ -186,7 +229,10 @@ describe('pgproof local flags and connection settings', { timeout: 300_000 }, ()
       finishedAt: `2026-11-0${n}T03:01:00.000Z`,
       ...(failed ? { error: { state: 'VerifyBackup', name: 'ChecksumMismatch', message: 'x' } } : {}),
     });
-    await writeFile(path.join(stateDir, 'history.jsonl'), [run(1, false), run(2, true), run(3, false)].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(
+      path.join(stateDir, 'history.jsonl'),
+      [run(1, false), run(2, true), run(3, false)].map((r) => JSON.stringify(r)).join('\n') + '\n',
+    );
     const limited = await pgproof(['history', '--local', '--json', '--limit', '2', '--state-dir', stateDir]);
     expect((JSON.parse(limited.stdout) as RunRecord[]).map((r) => r.runId)).toEqual(['run-3', 'run-2']);
     const table = await pgproof(['history', '--local', '--state-dir', stateDir]);

@@ -10,7 +10,8 @@ import { createSourceDatabase } from '../../../helpers/fixtures';
 import { SOURCE_PASSWORD } from '../../../helpers/source-cluster';
 import { lastJson, pgproof } from '../../../helpers/pgproof-process';
 
-const url = (c: ConnectionParams) => `postgres://${c.user}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
+const url = (c: ConnectionParams) =>
+  `postgres://${c.user}:${encodeURIComponent(c.password ?? '')}@${c.host}:${c.port}/${c.database}`;
 const CHAT_TOKEN = 'T0CHAT/B0HOOK/chatSecretToken123';
 const SNITCH_TOKEN = 'snitchSecretToken456';
 
@@ -23,7 +24,9 @@ describe('pgproof run --local', () => {
 
   beforeAll(async () => {
     source = await createSourceDatabase('cli_run', async (sql) => {
-      await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], { rows: 400 });
+      await createSampleDatabase({ query: sql } as unknown as Parameters<typeof createSampleDatabase>[0], {
+        rows: 400,
+      });
     });
     http = await startFakeHttpServer();
     dir = await mkdtemp(path.join(os.tmpdir(), 'pgproof-run-'));
@@ -35,21 +38,54 @@ describe('pgproof run --local', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const secretsIn = (text: string) => [SOURCE_PASSWORD, CHAT_TOKEN, SNITCH_TOKEN, 'chatSecretToken123'].filter((s) => text.includes(s));
+  const secretsIn = (text: string) =>
+    [SOURCE_PASSWORD, CHAT_TOKEN, SNITCH_TOKEN, 'chatSecretToken123'].filter((s) => text.includes(s));
 
   it('runs the state machine: backup, verify, one chat post, one check-in, and the history shows it', async () => {
     // GIVEN
     const config = path.join(dir, 'ok.json');
-    await writeFile(config, JSON.stringify({ checks: [{ name: 'customers exist', sql: 'select count(*) from shop.customers', expect: { min: 1 } }], name: 'orders' }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        checks: [{ name: 'customers exist', sql: 'select count(*) from shop.customers', expect: { min: 1 } }],
+        name: 'orders',
+      }),
+    );
     const stateDir = path.join(dir, 'state-ok');
     http.requests.length = 0;
     // WHEN
-    const out = await pgproof(['run', '--local', '--database-url', url(source), '--config', config, '--state-dir', stateDir, '--chat-webhook', chatUrl, '--snitch-url', snitchUrl, '--input', '{"reason":"e2e"}', '--json']);
+    const out = await pgproof([
+      'run',
+      '--local',
+      '--database-url',
+      url(source),
+      '--config',
+      config,
+      '--state-dir',
+      stateDir,
+      '--chat-webhook',
+      chatUrl,
+      '--snitch-url',
+      snitchUrl,
+      '--input',
+      '{"reason":"e2e"}',
+      '--json',
+    ]);
     // THEN
     expect(out.code).toBe(0);
     const result = lastJson(out);
-    expect(result).toMatchObject({ status: 'SUCCEEDED', database: source.database, reason: 'e2e', chat: { posted: true }, snitch: { checkedIn: true } });
-    expect(result.backup).toMatchObject({ key: expect.stringMatching(new RegExp(`^pgproof/${source.database}/`)), bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      database: source.database,
+      reason: 'e2e',
+      chat: { posted: true },
+      snitch: { checkedIn: true },
+    });
+    expect(result.backup).toMatchObject({
+      key: expect.stringMatching(new RegExp(`^pgproof/${source.database}/`)),
+      bytes: expect.any(Number),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect((result.verify as { restoreSeconds: number }).restoreSeconds).toBeGreaterThan(0);
     const chats = http.requests.filter((r) => r.url.startsWith('/services/'));
     const pings = http.requests.filter((r) => r.url.startsWith('/ping/'));
@@ -63,12 +99,38 @@ describe('pgproof run --local', () => {
 
   it('fails a run whose user check fails: the chat says so, the snitch stays silent, exit 1', async () => {
     const config = path.join(dir, 'failing.json');
-    await writeFile(config, JSON.stringify({ checks: [{ name: 'at most ten customers', sql: 'select count(*) from shop.customers', expect: { max: 10 } }] }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        checks: [{ name: 'at most ten customers', sql: 'select count(*) from shop.customers', expect: { max: 10 } }],
+      }),
+    );
     http.requests.length = 0;
-    const out = await pgproof(['run', '--local', '--database-url', url(source), '--config', config, '--state-dir', path.join(dir, 'state-fail'), '--chat-webhook', chatUrl, '--snitch-url', snitchUrl, '--json']);
+    const out = await pgproof([
+      'run',
+      '--local',
+      '--database-url',
+      url(source),
+      '--config',
+      config,
+      '--state-dir',
+      path.join(dir, 'state-fail'),
+      '--chat-webhook',
+      chatUrl,
+      '--snitch-url',
+      snitchUrl,
+      '--json',
+    ]);
     expect(out.code).toBe(1);
     const result = lastJson(out);
-    expect(result).toMatchObject({ status: 'FAILED', error: { state: 'VerifyBackup', name: 'VerificationFailed', message: expect.stringMatching(/at most ten customers: 400 \(expected <= 10\)/) } });
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      error: {
+        state: 'VerifyBackup',
+        name: 'VerificationFailed',
+        message: expect.stringMatching(/at most ten customers: 400 \(expected <= 10\)/),
+      },
+    });
     const chats = http.requests.filter((r) => r.url.startsWith('/services/'));
     expect(chats).toHaveLength(1);
     expect(chats[0]!.body).toMatch(/VerifyBackup/);
@@ -77,7 +139,14 @@ describe('pgproof run --local', () => {
   });
 
   it('exits 2 naming the file or the field on a missing or invalid configuration, and on bad flags', async () => {
-    const missing = await pgproof(['run', '--local', '--database-url', url(source), '--config', path.join(dir, 'nope.json')]);
+    const missing = await pgproof([
+      'run',
+      '--local',
+      '--database-url',
+      url(source),
+      '--config',
+      path.join(dir, 'nope.json'),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read the configuration file .*nope\.json: no such file/);
     const bad = path.join(dir, 'bad.json');
@@ -99,9 +168,24 @@ describe('pgproof run --local', () => {
 
   it('rejects an unknown manual-input field in ValidateInput, before any backup', async () => {
     http.requests.length = 0;
-    const out = await pgproof(['run', '--local', '--database-url', url(source), '--state-dir', path.join(dir, 'state-input'), '--input', '{"reasn":"typo"}', '--chat-webhook', chatUrl, '--json']);
+    const out = await pgproof([
+      'run',
+      '--local',
+      '--database-url',
+      url(source),
+      '--state-dir',
+      path.join(dir, 'state-input'),
+      '--input',
+      '{"reasn":"typo"}',
+      '--chat-webhook',
+      chatUrl,
+      '--json',
+    ]);
     expect(out.code).toBe(1);
-    expect(lastJson(out)).toMatchObject({ status: 'FAILED', error: { state: 'ValidateInput', name: 'InvalidInput', message: expect.stringMatching(/reasn/) } });
+    expect(lastJson(out)).toMatchObject({
+      status: 'FAILED',
+      error: { state: 'ValidateInput', name: 'InvalidInput', message: expect.stringMatching(/reasn/) },
+    });
     expect(lastJson(out).backup).toBeUndefined();
     expect(http.requests.filter((r) => r.url.startsWith('/services/'))).toHaveLength(1);
   });
@@ -113,15 +197,18 @@ describe('pgproof run --local', () => {
     });
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'pgproof-sigint-'));
     let sent = false;
-    const out = await pgproof(['run', '--local', '--database-url', url(big), '--state-dir', path.join(dir, 'state-sigint')], {
-      env: { TMPDIR: tmp },
-      onStderr: (text, pid) => {
-        if (!sent && text.includes('VerifyBackup')) {
-          sent = true;
-          setTimeout(() => process.kill(pid, 'SIGINT'), 300);
-        }
+    const out = await pgproof(
+      ['run', '--local', '--database-url', url(big), '--state-dir', path.join(dir, 'state-sigint')],
+      {
+        env: { TMPDIR: tmp },
+        onStderr: (text, pid) => {
+          if (!sent && text.includes('VerifyBackup')) {
+            sent = true;
+            setTimeout(() => process.kill(pid, 'SIGINT'), 300);
+          }
+        },
       },
-    });
+    );
     expect(sent).toBe(true);
     expect(out.code).toBe(130);
     expect(out.stderr).toMatch(/SIGINT: stopping the run/);

@@ -8,7 +8,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../../../containers/common/pg-connection';
 import { discoverPgInstalls } from '../../../../containers/common/pg-tools';
-import { startThrowawayCluster, unprivilegedAccount, type ThrowawayCluster } from '../../../../containers/common/throwaway-cluster';
+import {
+  startThrowawayCluster,
+  unprivilegedAccount,
+  type ThrowawayCluster,
+} from '../../../../containers/common/throwaway-cluster';
 import { lastJson, pgproof } from '../../../helpers/pgproof-process';
 
 const exec = promisify(execFile);
@@ -20,8 +24,25 @@ async function makeCa(dir: string, name: string): Promise<{ cert: string; key: s
   const cert = path.join(dir, `${name}.pem`);
   const key = path.join(dir, `${name}.key`);
   await exec('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
-    '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return { cert, key };
 }
@@ -43,9 +64,43 @@ describe('pgproof run --local with sslmode=verify-full', () => {
     const serverCsr = path.join(dir, 'server.csr');
     const serverCert = path.join(dir, 'server.crt');
     const ext = path.join(dir, 'server.ext');
-    await writeFile(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n');
-    await exec('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', serverKey, '-out', serverCsr, '-subj', '/CN=localhost']);
-    await exec('openssl', ['x509', '-req', '-in', serverCsr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', '1', '-days', '2', '-extfile', ext, '-out', serverCert]);
+    await writeFile(
+      ext,
+      'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n',
+    );
+    await exec('openssl', [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      serverKey,
+      '-out',
+      serverCsr,
+      '-subj',
+      '/CN=localhost',
+    ]);
+    await exec('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      serverCsr,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-set_serial',
+      '1',
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+      '-out',
+      serverCert,
+    ]);
     // PostgreSQL refuses a key readable by others, and reads it as the cluster's user.
     await chmod(serverKey, 0o600);
     const account = unprivilegedAccount();
@@ -53,12 +108,19 @@ describe('pgproof run --local with sslmode=verify-full', () => {
 
     const server = (await discoverPgInstalls()).find((i) => i.hasServer);
     if (!server) throw new Error('the tests need PostgreSQL server binaries');
-    cluster = await startThrowawayCluster({ binDir: server.binDir, tcp: true, superuserPassword: PASSWORD, settings: { ssl: 'on', ssl_cert_file: serverCert, ssl_key_file: serverKey } });
+    cluster = await startThrowawayCluster({
+      binDir: server.binDir,
+      tcp: true,
+      superuserPassword: PASSWORD,
+      settings: { ssl: 'on', ssl_cert_file: serverCert, ssl_key_file: serverKey },
+    });
     const admin = await connect(cluster.connection('postgres'));
     await admin.query(`create database ${DATABASE}`);
     await admin.end();
     const db = await connect(cluster.connection(DATABASE));
-    await db.query('create table invoices (id int primary key, total numeric); insert into invoices select g, g * 1.5 from generate_series(1, 50) g');
+    await db.query(
+      'create table invoices (id int primary key, total numeric); insert into invoices select g, g * 1.5 from generate_series(1, 50) g',
+    );
     await db.end();
   });
 
@@ -67,14 +129,23 @@ describe('pgproof run --local with sslmode=verify-full', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const url = (rootCert: string) => `postgres://postgres:${PASSWORD}@localhost:${cluster.port}/${DATABASE}?sslmode=verify-full&sslrootcert=${encodeURIComponent(rootCert)}`;
+  const url = (rootCert: string) =>
+    `postgres://postgres:${PASSWORD}@localhost:${cluster.port}/${DATABASE}?sslmode=verify-full&sslrootcert=${encodeURIComponent(rootCert)}`;
 
-  it('backs up and verifies when the CA bundle (several certificates) holds the server\'s CA', async () => {
+  it("backs up and verifies when the CA bundle (several certificates) holds the server's CA", async () => {
     // GIVEN a bundle with an unrelated CA first, as RDS's bundle holds many
     const bundle = path.join(dir, 'bundle.pem');
     await writeFile(bundle, (await readFile(otherCa, 'utf8')) + (await readFile(testCa, 'utf8')));
     // WHEN
-    const out = await pgproof(['run', '--local', '--database-url', url(bundle), '--state-dir', path.join(dir, 'state-ok'), '--json']);
+    const out = await pgproof([
+      'run',
+      '--local',
+      '--database-url',
+      url(bundle),
+      '--state-dir',
+      path.join(dir, 'state-ok'),
+      '--json',
+    ]);
     // THEN
     expect(lastJson(out)).toMatchObject({ status: 'SUCCEEDED', database: DATABASE });
     expect(out.code).toBe(0);
@@ -83,12 +154,22 @@ describe('pgproof run --local with sslmode=verify-full', () => {
 
   it('fails with another CA, naming the certificate problem and the setting to change', async () => {
     // WHEN
-    const out = await pgproof(['run', '--local', '--database-url', url(otherCa), '--state-dir', path.join(dir, 'state-bad'), '--json']);
+    const out = await pgproof([
+      'run',
+      '--local',
+      '--database-url',
+      url(otherCa),
+      '--state-dir',
+      path.join(dir, 'state-bad'),
+      '--json',
+    ]);
     // THEN
     expect(out.code).not.toBe(0);
     const result = lastJson(out) as { status: string; error?: { name: string; message: string } };
     expect(result).toMatchObject({ status: 'FAILED', error: { name: 'DatabaseConnectionFailed' } });
-    expect(result.error!.message).toMatch(/certificate problem: the server certificate was not issued by a CA in the trusted CA bundle/);
+    expect(result.error!.message).toMatch(
+      /certificate problem: the server certificate was not issued by a CA in the trusted CA bundle/,
+    );
     expect(result.error!.message).toMatch(/sslrootcert=<file> in the database URL/);
     expect(result.error!.message).toMatch(/sslMode/);
     expect(out.stdout + out.stderr).not.toContain(PASSWORD);
