@@ -33,7 +33,7 @@ export function dumpKey(prefix: string, database: string, runId: string, extensi
 
 /** The folder holding every backup of one database. */
 export function databasePrefix(prefix: string, database: string): string {
-  return joinKey(prefix, keySegment(database)) + '/';
+  return `${joinKey(prefix, keySegment(database))}/`;
 }
 
 const DUMP_SUFFIX = /\.dump(\.zst)?$/;
@@ -98,12 +98,12 @@ export function manifestKeyFor(dump: string): string {
 
 /** The verification record beside a dump, written only after a successful verification. */
 export function verifiedKeyFor(dumpOrManifest: string): string {
-  return dumpOrManifest.replace(DUMP_SUFFIX, '').replace(/\.manifest\.json$/, '') + '.verified.json';
+  return `${dumpOrManifest.replace(DUMP_SUFFIX, '').replace(/\.manifest\.json$/, '')}.verified.json`;
 }
 
 /** `<runId>.roles.sql` beside the dump: the server's role definitions for a restore onto a new server. */
 export function rolesKeyFor(dump: string): string {
-  return dump.replace(DUMP_SUFFIX, '') + '.roles.sql';
+  return `${dump.replace(DUMP_SUFFIX, '')}.roles.sql`;
 }
 
 /** The run id in a dump, manifest, verification or role-definitions key. */

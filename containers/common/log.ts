@@ -27,7 +27,7 @@ export function createLogger(options: {
   fields?: LogFields;
 }): Logger {
   const threshold = order[options.level ?? (process.env[ENGINE_ENV.logLevel] as LogLevel | undefined) ?? 'INFO'] ?? 20;
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const base = { service: options.service, ...options.fields };
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (order[level] < threshold) return;

@@ -138,7 +138,7 @@ async function putJson(
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
-        Body: JSON.stringify(value, null, 2) + '\n',
+        Body: `${JSON.stringify(value, null, 2)}\n`,
         ContentType: 'application/json',
         ...(kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId } : {}),
       }),

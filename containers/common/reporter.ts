@@ -24,7 +24,7 @@ const MAX_ERROR = 256;
 const MAX_CAUSE = 32_768;
 
 function clip(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** Reports through `SendTaskSuccess`/`SendTaskFailure`/`SendTaskHeartbeat` with the task token ECS passed in. */
@@ -60,7 +60,7 @@ export type LocalResultLine = { status: 'SUCCEEDED'; output: unknown } | { statu
 
 /** Prints the result as one JSON line (stdout), for local runs. */
 export class LocalReporter implements TaskReporter {
-  constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(line + '\n')) {}
+  constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
 
   async heartbeat(): Promise<void> {}
 

@@ -27,7 +27,7 @@ export interface TableRef {
 }
 
 export function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 export function qualified(table: TableRef): string {

@@ -163,7 +163,7 @@ export async function startThrowawayCluster(options: ThrowawayClusterOptions): P
           ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop'],
           owner,
         ).catch(() => undefined);
-        if (!fast || fast.code !== 0) {
+        if (fast?.code !== 0) {
           await runCommand(
             path.join(options.binDir, 'pg_ctl'),
             ['-D', dataDir, '-m', 'immediate', '-w', 'stop'],
@@ -189,7 +189,7 @@ export async function startThrowawayCluster(options: ThrowawayClusterOptions): P
     const initArgs = ['-D', dataDir, '-U', superuser, '-E', 'UTF8', '--locale=C', '--no-sync', '--auth-local=trust'];
     if (options.tcp && options.superuserPassword) {
       const pwfile = path.join(rootDir, 'pwfile');
-      await writeFile(pwfile, options.superuserPassword + '\n', { mode: 0o600 });
+      await writeFile(pwfile, `${options.superuserPassword}\n`, { mode: 0o600 });
       if (account) await chown(pwfile, account.uid, account.gid);
       initArgs.push('--auth-host=scram-sha-256', `--pwfile=${pwfile}`);
     } else {

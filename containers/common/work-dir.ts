@@ -57,7 +57,7 @@ export async function createWorkDir(
 export async function markWorkDir(dir: string): Promise<void> {
   const start = processStartTime(process.pid);
   const owner: Owner = { pid: process.pid, ...(start ? { start } : {}) };
-  await writeFile(path.join(dir, OWNER_FILE), JSON.stringify(owner) + '\n', { mode: 0o600 });
+  await writeFile(path.join(dir, OWNER_FILE), `${JSON.stringify(owner)}\n`, { mode: 0o600 });
 }
 
 async function readOwner(dir: string): Promise<Owner | undefined> {

@@ -30,7 +30,7 @@ export function buildStopReport(task: TaskStateChange): StopReport {
   for (const hint of hintsFor(task)) lines.push(`Hint: ${hint}`);
   lines.push(`ECS task: ${taskId(task.taskArn)}`);
   const cause = lines.join('\n');
-  return { error: TASK_STOPPED, cause: cause.length <= MAX_CAUSE ? cause : cause.slice(0, MAX_CAUSE - 1) + '…' };
+  return { error: TASK_STOPPED, cause: cause.length <= MAX_CAUSE ? cause : `${cause.slice(0, MAX_CAUSE - 1)}…` };
 }
 
 function describeContainer(container: StoppedContainer): string | undefined {
@@ -50,7 +50,7 @@ export function taskId(taskArn: string): string {
   return taskArn.slice(taskArn.lastIndexOf('/') + 1);
 }
 
-const startsWith = (text: string | undefined, prefix: string) => text !== undefined && text.startsWith(prefix);
+const startsWith = (text: string | undefined, prefix: string) => text?.startsWith(prefix);
 
 /** Pure: what to check for the stop reasons people meet most (ECS's stopped-task error codes). */
 export function hintsFor(task: TaskStateChange): string[] {

@@ -11,7 +11,7 @@ export function historyFile(stateDir: string): string {
 
 export async function appendHistory(stateDir: string, result: RunRecord): Promise<void> {
   await mkdir(stateDir, { recursive: true });
-  await appendFile(historyFile(stateDir), redact(JSON.stringify(result)) + '\n', { mode: 0o600 });
+  await appendFile(historyFile(stateDir), `${redact(JSON.stringify(result))}\n`, { mode: 0o600 });
 }
 
 /**
@@ -22,7 +22,7 @@ export async function writeExecutionLog(stateDir: string, runId: string, events:
   const dir = path.join(stateDir, 'executions');
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${runId.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl`);
-  await writeFile(file, events.map((e) => redact(JSON.stringify(e))).join('\n') + '\n', { mode: 0o600 });
+  await writeFile(file, `${events.map((e) => redact(JSON.stringify(e))).join('\n')}\n`, { mode: 0o600 });
   return file;
 }
 

@@ -21,7 +21,7 @@ export class ProgressDisplay {
   private line(text: string): void {
     if (this.live) this.stream.write('\n');
     this.live = false;
-    this.stream.write(redact(text) + '\n');
+    this.stream.write(`${redact(text)}\n`);
   }
 
   private status(text: string): void {

@@ -203,9 +203,7 @@ describe('PostgreSQL from PGDG', () => {
 
   it('prevents Debian from creating a default cluster, and cleans the apt lists', () => {
     const cmds = commands(installRun());
-    const noCluster = cmds.findIndex(
-      (c) => c === "echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf",
-    );
+    const noCluster = cmds.indexOf("echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf");
     const firstInstallOfPostgres = cmds.findIndex((c) => c.includes('$pg_packages') && c.includes('apt-get install'));
     expect(noCluster).toBeGreaterThanOrEqual(0);
     expect(noCluster).toBeLessThan(firstInstallOfPostgres);

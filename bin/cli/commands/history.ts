@@ -39,7 +39,7 @@ export function addHistoryCommand(program: Command): void {
         const { historyTable, readHistory } = await import('../../../lib/local/history');
         const runs = (await readHistory(path.resolve(flags.stateDir))).slice(0, limit);
         process.stdout.write(
-          (flags.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet') + '\n',
+          `${flags.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet'}\n`,
         );
         return;
       }
@@ -48,7 +48,7 @@ export function addHistoryCommand(program: Command): void {
       const { stateMachineArn, sfn } = await deployedStateMachineOrUsage(flags);
       const runs = await executionHistory(sfn, stateMachineArn, limit);
       process.stdout.write(
-        (flags.json ? JSON.stringify(runs, null, 2) : runs.length ? executionTable(runs) : 'no executions yet') + '\n',
+        `${flags.json ? JSON.stringify(runs, null, 2) : runs.length ? executionTable(runs) : 'no executions yet'}\n`,
       );
     });
 }

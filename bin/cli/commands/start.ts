@@ -33,7 +33,7 @@ export function addStartCommand(program: Command): void {
       const started = await startExecution(sfn, stateMachineArn, input);
       say(`started execution ${started.name}: ${started.consoleUrl}`);
       if (!flags.wait) {
-        if (flags.json) process.stdout.write(JSON.stringify(started) + '\n');
+        if (flags.json) process.stdout.write(`${JSON.stringify(started)}\n`);
         return;
       }
       const interrupt = interruptOnSignals((_signal, why) =>
@@ -52,7 +52,7 @@ export function addStartCommand(program: Command): void {
       say(
         `${summary.status === 'SUCCEEDED' ? '✅' : '❌'} ${summary.status}${summary.error ? ` (${summary.error.state}: ${summary.error.name})` : ''}`,
       );
-      if (flags.json) process.stdout.write(JSON.stringify({ ...started, ...summary }) + '\n');
+      if (flags.json) process.stdout.write(`${JSON.stringify({ ...started, ...summary })}\n`);
       process.exitCode = interrupt.exitCode ?? (summary.status === 'SUCCEEDED' ? 0 : 1);
     });
 }

@@ -21,7 +21,7 @@ export function discordPayload(message: ChatMessage): Record<string, unknown> {
   const description: string[] = [];
   if (message.errorLines.length) {
     description.push(`**Error: ${message.errorName ?? 'unknown'}**`);
-    description.push('```\n' + truncate(message.errorLines.join('\n').replace(/```/g, "'''"), 3000) + '\n```');
+    description.push(`\`\`\`\n${truncate(message.errorLines.join('\n').replace(/```/g, "'''"), 3000)}\n\`\`\``);
   }
   if (message.failedChecks.length) {
     description.push('**Failed checks**');

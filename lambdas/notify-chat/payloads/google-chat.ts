@@ -9,7 +9,7 @@ export function googleChatPayload(message: ChatMessage): Record<string, unknown>
   const lines = [`*${message.headline}*`];
   if (message.errorLines.length) {
     lines.push(`*Error:* ${message.errorName ?? 'unknown'}`);
-    lines.push('```\n' + truncate(message.errorLines.join('\n').replace(/```/g, "'''"), 2500) + '\n```');
+    lines.push(`\`\`\`\n${truncate(message.errorLines.join('\n').replace(/```/g, "'''"), 2500)}\n\`\`\``);
   }
   for (const fact of message.facts) lines.push(`*${fact.label}:* ${fact.value}`);
   if (message.failedChecks.length) {

@@ -8,7 +8,7 @@ export function escapeSlack(text: string): string {
 
 /** Backticks inside a code block would end it early. */
 function codeBlock(lines: readonly string[], max: number): string {
-  return '```' + truncate(escapeSlack(lines.join('\n')).replace(/```/g, "'''"), max) + '```';
+  return `\`\`\`${truncate(escapeSlack(lines.join('\n')).replace(/```/g, "'''"), max)}\`\`\``;
 }
 
 /**

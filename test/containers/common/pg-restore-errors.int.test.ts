@@ -81,7 +81,7 @@ describe('pg_restore error report (pure)', () => {
 
   it('starts the report at the failing entry even after many warnings, and keeps a lone worker line explained', () => {
     const log = new PgRestoreErrorLog();
-    log.push(Array.from({ length: 100 }, (_, i) => `pg_restore: warning: something ${i}`).join('\n') + '\n');
+    log.push(`${Array.from({ length: 100 }, (_, i) => `pg_restore: warning: something ${i}`).join('\n')}\n`);
     log.push(PARALLEL_FAILURE);
     expect(log.text().split('\n')[0]).toBe(
       'pg_restore: from TOC entry 3350; 0 16533 MATERIALIZED VIEW DATA mv postgres',

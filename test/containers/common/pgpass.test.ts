@@ -19,13 +19,13 @@ describe('the password file, read as libpq reads it (issue 10.17)', () => {
     const file = path.join(dir, 'pgpass');
     await writeFile(
       file,
-      [
+      `${[
         '# comment',
         'db.example.com:5432:other:backup:wrong',
         'db.example.com:5432:app:backup:pa\\:ss\\\\word',
         '*:*:*:backup:fallback',
         'localhost:5432:app:backup:sock',
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
       { mode: 0o600 },
     );
     const env = { PGPASSFILE: file };

@@ -40,7 +40,7 @@ describe('parseEndpointValue', () => {
   });
 
   it.each([
-    ['not a url at all ' + TOKEN, /secret "pgproof\/chat" does not hold a valid URL/],
+    [`not a url at all ${TOKEN}`, /secret "pgproof\/chat" does not hold a valid URL/],
     [`{"url": "${URL_WITH_TOKEN}"`, /secret "pgproof\/chat" starts with "\{" but is not valid JSON/],
     [
       JSON.stringify({ href: URL_WITH_TOKEN }),

@@ -76,16 +76,14 @@ describe('createSecretsManagerSource', () => {
   });
 
   it('throws SecretReadFailed naming the secret and the SDK error when access is denied', async () => {
-    secretsManager
-      .on(GetSecretValueCommand)
-      .rejects(
-        new SecretsManagerServiceException({
-          name: 'AccessDeniedException',
-          $fault: 'client',
-          message: 'not authorized',
-          $metadata: {},
-        }),
-      );
+    secretsManager.on(GetSecretValueCommand).rejects(
+      new SecretsManagerServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        message: 'not authorized',
+        $metadata: {},
+      }),
+    );
 
     const error = await thrown(() => createSecretsManagerSource({ client }).getSecretString('pgproof/chat'));
 

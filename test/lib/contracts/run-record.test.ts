@@ -408,19 +408,17 @@ describe('the local and the AWS history paths give the same record for the same 
       bindings,
       executionName: 'e1',
     });
-    sfn
-      .on(ListExecutionsCommand)
-      .resolves({
-        executions: [
-          {
-            executionArn: EXEC,
-            stateMachineArn: ARN,
-            name: 'e1',
-            status: execution.status as 'SUCCEEDED',
-            startDate: new Date(STARTED),
-          },
-        ],
-      });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          executionArn: EXEC,
+          stateMachineArn: ARN,
+          name: 'e1',
+          status: execution.status as 'SUCCEEDED',
+          startDate: new Date(STARTED),
+        },
+      ],
+    });
     sfn.on(DescribeExecutionCommand, { executionArn: EXEC }).resolves(describeOf(execution) as never);
     sfn.on(GetExecutionHistoryCommand, { executionArn: EXEC }).resolves({ events: historyEventsOf(execution) });
 

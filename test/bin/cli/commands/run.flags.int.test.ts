@@ -231,7 +231,7 @@ describe('pgproof local flags and connection settings', { timeout: 300_000 }, ()
     });
     await writeFile(
       path.join(stateDir, 'history.jsonl'),
-      [run(1, false), run(2, true), run(3, false)].map((r) => JSON.stringify(r)).join('\n') + '\n',
+      `${[run(1, false), run(2, true), run(3, false)].map((r) => JSON.stringify(r)).join('\n')}\n`,
     );
     const limited = await pgproof(['history', '--local', '--json', '--limit', '2', '--state-dir', stateDir]);
     expect((JSON.parse(limited.stdout) as RunRecord[]).map((r) => r.runId)).toEqual(['run-3', 'run-2']);
