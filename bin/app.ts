@@ -8,7 +8,7 @@ import { PgProofStack } from '../lib/pg-proof-stack';
 
 const app = new App();
 const file = path.resolve(String(app.node.tryGetContext('config') ?? 'pgproof.config.json'));
-let config;
+let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig(file);
 } catch (error) {

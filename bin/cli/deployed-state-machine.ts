@@ -1,4 +1,8 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type DescribeStacksCommandOutput,
+} from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { PgProofError } from '../../lib/common/errors';
 
@@ -129,7 +133,7 @@ export function executionConsoleUrl(executionArn: string): string {
 
 /** Finds the state machine ARN among the stack's outputs (whatever the output is called). */
 export async function findStateMachineArn(cfn: CloudFormationClient, stackName: string): Promise<string> {
-  let stacks;
+  let stacks: NonNullable<DescribeStacksCommandOutput['Stacks']>;
   try {
     stacks = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks ?? [];
   } catch (error) {

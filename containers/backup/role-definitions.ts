@@ -16,7 +16,7 @@ export async function dumpRoleDefinitions(options: {
   env: NodeJS.ProcessEnv;
   database: string;
 }): Promise<{ sql: string } | { error: string }> {
-  let out;
+  let out: Awaited<ReturnType<typeof runCommand>>;
   try {
     out = await runCommand(
       path.join(options.binDir, 'pg_dumpall'),

@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import {
   groupRunObjects,
   missingParts,
@@ -63,7 +63,7 @@ async function listObjects(s3: S3Client, bucket: string, prefix: string): Promis
   const objects: ListedObject[] = [];
   let token: string | undefined;
   do {
-    let out;
+    let out: ListObjectsV2CommandOutput;
     try {
       out = await s3.send(
         new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),

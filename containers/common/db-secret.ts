@@ -1,4 +1,8 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  type GetSecretValueCommandOutput,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { DEFAULT_PASSWORD_JSON_FIELD } from '../../lib/common/defaults';
 import { ConfigError, PgProofError } from './errors';
@@ -117,7 +121,7 @@ export function applyDatabaseSecret(
 
 /** Reads the secret's text with the task's credentials, turning each failure into what the user must fix. */
 export async function readSecretString(client: SecretsManagerClient, secretId: string): Promise<string> {
-  let out;
+  let out: GetSecretValueCommandOutput;
   try {
     out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   } catch (error) {

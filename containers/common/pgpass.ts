@@ -10,8 +10,10 @@ function fields(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (c === '\\' && i + 1 < line.length) current += line[++i];
-    else if (c === ':') out.push(current), (current = '');
-    else current += c;
+    else if (c === ':') {
+      out.push(current);
+      current = '';
+    } else current += c;
   }
   out.push(current);
   return out;

@@ -24,6 +24,11 @@ export interface NotifyChatHandlerDeps {
 // Created once per container: the logger, and the secret cache that makes a warm invocation skip the read.
 const defaultLogger = createLogger('pgproof-notify-chat');
 let defaultSecrets: SecretSource | undefined;
+/** The Secrets Manager source, created on first use and kept for the container's later invocations. */
+function defaultSecretSource(): SecretSource {
+  defaultSecrets ??= createSecretsManagerSource();
+  return defaultSecrets;
+}
 
 /**
  * Builds a handler bound to its dependencies; the local runner passes its own environment and fetch, tests
@@ -37,7 +42,7 @@ export function createNotifyChatHandler(
     const env = deps.env ?? process.env;
     const run = parseRunResult(event);
     const envKind = optionalEnumEnv(env, CHAT_ENV.kind, CHAT_KINDS);
-    const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
+    const secrets = deps.secrets ?? defaultSecretSource();
     const endpoint = await resolveConfiguredEndpoint(
       env,
       { ...CHAT_ENV, describes: 'chat webhook URL' },

@@ -24,6 +24,11 @@ export interface SnitchCheckInHandlerDeps {
 // Created once per container: the logger, and the secret cache that makes a warm invocation skip the read.
 const defaultLogger = createLogger('pgproof-snitch-checkin');
 let defaultSecrets: SecretSource | undefined;
+/** The Secrets Manager source, created on first use and kept for the container's later invocations. */
+function defaultSecretSource(): SecretSource {
+  defaultSecrets ??= createSecretsManagerSource();
+  return defaultSecrets;
+}
 
 /** Builds a handler bound to its dependencies (local runner, tests); the environment is read per invocation. */
 export function createSnitchCheckInHandler(
@@ -35,7 +40,7 @@ export function createSnitchCheckInHandler(
     const run = parseRunResult(event);
     const envKind = optionalEnumEnv(env, SNITCH_ENV.kind, SNITCH_KINDS);
     const envBody = optionalEnumEnv(env, SNITCH_ENV.body, SNITCH_BODIES);
-    const secrets = deps.secrets ?? (defaultSecrets ??= createSecretsManagerSource());
+    const secrets = deps.secrets ?? defaultSecretSource();
     // A failed run is refused before the secret is read: nothing about it should reach the switch.
     const endpoint =
       run.status === 'SUCCEEDED'

@@ -11,6 +11,11 @@ export interface TaskStoppedHandlerDeps {
 // Created once per container and reused by warm invocations.
 const defaultLogger = createLogger('pgproof-task-stopped');
 let defaultSfn: SFNClient | undefined;
+/** The Step Functions client, created on first use and kept for the container's later invocations. */
+function defaultClient(): SFNClient {
+  defaultSfn ??= new SFNClient({});
+  return defaultSfn;
+}
 
 /** Builds a handler bound to its dependencies (tests pass mocks). */
 export function createTaskStoppedHandler(
@@ -19,7 +24,7 @@ export function createTaskStoppedHandler(
   return async (event) => {
     const logger = deps.logger ?? defaultLogger;
     const task = parseTaskStateChange(event);
-    const sfn = deps.sfn ?? (defaultSfn ??= new SFNClient({}));
+    const sfn = deps.sfn ?? defaultClient();
     return reportStoppedTask(task, { sfn, logger });
   };
 }

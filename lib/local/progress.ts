@@ -25,7 +25,10 @@ export class ProgressDisplay {
   }
 
   private status(text: string): void {
-    if (!this.tty) return this.line(text);
+    if (!this.tty) {
+      this.line(text);
+      return;
+    }
     this.stream.write(`\r\x1b[2K${redact(text)}`);
     this.live = true;
   }

@@ -152,7 +152,7 @@ describe('PostgreSQL from PGDG', () => {
     expect([keyFetch < listing, listing < check, check < source]).toEqual([true, true, true]);
     const arg = ofKind(finalStage(), 'ARG').find((a) => argText(a).startsWith('PGDG_KEY_FINGERPRINT='));
     expect(arg && argText(arg)).toBe(`PGDG_KEY_FINGERPRINT=${PGDG_FINGERPRINT}`);
-    const keyPath = /-o (\S+)/.exec(cmds[keyFetch]!)?.[1]!;
+    const keyPath = /-o (\S+)/.exec(cmds[keyFetch]!)![1]!;
     const pipeline = /^key_fingerprints="\$\((.*)\)"$/.exec(cmds[listing]!)?.[1];
     expect(pipeline).toContain(keyPath);
     const localKey = '/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc';

@@ -205,7 +205,7 @@ describe('verify and notification faults through pgproof run --local', () => {
           state: 'VerifyBackup',
           name: 'RestoreFailed',
           message:
-            /pg_restore exited with status 1: [^]*pg_restore: error: [^]*unrecognized configuration parameter "app\.limit"/,
+            /pg_restore exited with status 1: [\s\S]*pg_restore: error: [\s\S]*unrecognized configuration parameter "app\.limit"/,
         });
         expect(await listAllKeys(world.bucket)).not.toContain(verifiedKeyFor(run.result.backup!.key));
       });

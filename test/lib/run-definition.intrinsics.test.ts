@@ -18,8 +18,9 @@ beforeAll(() => {
 /** Every string in the definition with its JSON path, e.g. `States.ReadInputReason.Parameters.runId.$`. */
 function strings(value: unknown, at: string, out: Array<{ path: string; text: string }> = []): typeof out {
   if (typeof value === 'string') out.push({ path: at, text: value });
-  else if (Array.isArray(value)) value.forEach((v, i) => strings(v, `${at}[${i}]`, out));
-  else if (value && typeof value === 'object')
+  else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) strings(v, `${at}[${i}]`, out);
+  } else if (value && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) strings(v, `${at}.${k}`, out);
   return out;
 }

@@ -233,7 +233,8 @@ async function run(input: unknown, overrides: Partial<Record<string, TaskBinding
   const record =
     (name: string, result: (input: any) => unknown): TaskBinding =>
     async (i) => {
-      (calls[name] ??= []).push(i);
+      calls[name] ??= [];
+      calls[name].push(i);
       return result(i) as never;
     };
   const bindings: Record<string, TaskBinding> = {

@@ -75,7 +75,7 @@ export function addRestoreCommand(program: Command): void {
       const { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } = await import('../../../lib/local/embedded-s3');
       const { describeRestore, describeRestoreFailure } = await import('../restore-output');
       await removeLeftovers(flags.workDir ?? process.env[ENGINE_ENV.workDir]);
-      let target;
+      let target: ReturnType<typeof connectionFromUrl>;
       try {
         target = connectionFromUrl(flags.targetUrl);
       } catch (error) {

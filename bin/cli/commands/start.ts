@@ -39,7 +39,7 @@ export function addStartCommand(program: Command): void {
       const interrupt = interruptOnSignals((_signal, why) =>
         say(`\n${why}: no longer following the execution (it goes on in AWS)…`),
       );
-      let done;
+      let done: Awaited<ReturnType<typeof waitForExecution>>;
       try {
         done = await waitForExecution(sfn, started.executionArn, {
           signal: interrupt.signal,

@@ -31,7 +31,11 @@ function descendants(root: number): number[] {
   const out = [root];
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, ppid] of parentOf) if (out.includes(ppid) && !out.includes(pid)) out.push(pid), (grew = true);
+    for (const [pid, ppid] of parentOf)
+      if (out.includes(ppid) && !out.includes(pid)) {
+        out.push(pid);
+        grew = true;
+      }
   }
   return out;
 }
