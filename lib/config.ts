@@ -24,6 +24,7 @@ import {
   objectLockProblem,
   PIPELINE_NAME_PATTERN,
   PORT_RANGE,
+  SECRET_ARN_SUFFIX,
   SSL_MODES,
 } from './common/rules';
 import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
@@ -47,19 +48,13 @@ const secretName = z
   .string()
   .regex(/^[A-Za-z0-9/_+=.@!-]{1,512}$/, 'a Secrets Manager secret name (letters, digits, /_+=.@!-)');
 
-/**
- * Secrets Manager reads an identifier whose name ends in a hyphen and six characters as a complete ARN (the
- * suffix it adds to every secret's ARN): such a name or partial ARN would not be found at run time.
- */
-const ENDS_LIKE_COMPLETE_ARN = /-[A-Za-z0-9]{6}$/;
-
 /** The database password secret: a name, a partial ARN (no suffix) or a complete ARN (with its `-AbCdEf` suffix). */
 const databaseSecretId = z
   .string()
   .refine((s) => secretArn.safeParse(s).success || secretName.safeParse(s).success, {
     message: 'a Secrets Manager secret name (letters, digits, /_+=.@!-), partial ARN or complete ARN',
   })
-  .refine((s) => s.startsWith('arn:') || !ENDS_LIKE_COMPLETE_ARN.test(s), {
+  .refine((s) => s.startsWith('arn:') || !SECRET_ARN_SUFFIX.test(s), {
     message:
       'this name ends in a hyphen and six characters, which Secrets Manager reads as the random suffix of a complete ARN: give the complete ARN (aws secretsmanager describe-secret --secret-id <name> --query ARN)',
   });

@@ -45,7 +45,7 @@ function flatten(value: unknown, placeholder: IntrinsicPlaceholder): string {
 /**
  * Renders a state machine's definition to plain ASL JSON, exactly as the synthesized template holds it, with every
  * CloudFormation intrinsic (ARNs of functions, task definitions, the region…) replaced by a placeholder string.
- * This is what the local runner executes (DESIGN.md §3): one definition, two runtimes.
+ * This is what the local runner executes: one definition, two runtimes (AWS and aws-local-stepfunctions).
  */
 export function renderDefinition(
   stateMachine: sfn.StateMachine,

@@ -50,7 +50,7 @@ export const databaseSettingsSchema = z.object({
 });
 export type DatabaseSettings = z.infer<typeof databaseSettingsSchema>;
 
-/** Everything verify and a human need to trust, restore and compare a dump (DESIGN.md §4). */
+/** Everything verify and a human need to trust, restore and compare a dump; written beside it as `<runId>.manifest.json`. */
 export const manifestSchema = z.object({
   manifestVersion: z.literal(1),
   runId: z.string(),

@@ -12,7 +12,7 @@ export interface StorageLocation {
 
 /**
  * Creates the S3 client. For a custom endpoint (local S3 server, MinIO) path-style addressing is used and the
- * SDK's default aws-chunked checksums are turned off: s3rver stores that framing as data (see FACTS.md). We
+ * SDK's default aws-chunked checksums are turned off: s3rver stores that framing as data, so the object would not be the dump. We
  * compute and check SHA-256 ourselves in any case.
  */
 export function createS3Client(

@@ -106,3 +106,19 @@ export function sslModeProblem(field: string, mode: string): string | undefined 
     ? undefined
     : `${field} must be one of ${SSL_MODES.join(', ')}; got "${mode}"`;
 }
+
+/**
+ * Secrets Manager appends `-` and six random characters to every secret's ARN, and reads an identifier whose name
+ * part ends that way as a complete ARN (API reference, `SecretId`): a name or partial ARN ending so is not found.
+ */
+export const SECRET_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
+const COMPLETE_SECRET_ARN = new RegExp(`^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+${SECRET_ARN_SUFFIX.source}`);
+
+/** The three ways to name a secret: a name, a partial ARN (no suffix) or a complete ARN (with its suffix). */
+export type SecretIdForm = 'name' | 'partial-arn' | 'complete-arn';
+
+/** Which of the three forms a configured secret identifier is. */
+export function secretIdForm(id: string): SecretIdForm {
+  if (!id.startsWith('arn:')) return 'name';
+  return COMPLETE_SECRET_ARN.test(id) ? 'complete-arn' : 'partial-arn';
+}

@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config';
-import { secretIdForm } from '../../lib/database-secret';
+import { secretIdForm } from '../../lib/common/rules';
 import { PgProofStack } from '../../lib/pg-proof-stack';
 import { buildPgProof, testApp } from '../helpers/cdk';
 
