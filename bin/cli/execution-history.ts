@@ -7,7 +7,6 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { finalRunState, summarizeExecution, type RunRecord, type StateEntered } from '../../lib/contracts/run-record';
-import { formatBytes } from '../../lib/local/run-result';
 
 /** What `summarise` reads of DescribeExecution's answer. */
 export type ExecutionDescription = Partial<
@@ -77,28 +76,4 @@ export async function executionHistory(sfn: SFNClient, stateMachineArn: string, 
     records.push(await executionRecord(sfn, detail));
   }
   return records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-}
-
-export function executionTable(runs: readonly RunRecord[]): string {
-  const rows = runs.map((r) => [
-    r.startedAt.replace('T', ' ').slice(0, 19),
-    r.status,
-    r.seconds !== undefined ? `${Math.round(r.seconds)} s` : '-',
-    r.backup ? formatBytes(r.backup.bytes) : '-',
-    r.backup ? r.backup.seconds.toFixed(1) : '-',
-    r.verify ? r.verify.restoreSeconds.toFixed(1) : '-',
-    r.verify
-      ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}`
-      : r.error
-        ? `${r.error.name} in ${r.error.state}`
-        : '-',
-  ]);
-  const header = ['started (UTC)', 'status', 'duration', 'size', 'dump s', 'restore s', 'checks / error'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }

@@ -2,7 +2,6 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { redact } from '../common/redact';
 import type { RunRecord } from '../contracts/run-record';
-import { formatBytes } from './run-result';
 
 /** Local run history: one run record per line under the state directory (never a secret: records hold none). */
 export function historyFile(stateDir: string): string {
@@ -44,29 +43,4 @@ export async function readHistory(stateDir: string): Promise<RunRecord[]> {
     }
   }
   return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-}
-
-/** The history as a plain table: date, database, status, size, dump s, restore s, checks (or the error and state). */
-export function historyTable(runs: readonly RunRecord[]): string {
-  const rows = runs.map((r) => [
-    r.startedAt.replace('T', ' ').slice(0, 19),
-    r.database,
-    r.status,
-    r.backup ? formatBytes(r.backup.bytes) : '-',
-    r.backup ? r.backup.seconds.toFixed(1) : '-',
-    r.verify ? r.verify.restoreSeconds.toFixed(1) : '-',
-    r.verify
-      ? `${r.verify.checks.filter((c) => c.passed).length}/${r.verify.checks.length}`
-      : r.error
-        ? `${r.error.name} in ${r.error.state}`
-        : '-',
-  ]);
-  const header = ['date (UTC)', 'database', 'status', 'size', 'dump s', 'restore s', 'checks'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }

@@ -36,19 +36,21 @@ export function addHistoryCommand(program: Command): void {
     .action(async (flags: HistoryFlags) => {
       const limit = parseLimit(flags.limit);
       if (flags.local) {
-        const { historyTable, readHistory } = await import('../../../lib/local/history');
+        const { readHistory } = await import('../../../lib/local/history');
+        const { runTable } = await import('../../../lib/local/run-result');
         const runs = (await readHistory(path.resolve(flags.stateDir))).slice(0, limit);
         process.stdout.write(
-          `${flags.json ? JSON.stringify(runs, null, 2) : runs.length ? historyTable(runs) : 'no runs yet'}\n`,
+          `${flags.json ? JSON.stringify(runs, null, 2) : runs.length ? runTable(runs, { showDatabase: true }) : 'no runs yet'}\n`,
         );
         return;
       }
       const { deployedStateMachineOrUsage } = await import('../deployed-stack');
-      const { executionHistory, executionTable } = await import('../execution-history');
+      const { executionHistory } = await import('../execution-history');
+      const { runTable } = await import('../../../lib/local/run-result');
       const { stateMachineArn, sfn } = await deployedStateMachineOrUsage(flags);
       const runs = await executionHistory(sfn, stateMachineArn, limit);
       process.stdout.write(
-        `${flags.json ? JSON.stringify(runs, null, 2) : runs.length ? executionTable(runs) : 'no executions yet'}\n`,
+        `${flags.json ? JSON.stringify(runs, null, 2) : runs.length ? runTable(runs, { showDatabase: false }) : 'no executions yet'}\n`,
       );
     });
 }

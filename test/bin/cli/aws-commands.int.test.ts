@@ -14,7 +14,8 @@ import {
   resolveAwsTarget,
   resolveStackName,
 } from '../../../bin/cli/deployed-state-machine';
-import { executionHistory, executionTable, summarise } from '../../../bin/cli/execution-history';
+import { executionHistory, summarise } from '../../../bin/cli/execution-history';
+import { runTable } from '../../../lib/local/run-result';
 import { parseManualInput, startExecution, waitForExecution } from '../../../bin/cli/start-execution';
 import { ROOT } from '../../helpers/fixtures';
 
@@ -159,7 +160,7 @@ describe('run history from AWS', () => {
       backup: { key: 'k', bytes: 2_500_000 },
       verify: { restoreSeconds: 30.25, checks: [{ passed: true }, { passed: true }] },
     });
-    const table = executionTable(runs);
+    const table = runTable(runs, { showDatabase: false });
     expect(table).toMatch(/2026-11-23 03:00:00 +SUCCEEDED +95 s +2\.38 MiB +12\.5 +30\.3 +2\/2/);
     expect(table).toMatch(/FAILED .*ChecksumMismatch/);
   });
