@@ -291,12 +291,17 @@ describe('verify engine: the previous verified backup', () => {
       await sql('create extension hstore');
     });
     const bucket = await createBucket();
+    // Run ids order runs by their start second (the random suffix does not order runs of the same second).
+    const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
     const first = await backup(conn, bucket);
+    await nextSecond();
     const firstResult = await runVerify(await verifySettings(bucket, first.key), {
       s3: testS3(),
       logger: captureLogger().logger,
     });
+    await nextSecond();
     const unverified = await backup(conn, bucket);
+    await nextSecond();
     const third = await backup(conn, bucket);
     // WHEN
     // (hstore stands in for an RDS-only extension, which verify leaves out of the restore)
