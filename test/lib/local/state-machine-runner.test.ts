@@ -1,5 +1,11 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { renderDefinition } from '../../../lib/render-definition';
+import { importedVpc, testStack } from '../../helpers/cdk';
 import { executeLocally, taskResources, type TaskBinding } from '../../../lib/local/state-machine-runner';
 
 // A definition shaped like what CDK renders: an ECS task with the task-token pattern, Retry/Catch, Lambda invokes.
@@ -710,5 +716,130 @@ describe('local state machine runner: Map state (aws-local-stepfunctions 3.0.0)'
     expect(a!.start >= before).toBe(true);
     expect(a?.name).toBe('run-9');
     expect(a?.context).not.toHaveProperty('Map');
+  });
+});
+
+describe('local state machine runner: a Map the CDK renders', () => {
+  /** A CDK state machine in issue 12's shape: Map (itemSelector, maxConcurrency) → ECS tasks with a Catch → Lambda. */
+  function cdkFleet(): sfn.StateMachine {
+    const stack = testStack();
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: importedVpc(stack) });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'TaskDefinition');
+    const container = taskDefinition.addContainer('engine', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/postgres:17'),
+    });
+    const ecsTask = (id: string, resultPath: string) =>
+      new tasks.EcsRunTask(stack, id, {
+        cluster,
+        taskDefinition,
+        launchTarget: new tasks.EcsFargateLaunchTarget(),
+        integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        containerOverrides: [
+          {
+            containerDefinition: container,
+            environment: [
+              { name: 'PGPROOF_TASK_TOKEN', value: sfn.JsonPath.taskToken },
+              { name: 'PGPROOF_DATABASE', value: sfn.JsonPath.stringAt('$.database') },
+              { name: 'PGPROOF_RUN_ID', value: sfn.JsonPath.stringAt('$.runId') },
+            ],
+          },
+        ],
+        resultPath,
+      });
+    const itemFailed = new sfn.Pass(stack, 'DatabaseFailed', {
+      parameters: {
+        database: sfn.JsonPath.stringAt('$.database'),
+        status: 'FAILED',
+        error: { name: sfn.JsonPath.stringAt('$.failure.Error'), message: sfn.JsonPath.stringAt('$.failure.Cause') },
+      },
+    });
+    const verified = new sfn.Pass(stack, 'DatabaseVerified', {
+      parameters: { database: sfn.JsonPath.stringAt('$.database'), status: 'VERIFIED' },
+    });
+    const backup = ecsTask('BackupDatabase', '$.backup').addCatch(itemFailed, { resultPath: '$.failure' });
+    const verify = ecsTask('VerifyBackup', '$.verify').addCatch(itemFailed, { resultPath: '$.failure' });
+    const proveEach = new sfn.Map(stack, 'ProveEach', {
+      itemsPath: '$.databases',
+      itemSelector: {
+        database: sfn.JsonPath.stringAt('$$.Map.Item.Value'),
+        runId: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      },
+      maxConcurrency: 2,
+      resultPath: '$.results',
+    });
+    proveEach.itemProcessor(backup.next(verify).next(verified));
+    const notify = new tasks.LambdaInvoke(stack, 'NotifyRun', {
+      lambdaFunction: lambda.Function.fromFunctionArn(
+        stack,
+        'Notify',
+        'arn:aws:lambda:eu-west-1:123456789012:function:notify',
+      ),
+      payload: sfn.TaskInput.fromObject({ results: sfn.JsonPath.objectAt('$.results') }),
+      resultSelector: { 'posted.$': '$.Payload.posted' },
+      resultPath: '$.chat',
+    });
+    return new sfn.StateMachine(stack, 'Fleet', {
+      definitionBody: sfn.DefinitionBody.fromChainable(proveEach.next(notify)),
+    });
+  }
+
+  it('renders ItemSelector, MaxConcurrency and an INLINE ItemProcessor, and runs it locally', async () => {
+    // GIVEN the CDK Map rendered to ASL
+    const asl = renderDefinition(cdkFleet());
+    const map = asl.States.ProveEach as Record<string, unknown>;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.databases',
+      MaxConcurrency: 2,
+      ItemSelector: { 'database.$': '$$.Map.Item.Value', 'runId.$': '$$.Execution.Name' },
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'BackupDatabase' },
+    });
+    expect(map).not.toHaveProperty('Iterator');
+    expect(map).not.toHaveProperty('Parameters');
+    expect([...taskResources(asl).keys()].sort()).toEqual(['BackupDatabase', 'NotifyRun', 'VerifyBackup']);
+    // AND bindings that read the rendered container overrides; "b" fails its verification
+    const environment = (input: Json) =>
+      Object.fromEntries(
+        (
+          input as { Overrides: { ContainerOverrides: Array<{ Environment: Array<{ Name: string; Value: string }> }> } }
+        ).Overrides.ContainerOverrides[0]!.Environment.map((e) => [e.Name, e.Value]),
+      );
+    const backups = concurrencyCounter((input) => slowly(5, { key: `${environment(input).PGPROOF_DATABASE}.dump` }));
+    const notified: Json[] = [];
+    const bindings: Record<string, TaskBinding> = {
+      BackupDatabase: backups.binding,
+      VerifyBackup: async (input) => {
+        const env = environment(input);
+        if (env.PGPROOF_DATABASE === 'b') throw named('CheckFailed', `b: run ${env.PGPROOF_RUN_ID}`);
+        return { checks: 3 };
+      },
+      NotifyRun: async (payload) => {
+        notified.push(payload);
+        return { posted: 'yes' };
+      },
+    };
+    // WHEN it runs locally over four databases
+    const run = await executeLocally({
+      definition: asl as never,
+      input: { databases: ['a', 'b', 'c', 'd'] },
+      bindings,
+      executionName: 'run-10',
+    });
+    // THEN items ran two at a time with the task token and the item's values; b's failure stayed in its item
+    expect(backups.counter.most).toBe(2);
+    expect(environment(backups.counter.calls[0]!)).toEqual({
+      PGPROOF_TASK_TOKEN: 'local-task-token',
+      PGPROOF_DATABASE: 'a',
+      PGPROOF_RUN_ID: 'run-10',
+    });
+    const results = [
+      { database: 'a', status: 'VERIFIED' },
+      { database: 'b', status: 'FAILED', error: { name: 'CheckFailed', message: 'b: run run-10' } },
+      { database: 'c', status: 'VERIFIED' },
+      { database: 'd', status: 'VERIFIED' },
+    ];
+    expect(run.status).toBe('SUCCEEDED');
+    expect(notified).toEqual([{ results }]);
+    expect(run.output).toEqual({ databases: ['a', 'b', 'c', 'd'], results, chat: { posted: 'yes' } });
   });
 });
