@@ -541,6 +541,39 @@ describe('local state machine runner: Map state (aws-local-stepfunctions 3.0.0)'
     expect(started).toEqual(['a']);
   });
 
+  it("routes an uncaught item failure to the Map's own Catch, with the item's error", async () => {
+    // GIVEN a Map with a Catch of its own, and an item that fails without one
+    const definition = {
+      StartAt: 'ProveEach',
+      States: {
+        ProveEach: {
+          ...oneTaskMap().States.ProveEach,
+          End: undefined,
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'MapFailed' }],
+          Next: 'MapDone',
+        },
+        MapDone: { Type: 'Succeed' },
+        MapFailed: { Type: 'Pass', End: true },
+      },
+    };
+    const bindings: Record<string, TaskBinding> = {
+      BackupDatabase: async (input) => {
+        if (databaseOf(input) === 'b') throw named('BackupFailed', 'no space');
+        return {};
+      },
+    };
+    // WHEN
+    const run = await executeLocally({
+      definition: JSON.parse(JSON.stringify(definition)) as never,
+      input: { databases: ['a', 'b'] },
+      bindings,
+      executionName: 'x',
+    });
+    // THEN the run continues at the Catch, the items' results lost
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toEqual({ databases: ['a', 'b'], failure: { Error: 'BackupFailed', Cause: 'no space' } });
+  });
+
   it('the library alone keeps starting queued items after the Map failed (why the runner refuses them)', async () => {
     // GIVEN the library without the runner, items one at a time, the first failing
     const started: string[] = [];
