@@ -14,6 +14,8 @@ export interface ExecutionEvent {
   readonly type: string;
   readonly timestamp: number;
   readonly state?: string;
+  /** For an event inside a Map item (its states, `MapIterationStarted`/`Succeeded`/`Failed`): the item's index. */
+  readonly index?: number;
   readonly error?: string;
   readonly cause?: string;
   /** The state's input and output (StateEntered/StateExited): the execution's data, as the console shows it. */
@@ -29,24 +31,43 @@ export interface LocalExecution {
   readonly events: ExecutionEvent[];
 }
 
-interface TaskStateLike {
+interface StateLike {
   Type: string;
   Resource?: string;
-  States?: Record<string, TaskStateLike>;
-  Branches?: Array<{ States: Record<string, TaskStateLike> }>;
+  Branches?: Array<{ States: Record<string, StateLike> }>;
+  ItemProcessor?: { States: Record<string, StateLike> };
+  Iterator?: { States: Record<string, StateLike> };
 }
 
-/** Every Task state's name and Resource ARN, including inside Parallel branches. */
+/**
+ * Every Task state's name and Resource ARN, at any depth: inside Parallel branches and Map item processors
+ * (`ItemProcessor`, or the older `Iterator`), nested. State names are unique in the whole state machine (the CDK
+ * refuses a graph that repeats one: `DuplicateStateId`), which is what lets a local binding be chosen by name; a
+ * Task name found twice is refused here too.
+ */
 export function taskResources(definition: { States: Record<string, unknown> }): Map<string, string> {
   const out = new Map<string, string>();
-  const walk = (states: Record<string, TaskStateLike>) => {
+  const walk = (states: Record<string, StateLike>) => {
     for (const [name, state] of Object.entries(states)) {
-      if (state.Type === 'Task' && state.Resource) out.set(name, state.Resource);
+      if (state.Type === 'Task' && state.Resource) {
+        if (out.has(name)) throw new Error(`the Task state name "${name}" appears more than once in the definition`);
+        out.set(name, state.Resource);
+      }
       for (const branch of state.Branches ?? []) walk(branch.States);
+      const processor = state.ItemProcessor ?? state.Iterator;
+      if (processor) walk(processor.States);
     }
   };
-  walk(definition.States as Record<string, TaskStateLike>);
+  walk(definition.States as Record<string, StateLike>);
   return out;
+}
+
+/** Thrown instead of starting a binding once the execution has ended (a Map item still queued at that moment). */
+export class ExecutionEndedError extends Error {
+  constructor(state: string) {
+    super(`the execution has ended; the Task state "${state}" of a queued Map item is not started`);
+    this.name = 'pgproof.ExecutionEnded';
+  }
 }
 
 /**
@@ -76,11 +97,21 @@ export async function executeLocally(options: {
   onEvent?: (event: ExecutionEvent) => void;
 }): Promise<LocalExecution> {
   const resources = taskResources(options.definition as unknown as { States: Record<string, unknown> });
+  // aws-local-stepfunctions keeps starting a Map's queued items after the Map has failed or the execution was
+  // aborted (it aborts only the items already running): once the execution has ended, no binding may start. The
+  // library settles the execution and starts the next queued item in the same burst of promise callbacks, so a
+  // binding starts only after yielding to the event loop once, when `ended` is known.
+  let ended = false;
   const handlers: Record<string, TaskBinding> = {};
   for (const [name, resource] of resources) {
     const binding = options.bindings[name];
     if (!binding) throw new Error(`no local binding for the Task state "${name}" (${resource})`);
-    handlers[name] = adapt(resource, binding);
+    const adapted = adapt(resource, binding);
+    handlers[name] = async (input) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (ended) throw new ExecutionEndedError(name);
+      return adapted(input);
+    };
   }
   const machine = new StateMachine(options.definition, { validationOptions: { checkArn: false } });
   const startTime = new Date().toISOString();
@@ -97,7 +128,18 @@ export async function executeLocally(options: {
       Task: { Token: 'local-task-token' },
     },
   });
-  const onAbort = () => execution.abort();
+  execution.result.then(
+    () => {
+      ended = true;
+    },
+    () => {
+      ended = true;
+    },
+  );
+  const onAbort = () => {
+    ended = true;
+    execution.abort();
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const events: ExecutionEvent[] = [];
@@ -107,6 +149,7 @@ export async function executeLocally(options: {
         type: string;
         timestamp: number;
         state?: { name: string; input?: Json; output?: Json };
+        index?: number;
         Error?: string;
         Cause?: unknown;
       };
@@ -114,6 +157,7 @@ export async function executeLocally(options: {
         type: e.type,
         timestamp: e.timestamp,
         ...(e.state ? { state: e.state.name } : {}),
+        ...(typeof e.index === 'number' ? { index: e.index } : {}),
         ...(e.state?.input !== undefined && e.type === 'StateEntered' ? { input: e.state.input } : {}),
         ...(e.state?.output !== undefined && e.type === 'StateExited' ? { output: e.state.output } : {}),
         ...(e.Error ? { error: e.Error } : {}),
