@@ -7,11 +7,16 @@ import {
 import { z } from 'zod';
 import { newRunId } from '../../containers/common/keys';
 import { PgProofError } from '../../lib/common/errors';
+import { reasonProblem } from '../../lib/common/rules';
 import { executionConsoleUrl } from './deployed-state-machine';
 
-/** What a manual run may carry; the state machine's ValidateInput enforces the same. */
+/**
+ * What a manual run may carry. The state machine's ValidateInput enforces the same fields and type, but not the
+ * length: Step Functions' JSONPath intrinsics cannot measure a string, so a run started from the console with a
+ * longer reason is bounded by ECS instead (RunTask refuses overrides over 8,192 characters; BackupDatabase fails).
+ */
 export const manualInputSchema = z
-  .object({ reason: z.string().min(1).max(500) })
+  .object({ reason: z.string().superRefine(refineReason) })
   .partial()
   .strict();
 
@@ -28,9 +33,15 @@ export function parseManualInput(text: string | undefined): z.infer<typeof manua
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.length ? issue.path.join('.') : ((issue as { keys?: string[] }).keys ?? []).join(', ');
+    if (issue.code === 'custom') throw new InputError(`--input: ${issue.message}`);
     throw new InputError(`--input: ${field ? `${field}: ` : ''}${issue.message} (allowed: {"reason": "<text>"})`);
   }
   return parsed.data;
+}
+
+function refineReason(reason: string, ctx: z.RefinementCtx): void {
+  const problem = reasonProblem('reason', reason);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [] });
 }
 
 /** A usage or input error: the CLI exits 2. */

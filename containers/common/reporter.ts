@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { redact } from '../../lib/common/redact';
+import { clipText, MAX_ERROR_MESSAGE_CHARS } from '../../lib/common/rules';
 
 export interface TaskFailure {
   readonly name: string;
@@ -19,13 +20,9 @@ export interface TaskReporter {
   fail(failure: TaskFailure): Promise<void>;
 }
 
-// Step Functions limits: error name 256 characters, cause 32,768.
+// Step Functions limits the error name to 256 characters; the cause (32,768 allowed) is cut shorter, to pgproof's
+// cap, because it lands in the run state.
 const MAX_ERROR = 256;
-const MAX_CAUSE = 32_768;
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 /** Reports through `SendTaskSuccess`/`SendTaskFailure`/`SendTaskHeartbeat` with the task token ECS passed in. */
 export class StepFunctionsReporter implements TaskReporter {
@@ -48,8 +45,8 @@ export class StepFunctionsReporter implements TaskReporter {
     await this.sfn.send(
       new SendTaskFailureCommand({
         taskToken: this.taskToken,
-        error: clip(redact(failure.name), MAX_ERROR),
-        cause: clip(redact(failure.message), MAX_CAUSE),
+        error: clipText(redact(failure.name), MAX_ERROR),
+        cause: clipText(redact(failure.message), MAX_ERROR_MESSAGE_CHARS),
       }),
     );
   }

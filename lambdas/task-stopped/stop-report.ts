@@ -1,11 +1,12 @@
+import { clipText, MAX_ERROR_MESSAGE_CHARS } from '../../lib/common/rules';
 import type { StoppedContainer, TaskStateChange } from './task-stopped-event';
 
 /** The error name the waiting step fails with (DESIGN: the ECS task-stopped watcher). */
 export const TASK_STOPPED = 'TaskStopped';
 
-// Step Functions limits the Cause of SendTaskFailure to 32,768 characters; ECS reasons are far shorter, but a
-// stopped reason quoting a long registry error must never make the call itself fail.
-const MAX_CAUSE = 32_768;
+// ECS's texts (the stop reason, each container's reason) are cut to pgproof's error-message cap, so a reason quoting
+// a long registry error can neither make SendTaskFailure fail (32,768 characters) nor swell the run state. The
+// report as a whole adds pgproof's fixed hints and the task id to them, which are kept whole.
 
 /** What `SendTaskFailure` receives: the error name and a cause a person can act on. */
 export interface StopReport {
@@ -22,15 +23,14 @@ const SIGKILL_EXIT = 137;
  */
 export function buildStopReport(task: TaskStateChange): StopReport {
   const who = task.engine === 'engine' ? 'The engine task' : `The ${task.engine} task`;
-  const reason = task.stoppedReason ?? 'ECS gave no stop reason';
+  const reason = task.stoppedReason ? clipText(task.stoppedReason, MAX_ERROR_MESSAGE_CHARS) : 'ECS gave no stop reason';
   const code = task.stopCode ? ` (stop code ${task.stopCode})` : '';
   const lines = [`${who} stopped before reporting: ${reason}${code}`];
   const containers = task.containers.map(describeContainer).filter((text): text is string => text !== undefined);
   if (containers.length) lines.push(`Container ${containers.join('; ')}`);
   for (const hint of hintsFor(task)) lines.push(`Hint: ${hint}`);
   lines.push(`ECS task: ${taskId(task.taskArn)}`);
-  const cause = lines.join('\n');
-  return { error: TASK_STOPPED, cause: cause.length <= MAX_CAUSE ? cause : `${cause.slice(0, MAX_CAUSE - 1)}…` };
+  return { error: TASK_STOPPED, cause: lines.join('\n') };
 }
 
 function describeContainer(container: StoppedContainer): string | undefined {
@@ -40,7 +40,7 @@ function describeContainer(container: StoppedContainer): string | undefined {
       `exit code ${container.exitCode}${container.exitCode === SIGKILL_EXIT ? ' (killed: out of memory?)' : ''}`,
     );
   }
-  if (container.reason) parts.push(container.reason);
+  if (container.reason) parts.push(clipText(container.reason, MAX_ERROR_MESSAGE_CHARS));
   if (!parts.length) return undefined;
   return `${container.name ?? '(unnamed)'}: ${parts.join(', ')}`;
 }

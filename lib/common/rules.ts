@@ -23,6 +23,33 @@ export const PIPELINE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 /** A key prefix: not empty, no leading or trailing slash (keys are `<prefix>/<database>/…`). */
 export const KEY_PREFIX_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
 
+/**
+ * The longest manual `reason`, in characters. It travels in the backup task's ECS RunTask overrides, which hold at
+ * most 8,192 characters in all with the task token (≤ 2,048): the budget is pinned by
+ * test/lib/run-definition.overrides.test.ts.
+ */
+export const MAX_REASON_CHARS = 500;
+
+/**
+ * The longest error message (SendTaskFailure `Cause`) the engines and the task-stopped Lambda send, in characters.
+ * Step Functions would take 32,768, but every message lands in the run state and, with many databases, in each
+ * database's outcome (256 KiB state for the whole run).
+ */
+export const MAX_ERROR_MESSAGE_CHARS = 500;
+
+/** `text` cut to at most `max` characters, an ellipsis marking the cut. */
+export function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A manual run's `reason`: not empty and at most {@link MAX_REASON_CHARS} characters. */
+export function reasonProblem(field: string, reason: string): string | undefined {
+  if (reason.length === 0) return `${field} must not be empty`;
+  if (reason.length > MAX_REASON_CHARS)
+    return `${field} is ${reason.length} characters long; at most ${MAX_REASON_CHARS} are allowed (it travels in the backup task's ECS overrides)`;
+  return undefined;
+}
+
 /** The shortest heartbeat timeout: the engines beat every minute, so one late beat must not kill a task. */
 export const MIN_HEARTBEAT_SECONDS = 120;
 

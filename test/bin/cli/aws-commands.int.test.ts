@@ -16,6 +16,7 @@ import {
 } from '../../../bin/cli/deployed-state-machine';
 import { executionHistory, summarise } from '../../../bin/cli/execution-history';
 import { runTable } from '../../../lib/local/run-result';
+import { MAX_REASON_CHARS } from '../../../lib/common/rules';
 import { parseManualInput, startExecution, waitForExecution } from '../../../bin/cli/start-execution';
 import { ROOT } from '../../helpers/fixtures';
 
@@ -71,6 +72,15 @@ describe('starting a run', () => {
     expect(() => parseManualInput('{"reasn": "x"}')).toThrow(/--input: .*reasn/);
     expect(() => parseManualInput('{"reason": 5}')).toThrow(/--input: reason: .*string/);
     expect(() => parseManualInput('nope')).toThrow(/not valid JSON/);
+  });
+
+  it('refuses a reason longer than MAX_REASON_CHARS (it travels in the ECS overrides) or empty', () => {
+    const atCap = 'r'.repeat(MAX_REASON_CHARS);
+    expect(parseManualInput(JSON.stringify({ reason: atCap }))).toEqual({ reason: atCap });
+    expect(() => parseManualInput(JSON.stringify({ reason: `${atCap}r` }))).toThrow(
+      `--input: reason is ${MAX_REASON_CHARS + 1} characters long; at most ${MAX_REASON_CHARS} are allowed`,
+    );
+    expect(() => parseManualInput('{"reason": ""}')).toThrow('--input: reason must not be empty');
   });
 
   it('starts an execution named as a manual start and links to the console', async () => {

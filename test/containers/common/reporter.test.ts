@@ -12,6 +12,7 @@ import { LocalReporter, parseLocalResult, StepFunctionsReporter } from '../../..
 import { clearSecrets, registerSecret } from '../../../lib/common/redact';
 import { runTask } from '../../../containers/common/task-runner';
 import { captureLogger } from '../../helpers/fixtures';
+import { MAX_ERROR_MESSAGE_CHARS } from '../../../lib/common/rules';
 
 const sfn = mockClient(SFNClient);
 
@@ -58,6 +59,8 @@ describe('task token reporting', () => {
     expect(input.error).toBe('DumpFailed');
     expect(input.cause).toMatch(/^pg_dump exited with status 1: FATAL: password \*\*\* rejected/);
     expect(input.cause!.length).toBeLessThanOrEqual(32_768);
+    expect(input.cause).toHaveLength(MAX_ERROR_MESSAGE_CHARS);
+    expect(input.cause!.endsWith('x…')).toBe(true);
     expect(JSON.stringify(input)).not.toContain('pw-never-shown-42');
   });
 

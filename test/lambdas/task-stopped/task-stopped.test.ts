@@ -8,6 +8,7 @@ import { createTaskStoppedHandler } from '../../../lambdas/task-stopped/handler'
 import { buildStopReport, TASK_STOPPED } from '../../../lambdas/task-stopped/stop-report';
 import { parseTaskStateChange } from '../../../lambdas/task-stopped/task-stopped-event';
 import { ENGINE_ENV } from '../../../lib/contracts/engine-env';
+import { MAX_ERROR_MESSAGE_CHARS } from '../../../lib/common/rules';
 import { tokenFingerprint } from '../../../lambdas/task-stopped/task-stopped';
 import { captureOutput } from '../../helpers/capture-output';
 import { errorTexts, thrown } from '../../helpers/runs';
@@ -76,6 +77,23 @@ describe('buildStopReport (real ECS STOPPED events)', () => {
     expect(buildStopReport(parseTaskStateChange(event)).cause).toBe(
       'The engine task stopped before reporting: ECS gave no stop reason\nECS task: 5b3c1a9f7e5d4c3b2a1f0e9d8c7b6a5f',
     );
+  });
+
+  it("cuts ECS's long texts to MAX_ERROR_MESSAGE_CHARS but keeps the hint and the task id", () => {
+    const event = fixture('cannot-pull-container');
+    event.detail.stoppedReason = `CannotPullContainerError: ${'r'.repeat(40_000)}`;
+    event.detail.containers[0].reason = 'c'.repeat(40_000);
+
+    const lines = buildStopReport(parseTaskStateChange(event)).cause.split('\n');
+
+    expect(lines[0]).toHaveLength(
+      'The backup task stopped before reporting: '.length +
+        MAX_ERROR_MESSAGE_CHARS +
+        ' (stop code TaskFailedToStart)'.length,
+    );
+    expect(lines.find((l) => l.startsWith('Container '))!.length).toBeLessThan(MAX_ERROR_MESSAGE_CHARS + 100);
+    expect(lines.some((l) => l.startsWith('Hint: the image could not be pulled'))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^ECS task: [0-9a-f]{32}$/);
   });
 
   it('never puts the task token in the report', () => {

@@ -11,6 +11,10 @@ import {
   objectLockProblem,
   pipelineNameProblem,
   sslModeProblem,
+  clipText,
+  MAX_ERROR_MESSAGE_CHARS,
+  MAX_REASON_CHARS,
+  reasonProblem,
 } from '../../../lib/common/rules';
 
 describe('pipelineNameProblem', () => {
@@ -120,5 +124,33 @@ describe('isPortNumber', () => {
 
   it.each([0, 65536, 54.32, Number.NaN])('rejects %s', (port) => {
     expect(isPortNumber(port)).toBe(false);
+  });
+});
+
+describe('reasonProblem', () => {
+  it.each(['x', 'before migration', 'r'.repeat(MAX_REASON_CHARS)])('accepts a reason of %#', (reason) => {
+    expect(reasonProblem('reason', reason)).toBeUndefined();
+  });
+
+  it('rejects an empty reason and one over the cap, naming the field and the length', () => {
+    expect(reasonProblem('reason', '')).toBe('reason must not be empty');
+    expect(reasonProblem('input.reason', 'r'.repeat(MAX_REASON_CHARS + 1))).toMatch(
+      /^input\.reason is 501 characters long; at most 500 are allowed/,
+    );
+  });
+});
+
+describe('clipText', () => {
+  it.each([
+    ['short', 10, 'short'],
+    ['x'.repeat(10), 10, 'x'.repeat(10)],
+    ['x'.repeat(11), 10, `${'x'.repeat(9)}…`],
+  ])('clips %s to at most %i characters', (text, max, expected) => {
+    expect(clipText(text, max)).toBe(expected);
+    expect(clipText(text, max).length).toBeLessThanOrEqual(max);
+  });
+
+  it('caps error messages at 500 characters', () => {
+    expect(MAX_ERROR_MESSAGE_CHARS).toBe(500);
   });
 });
