@@ -310,7 +310,14 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       throw error instanceof StorageError ? error : uploadError(error, settings.storage.bucket, manifestKeyFor(key));
     }
     const rows = stats.reduce((sum, t) => sum + t.rows, 0);
-    logBackupComplete(logger, { key, bytes: uploaded.bytes, seconds, tables: stats.length, rows });
+    logBackupComplete(logger, {
+      database: settings.connection.database,
+      key,
+      bytes: uploaded.bytes,
+      seconds,
+      tables: stats.length,
+      rows,
+    });
 
     // Stored sizes compare only under the same compression: switching to zstd must not look like lost data.
     const comparable = previous !== undefined && JSON.stringify(previous.compression) === JSON.stringify(plan.manifest);

@@ -259,7 +259,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
       }
       checkpoint();
 
-      for (const o of outcomes) logCheck(logger, o);
+      for (const o of outcomes) logCheck(logger, { database: manifest.database, ...o });
       const failed = outcomes.filter((o) => !o.passed);
       if (failed.length > 0) {
         throw new VerificationFailed(
@@ -297,7 +297,12 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
         },
         settings.storage.kmsKeyId,
       );
-      logBackupVerified(logger, { key: manifest.key, restoreSeconds, checks: outcomes.length });
+      logBackupVerified(logger, {
+        database: manifest.database,
+        key: manifest.key,
+        restoreSeconds,
+        checks: outcomes.length,
+      });
       const previous = await previousVerified(deps, settings.storage, manifest);
       return previous ? { ...result, previous } : result;
     } finally {

@@ -17,8 +17,20 @@ export const ENGINE_LOG = {
 /** The field of every line that holds its message. */
 export const MESSAGE_FIELD = 'message';
 
+/**
+ * The field every line a metric filter matches carries: the database the line is about (its id; today its name),
+ * so a metric can later be split per database.
+ */
+export const DATABASE_FIELD = 'database';
+
+/** The database a line is about. */
+export interface DatabaseFields {
+  /** The database's id (today its name). */
+  readonly database: string;
+}
+
 /** Fields of the `backup complete` line. */
-export interface BackupCompleteFields {
+export interface BackupCompleteFields extends DatabaseFields {
   readonly key: string;
   /** Stored size of the dump. */
   readonly bytes: number;
@@ -29,7 +41,7 @@ export interface BackupCompleteFields {
 }
 
 /** Fields of the `backup verified` line. */
-export interface BackupVerifiedFields {
+export interface BackupVerifiedFields extends DatabaseFields {
   readonly key: string;
   /** The measured recovery time. */
   readonly restoreSeconds: number;
@@ -38,7 +50,7 @@ export interface BackupVerifiedFields {
 }
 
 /** Fields of a `check` line. */
-export interface CheckFields {
+export interface CheckFields extends DatabaseFields {
   readonly name: string;
   readonly passed: boolean;
   readonly value: string;

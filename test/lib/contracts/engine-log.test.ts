@@ -8,7 +8,7 @@ import {
   logPhaseProgress,
 } from '../../../containers/common/engine-log';
 import { createLogger } from '../../../containers/common/log';
-import { ENGINE_LOG } from '../../../lib/contracts/engine-log';
+import { type CheckFields, DATABASE_FIELD, ENGINE_LOG, fieldSelector } from '../../../lib/contracts/engine-log';
 import { ProgressDisplay } from '../../../lib/local/progress';
 import { buildPgProof } from '../../helpers/cdk';
 import { matchesFilterPattern, metricValueOf } from '../../helpers/metric-filter';
@@ -55,14 +55,27 @@ beforeAll(() => {
   const backup = createLogger({ service: 'pgproof-backup', write: (line) => backupLines.push(line) });
   backup.info('backup starting', { runId: '20261124T030000Z-0123456789ab' });
   logDumpProgress(backup, { bytes: 5_000_000, seconds: 2 });
-  logBackupComplete(backup, { key: KEY, bytes: 1_300_000, seconds: 12.5, tables: 42, rows: 1000 });
+  logBackupComplete(backup, { database: 'orders', key: KEY, bytes: 1_300_000, seconds: 12.5, tables: 42, rows: 1000 });
   backup.info('task succeeded');
   verifyLines = [];
   const verify = createLogger({ service: 'pgproof-verify', write: (line) => verifyLines.push(line) });
   logPhaseProgress(verify, 'restore', '3 of 42 tables');
-  logCheck(verify, { name: 'row counts', passed: true, value: '42 tables', expectation: '42 tables as in the dump' });
-  logCheck(verify, { name: 'users exist', passed: false, value: '0', expectation: '>= 1', detail: 'no rows' });
-  logBackupVerified(verify, { key: KEY, restoreSeconds: 33.3, checks: 2 });
+  logCheck(verify, {
+    database: 'orders',
+    name: 'row counts',
+    passed: true,
+    value: '42 tables',
+    expectation: '42 tables as in the dump',
+  });
+  logCheck(verify, {
+    database: 'orders',
+    name: 'users exist',
+    passed: false,
+    value: '0',
+    expectation: '>= 1',
+    detail: 'no rows',
+  });
+  logBackupVerified(verify, { database: 'orders', key: KEY, restoreSeconds: 33.3, checks: 2 });
   verify.info('task succeeded');
 });
 
@@ -99,6 +112,17 @@ describe("log contract: metric filters ↔ the engines' real log lines", () => {
   it('counts passed and failed check lines apart', () => {
     expect(published('ChecksPassed')).toEqual([1]);
     expect(published('ChecksFailed')).toEqual([1]);
+  });
+
+  it('every line a metric filter matches names its database in the contract field (for a later Database dimension)', () => {
+    for (const filter of filters) {
+      const lines = (filter.logGroup === 'backup' ? backupLines : verifyLines).filter((line) =>
+        matchesFilterPattern(filter.pattern, line),
+      );
+      expect(lines.length, filter.metricName).toBeGreaterThan(0);
+      for (const line of lines) expect(JSON.parse(line)[DATABASE_FIELD], filter.metricName).toBe('orders');
+    }
+    expect(fieldSelector<CheckFields>(DATABASE_FIELD)).toBe('$.database');
   });
 
   it('matches no other line: a progress line with bytes, a line of another message, a line that is not JSON', () => {
