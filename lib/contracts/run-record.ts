@@ -104,6 +104,30 @@ export const runStateSchema = z.looseObject({
   reason: optional(z.string()),
 });
 
+/**
+ * One database's outcome in the run state after the Map (docs/fleet-design.md, "The run state after the Map"):
+ * trimmed to about 1 KiB, so 200 of them fit the 256 KiB state. `verify.checks` counts the checks passed; a failing
+ * check is named in the error, whose message the engines cap at 500 characters.
+ */
+export const databaseOutcomeSchema = z.looseObject({
+  /** The database's id (today its name). */
+  database: z.string().min(1),
+  status: z.enum(RUN_STATUSES),
+  /** No complete backup of this database was in the bucket before this run. */
+  isNew: optional(z.boolean()),
+  backup: optional(z.looseObject({ key: z.string().min(1), bytes: count, seconds, previousBytes: optional(count) })),
+  verify: optional(
+    z.looseObject({
+      restoreSeconds: seconds,
+      checks: count,
+      previous: optional(z.looseObject({ dumpBytes: count, restoreSeconds: optional(seconds) })),
+    }),
+  ),
+  error: optional(runErrorSchema),
+});
+/** One database's outcome after parsing. */
+export type DatabaseOutcome = z.output<typeof databaseOutcomeSchema>;
+
 /** The run state after parsing (optional fields absent, never null). */
 export type RunState = z.output<typeof runStateSchema>;
 /** What may be passed in (nulls allowed). */
@@ -176,6 +200,33 @@ export interface RunRecord {
   readonly consoleUrl?: string;
   /** The execution's ARN (AWS only). */
   readonly executionArn?: string;
+}
+
+/** One database's backup, as its outcome records it. */
+export interface DatabaseBackupSummary {
+  readonly key: string;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly previousBytes?: number;
+}
+
+/** One database's verification, as its outcome records it: `checks` counts the checks passed. */
+export interface DatabaseVerifySummary {
+  readonly restoreSeconds: number;
+  readonly checks: number;
+  readonly previous?: { readonly dumpBytes: number; readonly restoreSeconds?: number };
+}
+
+/**
+ * One database of one run, as `history` lists it: the run's fields repeated, the database's own status, figures and
+ * error. Its figures are the trimmed ones of the outcome (the check count, not each check).
+ */
+export interface DatabaseRunRecord extends Omit<RunRecord, 'status' | 'backup' | 'verify'> {
+  readonly status: RunRecordStatus;
+  /** No complete backup of this database was in the bucket before this run. */
+  readonly isNew?: boolean;
+  readonly backup?: DatabaseBackupSummary;
+  readonly verify?: DatabaseVerifySummary;
 }
 
 /** One execution as either runtime reports it: Step Functions' DescribeExecution, or the local runner. */
@@ -345,4 +396,91 @@ export interface StateEntered {
 export function finalRunState(output: unknown, entered: readonly StateEntered[]): unknown {
   if (output !== undefined && output !== null) return output;
   return entered.at(-1)?.input;
+}
+
+/** A run record in the per-database form: the figures trimmed as an outcome holds them. */
+function asDatabaseRecord(record: RunRecord): DatabaseRunRecord {
+  const { backup, verify, ...run } = record;
+  return {
+    ...run,
+    ...(backup
+      ? {
+          backup: {
+            key: backup.key,
+            bytes: backup.bytes,
+            seconds: backup.seconds,
+            ...(backup.previousBytes !== undefined ? { previousBytes: backup.previousBytes } : {}),
+          },
+        }
+      : {}),
+    ...(verify
+      ? {
+          verify: {
+            restoreSeconds: verify.restoreSeconds,
+            checks: verify.checks.filter((c) => c.passed).length,
+            ...(verify.previous
+              ? {
+                  previous: {
+                    dumpBytes: verify.previous.dumpBytes,
+                    ...(verify.previous.restoreSeconds !== undefined
+                      ? { restoreSeconds: verify.previous.restoreSeconds }
+                      : {}),
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Pure: one record per database of one execution, the run's fields repeated (run id, times, reason, chat, snitch,
+ * console link). From the state's `outcomes` when it holds any (a malformed outcome is left out, never the others);
+ * otherwise, for an execution that failed before the Map or predates it, `summarizeExecution`'s one record.
+ */
+export function summarizeDatabases(execution: ExecutionOutcome): DatabaseRunRecord[] {
+  const run = summarizeExecution(execution);
+  const state = isObject(execution.state) ? execution.state : {};
+  const outcomes = Array.isArray(state.outcomes)
+    ? state.outcomes.map((o) => part(databaseOutcomeSchema, o)).filter((o): o is DatabaseOutcome => o !== undefined)
+    : [];
+  if (!outcomes.length) return [asDatabaseRecord(run)];
+  const { backup: _backup, verify: _verify, error: _error, status: runStatus, ...runFields } = run;
+  return outcomes.map((o) => ({
+    ...runFields,
+    database: o.database,
+    // A database of a run still going is RUNNING until the run ends; its own status once it has.
+    status: runStatus === 'RUNNING' ? 'RUNNING' : o.status,
+    ...(o.isNew !== undefined ? { isNew: o.isNew } : {}),
+    ...(o.backup
+      ? {
+          backup: {
+            key: o.backup.key,
+            bytes: o.backup.bytes,
+            seconds: o.backup.seconds,
+            ...(o.backup.previousBytes !== undefined ? { previousBytes: o.backup.previousBytes } : {}),
+          },
+        }
+      : {}),
+    ...(o.verify
+      ? {
+          verify: {
+            restoreSeconds: o.verify.restoreSeconds,
+            checks: o.verify.checks,
+            ...(o.verify.previous
+              ? {
+                  previous: {
+                    dumpBytes: o.verify.previous.dumpBytes,
+                    ...(o.verify.previous.restoreSeconds !== undefined
+                      ? { restoreSeconds: o.verify.previous.restoreSeconds }
+                      : {}),
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
+    ...(o.error ? { error: { state: o.error.state, name: o.error.name, message: o.error.message } } : {}),
+  }));
 }

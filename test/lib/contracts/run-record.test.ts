@@ -12,9 +12,12 @@ import { parseRunResult } from '../../../lambdas/common/run-result';
 import { buildChatMessage } from '../../../lambdas/notify-chat/chat-message';
 import {
   CHAT_POST_FAILED,
+  databaseOutcomeSchema,
+  type DatabaseRunRecord,
   EXECUTION_ABORTED,
   EXECUTION_TIMED_OUT,
   finalRunState,
+  summarizeDatabases,
   summarizeExecution,
   type ExecutionOutcome,
   type RunRecord,
@@ -348,6 +351,172 @@ function describeOf(execution: LocalExecution) {
     ...(execution.cause ? { cause: execution.cause } : {}),
   };
 }
+
+const OUTCOME_BACKUP = { key: BACKUP.key, bytes: BACKUP.bytes, seconds: BACKUP.seconds, previousBytes: 2_400_000 };
+const OUTCOME_VERIFY = { restoreSeconds: 30.25, checks: 1, previous: { dumpBytes: 2_400_000, restoreSeconds: 29 } };
+const CHECK_FAILED = { state: 'VerifyBackup', name: 'VerificationFailed', message: 'invoices: 0 (expected >= 1)' };
+/** The run fields every database's record repeats. */
+const runFields = {
+  runId: RUN_ID,
+  startedAt: STARTED,
+  finishedAt: STOPPED,
+  seconds: 300,
+  reason: 'nightly',
+  consoleUrl: CONSOLE,
+  executionArn: times.executionArn,
+};
+
+const databaseCases: Array<[string, ExecutionOutcome, DatabaseRunRecord[]]> = [
+  [
+    'all verified: one record per database, run fields repeated, a new database marked',
+    {
+      ...times,
+      status: 'SUCCEEDED',
+      state: {
+        ...base,
+        outcomes: [
+          { database: 'orders', status: 'SUCCEEDED', isNew: false, backup: OUTCOME_BACKUP, verify: OUTCOME_VERIFY },
+          { database: 'billing', status: 'SUCCEEDED', isNew: true, backup: OUTCOME_BACKUP, verify: OUTCOME_VERIFY },
+        ],
+        chat: { posted: true },
+        snitch: { checkedIn: true },
+      },
+    },
+    [
+      {
+        ...runFields,
+        database: 'orders',
+        status: 'SUCCEEDED',
+        isNew: false,
+        backup: OUTCOME_BACKUP,
+        verify: OUTCOME_VERIFY,
+        chat: { posted: true },
+        snitch: { checkedIn: true },
+      },
+      {
+        ...runFields,
+        database: 'billing',
+        status: 'SUCCEEDED',
+        isNew: true,
+        backup: OUTCOME_BACKUP,
+        verify: OUTCOME_VERIFY,
+        chat: { posted: true },
+        snitch: { checkedIn: true },
+      },
+    ],
+  ],
+  [
+    "one failed: each database keeps its own status and error, never the run's",
+    {
+      ...times,
+      status: 'FAILED',
+      error: 'DatabasesFailed',
+      cause: '1 of 2 databases failed',
+      state: {
+        ...base,
+        status: 'FAILED',
+        outcomes: [
+          { database: 'orders', status: 'SUCCEEDED', backup: OUTCOME_BACKUP, verify: OUTCOME_VERIFY },
+          { database: 'billing', status: 'FAILED', isNew: null, backup: OUTCOME_BACKUP, error: CHECK_FAILED },
+        ],
+        chat: { posted: true },
+      },
+    },
+    [
+      {
+        ...runFields,
+        database: 'orders',
+        status: 'SUCCEEDED',
+        backup: OUTCOME_BACKUP,
+        verify: OUTCOME_VERIFY,
+        chat: { posted: true },
+      },
+      {
+        ...runFields,
+        database: 'billing',
+        status: 'FAILED',
+        backup: OUTCOME_BACKUP,
+        error: CHECK_FAILED,
+        chat: { posted: true },
+      },
+    ],
+  ],
+  [
+    'a malformed outcome is left out, the others kept',
+    {
+      ...times,
+      status: 'SUCCEEDED',
+      state: {
+        ...base,
+        outcomes: [
+          { database: 'orders', status: 'SUCCEEDED' },
+          { database: '', status: 'SUCCEEDED' },
+          { database: 'billing', status: 'MAYBE' },
+        ],
+      },
+    },
+    [{ ...runFields, database: 'orders', status: 'SUCCEEDED' }],
+  ],
+  [
+    "no outcomes (failed before the Map, or today's definition): summarizeExecution's one record, figures trimmed",
+    cases[0]![1],
+    [
+      {
+        ...runFields,
+        database: 'orders',
+        status: 'SUCCEEDED',
+        backup: OUTCOME_BACKUP,
+        verify: OUTCOME_VERIFY,
+        chat: { posted: true },
+        snitch: { checkedIn: true },
+      },
+    ],
+  ],
+  [
+    'no outcomes and a failure: the one record keeps the error the definition recorded',
+    {
+      ...times,
+      status: 'FAILED',
+      error: 'InvalidInput',
+      cause: 'x',
+      state: { ...failedAt({ state: 'ValidateInput', name: 'InvalidInput', message: 'x' }), outcomes: [] },
+    },
+    [
+      {
+        ...runFields,
+        database: 'orders',
+        status: 'FAILED',
+        error: { state: 'ValidateInput', name: 'InvalidInput', message: 'x' },
+        chat: { posted: true },
+      },
+    ],
+  ],
+];
+
+describe('summarizeDatabases', () => {
+  it.each(databaseCases)('%s', (_title, execution, records) => {
+    expect(summarizeDatabases(execution)).toEqual(records);
+  });
+
+  it('a running execution lists each database as RUNNING until it ends', () => {
+    const records = summarizeDatabases({
+      status: 'RUNNING',
+      startedAt: STARTED,
+      state: { ...base, outcomes: [{ database: 'orders', status: 'FAILED', error: CHECK_FAILED }] },
+    });
+    expect(records.map((r) => [r.database, r.status])).toEqual([['orders', 'RUNNING']]);
+  });
+
+  it('databaseOutcomeSchema reads nulls as absent and refuses an unknown status', () => {
+    expect(databaseOutcomeSchema.parse({ database: 'a', status: 'FAILED', isNew: null, backup: null })).toEqual({
+      database: 'a',
+      status: 'FAILED',
+      isNew: undefined,
+      backup: undefined,
+    });
+    expect(databaseOutcomeSchema.safeParse({ database: 'a', status: 'RUNNING' }).success).toBe(false);
+  });
+});
 
 describe('the local and the AWS history paths give the same record for the same execution', () => {
   let definition: AslDefinition;
