@@ -6,7 +6,7 @@ import { DumpFailed, PgProofError, SizeGuardTripped, StorageError } from '../com
 import { dumpKey, manifestKeyFor, newRunId } from '../common/keys';
 import { logBackupComplete } from '../common/engine-log';
 import type { Logger } from '../common/log';
-import { newestVerifiedBackup } from '../common/backup-catalog';
+import { hasCompleteBackupIn, listRuns, newestVerifiedIn } from '../common/backup-catalog';
 import { writeManifest, type Manifest } from '../common/manifest';
 import { connect, describeTarget, libpqEnv, type ConnectionParams } from '../common/pg-connection';
 import { discoverPgInstalls, majorFromVersionNum, selectDumpClient, type DiscoveryOptions } from '../common/pg-tools';
@@ -68,6 +68,8 @@ export interface BackupResult {
   readonly serverVersion: string;
   readonly pgDumpVersion: string;
   readonly previousBytes?: number;
+  /** No complete backup (dump and manifest) of this database was in the bucket before this run. */
+  readonly isNew: boolean;
 }
 
 interface SnapshotInfo {
@@ -133,7 +135,13 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
     });
 
     // Read the size guard's baseline before dumping: a broken bucket fails the run at once, not after the dump.
-    const previous = (await newestVerifiedBackup(deps.s3, settings.storage, settings.connection.database))?.manifest;
+    // The same one listing of the database's runs says whether it had any complete backup before this run.
+    const database = settings.connection.database;
+    const { runs } = await listRuns(deps.s3, settings.storage, database);
+    const previous = (await newestVerifiedIn(deps.s3, settings.storage.bucket, runs, { database }))?.manifest;
+    // A verified backup is a complete one: only a database without one has its manifests read further.
+    const isNew =
+      previous === undefined && !(await hasCompleteBackupIn(deps.s3, settings.storage.bucket, runs, database));
 
     checkpoint();
     const plan = planCompression(settings.config.compression, settings.zstdPath);
@@ -349,6 +357,7 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       serverVersion: server.version,
       pgDumpVersion: pgDump.version,
       ...(previous ? { previousBytes: previous.bytes } : {}),
+      isNew,
     };
   } finally {
     await endClient();

@@ -195,6 +195,28 @@ export async function newestVerifiedIn(
   return undefined;
 }
 
+/**
+ * Whether `runs` hold a complete backup (dump and valid manifest) of `database`. Reads manifests newest first and
+ * stops at the first of `database` (a key folder can be shared by several names); lists nothing itself, so a
+ * caller that already listed the database's runs pays no second listing.
+ */
+export async function hasCompleteBackupIn(
+  s3: S3Client,
+  bucket: string,
+  runs: readonly RunObjects[],
+  database: string,
+): Promise<boolean> {
+  for (const run of [...runs].sort((a, b) => b.runId.localeCompare(a.runId))) {
+    if (!isComplete(run)) continue;
+    try {
+      if ((await loadBackup(s3, bucket, run)).database === database) return true;
+    } catch (error) {
+      if (!(error instanceof BackupNotFound)) throw error;
+    }
+  }
+  return false;
+}
+
 /** The newest verified backup of `database` (before the run `options.before`, when given). */
 export async function newestVerifiedBackup(
   s3: S3Client,

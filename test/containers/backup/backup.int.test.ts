@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackup, type BackupSettings } from '../../../containers/backup/backup';
 import { manifestKeyFor, verifiedKeyFor } from '../../../containers/common/keys';
@@ -129,6 +130,31 @@ describe('backup engine', () => {
     expect(lines.some((l) => /zstd is not installed/.test(l))).toBe(true);
   });
 
+  it('reports isNew for the first complete backup of a database only, from the one listing of its runs', async () => {
+    // GIVEN a database the bucket has never seen, and an S3 client that counts listings
+    const db = await createSourceDatabase('backup_is_new', async (sql) => {
+      await sql('create table t as select i from generate_series(1, 10) i');
+    });
+    const settings = await settingsFor(db, bucket, { compression: { method: 'none' } });
+    const s3 = testS3();
+    let listings = 0;
+    const send = s3.send.bind(s3) as (command: unknown) => Promise<unknown>;
+    (s3 as { send: unknown }).send = (command: unknown) => {
+      if (command instanceof ListObjectsV2Command) listings++;
+      return send(command);
+    };
+    // WHEN it is backed up twice (the first backup never verified: complete is enough)
+    const first = await runBackup(settings, { s3, logger: captureLogger().logger });
+    const listingsOfFirst = listings;
+    const second = await runBackup(settings, { s3, logger: captureLogger().logger });
+    // THEN only the first is new, and each run listed the database's runs once
+    expect(first.isNew).toBe(true);
+    expect(second.isNew).toBe(false);
+    expect(second.previousBytes).toBeUndefined();
+    expect(listingsOfFirst).toBe(1);
+    expect(listings).toBe(2);
+  });
+
   it('trips the size guard when the dump shrinks too much against the last verified backup, and keeps the dump', async () => {
     // GIVEN a verified backup of a database, then most of its data deleted
     const db = await createSourceDatabase('backup_shrink', async (sql) => {
@@ -166,6 +192,7 @@ describe('backup engine', () => {
     const loose = await settingsFor(db, bucket, { compression: { method: 'none' }, sizeGuard: { maxShrink: 0.999 } });
     await expect(runBackup(loose, { s3: testS3(), logger: captureLogger().logger })).resolves.toMatchObject({
       previousBytes: first.bytes,
+      isNew: false,
     });
     // AND a change of compression (none → zstd) is not mistaken for lost data
     const { logger, lines } = captureLogger();
