@@ -1,6 +1,12 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backupAt, listBackups, newestVerifiedBackup } from '../../../containers/common/backup-catalog';
+import {
+  backupAt,
+  hasCompleteBackupIn,
+  listBackups,
+  listRuns,
+  newestVerifiedBackup,
+} from '../../../containers/common/backup-catalog';
 import { dumpKey, manifestKeyFor, rolesKeyFor, verifiedKeyFor } from '../../../containers/common/keys';
 import { writeManifest, writeVerificationRecord, type Manifest } from '../../../containers/common/manifest';
 import { createBucket, testS3 } from '../../helpers/fixtures';
@@ -145,6 +151,36 @@ describe('backup catalog (local S3 server)', () => {
     expect((await newestVerifiedBackup(testS3(), location, 'my_db'))?.runId).toBe(A);
     expect((await newestVerifiedBackup(testS3(), location, 'my db'))?.runId).toBe(B);
     expect((await listBackups(testS3(), location, 'my_db')).backups.map((b) => b.database)).toEqual(['my_db']);
+  });
+
+  it("hasCompleteBackupIn: a complete backup counts whether verified or not, of this database's name only", async () => {
+    // GIVEN one listing per folder
+    const location = { bucket, prefix: PREFIX };
+    const runsOf = async (database: string) => (await listRuns(testS3(), location, database)).runs;
+    // THEN "app" has complete backups; an incomplete run (D: no manifest; E: unreadable manifest) alone would not
+    expect(await hasCompleteBackupIn(testS3(), bucket, await runsOf('app'), 'app')).toBe(true);
+    const app = await runsOf('app');
+    expect(
+      await hasCompleteBackupIn(
+        testS3(),
+        bucket,
+        app.filter((r) => r.runId === D || r.runId === E),
+        'app',
+      ),
+    ).toBe(false);
+    // AND an unverified complete backup is enough (C only)
+    expect(
+      await hasCompleteBackupIn(
+        testS3(),
+        bucket,
+        app.filter((r) => r.runId === C),
+        'app',
+      ),
+    ).toBe(true);
+    // AND a shared folder is told apart by the manifest's name; an empty folder has none
+    expect(await hasCompleteBackupIn(testS3(), bucket, await runsOf('my db'), 'my db')).toBe(true);
+    expect(await hasCompleteBackupIn(testS3(), bucket, await runsOf('my_db'), 'my?db')).toBe(false);
+    expect(await hasCompleteBackupIn(testS3(), bucket, await runsOf('never-backed-up'), 'never-backed-up')).toBe(false);
   });
 
   it('looks a backup up by its dump key', async () => {
