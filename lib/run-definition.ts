@@ -262,6 +262,8 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   // ---- input validation (pure Step Functions: no Lambda, so the local runner needs no binding) ----------------
   // Only "reason" (text) is accepted. Unknown fields are found by comparing the input's JSON with the JSON of the
   // known fields rebuilt from it; the message shows the input, so the offending field is named.
+  // Its length (MAX_REASON_CHARS) cannot be checked here: JSONPath intrinsics cannot measure a string. `pgproof
+  // start` enforces it; from the console, ECS refuses overrides over 8,192 characters at BackupDatabase.
   const rejectUnknownField = new sfn.Pass(scope, STATE.rejectUnknownInputField, {
     stateName: STATE.rejectUnknownInputField,
     parameters: {
