@@ -37,9 +37,14 @@ export const MAX_REASON_CHARS = 500;
  */
 export const MAX_ERROR_MESSAGE_CHARS = 500;
 
-/** `text` cut to at most `max` characters, an ellipsis marking the cut. */
+/**
+ * `text` cut to at most `max` characters, an ellipsis marking the cut. The end is kept as well as the start: an
+ * error's summary comes first, and the lines that name the cause (a program's stderr tail) come last.
+ */
 export function clipText(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  const head = Math.ceil((max - 1) * 0.4);
+  return `${text.slice(0, head)}…${text.slice(text.length - (max - 1 - head))}`;
 }
 
 /** A manual run's `reason`: not empty and at most {@link MAX_REASON_CHARS} characters. */
