@@ -9,12 +9,14 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  DATABASE_FIELD,
   ENGINE_LOG,
   fieldSelector,
   MESSAGE_FIELD,
   type BackupCompleteFields,
   type BackupVerifiedFields,
   type CheckFields,
+  type DatabaseFields,
 } from './contracts/engine-log';
 
 export interface RunMonitoringProps {
@@ -50,6 +52,28 @@ export const ENGINE_METRICS = {
     unit: cloudwatch.Unit.SECONDS,
   },
 } as const;
+
+/** The dimension every engine metric carries: the database the log line is about. */
+export const DATABASE_DIMENSION = 'Database';
+
+/**
+ * The dimensions of every metric filter: `Database` from the line's `database` field. A filter publishing dimensions
+ * may not have a default value (AWS rejects the pair), and at most 3 dimensions (docs/aws-facts.md).
+ */
+export const ENGINE_METRIC_DIMENSIONS = {
+  [DATABASE_DIMENSION]: fieldSelector<DatabaseFields>(DATABASE_FIELD),
+} as const;
+
+/** The graphs' period: one point per day (runs are daily). */
+const GRAPH_PERIOD = Duration.days(1);
+
+/**
+ * The search expression finding one engine metric of every database (names are not known at deploy time; a search
+ * finds only the series that reported in the last two weeks).
+ */
+export function perDatabaseSearch(namespace: string, metricName: string, statistic: 'Maximum' | 'Sum'): string {
+  return `SEARCH('{${namespace},${DATABASE_DIMENSION}} MetricName="${metricName}"', '${statistic}', ${GRAPH_PERIOD.toSeconds()})`;
+}
 
 /** The filter pattern matching the lines with this message. */
 function messageIs(message: string): logs.JsonPattern {
@@ -121,6 +145,13 @@ export class RunMonitoring extends Construct {
       }),
     );
 
+    // One series per database; the graphs find them by search, so no name is needed at deploy time.
+    const perDatabase = (metricName: string, statistic: 'Maximum' | 'Sum', label: string) =>
+      new cloudwatch.SearchExpression({
+        expression: perDatabaseSearch(this.namespace, metricName, statistic),
+        label,
+        period: GRAPH_PERIOD,
+      });
     const metric = (m: (typeof ENGINE_METRICS)[keyof typeof ENGINE_METRICS], logGroup: logs.ILogGroup) => {
       new logs.MetricFilter(this, `${m.metricName}Filter`, {
         logGroup,
@@ -128,28 +159,26 @@ export class RunMonitoring extends Construct {
         metricName: m.metricName,
         filterPattern: messageIs(m.message),
         metricValue: m.value,
+        dimensions: ENGINE_METRIC_DIMENSIONS,
         unit: m.unit,
       });
-      return new cloudwatch.Metric({
-        namespace: this.namespace,
-        metricName: m.metricName,
-        statistic: 'Maximum',
-        period: Duration.days(1),
-        unit: m.unit,
-      });
+      return m.metricName;
     };
     const dumpBytes = metric(ENGINE_METRICS.dumpBytes, props.backupLogGroup);
     const dumpSeconds = metric(ENGINE_METRICS.dumpSeconds, props.backupLogGroup);
     const restoreSeconds = metric(ENGINE_METRICS.restoreSeconds, props.verifyLogGroup);
-    const checkFilter = (metricName: string, passed: boolean) =>
+    const checkFilter = (metricName: string, passed: boolean) => {
       new logs.MetricFilter(this, `${metricName}Filter`, {
         logGroup: props.verifyLogGroup,
         metricNamespace: this.namespace,
         metricName,
         filterPattern: checkPassedIs(passed),
         metricValue: '1',
+        dimensions: ENGINE_METRIC_DIMENSIONS,
         unit: cloudwatch.Unit.COUNT,
-      }).metric({ statistic: 'Sum', period: Duration.days(1) });
+      });
+      return metricName;
+    };
     const checksFailed = checkFilter('ChecksFailed', false);
     const checksPassed = checkFilter('ChecksPassed', true);
 
@@ -158,18 +187,26 @@ export class RunMonitoring extends Construct {
       defaultInterval: Duration.days(90),
     });
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Backup size (bytes)', left: [dumpBytes], width: 12, leftYAxis: { min: 0 } }),
       new cloudwatch.GraphWidget({
-        title: 'Dump and restore time (seconds)',
-        left: [dumpSeconds.with({ label: 'dump' }), restoreSeconds.with({ label: 'restore (measured recovery time)' })],
+        title: 'Backup size (bytes), per database',
+        left: [perDatabase(dumpBytes, 'Maximum', 'size')],
+        width: 12,
+        leftYAxis: { min: 0 },
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dump and restore time (seconds), per database',
+        left: [
+          perDatabase(dumpSeconds, 'Maximum', 'dump'),
+          perDatabase(restoreSeconds, 'Maximum', 'restore (measured recovery time)'),
+        ],
         width: 12,
         leftYAxis: { min: 0 },
       }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Checks',
-        left: [checksPassed.with({ label: 'passed' }), checksFailed.with({ label: 'failed' })],
+        title: 'Checks, per database',
+        left: [perDatabase(checksPassed, 'Sum', 'passed'), perDatabase(checksFailed, 'Sum', 'failed')],
         width: 12,
         leftYAxis: { min: 0 },
       }),

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_DIMENSION, perDatabaseSearch } from '../../lib/run-monitoring';
 import { buildPgProof } from '../helpers/cdk';
 
 type Json = Record<string, any>;
@@ -60,5 +61,69 @@ describe('alarm delivery', () => {
         Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
       },
     ]);
+  });
+});
+
+const ENGINE_METRIC_NAMES = ['DumpBytes', 'DumpSeconds', 'RestoreSeconds', 'ChecksPassed', 'ChecksFailed'];
+
+/** The dashboard body as JSON, with each CloudFormation token (region, ARNs) replaced by a placeholder. */
+function dashboardBody(): Json {
+  const body = resources[idOf('AWS::CloudWatch::Dashboard')]!.Properties.DashboardBody;
+  const parts = body['Fn::Join'][1] as unknown[];
+  return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+}
+
+describe('per-database metrics', () => {
+  it('every metric filter publishes the Database dimension from the line, and no default value (AWS rejects the pair)', () => {
+    // THEN: one dimension (of at most 3), whose value is the log line's database field
+    const filters = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::MetricFilter');
+    expect(filters.map((f) => f.Properties.MetricTransformations[0].MetricName).sort()).toEqual(
+      [...ENGINE_METRIC_NAMES].sort(),
+    );
+    for (const name of ENGINE_METRIC_NAMES)
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        MetricTransformations: [
+          Match.objectLike({
+            MetricName: name,
+            MetricNamespace: 'PgProof/orders',
+            Dimensions: [{ Key: 'Database', Value: '$.database' }],
+            DefaultValue: Match.absent(),
+          }),
+        ],
+      });
+    for (const f of filters) expect(f.Properties.MetricTransformations).toHaveLength(1);
+  });
+
+  it('the dashboard finds every database by search, one expression per metric, none naming a database', () => {
+    const widgets = (dashboardBody().widgets as Json[]).filter((w) => w.type === 'metric');
+    const expressions = widgets.flatMap((w) =>
+      (w.properties.metrics as unknown[][]).flatMap((m) => m.filter((e): e is Json => !!e && typeof e === 'object')),
+    );
+    const searches = expressions.map((e) => e.expression).filter((e): e is string => typeof e === 'string');
+    expect(searches.sort()).toEqual(
+      [
+        `SEARCH('{PgProof/orders,Database} MetricName="DumpBytes"', 'Maximum', 86400)`,
+        `SEARCH('{PgProof/orders,Database} MetricName="DumpSeconds"', 'Maximum', 86400)`,
+        `SEARCH('{PgProof/orders,Database} MetricName="RestoreSeconds"', 'Maximum', 86400)`,
+        `SEARCH('{PgProof/orders,Database} MetricName="ChecksPassed"', 'Sum', 86400)`,
+        `SEARCH('{PgProof/orders,Database} MetricName="ChecksFailed"', 'Sum', 86400)`,
+      ].sort(),
+    );
+    expect(perDatabaseSearch('PgProof/orders', 'DumpBytes', 'Maximum')).toBe(
+      searches.find((s) => s.includes('DumpBytes')),
+    );
+    expect(DATABASE_DIMENSION).toBe('Database');
+    // AND no graph reads an engine metric without its dimension (such a series no longer exists)
+    const plain = widgets.flatMap((w) => (w.properties.metrics as unknown[][]).filter((m) => typeof m[0] === 'string'));
+    expect(plain.map((m) => m[0])).toEqual(['AWS/States', 'AWS/States', 'AWS/States', 'AWS/States']);
+  });
+
+  it("the only alarm watches the state machine's executions, not an engine metric", () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    const alarm = resources[idOf('AWS::CloudWatch::Alarm')]!;
+    const namespaces = (alarm.Properties.Metrics as Json[])
+      .map((m) => m.MetricStat?.Metric?.Namespace)
+      .filter((n): n is string => n !== undefined);
+    expect(namespaces).toEqual(['AWS/States', 'AWS/States', 'AWS/States']);
   });
 });

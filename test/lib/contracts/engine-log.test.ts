@@ -11,12 +11,14 @@ import { createLogger } from '../../../containers/common/log';
 import { type CheckFields, DATABASE_FIELD, ENGINE_LOG, fieldSelector } from '../../../lib/contracts/engine-log';
 import { ProgressDisplay } from '../../../lib/local/progress';
 import { buildPgProof } from '../../helpers/cdk';
-import { matchesFilterPattern, metricValueOf } from '../../helpers/metric-filter';
+import { matchesFilterPattern, metricValueOf, select } from '../../helpers/metric-filter';
 
 interface Filter {
   readonly metricName: string;
   readonly pattern: string;
   readonly metricValue: string;
+  /** The dimensions the filter publishes: name → the selector of the line's field holding the value. */
+  readonly dimensions: Record<string, string>;
   readonly logGroup: 'backup' | 'verify';
 }
 
@@ -40,12 +42,17 @@ beforeAll(() => {
     .filter((c): c is logs.CfnMetricFilter => c instanceof logs.CfnMetricFilter)
     .map((f) => {
       const transformation = (
-        stack.resolve(f.metricTransformations) as Array<{ metricName: string; metricValue: string }>
+        stack.resolve(f.metricTransformations) as Array<{
+          metricName: string;
+          metricValue: string;
+          dimensions?: Array<{ key: string; value: string }>;
+        }>
       )[0]!;
       return {
         metricName: transformation.metricName,
         pattern: f.filterPattern,
         metricValue: transformation.metricValue,
+        dimensions: Object.fromEntries((transformation.dimensions ?? []).map((d) => [d.key, d.value])),
         logGroup: groupOf(stack.resolve(f.logGroupName)),
       };
     });
@@ -114,15 +121,21 @@ describe("log contract: metric filters ↔ the engines' real log lines", () => {
     expect(published('ChecksFailed')).toEqual([1]);
   });
 
-  it('every line a metric filter matches names its database in the contract field (for a later Database dimension)', () => {
+  it("publishes each figure under the Database dimension, whose value the real line's database field gives", () => {
     for (const filter of filters) {
+      // THEN the filter's only dimension is Database, selected by the contract's field
+      expect(filter.dimensions, filter.metricName).toEqual({ Database: fieldSelector<CheckFields>(DATABASE_FIELD) });
+      expect(filter.dimensions.Database).toBe('$.database');
+      // AND on every line it matches, the selector picks the database the engine wrote, as a non-empty string
       const lines = (filter.logGroup === 'backup' ? backupLines : verifyLines).filter((line) =>
         matchesFilterPattern(filter.pattern, line),
       );
       expect(lines.length, filter.metricName).toBeGreaterThan(0);
-      for (const line of lines) expect(JSON.parse(line)[DATABASE_FIELD], filter.metricName).toBe('orders');
+      for (const line of lines) {
+        expect(JSON.parse(line)[DATABASE_FIELD], filter.metricName).toBe('orders');
+        expect(select(JSON.parse(line), filter.dimensions.Database!), filter.metricName).toBe('orders');
+      }
     }
-    expect(fieldSelector<CheckFields>(DATABASE_FIELD)).toBe('$.database');
   });
 
   it('matches no other line: a progress line with bytes, a line of another message, a line that is not JSON', () => {
