@@ -18,8 +18,8 @@ export const ENGINE_LOG = {
 export const MESSAGE_FIELD = 'message';
 
 /**
- * The field every line a metric filter matches carries: the database the line is about (its id; today its name),
- * so a metric can later be split per database.
+ * The field every line a metric filter matches carries: the database the line is about (its id; today its name).
+ * Each metric filter publishes it as the `Database` dimension (lib/run-monitoring.ts), one series per database.
  */
 export const DATABASE_FIELD = 'database';
 
