@@ -82,6 +82,27 @@ export async function createWorld(name: string, options: { rows?: number } = {})
 }
 
 /** `pgproof run --local` against the world (fault proxy as S3, fake chat and snitch), `--json`; extra args last. */
+/** `pgproof run --local --json` against the world's source, S3 proxy, chat and snitch. */
+export function runArgs(world: FaultWorld, url: string = databaseUrl(world.source)): string[] {
+  return [
+    'run',
+    '--local',
+    '--database-url',
+    url,
+    '--state-dir',
+    world.stateDir,
+    '--s3-endpoint',
+    world.proxy.endpoint,
+    '--bucket',
+    world.bucket,
+    '--chat-webhook',
+    world.chatUrl,
+    '--snitch-url',
+    world.snitchUrl,
+    '--json',
+  ];
+}
+
 export async function runPgproof(
   world: FaultWorld,
   options: {
@@ -92,27 +113,10 @@ export async function runPgproof(
   } = {},
 ): Promise<FaultRun> {
   const before = world.http.requests.length;
-  const out = await pgproof(
-    [
-      'run',
-      '--local',
-      '--database-url',
-      options.databaseUrl ?? databaseUrl(world.source),
-      '--state-dir',
-      world.stateDir,
-      '--s3-endpoint',
-      world.proxy.endpoint,
-      '--bucket',
-      world.bucket,
-      '--chat-webhook',
-      world.chatUrl,
-      '--snitch-url',
-      world.snitchUrl,
-      '--json',
-      ...(options.args ?? []),
-    ],
-    { ...(options.env ? { env: options.env } : {}), ...(options.onStderr ? { onStderr: options.onStderr } : {}) },
-  );
+  const out = await pgproof([...runArgs(world, options.databaseUrl), ...(options.args ?? [])], {
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.onStderr ? { onStderr: options.onStderr } : {}),
+  });
   const requests = world.http.requests.slice(before);
   return {
     ...out,

@@ -21,6 +21,7 @@ import {
   runPgproof,
   secretsIn,
   SNITCH_TOKEN,
+  runArgs,
   type FaultRun,
   type FaultWorld,
 } from './harness';
@@ -77,23 +78,6 @@ async function historyOf(world: FaultWorld): Promise<RunRecord[]> {
 }
 
 /** The arguments runPgproof gives, for the cases that must stop before a run (exit 2: no JSON result to parse). */
-const runArgs = (world: FaultWorld) => [
-  'run',
-  '--local',
-  '--database-url',
-  databaseUrl(world.source),
-  '--state-dir',
-  world.stateDir,
-  '--s3-endpoint',
-  world.proxy.endpoint,
-  '--bucket',
-  world.bucket,
-  '--chat-webhook',
-  world.chatUrl,
-  '--snitch-url',
-  world.snitchUrl,
-  '--json',
-];
 
 /** A verified run that ended in ChatPostFailed: backup verified, snitch checked in once, the failure visible. */
 async function expectChatFailureShown(world: FaultWorld, run: FaultRun, reason: RegExp): Promise<void> {
