@@ -26,6 +26,11 @@ export const ENGINE_ENV = {
   runId: 'PGPROOF_RUN_ID',
   /** Why the run was started (backup container override). */
   reason: 'PGPROOF_REASON',
+  /**
+   * The id of the database this task works on (backup and verify container override): a key of PGPROOF_CONFIG's
+   * `databases`. Unset: the configuration's only database.
+   */
+  database: 'PGPROOF_DATABASE',
   /** The key of the dump to verify (verify container override). Only the verify task gets it. */
   backupKey: 'PGPROOF_BACKUP_KEY',
   /** pg_dump's --lock-wait-timeout in seconds. */

@@ -87,24 +87,6 @@ const consoleUrlSchema = z
   );
 
 /**
- * The run's state as the state machine passes it to the Lambda functions. Objects are loose: the state machine may
- * carry more fields, which are kept but not read. Known fields are typed strictly.
- */
-export const runStateSchema = z.looseObject({
-  database: z.string().min(1),
-  runId: z.string().min(1),
-  status: z.enum(RUN_STATUSES),
-  backup: optional(backupSummarySchema),
-  verify: optional(verifySummarySchema),
-  error: optional(runErrorSchema),
-  /** Link to the execution in the Step Functions console. */
-  // A malformed link is dropped rather than failing the run's notification over a cosmetic field.
-  consoleUrl: consoleUrlSchema.optional(),
-  /** Why the run was started by hand. */
-  reason: optional(z.string()),
-});
-
-/**
  * One database's outcome in the run state after the Map (docs/fleet-design.md, "The run state after the Map"):
  * trimmed to about 1 KiB, so 200 of them fit the 256 KiB state. `verify.checks` counts the checks passed; a failing
  * check is named in the error, whose message the engines cap at 500 characters.
@@ -120,6 +102,8 @@ export const databaseOutcomeSchema = z.looseObject({
     z.looseObject({
       restoreSeconds: seconds,
       checks: count,
+      /** RDS-only extensions left out of the restore. */
+      skippedExtensions: optional(z.array(z.string())),
       previous: optional(z.looseObject({ dumpBytes: count, restoreSeconds: optional(seconds) })),
     }),
   ),
@@ -127,6 +111,27 @@ export const databaseOutcomeSchema = z.looseObject({
 });
 /** One database's outcome after parsing. */
 export type DatabaseOutcome = z.output<typeof databaseOutcomeSchema>;
+
+/**
+ * The run's state as the state machine passes it to the Lambda functions. Objects are loose: the state machine may
+ * carry more fields, which are kept but not read. Known fields are typed strictly.
+ */
+export const runStateSchema = z.looseObject({
+  database: z.string().min(1),
+  runId: z.string().min(1),
+  status: z.enum(RUN_STATUSES),
+  backup: optional(backupSummarySchema),
+  verify: optional(verifySummarySchema),
+  error: optional(runErrorSchema),
+  /** Link to the execution in the Step Functions console. */
+  // A malformed link is dropped rather than failing the run's notification over a cosmetic field.
+  consoleUrl: consoleUrlSchema.optional(),
+  /** Why the run was started by hand. */
+  reason: optional(z.string()),
+  /** One outcome per database, after the Map (absent in executions that predate it). */
+  outcomes: optional(z.array(databaseOutcomeSchema)),
+});
+
 
 /** The run state after parsing (optional fields absent, never null). */
 export type RunState = z.output<typeof runStateSchema>;

@@ -28,6 +28,7 @@ const SAMPLE: Record<EngineEnvName, string> = {
   [ENGINE_ENV.taskToken]: 'token',
   [ENGINE_ENV.runId]: RUN_ID,
   [ENGINE_ENV.reason]: 'before migration',
+  [ENGINE_ENV.database]: 'orders',
   [ENGINE_ENV.backupKey]: `team/orders/${RUN_ID}.dump`,
   [ENGINE_ENV.lockWaitTimeoutSeconds]: '17',
   [ENGINE_ENV.stallTimeoutSeconds]: '19',
