@@ -6,11 +6,12 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ENGINE_ENV } from './contracts/engine-env';
-import { CHAT_POST_FAILED } from './contracts/run-record';
+import { DEFAULT_MAX_CONCURRENCY } from './common/defaults';
+import { CHAT_POST_FAILED, DATABASES_FAILED } from './contracts/run-record';
 import { STATE, type StateName } from './contracts/state-names';
 import type { EngineTasks } from './engine-tasks';
 
-export { CHAT_POST_FAILED };
+export { CHAT_POST_FAILED, DATABASES_FAILED };
 
 /** Error name of a rejected manual input. */
 export const INVALID_INPUT = 'InvalidInput';
@@ -30,8 +31,12 @@ const TIMEOUTS = [sfn.Errors.TIMEOUT, sfn.Errors.HEARTBEAT_TIMEOUT];
 const CHAT_RESULT = { resultSelector: { 'posted.$': '$.Payload.posted' }, resultPath: '$.chat' } as const;
 
 export interface RunDefinitionProps {
-  /** The database's name, recorded in the run state. */
+  /** What the run proves, as the chat and the history name it: the database's id, or the deployment's name. */
   readonly databaseName: string;
+  /** The ids of the databases each run proves, in order. @default [databaseName] */
+  readonly databases?: readonly string[];
+  /** How many databases are proved at once (the Map's MaxConcurrency). @default DEFAULT_MAX_CONCURRENCY */
+  readonly maxConcurrency?: number;
   readonly cluster: ecs.ICluster;
   readonly engineTasks: EngineTasks;
   readonly subnets: ec2.SubnetSelection;
@@ -84,13 +89,18 @@ const CONSOLE_URL_EXPRESSION = `States.Format('https://{}.console.aws.amazon.com
 /**
  * Builds the run's states:
  *
- * PrepareRunId → ValidateInput → BackupDatabase → VerifyBackup → NotifySuccess → SnitchCheckIn → CheckChatPosted → BackupVerified
- * every failure → <Step>Failed | <Step>TimedOut (records error {state, name, message}) → MarkRunFailed →
- * NotifyFailure → RunFailed (Fail, with the original error's name and message).
+ * PrepareRunId → ValidateInput → ListDatabases → ProveDatabases (Map, one item per database, MaxConcurrency):
+ *   each item: BackupDatabase → VerifyBackup → DatabaseVerified (its outcome); any error of the item →
+ *   <Step>Failed | <Step>TimedOut (its outcome, with the error {state, name, message}): one database's failure never
+ *   stops the others.
+ * → SummarizeRun → CheckOutcomes → MarkRunVerified | MarkDatabasesFailed → NotifyRun (one message for the run) →
+ * CheckAllVerified → SnitchCheckIn (only when every database verified) → CheckChatPosted → BackupVerified
+ *                  └ any database failed → DatabasesFailed (Fail).
+ * A failure outside the Map (input, snitch) → <Step>Failed | <Step>TimedOut → MarkRunFailed → NotifyFailure →
+ * RunFailed (Fail, with the original error's name and message).
  *
- * A failed NotifySuccess is caught into SnitchCheckIn (a verified backup still checks in), and CheckChatPosted then
- * ends the execution in ChatPostFailed: the run is visibly failed and alarms, but the snitch stays quiet.
- * SnitchCheckIn is reachable from the success path only.
+ * A failed NotifyRun is caught (a verified run still checks in), and CheckChatPosted then ends the execution in
+ * ChatPostFailed: the run is visibly failed and alarms, but the snitch stays quiet.
  */
 export function buildRunDefinition(scope: Construct, props: RunDefinitionProps): sfn.IChainable {
   const runFields = {
@@ -99,8 +109,9 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     'consoleUrl.$': CONSOLE_URL_EXPRESSION,
   };
   const notifyTimeout = props.notifyTimeout ?? Duration.minutes(2);
+  const databases = props.databases ?? [props.databaseName];
 
-  // ---- failure path -------------------------------------------------------------------------------------------
+  // ---- failure path of the run -------------------------------------------------------------------------------
   const runFailed = new sfn.Fail(scope, STATE.runFailed, {
     stateName: STATE.runFailed,
     errorPath: '$.error.name',
@@ -125,44 +136,39 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   });
   markRunFailed.next(notifyFailure);
 
-  /** Routes a step's errors into the failure path, recording which state failed and why. */
-  const catchFailures = (
-    task: sfn.TaskStateBase,
+  /** The states that record a step's error: {state, name, message} from the caught error, in `fields` around it. */
+  const errorStates = (
     states: { state: string; failed: string; timedOut: string },
     timedOutMessage: string,
+    around: { fields: Record<string, unknown>; resultPath?: string },
   ) => {
     const { state } = states;
+    const at = (error: Record<string, unknown>) => ({ ...around.fields, error });
+    // A timeout carries no Cause, so its message is written here; every other error carries one.
     const timedOut = new sfn.Pass(scope, states.timedOut, {
       stateName: states.timedOut,
-      parameters: { state, 'name.$': '$.error.Error', message: timedOutMessage },
-      resultPath: '$.error',
+      parameters: at({ state, 'name.$': '$.error.Error', message: timedOutMessage }),
+      ...(around.resultPath ? { resultPath: around.resultPath } : {}),
     });
-    // A timeout carries no Cause, so its message is written here; every other error carries one.
     const failed = new sfn.Pass(scope, states.failed, {
       stateName: states.failed,
-      parameters: { state, 'name.$': '$.error.Error', 'message.$': '$.error.Cause' },
-      resultPath: '$.error',
+      parameters: at({ state, 'name.$': '$.error.Error', 'message.$': '$.error.Cause' }),
+      ...(around.resultPath ? { resultPath: around.resultPath } : {}),
     });
-    task.addCatch(timedOut.next(markRunFailed), { errors: TIMEOUTS, resultPath: '$.error' });
-    task.addCatch(failed.next(markRunFailed), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    return { timedOut, failed };
+  };
+  const catchInto = (task: sfn.TaskStateBase, handlers: { timedOut: sfn.IChainable; failed: sfn.IChainable }) => {
+    task.addCatch(handlers.timedOut, { errors: TIMEOUTS, resultPath: '$.error' });
+    task.addCatch(handlers.failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
   };
 
-  // ---- success path -------------------------------------------------------------------------------------------
-  const successPayload = sfn.TaskInput.fromObject({
-    'database.$': '$.database',
-    'runId.$': '$.runId',
-    status: 'SUCCEEDED',
-    'reason.$': '$.reason',
-    'consoleUrl.$': '$.consoleUrl',
-    'backup.$': '$.backup',
-    'verify.$': '$.verify',
-  });
+  // ---- after the Map ------------------------------------------------------------------------------------------
   const backupVerified = new sfn.Succeed(scope, STATE.backupVerified, { stateName: STATE.backupVerified });
   const chatPostFailed = new sfn.Fail(scope, STATE.chatPostFailed, {
     stateName: STATE.chatPostFailed,
     error: CHAT_POST_FAILED,
     cause:
-      "The backup was verified and the snitch checked in, but NotifySuccess could not post to chat: see its error in this execution's history.",
+      "Every database was verified and the snitch checked in, but NotifyRun could not post to chat: see its error in this execution's history.",
   });
   const checkChatPosted = new sfn.Choice(scope, STATE.checkChatPosted, { stateName: STATE.checkChatPosted })
     .when(sfn.Condition.isPresent('$.chatError'), chatPostFailed)
@@ -171,7 +177,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   const snitchCheckIn = new tasks.LambdaInvoke(scope, STATE.snitchCheckIn, {
     stateName: STATE.snitchCheckIn,
     lambdaFunction: props.snitchCheckIn,
-    payload: successPayload,
+    payload: sfn.TaskInput.fromJsonPathAt('$'),
     // Only whether it checked in: the run record reads it from the execution's output.
     resultSelector: { 'checkedIn.$': '$.Payload.checkedIn' },
     resultPath: '$.snitch',
@@ -179,39 +185,79 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     retryOnServiceExceptions: true,
   });
   retryThrottledLambda(snitchCheckIn);
-  catchFailures(
-    snitchCheckIn,
+  const snitchErrors = errorStates(
     { state: STATE.snitchCheckIn, failed: STATE.snitchCheckInFailed, timedOut: STATE.snitchCheckInTimedOut },
     `The snitch check-in took longer than ${notifyTimeout.toSeconds()} seconds.`,
+    { fields: {}, resultPath: '$.error' },
   );
+  catchInto(snitchCheckIn, {
+    timedOut: snitchErrors.timedOut.next(markRunFailed),
+    failed: snitchErrors.failed.next(markRunFailed),
+  });
   snitchCheckIn.next(checkChatPosted);
 
-  const notifySuccess = new tasks.LambdaInvoke(scope, STATE.notifySuccess, {
-    stateName: STATE.notifySuccess,
+  const databasesFailed = new sfn.Fail(scope, STATE.databasesFailed, {
+    stateName: STATE.databasesFailed,
+    error: DATABASES_FAILED,
+    cause:
+      "At least one database was not verified: each one's state and error are in this execution's output (outcomes) and in `pgproof history`.",
+  });
+  const checkAllVerified = new sfn.Choice(scope, STATE.checkAllVerified, {
+    stateName: STATE.checkAllVerified,
+    comment: "The dead-man's switch is checked in only when every database verified.",
+  })
+    .when(sfn.Condition.stringEquals('$.status', 'SUCCEEDED'), snitchCheckIn)
+    .otherwise(databasesFailed);
+
+  const notifyRun = new tasks.LambdaInvoke(scope, STATE.notifyRun, {
+    stateName: STATE.notifyRun,
     lambdaFunction: props.notifyChat,
-    payload: successPayload,
+    payload: sfn.TaskInput.fromJsonPathAt('$'),
     ...CHAT_RESULT,
     taskTimeout: sfn.Timeout.duration(notifyTimeout),
     retryOnServiceExceptions: true,
   });
-  retryThrottledLambda(notifySuccess);
-  notifySuccess.addCatch(snitchCheckIn, { errors: [sfn.Errors.ALL], resultPath: '$.chatError' });
-  notifySuccess.next(snitchCheckIn);
+  retryThrottledLambda(notifyRun);
+  notifyRun.addCatch(checkAllVerified, { errors: [sfn.Errors.ALL], resultPath: '$.chatError' });
+  notifyRun.next(checkAllVerified);
 
+  const markRunVerified = new sfn.Pass(scope, STATE.markRunVerified, {
+    stateName: STATE.markRunVerified,
+    result: sfn.Result.fromString('SUCCEEDED'),
+    resultPath: '$.status',
+  }).next(notifyRun);
+  const markDatabasesFailed = new sfn.Pass(scope, STATE.markDatabasesFailed, {
+    stateName: STATE.markDatabasesFailed,
+    result: sfn.Result.fromString('FAILED'),
+    resultPath: '$.status',
+  }).next(notifyRun);
+  const checkOutcomes = new sfn.Choice(scope, STATE.checkOutcomes, { stateName: STATE.checkOutcomes })
+    .when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), markDatabasesFailed)
+    .otherwise(markRunVerified);
+  // A path selecting every outcome's status: both runtimes evaluate `[*]` inside an intrinsic's argument.
+  const summarizeRun = new sfn.Pass(scope, STATE.summarizeRun, {
+    stateName: STATE.summarizeRun,
+    parameters: { 'anyFailed.$': "States.ArrayContains($.outcomes[*].status, 'FAILED')" },
+    resultPath: '$.summary',
+  }).next(checkOutcomes);
+
+  // ---- one database: the Map's item -----------------------------------------------------------------------------
   const { engineTasks } = props;
   const launchTarget = new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST });
   const heartbeatMinutes = props.heartbeatTimeout.toMinutes({ integral: false });
+  /** The database's id in the item's state (ItemSelector puts the list's entry at $.item). */
+  const itemDatabase = '$.item.database';
 
-  /** One engine's ECS task, waiting for its task token, with the per-run variables, retries and failure path. */
+  /** One engine's ECS task, waiting for its task token, with the per-run variables and retries. */
   const engineTask = (task: {
-    states: { state: StateName; failed: StateName; timedOut: StateName };
+    state: StateName;
     engine: 'backup' | 'verify';
     securityGroups: ec2.ISecurityGroup[];
     environment: tasks.TaskEnvironmentVariable[];
     timeout: Duration;
   }) => {
-    const runTask = new tasks.EcsRunTask(scope, task.states.state, {
-      stateName: task.states.state,
+    const runTask = new tasks.EcsRunTask(scope, task.state, {
+      stateName: task.state,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
       cluster: props.cluster,
       taskDefinition: engineTasks[task.engine],
@@ -222,7 +268,11 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
       containerOverrides: [
         {
           containerDefinition: task.engine === 'backup' ? engineTasks.backupContainer : engineTasks.verifyContainer,
-          environment: [{ name: ENGINE_ENV.taskToken, value: sfn.JsonPath.taskToken }, ...task.environment],
+          environment: [
+            { name: ENGINE_ENV.taskToken, value: sfn.JsonPath.taskToken },
+            { name: ENGINE_ENV.database, value: sfn.JsonPath.stringAt(itemDatabase) },
+            ...task.environment,
+          ],
         },
       ],
       resultPath: `$.${task.engine}`,
@@ -230,25 +280,45 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
       heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
     });
     retryTransientEcs(runTask);
-    catchFailures(
-      runTask,
-      task.states,
-      `The ${task.engine} task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${task.timeout.toHumanString()}.`,
-    );
     return runTask;
   };
+  const timedOutMessage = (engine: string, timeout: Duration) =>
+    `The ${engine} task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${timeout.toHumanString()}.`;
 
+  const databaseVerified = new sfn.Pass(scope, STATE.databaseVerified, {
+    stateName: STATE.databaseVerified,
+    comment: "The database's outcome, trimmed so that 200 of them fit the run's state.",
+    parameters: {
+      'database.$': itemDatabase,
+      status: 'SUCCEEDED',
+      'isNew.$': '$.backup.isNew',
+      'backup.$': '$.backup',
+      verify: {
+        'restoreSeconds.$': '$.verify.restoreSeconds',
+        // Every check passed (a failing one fails the task): the count is the number of checks.
+        'checks.$': 'States.ArrayLength($.verify.checks)',
+        'skippedExtensions.$': '$.verify.skippedExtensions',
+        'previous.$': '$.verify.previous',
+      },
+    },
+  });
   const verifyBackup = engineTask({
-    states: { state: STATE.verifyBackup, failed: STATE.verifyBackupFailed, timedOut: STATE.verifyBackupTimedOut },
+    state: STATE.verifyBackup,
     engine: 'verify',
     securityGroups: [engineTasks.verifySecurityGroup],
     environment: [{ name: ENGINE_ENV.backupKey, value: sfn.JsonPath.stringAt('$.backup.key') }],
     timeout: props.verifyTimeout,
   });
-  verifyBackup.next(notifySuccess);
+  const verifyErrors = errorStates(
+    { state: STATE.verifyBackup, failed: STATE.verifyBackupFailed, timedOut: STATE.verifyBackupTimedOut },
+    timedOutMessage('verify', props.verifyTimeout),
+    { fields: { 'database.$': itemDatabase, status: 'FAILED', 'isNew.$': '$.backup.isNew', 'backup.$': '$.backup' } },
+  );
+  catchInto(verifyBackup, verifyErrors);
+  verifyBackup.next(databaseVerified);
 
   const backupDatabase = engineTask({
-    states: { state: STATE.backupDatabase, failed: STATE.backupDatabaseFailed, timedOut: STATE.backupDatabaseTimedOut },
+    state: STATE.backupDatabase,
     engine: 'backup',
     securityGroups: engineTasks.backupSecurityGroups,
     environment: [
@@ -257,7 +327,36 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     ],
     timeout: props.backupTimeout,
   });
+  const backupErrors = errorStates(
+    { state: STATE.backupDatabase, failed: STATE.backupDatabaseFailed, timedOut: STATE.backupDatabaseTimedOut },
+    timedOutMessage('backup', props.backupTimeout),
+    { fields: { 'database.$': itemDatabase, status: 'FAILED', 'isNew.$': '$.item.isNew' } },
+  );
+  catchInto(backupDatabase, backupErrors);
   backupDatabase.next(verifyBackup);
+
+  const proveDatabases = new sfn.Map(scope, STATE.proveDatabases, {
+    stateName: STATE.proveDatabases,
+    comment: 'Backs up and verifies each database; a failed database ends its own item with its error.',
+    itemsPath: '$.databases',
+    maxConcurrency: props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+    // Inside an item, $$.Execution describes the item (the local runtime): the run's own fields come from here.
+    itemSelector: {
+      'item.$': '$$.Map.Item.Value',
+      'runId.$': '$.runId',
+      'reason.$': '$.reason',
+    },
+    resultPath: '$.outcomes',
+  });
+  proveDatabases.itemProcessor(backupDatabase);
+  proveDatabases.next(summarizeRun);
+
+  // isNew is unknown until the backup engine looks (null); discovery will know it beforehand.
+  const listDatabases = new sfn.Pass(scope, STATE.listDatabases, {
+    stateName: STATE.listDatabases,
+    result: sfn.Result.fromArray(databases.map((database) => ({ database, isNew: null }))),
+    resultPath: '$.databases',
+  }).next(proveDatabases);
 
   // ---- input validation (pure Step Functions: no Lambda, so the local runner needs no binding) ----------------
   // Only "reason" (text) is accepted. Unknown fields are found by comparing the input's JSON with the JSON of the
@@ -274,7 +373,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     resultPath: '$.error',
   });
   const checkInputFields = new sfn.Choice(scope, STATE.checkInputFields, { stateName: STATE.checkInputFields })
-    .when(sfn.Condition.stringEqualsJsonPath('$.input.given', '$.input.expected.json'), backupDatabase)
+    .when(sfn.Condition.stringEqualsJsonPath('$.input.given', '$.input.expected.json'), listDatabases)
     .otherwise(rejectUnknownField.next(markRunFailed));
   const compareInputFields = new sfn.Pass(scope, STATE.compareInputFields, {
     stateName: STATE.compareInputFields,

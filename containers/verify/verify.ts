@@ -57,8 +57,11 @@ export interface VerifyResult {
   readonly deepProof: boolean;
   /** RDS-only extensions the dump creates, left out of the restore: "not restorable outside RDS: skipped". */
   readonly skippedExtensions: string[];
-  /** The newest verified backup of the same database before this run, to compare size and restore time with. */
-  readonly previous?: PreviousVerified;
+  /**
+   * The newest verified backup of the same database before this run, to compare size and restore time with; null
+   * when there is none (always present: the state machine selects the field, and a missing one would fail it).
+   */
+  readonly previous: PreviousVerified | null;
 }
 
 /** A verified backup's figures, as the run's message compares them ("size −40 % vs previous verified backup"). */
@@ -279,7 +282,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
         checks: outcomes,
         deepProof: manifest.deepProof,
         skippedExtensions: restoreList.skippedExtensions,
-      } satisfies VerifyResult;
+      } satisfies Omit<VerifyResult, 'previous'>;
       await writeVerificationRecord(
         deps.s3,
         settings.storage.bucket,
@@ -304,7 +307,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
         checks: outcomes.length,
       });
       const previous = await previousVerified(deps, settings.storage, manifest);
-      return previous ? { ...result, previous } : result;
+      return { ...result, previous: previous ?? null };
     } finally {
       deps.signal?.removeEventListener('abort', onAbort);
       if (!deps.signal?.aborted) await client.end().catch(() => undefined);

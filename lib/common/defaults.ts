@@ -49,3 +49,6 @@ export const DEFAULT_COMPRESSION = { method: 'zstd', level: 1, threads: 0 } as c
 export function keyPrefixOrDefault(prefix: string | undefined): string {
   return prefix?.trim() || DEFAULT_KEY_PREFIX;
 }
+
+/** How many databases one run proves at once (the Map's MaxConcurrency). */
+export const DEFAULT_MAX_CONCURRENCY = 4;

@@ -21,6 +21,8 @@ export type RunRecordStatus = RunStatus | 'RUNNING';
 
 /** Error name of a run whose backup was verified and checked in, but whose success message was not posted. */
 export const CHAT_POST_FAILED = 'ChatPostFailed';
+/** Error name of a run in which at least one database was not verified (the Fail state after the Map). */
+export const DATABASES_FAILED = 'DatabasesFailed';
 /** Error name of an execution stopped before it ended (Ctrl-C locally, StopExecution in AWS). */
 export const EXECUTION_ABORTED = 'ExecutionAborted';
 /** Error name of an execution that ran past the state machine's own timeout. */
@@ -132,7 +134,6 @@ export const runStateSchema = z.looseObject({
   outcomes: optional(z.array(databaseOutcomeSchema)),
 });
 
-
 /** The run state after parsing (optional fields absent, never null). */
 export type RunState = z.output<typeof runStateSchema>;
 /** What may be passed in (nulls allowed). */
@@ -193,10 +194,17 @@ export interface RunRecord {
   readonly seconds?: number;
   /** Why the run was started by hand (`started by hand` when no reason was given). */
   readonly reason?: string;
+  /** The backup's figures (executions before the Map; a Map execution has them per database in `databases`). */
   readonly backup?: BackupSummary;
+  /** The verification's figures (executions before the Map; see `backup`). */
   readonly verify?: VerifySummary;
-  /** The step that failed, its error name and message. */
+  /**
+   * The step that failed, its error name and message. With one failed database, that database's error; with
+   * several, `DatabasesFailed` naming them.
+   */
   readonly error?: RunError;
+  /** One result per database, in the run's order (Map executions that got past the Map). */
+  readonly databases?: readonly DatabaseResult[];
   /** What the chat step did; `text` is the message a local run without a webhook printed instead of posting. */
   readonly chat?: { readonly posted: boolean; readonly text?: string };
   /** Whether the dead-man's switch was checked in (success path only). */
@@ -212,6 +220,7 @@ export interface DatabaseBackupSummary {
   readonly key: string;
   readonly bytes: number;
   readonly seconds: number;
+  readonly sha256?: string;
   readonly previousBytes?: number;
 }
 
@@ -219,14 +228,26 @@ export interface DatabaseBackupSummary {
 export interface DatabaseVerifySummary {
   readonly restoreSeconds: number;
   readonly checks: number;
+  readonly skippedExtensions?: readonly string[];
   readonly previous?: { readonly dumpBytes: number; readonly restoreSeconds?: number };
+}
+
+/** One database of one run (`--json`'s `databases`): its own status, figures and error. */
+export interface DatabaseResult {
+  readonly database: string;
+  readonly status: RunStatus;
+  /** No complete backup of this database was in the bucket before this run. */
+  readonly isNew?: boolean;
+  readonly backup?: DatabaseBackupSummary;
+  readonly verify?: DatabaseVerifySummary;
+  readonly error?: RunError;
 }
 
 /**
  * One database of one run, as `history` lists it: the run's fields repeated, the database's own status, figures and
  * error. Its figures are the trimmed ones of the outcome (the check count, not each check).
  */
-export interface DatabaseRunRecord extends Omit<RunRecord, 'status' | 'backup' | 'verify'> {
+export interface DatabaseRunRecord extends Omit<RunRecord, 'status' | 'backup' | 'verify' | 'databases'> {
   readonly status: RunRecordStatus;
   /** No complete backup of this database was in the bucket before this run. */
   readonly isNew?: boolean;
@@ -275,16 +296,46 @@ function causeMessage(cause: unknown): string | undefined {
   return cause;
 }
 
-/** The run's error: the step the definition recorded, else the execution's own error. */
-function errorOf(execution: ExecutionOutcome, state: Record<string, unknown>): RunError {
+/** How many failed databases the run's error names before `and N more`. */
+const NAMED_FAILURES = 10;
+
+/** The run's error from its failed databases: the one database's own error, or `DatabasesFailed` naming them. */
+function databasesError(failed: readonly DatabaseResult[], total: number): RunError | undefined {
+  const [first] = failed;
+  if (!first) return undefined;
+  if (failed.length === 1 && total === 1 && first.error) return first.error;
+  const named = failed
+    .slice(0, NAMED_FAILURES)
+    .map((d) => `${d.database} (${d.error ? `${d.error.name} in ${d.error.state}` : 'no error recorded'})`);
+  const more = failed.length > NAMED_FAILURES ? `, and ${failed.length - NAMED_FAILURES} more` : '';
+  return {
+    state: STATE.proveDatabases,
+    name: DATABASES_FAILED,
+    message: `${failed.length} of ${total} databases failed: ${named.join(', ')}${more}`,
+  };
+}
+
+/** The run's error: the step the definition recorded, its failed databases, else the execution's own error. */
+function errorOf(
+  execution: ExecutionOutcome,
+  state: Record<string, unknown>,
+  databases: readonly DatabaseResult[] | undefined,
+): RunError {
   const recorded = part(runErrorSchema, state.error);
   if (recorded) return { state: recorded.state, name: recorded.name, message: recorded.message };
+  const fromDatabases = databases
+    ? databasesError(
+        databases.filter((d) => d.status === 'FAILED'),
+        databases.length,
+      )
+    : undefined;
+  if (fromDatabases) return fromDatabases;
   if (execution.error === CHAT_POST_FAILED) {
     // The Fail state's cause only points to the history: the chat error caught into $.chatError says why.
     const chatError = isObject(state.chatError) ? state.chatError : {};
     const why = [text(chatError.Error), causeMessage(chatError.Cause)].filter(Boolean).join(': ') || 'an unknown error';
     return {
-      state: STATE.notifySuccess,
+      state: databases ? STATE.notifyRun : STATE.notifySuccess,
       name: CHAT_POST_FAILED,
       message: `${execution.cause ?? ''} The chat post failed with ${why}`.trim(),
     };
@@ -359,6 +410,7 @@ export function summarizeExecution(execution: ExecutionOutcome): RunRecord {
         : 'FAILED';
   const backup = backupOf(state);
   const verify = verifyOf(state);
+  const databases = databasesOf(state);
   const chat =
     isObject(state.chat) && typeof state.chat.posted === 'boolean' ? { posted: state.chat.posted } : undefined;
   const snitch =
@@ -379,7 +431,8 @@ export function summarizeExecution(execution: ExecutionOutcome): RunRecord {
     ...(text(state.reason) ? { reason: text(state.reason) } : {}),
     ...(backup ? { backup } : {}),
     ...(verify ? { verify } : {}),
-    ...(status === 'FAILED' ? { error: errorOf(execution, state) } : {}),
+    ...(status === 'FAILED' ? { error: errorOf(execution, state, databases) } : {}),
+    ...(databases ? { databases } : {}),
     ...(chat ? { chat } : {}),
     ...(snitch ? { snitch } : {}),
     ...(consoleUrl ? { consoleUrl } : {}),
@@ -403,9 +456,58 @@ export function finalRunState(output: unknown, entered: readonly StateEntered[])
   return entered.at(-1)?.input;
 }
 
-/** A run record in the per-database form: the figures trimmed as an outcome holds them. */
+/** One database's result from its outcome, trimmed as `--json` prints it. */
+function databaseResult(o: DatabaseOutcome): DatabaseResult {
+  return {
+    database: o.database,
+    status: o.status,
+    ...(o.isNew !== undefined ? { isNew: o.isNew } : {}),
+    ...(o.backup
+      ? {
+          backup: {
+            key: o.backup.key,
+            bytes: o.backup.bytes,
+            seconds: o.backup.seconds,
+            ...(typeof o.backup.sha256 === 'string' ? { sha256: o.backup.sha256 } : {}),
+            ...(o.backup.previousBytes !== undefined ? { previousBytes: o.backup.previousBytes } : {}),
+          },
+        }
+      : {}),
+    ...(o.verify
+      ? {
+          verify: {
+            restoreSeconds: o.verify.restoreSeconds,
+            checks: o.verify.checks,
+            ...(o.verify.skippedExtensions?.length ? { skippedExtensions: o.verify.skippedExtensions } : {}),
+            ...(o.verify.previous
+              ? {
+                  previous: {
+                    dumpBytes: o.verify.previous.dumpBytes,
+                    ...(o.verify.previous.restoreSeconds !== undefined
+                      ? { restoreSeconds: o.verify.previous.restoreSeconds }
+                      : {}),
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
+    ...(o.error ? { error: { state: o.error.state, name: o.error.name, message: o.error.message } } : {}),
+  };
+}
+
+/** The databases' results from the state's `outcomes` (a malformed outcome is left out, never the others). */
+function databasesOf(state: Record<string, unknown>): DatabaseResult[] | undefined {
+  if (!Array.isArray(state.outcomes)) return undefined;
+  const outcomes = state.outcomes
+    .map((o) => part(databaseOutcomeSchema, o))
+    .filter((o): o is DatabaseOutcome => o !== undefined);
+  return outcomes.length ? outcomes.map(databaseResult) : undefined;
+}
+
+/** A record of an execution without outcomes, in the per-database form: the figures trimmed as an outcome holds them. */
 function asDatabaseRecord(record: RunRecord): DatabaseRunRecord {
-  const { backup, verify, ...run } = record;
+  const { backup, verify, databases: _none, ...run } = record;
   return {
     ...run,
     ...(backup
@@ -440,52 +542,25 @@ function asDatabaseRecord(record: RunRecord): DatabaseRunRecord {
 }
 
 /**
- * Pure: one record per database of one execution, the run's fields repeated (run id, times, reason, chat, snitch,
- * console link). From the state's `outcomes` when it holds any (a malformed outcome is left out, never the others);
- * otherwise, for an execution that failed before the Map or predates it, `summarizeExecution`'s one record.
+ * Pure: one row per database of one run, the run's fields repeated (run id, times, reason, chat, snitch, console
+ * link): what `history` lists. A run that failed outside the Map (the snitch, say) with every database verified
+ * fails each row with the run's error; a run without database results (it failed before the Map, or predates it)
+ * is one row.
  */
-export function summarizeDatabases(execution: ExecutionOutcome): DatabaseRunRecord[] {
-  const run = summarizeExecution(execution);
-  const state = isObject(execution.state) ? execution.state : {};
-  const outcomes = Array.isArray(state.outcomes)
-    ? state.outcomes.map((o) => part(databaseOutcomeSchema, o)).filter((o): o is DatabaseOutcome => o !== undefined)
-    : [];
-  if (!outcomes.length) return [asDatabaseRecord(run)];
-  const { backup: _backup, verify: _verify, error: _error, status: runStatus, ...runFields } = run;
-  return outcomes.map((o) => ({
+export function databaseRows(run: RunRecord): DatabaseRunRecord[] {
+  if (!run.databases?.length) return [asDatabaseRecord(run)];
+  const { backup: _backup, verify: _verify, error: runError, status: runStatus, databases, ...runFields } = run;
+  const failedOutside = runStatus === 'FAILED' && !databases.some((d) => d.status === 'FAILED');
+  return databases.map((d) => ({
     ...runFields,
-    database: o.database,
+    ...d,
     // A database of a run still going is RUNNING until the run ends; its own status once it has.
-    status: runStatus === 'RUNNING' ? 'RUNNING' : o.status,
-    ...(o.isNew !== undefined ? { isNew: o.isNew } : {}),
-    ...(o.backup
-      ? {
-          backup: {
-            key: o.backup.key,
-            bytes: o.backup.bytes,
-            seconds: o.backup.seconds,
-            ...(o.backup.previousBytes !== undefined ? { previousBytes: o.backup.previousBytes } : {}),
-          },
-        }
-      : {}),
-    ...(o.verify
-      ? {
-          verify: {
-            restoreSeconds: o.verify.restoreSeconds,
-            checks: o.verify.checks,
-            ...(o.verify.previous
-              ? {
-                  previous: {
-                    dumpBytes: o.verify.previous.dumpBytes,
-                    ...(o.verify.previous.restoreSeconds !== undefined
-                      ? { restoreSeconds: o.verify.previous.restoreSeconds }
-                      : {}),
-                  },
-                }
-              : {}),
-          },
-        }
-      : {}),
-    ...(o.error ? { error: { state: o.error.state, name: o.error.name, message: o.error.message } } : {}),
+    status: runStatus === 'RUNNING' ? 'RUNNING' : failedOutside ? 'FAILED' : d.status,
+    ...(failedOutside && runError ? { error: runError } : {}),
   }));
+}
+
+/** Pure: `databaseRows` of one execution. */
+export function summarizeDatabases(execution: ExecutionOutcome): DatabaseRunRecord[] {
+  return databaseRows(summarizeExecution(execution));
 }

@@ -50,6 +50,8 @@ export type StateName = (typeof STATE)[keyof typeof STATE];
 export const TASK_STATES: readonly StateName[] = [
   STATE.backupDatabase,
   STATE.verifyBackup,
+  STATE.discoverDatabases,
+  STATE.notifyRun,
   STATE.notifySuccess,
   STATE.snitchCheckIn,
   STATE.notifyFailure,

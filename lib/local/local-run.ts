@@ -109,7 +109,7 @@ export const INTERRUPTED_CAUSE =
  */
 export function localRunRecord(
   execution: LocalExecution,
-  run: { database: string; startedAt: string; finishedAt: string },
+  run: { database: string; startedAt: string; finishedAt: string; chatText?: string },
 ): RunRecord {
   const entered = execution.events
     .filter((e) => e.type === 'StateEntered' && e.state)
@@ -127,13 +127,20 @@ export function localRunRecord(
         : {}),
   });
   const database = record.database || run.database;
-  const unposted = record.chat && !record.chat.posted ? runStateSchema.safeParse({ ...record, database }) : undefined;
+  const unposted = record.chat && !record.chat.posted ? unpostedText(record, database, run.chatText) : undefined;
   return {
     ...record,
     database,
-    ...(unposted?.success ? { chat: { posted: false, text: buildChatMessage(unposted.data).text } } : {}),
+    ...(unposted ? { chat: { posted: false, text: unposted } } : {}),
     ...(record.error ? { error: { ...record.error, message: redact(record.error.message) } } : {}),
   };
+}
+
+/** The message a run without a webhook printed: the one the chat step built, else rebuilt from an older record. */
+function unpostedText(record: RunRecord, database: string, built: string | undefined): string | undefined {
+  if (built !== undefined) return built;
+  const state = runStateSchema.safeParse({ ...record, database });
+  return state.success ? buildChatMessage(state.data).text : undefined;
 }
 
 /**
@@ -183,12 +190,17 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
     logger,
     whenUnconfigured: 'skip',
   });
-  const notify: TaskBinding = async (payload) => (await chat(withoutConsoleUrl(payload))) as unknown as Json;
+  let chatText: string | undefined;
+  const notify: TaskBinding = async (payload) => {
+    const output = await chat(withoutConsoleUrl(payload));
+    chatText = output.text;
+    return output as unknown as Json;
+  };
 
   const bindings: Record<string, TaskBinding> = {
     [STATE.backupDatabase]: containerTask('backup', STATE.backupDatabase),
     [STATE.verifyBackup]: containerTask('verify', STATE.verifyBackup),
-    [STATE.notifySuccess]: notify,
+    [STATE.notifyRun]: notify,
     [STATE.notifyFailure]: notify,
     [STATE.snitchCheckIn]: async (payload) => (await snitch(withoutConsoleUrl(payload))) as unknown as Json,
   };
@@ -208,5 +220,6 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
     database: options.connection.database,
     startedAt,
     finishedAt: new Date().toISOString(),
+    ...(chatText !== undefined ? { chatText } : {}),
   });
 }
