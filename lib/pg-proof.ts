@@ -67,8 +67,12 @@ export interface PgProofProps {
   readonly databaseHost: string;
   /** @default 5432 */
   readonly databasePort?: number;
-  /** The database to back up. */
+  /** The database to back up; with `databases`, the name the chat and the history give the run. */
   readonly databaseName: string;
+  /** The ids of the databases each run proves. @default [databaseName] */
+  readonly databases?: readonly string[];
+  /** How many databases a run proves at once. @default 4 */
+  readonly maxConcurrency?: number;
   /**
    * The user pg_dump connects as (needs read access to everything, e.g. a member of pg_read_all_data).
    * @default - the `username` field of the secret (RDS-style JSON)
@@ -275,6 +279,8 @@ export class PgProof extends Construct {
     const verifyTimeout = props.verifyTimeout ?? Duration.minutes(DEFAULT_VERIFY_TASK.timeoutMinutes);
     const definition = buildRunDefinition(this, {
       databaseName: props.databaseName,
+      ...(props.databases ? { databases: props.databases } : {}),
+      ...(props.maxConcurrency !== undefined ? { maxConcurrency: props.maxConcurrency } : {}),
       cluster: this.cluster,
       engineTasks: this.engineTasks,
       subnets: taskSubnets,

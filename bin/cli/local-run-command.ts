@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { EngineConfig } from '../../containers/common/engine-config';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
 import { registerSecret } from '../../lib/common/redact';
+import { MAX_CONCURRENCY_RANGE, MAX_DATABASES } from '../../lib/common/rules';
 import { parseEndpointValue } from '../../lambdas/common/endpoint';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../lib/local/embedded-s3';
 import { appendHistory, writeExecutionLog } from '../../lib/local/history';
@@ -35,6 +36,32 @@ export function validateRunFlags(flags: RunFlags): void {
     parsedOrUsage(() => parseEndpointValue(value, flag));
   }
   if (flags.input !== undefined) parseInput(flags.input);
+  if (flags.databases !== undefined) parseDatabaseList(flags.databases);
+  if (flags.maxConcurrency !== undefined) parseMaxConcurrency(flags.maxConcurrency);
+}
+
+/** `a,b,c` → the database names, each once, or a usage error naming what is wrong. */
+export function parseDatabaseList(text: string): string[] {
+  const names = text.split(',').map((n) => n.trim());
+  if (names.some((n) => n === '')) {
+    throw usageError(`--databases takes comma-separated database names, e.g. orders,billing; got "${text}"`);
+  }
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  if (repeated.length) throw usageError(`--databases names ${repeated[0]} twice`);
+  if (names.length > MAX_DATABASES) {
+    throw usageError(`--databases names ${names.length} databases; one run proves at most ${MAX_DATABASES}`);
+  }
+  return names;
+}
+
+function parseMaxConcurrency(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < MAX_CONCURRENCY_RANGE.min || n > MAX_CONCURRENCY_RANGE.max) {
+    throw usageError(
+      `--max-concurrency must be a whole number from ${MAX_CONCURRENCY_RANGE.min} to ${MAX_CONCURRENCY_RANGE.max}; got "${text}"`,
+    );
+  }
+  return n;
 }
 
 function parseInput(text: string): Record<string, unknown> {
@@ -60,10 +87,11 @@ function printResult(result: RunRecord, json: boolean): void {
 export async function runLocalCommand(
   flags: RunFlags,
   connection: ConnectionParams,
-  defaults: { config?: EngineConfig; input?: Record<string, unknown> } = {},
+  defaults: { config?: EngineConfig; input?: Record<string, unknown>; databases?: readonly string[] } = {},
 ): Promise<number> {
   validateRunFlags(flags);
   const input = flags.input !== undefined ? parseInput(flags.input) : (defaults.input ?? {});
+  const databases = flags.databases !== undefined ? parseDatabaseList(flags.databases) : defaults.databases;
   for (const url of [flags.chatWebhook, flags.snitchUrl]) registerSecret(url);
   let config: EngineConfig;
   try {
@@ -91,6 +119,8 @@ export async function runLocalCommand(
     result = await runLocally({
       connection,
       config,
+      ...(databases ? { databases } : {}),
+      ...(flags.maxConcurrency !== undefined ? { maxConcurrency: parseMaxConcurrency(flags.maxConcurrency) } : {}),
       s3: embedded
         ? {
             endpoint: embedded.endpoint,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
-import { DEFAULT_KEY_PREFIX } from '../../lib/common/defaults';
+import { DEFAULT_KEY_PREFIX, DEFAULT_MAX_CONCURRENCY } from '../../lib/common/defaults';
 
 /** The flags `demo` and `run --local` share. */
 export interface RunFlags {
@@ -14,6 +14,9 @@ export interface RunFlags {
   input?: string;
   workDir?: string;
   json?: boolean;
+  /** `a,b,c`: the databases of the --database-url server to prove (its database part is then ignored). */
+  databases?: string;
+  maxConcurrency?: string;
 }
 
 /** Adds the flags of a local run to `command`. */
@@ -37,5 +40,10 @@ export function addRunOptions(command: Command): Command {
       '--work-dir <dir>',
       `where verify decompresses and restores the backup (needs about twice the database; default $${ENGINE_ENV.workDir} or the temp dir)`,
     )
+    .option(
+      '--databases <list>',
+      'prove these databases of the server, comma-separated (e.g. orders,billing): the URL then only names the server',
+    )
+    .option('--max-concurrency <n>', 'how many databases are proved at once (1-40)', String(DEFAULT_MAX_CONCURRENCY))
     .option('--json', 'print the result as one JSON object on the last line of stdout');
 }

@@ -154,3 +154,9 @@ export function secretIdForm(id: string): SecretIdForm {
   if (!id.startsWith('arn:')) return 'name';
   return COMPLETE_SECRET_ARN.test(id) ? 'complete-arn' : 'partial-arn';
 }
+
+/** The Map's MaxConcurrency: an inline Map runs at most 40 iterations at once. */
+export const MAX_CONCURRENCY_RANGE = { min: 1, max: 40 } as const;
+
+/** The most databases one run proves: 200 outcomes of about 1 KiB fill most of the run's 256 KiB state. */
+export const MAX_DATABASES = 200;

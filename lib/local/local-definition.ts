@@ -10,7 +10,10 @@ import { renderDefinition, type AslDefinition } from '../render-definition';
  * The AWS-only parts (VPC, secrets, image) are stand-ins that never leave this process: a local run binds every
  * Task state to a local program, and the placeholders only fill ARNs the bindings ignore.
  */
-export function renderLocalDefinition(databaseName: string): AslDefinition {
+export function renderLocalDefinition(
+  databaseName: string,
+  fleet: { databases?: readonly string[]; maxConcurrency?: number } = {},
+): AslDefinition {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'PgProofLocal', { env: { account: '000000000000', region: 'local-1' } });
   const pgProof = new PgProof(stack, 'PgProof', {
@@ -22,6 +25,8 @@ export function renderLocalDefinition(databaseName: string): AslDefinition {
     }),
     databaseHost: 'localhost',
     databaseName,
+    ...(fleet.databases ? { databases: fleet.databases } : {}),
+    ...(fleet.maxConcurrency !== undefined ? { maxConcurrency: fleet.maxConcurrency } : {}),
     databaseUser: 'local',
     databasePasswordSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'DbSecret', 'local/db'),
     chatWebhookSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'ChatSecret', 'local/chat'),

@@ -6,7 +6,7 @@ import { buildChatMessage } from '../../lambdas/notify-chat/chat-message';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
 import { DEFAULT_KEY_PREFIX } from '../common/defaults';
-import { ENGINE_ENV } from '../contracts/engine-env';
+import { ENGINE_ENV, LIBPQ_ENV } from '../contracts/engine-env';
 import { CHAT_ENV, SNITCH_ENV } from '../contracts/lambda-env';
 import { finalRunState, runStateSchema, summarizeExecution, type RunRecord } from '../contracts/run-record';
 import { STATE } from '../contracts/state-names';
@@ -17,7 +17,14 @@ import { executeLocally, type ExecutionEvent, type LocalExecution, type TaskBind
 type Json = Parameters<TaskBinding>[0];
 
 export interface LocalRunOptions {
+  /** The server and, without `databases`, the one database to prove. */
   readonly connection: ConnectionParams;
+  /** The databases of the server to prove, each in its own Map item. @default [connection.database] */
+  readonly databases?: readonly string[];
+  /** How many databases are proved at once. @default 4 */
+  readonly maxConcurrency?: number;
+  /** What the chat and the history call the run when it proves several databases. @default the server, host:port */
+  readonly label?: string;
   readonly config: EngineConfig;
   /** Where backups go: the embedded S3 server or an S3-compatible endpoint (or AWS when `endpoint` is unset). */
   readonly s3: { endpoint?: string; bucket: string; prefix?: string; credentials?: Record<string, string> };
@@ -151,7 +158,13 @@ function unpostedText(record: RunRecord, database: string, built: string | undef
  */
 export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   const startedAt = new Date().toISOString();
-  const definition = renderLocalDefinition(options.connection.database);
+  const databases = options.databases ?? [options.connection.database];
+  const label =
+    databases.length === 1 ? databases[0]! : (options.label ?? `${options.connection.host}:${options.connection.port}`);
+  const definition = renderLocalDefinition(label, {
+    databases,
+    ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
+  });
   const env = staticTaskEnv(options);
   const running = new Set<Promise<unknown>>();
   const logger = lambdaLogger(options.onLambdaLog);
@@ -160,6 +173,9 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
     (name: 'backup' | 'verify', state: string): TaskBinding =>
     async (input) => {
       const perRun = overrideEnv(input);
+      const database = perRun[ENGINE_ENV.database];
+      // The item's database on the run's server: libpq's database follows it.
+      if (database !== undefined) perRun[LIBPQ_ENV.database] = database;
       if (options.storageUnavailable) throw new ContainerTaskError('StorageError', options.storageUnavailable);
       const task = runContainerTask(name, {
         env: { ...env, ...perRun },
@@ -217,7 +233,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   await Promise.allSettled([...running]);
 
   return localRunRecord(execution, {
-    database: options.connection.database,
+    database: label,
     startedAt,
     finishedAt: new Date().toISOString(),
     ...(chatText !== undefined ? { chatText } : {}),
