@@ -9,6 +9,7 @@ import { dumpKey } from '../../../containers/common/keys';
 import { connect, type ConnectionParams } from '../../../containers/common/pg-connection';
 import { startThrowawayCluster, type ThrowawayCluster } from '../../../containers/common/throwaway-cluster';
 import { discoverDatabases, type DiscoverSettings } from '../../../containers/discover/discover';
+import { runDiscover } from '../../../containers/discover/run-discover';
 import { ENGINE_ENV } from '../../../lib/contracts/engine-env';
 import { backupForTest, captureLogger, createBucket, ROOT, runNodeProcess, testS3 } from '../../helpers/fixtures';
 import { parseLocalResult } from '../../../containers/common/reporter';
@@ -163,6 +164,10 @@ describe('discover engine (own cluster, local S3 server)', () => {
       },
     });
     expect(out.stdout + out.stderr).not.toContain(ROLE_PASSWORD);
+    // AND the local runner's in-process call on the same environment gives the same result
+    const env = taskEnv({ exclude: ['scratch_*', 'analytics'], checks: [] });
+    const inProcess = await runDiscover(env, { s3: testS3(), logger: captureLogger().logger });
+    expect(inProcess).toEqual((parseLocalResult(out.stdout) as { output: unknown }).output);
   });
 
   it('fails with NoDatabasesFound naming host:port and the exclusions, never the password', async () => {
