@@ -2,13 +2,14 @@ import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } 
 import {
   groupRunObjects,
   missingParts,
+  runsByFolder,
   verifiedCandidates,
   type GroupedListing,
   type ListedObject,
   type RunObjects,
 } from './backup-listing';
 import { BackupNotFound, StorageError } from './errors';
-import { databasePrefix, parseBackupKey } from './keys';
+import { databasePrefix, keySegment, parseBackupKey } from './keys';
 import { readManifest, readVerificationRecord, type Manifest, type VerificationRecord } from './manifest';
 import type { StorageLocation } from './s3';
 
@@ -215,6 +216,35 @@ export async function hasCompleteBackupIn(
     }
   }
   return false;
+}
+
+/** Manifest reads in flight at once when many databases are looked up (one GET each, usually). */
+const MANIFEST_READS_IN_FLIGHT = 8;
+
+/**
+ * Which of `databases` have a complete backup under the prefix, from ONE listing of the whole prefix (not one per
+ * database): each name's key folder is taken from that listing, and its complete runs' manifests are read as
+ * `hasCompleteBackupIn` does. Runs of `options.exceptRunId` are left out, so a retried step of the same run does
+ * not find its own backups.
+ */
+export async function databasesWithCompleteBackup(
+  s3: S3Client,
+  location: CatalogLocation,
+  databases: readonly string[],
+  options: { exceptRunId?: string } = {},
+): Promise<ReadonlySet<string>> {
+  const folders = runsByFolder((await listRuns(s3, location)).runs);
+  const found = new Set<string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < databases.length) {
+      const database = databases[next++]!;
+      const runs = (folders.get(keySegment(database)) ?? []).filter((r) => r.runId !== options.exceptRunId);
+      if (runs.length > 0 && (await hasCompleteBackupIn(s3, location.bucket, runs, database))) found.add(database);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MANIFEST_READS_IN_FLIGHT, databases.length) }, worker));
+  return found;
 }
 
 /** The newest verified backup of `database` (before the run `options.before`, when given). */

@@ -86,3 +86,14 @@ export function missingParts(run: RunObjects): string | undefined {
   if (!run.manifest) return 'no manifest (the run did not complete)';
   return undefined;
 }
+
+/** Pure: the runs of one listing by key folder (a database's key segment), each folder's runs in listing order. */
+export function runsByFolder(runs: readonly RunObjects[]): ReadonlyMap<string, readonly RunObjects[]> {
+  const folders = new Map<string, RunObjects[]>();
+  for (const run of runs) {
+    const list = folders.get(run.folder);
+    if (list) list.push(run);
+    else folders.set(run.folder, [run]);
+  }
+  return folders;
+}

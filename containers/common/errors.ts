@@ -67,6 +67,16 @@ export class VerificationFailed extends PgProofError {
   override readonly name = 'VerificationFailed';
 }
 
+/** Discovery (`"databases": "all"`) found no database to prove: none connectable, or every one excluded. */
+export class NoDatabasesFound extends PgProofError {
+  override readonly name = 'NoDatabasesFound';
+}
+
+/** Discovery found more databases than one stack proves in a run (`MAX_DATABASES`). */
+export class TooManyDatabases extends PgProofError {
+  override readonly name = 'TooManyDatabases';
+}
+
 /** The task was stopped by a signal (SIGTERM from ECS, Ctrl-C locally). */
 export class TaskInterrupted extends PgProofError {
   override readonly name = 'TaskInterrupted';

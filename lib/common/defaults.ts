@@ -19,6 +19,9 @@ export const DEFAULT_DATABASE_PORT = 5432;
 /** The libpq sslmode of a deployed backup's connection (a local run follows libpq's own default, `prefer`). */
 export const DEFAULT_DEPLOYED_SSL_MODE = 'require';
 
+/** The database discovery connects to when listing a server's databases (`"databases": "all"`): always there. */
+export const DEFAULT_DISCOVERY_DATABASE = 'postgres';
+
 /** The JSON field of the database secret holding the password (what RDS-managed secrets use). */
 export const DEFAULT_PASSWORD_JSON_FIELD = 'password';
 

@@ -38,6 +38,12 @@ export const MAX_REASON_CHARS = 500;
 export const MAX_ERROR_MESSAGE_CHARS = 500;
 
 /**
+ * The most databases one stack proves in a run: each database's outcome (≤ about 1 KiB) stays in the run state,
+ * which Step Functions caps at 256 KiB (docs/fleet-design.md, "Limits for 200 databases").
+ */
+export const MAX_DATABASES = 200;
+
+/**
  * `text` cut to at most `max` characters, an ellipsis marking the cut. The end is kept as well as the start: an
  * error's summary comes first, and the lines that name the cause (a program's stderr tail) come last.
  */

@@ -262,12 +262,12 @@ describe('runtime stage', () => {
     expect(cmds[0]!.getJSONStrings().map((s) => s.getJSONValue())).toEqual(['/app/backup.cjs']);
   });
 
-  it('copies both bundles from the build stage', () => {
+  it('copies the three bundles from the build stage', () => {
     const copy = dockerfile.getCOPYs().find((c) => c.getFromFlag()?.getValue() === 'build');
     expect(copy).toBeDefined();
     expect(finalStage()).toContain(copy);
     const args = copy!.getArguments().map((a) => a.getValue());
-    expect(args.slice(0, -1).sort()).toEqual(['/app/backup.cjs', '/app/verify.cjs']);
+    expect(args.slice(0, -1).sort()).toEqual(['/app/backup.cjs', '/app/discover.cjs', '/app/verify.cjs']);
     expect(args.at(-1)).toBe('/app/');
   });
 });
@@ -424,9 +424,10 @@ describe('bundling the entrypoints', () => {
     }
     expect(command).toContain('containers/backup/main.ts');
     expect(command).toContain('containers/verify/main.ts');
+    expect(command).toContain('containers/discover/main.ts');
   });
 
-  it('produces /app/backup.cjs and /app/verify.cjs that parse and start', async () => {
+  it('produces /app/backup.cjs, /app/verify.cjs and /app/discover.cjs that parse and start', async () => {
     // GIVEN: the same command, writing to a temp dir instead of /app, run where only what the build stage copies
     // is (its node_modules stands for `npm ci`): an import from a folder the image does not get fails here too
     const command = esbuildCommand().replace('--outdir=/app', `--outdir=${outDir}`);
@@ -446,8 +447,9 @@ describe('bundling the entrypoints', () => {
     // WHEN
     await exec('sh', ['-c', command], { cwd: context });
     // THEN
-    expect((await readdir(outDir)).filter((f) => f !== 'context').sort()).toEqual(['backup.cjs', 'verify.cjs']);
-    for (const bundle of ['backup.cjs', 'verify.cjs']) {
+    const bundles = ['backup.cjs', 'discover.cjs', 'verify.cjs'];
+    expect((await readdir(outDir)).filter((f) => f !== 'context').sort()).toEqual(bundles);
+    for (const bundle of bundles) {
       await exec(process.execPath, ['--check', path.join(outDir, bundle)]);
       // Started with no task environment, the bundle loads every module and reports the missing variable: proof
       // that it is self-contained (no node_modules next to it in the image) and runs on import.

@@ -1,7 +1,8 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   backupAt,
+  databasesWithCompleteBackup,
   hasCompleteBackupIn,
   listBackups,
   listRuns,
@@ -181,6 +182,27 @@ describe('backup catalog (local S3 server)', () => {
     expect(await hasCompleteBackupIn(testS3(), bucket, await runsOf('my db'), 'my db')).toBe(true);
     expect(await hasCompleteBackupIn(testS3(), bucket, await runsOf('my_db'), 'my?db')).toBe(false);
     expect(await hasCompleteBackupIn(testS3(), bucket, await runsOf('never-backed-up'), 'never-backed-up')).toBe(false);
+  });
+
+  it('databasesWithCompleteBackup: one listing of the prefix for every name, told apart by the manifest', async () => {
+    // GIVEN an S3 client that counts listings
+    const s3 = testS3();
+    let listings = 0;
+    const send = s3.send.bind(s3) as (command: unknown) => Promise<unknown>;
+    (s3 as { send: unknown }).send = (command: unknown) => {
+      if (command instanceof ListObjectsV2Command) listings++;
+      return send(command);
+    };
+    const names = ['app', 'my db', 'my_db', 'my?db', 'other', 'never-backed-up'];
+    // WHEN
+    const found = await databasesWithCompleteBackup(s3, { bucket, prefix: PREFIX }, names);
+    // THEN "my?db" shares the folder my_db but no manifest names it; the prefix was listed once
+    expect([...found].sort()).toEqual(['app', 'my db', 'my_db', 'other']);
+    expect(listings).toBe(1);
+    // AND the runs of the current run id are left out ("other" has only C; "app" has A and B besides)
+    const except = await databasesWithCompleteBackup(s3, { bucket, prefix: PREFIX }, names, { exceptRunId: C });
+    expect([...except].sort()).toEqual(['app', 'my db', 'my_db']);
+    expect(await databasesWithCompleteBackup(s3, { bucket, prefix: 'elsewhere' }, names)).toEqual(new Set());
   });
 
   it('looks a backup up by its dump key', async () => {

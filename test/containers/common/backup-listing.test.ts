@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   groupRunObjects,
   missingParts,
+  runsByFolder,
   verifiedCandidates,
   type ListedObject,
 } from '../../../containers/common/backup-listing';
@@ -83,5 +84,23 @@ describe('missing parts', () => {
     expect(missingParts(manifestOnly)).toMatch(/no dump object/);
     expect(missingParts(markerOnly)).toMatch(/neither dump nor manifest/);
     expect(missingParts(complete)).toBeUndefined();
+  });
+});
+
+describe('runs by folder', () => {
+  it("sorts one listing's runs into each database folder's, keeping their order", () => {
+    // GIVEN one listing of the whole prefix
+    const { runs } = groupRunObjects([
+      object(`p/a/2026-11-22/${OLD}.dump`),
+      object(`p/a/2026-11-24/${NEW}.dump`),
+      object(`p/b/2026-11-23/${MID}.manifest.json`),
+    ]);
+    // WHEN
+    const folders = runsByFolder(runs);
+    // THEN
+    expect([...folders.keys()].sort()).toEqual(['a', 'b']);
+    expect(folders.get('a')!.map((r) => r.runId)).toEqual([NEW, OLD]);
+    expect(folders.get('b')!.map((r) => r.runId)).toEqual([MID]);
+    expect(runsByFolder([]).size).toBe(0);
   });
 });
