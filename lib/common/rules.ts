@@ -163,6 +163,3 @@ export function secretIdForm(id: string): SecretIdForm {
 
 /** The Map's MaxConcurrency: an inline Map runs at most 40 iterations at once. */
 export const MAX_CONCURRENCY_RANGE = { min: 1, max: 40 } as const;
-
-/** The most databases one run proves: 200 outcomes of about 1 KiB fill most of the run's 256 KiB state. */
-export const MAX_DATABASES = 200;
