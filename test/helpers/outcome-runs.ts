@@ -1,8 +1,11 @@
-import type { DatabaseOutcome } from '../../lambdas/common/run-outcomes';
+import type { z } from 'zod';
+import type { databaseOutcomeSchema } from '../../lib/contracts/run-record';
 import type { RunResultInput } from '../../lambdas/common/run-result';
 import { succeededRun } from './runs';
 
-type OutcomeInput = Partial<DatabaseOutcome> & { database: string };
+/** An outcome as the state machine passes it (optional fields may be left out). */
+type DatabaseOutcome = z.input<typeof databaseOutcomeSchema>;
+type OutcomeInput = Partial<DatabaseOutcome>;
 
 /**
  * The outcome the Map records for a run state of today's shape: its backup as the engine returned it, its
