@@ -8,7 +8,7 @@ export type { DatabaseOutcome } from '../../lib/contracts/run-record';
  * A run state fits as it is; an outcome differs in carrying the count of checks passed instead of each check.
  */
 export interface SingleRun {
-  /** The run's label: the database's id, or the deployment's name. */
+  /** The database: the run's label without outcomes, else its outcome's id (the same for a single `database`). */
   readonly database: string;
   readonly runId: string;
   readonly status: RunStatus;
@@ -49,8 +49,9 @@ export function countOutcomes(outcomes: readonly DatabaseOutcome[]): OutcomeCoun
 
 /**
  * Pure: the run as one database's run, when it is one: a run without outcomes (before the Map, or an older
- * execution) as it is, and a run with exactly one outcome as that outcome under the run's label, run id, reason and
- * link. Undefined for a run with several outcomes (or an empty list): that is a fleet's run.
+ * execution) as it is, and a run with exactly one outcome as that outcome with the run's id, reason and link. The
+ * outcome's id names it: for a single `database` it is the run's label, and a fleet of one names its database
+ * rather than the deployment. Undefined for a run with several outcomes (or an empty list): that is a fleet's run.
  */
 export function asSingleRun(run: RunResult): SingleRun | undefined {
   if (run.outcomes === undefined) return run;
@@ -62,7 +63,7 @@ export function asSingleRun(run: RunResult): SingleRun | undefined {
   // The outcome's backup is loose: the backup engine's checksum travels in it when the state machine keeps it.
   const sha256 = outcome.backup?.sha256;
   return {
-    database: run.database,
+    database: outcome.database,
     runId: run.runId,
     status,
     ...(run.reason !== undefined ? { reason: run.reason } : {}),

@@ -17,8 +17,8 @@ function codeBlock(lines: readonly string[], max: number): string {
 /**
  * An incoming-webhook payload: `text` is the notification fallback, Block Kit carries the message.
  * Limits respected: section text 3000 characters, at most 10 fields of 2000 (a fleet's failed databases: as many
- * lines as fit one section). The link is an mrkdwn link,
- * not a button (buttons on a webhook without an app show a warning).
+ * lines as fit one section). The link is an mrkdwn link, not a button (buttons on a webhook without an app show a
+ * warning).
  */
 export function slackPayload(message: ChatMessage): Record<string, unknown> {
   const blocks: Record<string, unknown>[] = [

@@ -298,3 +298,15 @@ describe('outcomeOf (test helper)', () => {
     expect(outcomeOf(succeededRun()).verify?.checks).toBe(3);
   });
 });
+
+describe('chat message of a fleet of one database', () => {
+  it("names the database, not the deployment, in today's message", () => {
+    const run = parseRunResult(fleetRun([verifiedOutcome('orders')], { database: 'prod' }));
+
+    const message = buildChatMessage(run);
+
+    expect(message.headline).toBe('✅ Backup verified: orders');
+    expect(message.text).toContain('Checks: 7/7 passed');
+    expect(payload('generic', run)).toMatchObject({ database: 'prod', headline: '✅ Backup verified: orders' });
+  });
+});
