@@ -31,8 +31,14 @@ describe('chat message of a run with one outcome', () => {
     ],
     ['failed in the backup (a JSON cause with a stack)', failedRun()],
     [
-      'failed in the verification, after the backup',
-      { ...base, status: 'FAILED', verify: undefined, error: checkFailed } as RunResultInput,
+      'failed in the verification, after the backup (its size change from the backup task)',
+      {
+        ...base,
+        status: 'FAILED',
+        backup: { ...base.backup, previousBytes: 1_200_000_000 },
+        verify: undefined,
+        error: checkFailed,
+      } as RunResultInput,
     ],
     ['failed without error details', { database: 'app', runId: 'r', status: 'FAILED' }],
   ];
@@ -49,6 +55,7 @@ describe('chat message of a run with one outcome', () => {
 
     // Assess
     expect(message).toEqual(buildChatMessage(before));
+    expect(message.text).toBe(buildChatMessage(before).text);
   });
 
   it.each(cases)('%s: the same payload for every chat service', (_name, legacy) => {
