@@ -361,6 +361,8 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     // Inside an item, $$.Execution describes the item (the local runtime): the run's own fields come from here.
     itemSelector: {
       'item.$': '$$.Map.Item.Value',
+      // The run's label: a run stopped inside an item is summarised from the item's state.
+      'database.$': '$.database',
       'runId.$': '$.runId',
       'reason.$': '$.reason',
     },

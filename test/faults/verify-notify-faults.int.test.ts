@@ -88,7 +88,7 @@ async function expectChatFailureShown(world: FaultWorld, run: FaultRun, reason: 
     error: { state: 'NotifyRun', name: 'ChatPostFailed' },
     snitch: { checkedIn: true },
   });
-  expect(run.result.error?.message).toMatch(/backup was verified and the snitch checked in.*could not post to chat/);
+  expect(run.result.error?.message).toMatch(/verified and the snitch checked in.*could not post to chat/);
   // The backup itself was proven.
   expect(databaseOf(run.result).verify?.checks).toBeGreaterThan(0);
   expect(await listAllKeys(world.bucket)).toContain(verifiedKeyFor(databaseOf(run.result).backup!.key));
