@@ -159,10 +159,29 @@ const databaseEntrySchema = z
   .refine(atMostOneSecret.check, atMostOneSecret.message)
   .superRefine((o, ctx) => uniqueCheckNames(o.checks, ctx));
 
-const databasesSchema = z.union([
-  z.literal('all'),
-  z.array(z.union([z.string().min(1, 'a database name'), databaseEntrySchema])).min(1, 'at least one database'),
-]);
+/** A bare name is an entry with only its name. */
+const databaseListSchema = z
+  .array(z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), databaseEntrySchema))
+  .min(1, 'at least one database');
+
+/**
+ * "all" or the list. Not a zod union: a union reports only "Invalid input" for a bad entry, and every problem
+ * must name its field (databases.2.sslMode).
+ */
+const databasesSchema = z.unknown().transform((value, ctx): 'all' | z.infer<typeof databaseListSchema> => {
+  if (value === 'all') return 'all';
+  if (!Array.isArray(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"all" or a list of database names and entries; got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  const list = databaseListSchema.safeParse(value);
+  if (list.success) return list.data;
+  for (const issue of list.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
 
 const vpcSchema = z
   .strictObject({
@@ -351,8 +370,48 @@ export const deploymentConfigSchema = z.strictObject({
 });
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 
+/** The fields that say which databases a configuration proves (a local run reads them too). */
+export const fleetPartSchema = deploymentConfigSchema.pick({
+  database: true,
+  connection: true,
+  databases: true,
+  exclude: true,
+  databaseSettings: true,
+  maxConcurrency: true,
+});
+export type FleetPart = z.infer<typeof fleetPartSchema>;
+
+/**
+ * Validates the fleet fields of a configuration file for a local run: the same rules as a deployment, except
+ * that no database needs a secret (the password comes from the URL's server: PGPASSWORD or ~/.pgpass).
+ */
+export function parseLocalFleetPart(value: unknown, source = 'pgproof.config.json'): FleetPart | undefined {
+  const { deployment } = splitParts(value, source);
+  const part = fleetPartSchema.safeParse(
+    Object.fromEntries(Object.entries(deployment).filter(([k]) => k in fleetPartSchema.shape)),
+  );
+  if (!part.success) throw new ConfigError(describeZodError(part.error, source));
+  if (part.data.databases === undefined && part.data.database === undefined) {
+    for (const key of ['exclude', 'databaseSettings', 'connection'] as const)
+      if (part.data[key] !== undefined) throw new ConfigError(`${source}: ${key}: applies only with "databases"`);
+    return undefined;
+  }
+  const problems = fleetProblems(part.data, { requireSecrets: false });
+  if (problems.length)
+    throw new ConfigError(
+      problems
+        .slice(0, 5)
+        .map((p) => `${source}: ${p.path.join('.')}: ${p.message}`)
+        .join('; '),
+    );
+  return part.data;
+}
+
 /** The problems that span fields: which form of the database settings, ids, secrets, the 200-database cap. */
-function fleetProblems(d: DeploymentConfig): Array<{ path: Array<string | number>; message: string }> {
+function fleetProblems(
+  d: FleetPart,
+  options: { readonly requireSecrets: boolean } = { requireSecrets: true },
+): Array<{ path: Array<string | number>; message: string }> {
   const problems: Array<{ path: Array<string | number>; message: string }> = [];
   if (d.database !== undefined) {
     for (const key of ['connection', 'databases'] as const)
@@ -386,7 +445,7 @@ function fleetProblems(d: DeploymentConfig): Array<{ path: Array<string | number
   const hasSecret = (c: { passwordSecretName?: string | undefined; passwordSecretArn?: string | undefined } = {}) =>
     c.passwordSecretName !== undefined || c.passwordSecretArn !== undefined;
   if (d.databases === 'all') {
-    if (!hasSecret(d.connection))
+    if (options.requireSecrets && !hasSecret(d.connection))
       problems.push({
         path: ['connection'],
         message:
@@ -411,7 +470,7 @@ function fleetProblems(d: DeploymentConfig): Array<{ path: Array<string | number
         message: `duplicate id "${id}": databases.${first} and databases.${i} both resolve to it (ids default to the name): give one of them a distinct "id"`,
       });
     else firstIndexOf.set(id, i);
-    if (!hasSecret(typeof item === 'string' ? undefined : item) && !hasSecret(d.connection))
+    if (options.requireSecrets && !hasSecret(typeof item === 'string' ? undefined : item) && !hasSecret(d.connection))
       problems.push({
         path: ['databases', i],
         message: `database "${id}" has no password secret: give passwordSecretName or passwordSecretArn in "connection" or in its entry`,
