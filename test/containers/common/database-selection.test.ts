@@ -48,11 +48,9 @@ beforeEach(() => {
   secretsManager.reset();
   clearSecrets();
   // Each secret's password names the secret, so the test sees which one was read.
-  secretsManager
-    .on(GetSecretValueCommand)
-    .callsFake((input: { SecretId: string }) => ({
-      SecretString: JSON.stringify({ password: `${PASSWORD}${input.SecretId}` }),
-    }));
+  secretsManager.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => ({
+    SecretString: JSON.stringify({ password: `${PASSWORD}${input.SecretId}` }),
+  }));
 });
 afterEach(() => clearSecrets());
 

@@ -16,7 +16,10 @@ describe('fleet settings contract', () => {
 
   it('lays fields over the shared ones one by one, and a group whole', () => {
     const shared = { host: 'db1', user: 'u', secret: 's1', key: 'k1' };
-    expect(overlayFields(shared, { host: 'db2' }, [['secret', 'key']])).toEqual({ ...shared, host: 'db2' });
+    expect(overlayFields<Partial<typeof shared>>(shared, { host: 'db2' }, [['secret', 'key']])).toEqual({
+      ...shared,
+      host: 'db2',
+    });
     // A database naming its own secret does not keep the shared secret's key.
     expect(overlayFields<Partial<typeof shared>>(shared, { secret: 's2' }, [['secret', 'key']])).toEqual({
       host: 'db1',
