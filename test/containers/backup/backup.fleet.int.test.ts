@@ -38,9 +38,9 @@ describe('backup engine with keyed fleet settings', () => {
 
   it('backs up the database PGPROOF_DATABASE names, and fails one whose secret is refused with SecretUnreadable', async () => {
     // GIVEN two databases of the source cluster, listed by id; the second's secret cannot be read
-    const first = await createSourceDatabase('fleet_first', (sql) =>
-      sql('create table t (i int); insert into t values (1)'),
-    );
+    const first = await createSourceDatabase('fleet_first', async (sql) => {
+      await sql('create table t (i int); insert into t values (1)');
+    });
     const second = await createSourceDatabase('fleet_second');
     const settings: FleetSettings = {
       defaults: {},
