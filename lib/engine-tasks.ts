@@ -318,7 +318,9 @@ function singleDatabaseEnv(database: NonNullable<EngineTasksProps['database']>):
 }
 
 function taskConnection(c: EngineDatabaseConnection): TaskConnection {
-  const sslRootCert = defaultSslRootCert(c.sslMode, c.sslRootCert);
+  // The image's default CA bundle is left to the engine, so a database that changes only its sslMode does not
+  // inherit the shared connection's bundle.
+  const sslRootCert = c.sslRootCert === defaultSslRootCert(c.sslMode) ? undefined : c.sslRootCert;
   return {
     ...(c.host !== undefined ? { host: c.host } : {}),
     ...(c.port !== undefined ? { port: c.port } : {}),

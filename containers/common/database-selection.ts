@@ -7,6 +7,8 @@ import {
 } from '../../lib/contracts/fleet-settings';
 import { describeZodError, parseEngineConfig, type EngineConfig } from './engine-config';
 import { ConfigError } from './errors';
+import { defaultSslRootCert } from './tls';
+import type { SslMode } from '../../lib/common/rules';
 
 /** The database a task works on, chosen by `ENGINE_ENV.database` from the settings in `ENGINE_ENV.config`. */
 export interface DatabaseSelection {
@@ -47,6 +49,9 @@ export function selectDatabase(env: NodeJS.ProcessEnv): DatabaseSelection {
 export function selectedDatabaseEnv(env: NodeJS.ProcessEnv, selected: SelectedDatabase | undefined): NodeJS.ProcessEnv {
   if (!selected) return env;
   const c = selected.connection;
+  // The image's RDS bundle for verify-ca/verify-full unless a CA file is configured (the settings leave it out).
+  const sslRootCert =
+    c.sslRootCert ?? (c.sslMode && !env[LIBPQ_ENV.sslRootCert] ? defaultSslRootCert(c.sslMode as SslMode) : undefined);
   return {
     ...env,
     [LIBPQ_ENV.database]: selected.name,
@@ -54,7 +59,7 @@ export function selectedDatabaseEnv(env: NodeJS.ProcessEnv, selected: SelectedDa
     ...(c.port ? { [LIBPQ_ENV.port]: String(c.port) } : {}),
     ...(c.user ? { [LIBPQ_ENV.user]: c.user } : {}),
     ...(c.sslMode ? { [LIBPQ_ENV.sslMode]: c.sslMode } : {}),
-    ...(c.sslRootCert ? { [LIBPQ_ENV.sslRootCert]: c.sslRootCert } : {}),
+    ...(sslRootCert ? { [LIBPQ_ENV.sslRootCert]: sslRootCert } : {}),
     ...(c.passwordSecret ? { [ENGINE_ENV.dbSecret]: c.passwordSecret } : {}),
     ...(c.passwordJsonField ? { [ENGINE_ENV.dbSecretJsonField]: c.passwordJsonField } : {}),
   };

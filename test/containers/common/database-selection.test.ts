@@ -6,7 +6,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupSettingsFromEnv } from '../../../containers/backup/settings-from-env';
-import { selectDatabase } from '../../../containers/common/database-selection';
+import { selectDatabase, selectedDatabaseEnv } from '../../../containers/common/database-selection';
+import { RDS_CA_BUNDLE_PATH } from '../../../containers/common/tls';
 import { verifySettingsFromEnv } from '../../../containers/verify/settings-from-env';
 import { clearSecrets } from '../../../lib/common/redact';
 import type { FleetSettings } from '../../../lib/contracts/fleet-settings';
@@ -200,6 +201,24 @@ describe('backupSettingsFromEnv with keyed settings', () => {
     expect(error.message).toMatch(/needs secretsmanager:GetSecretValue on this secret/);
     // The other databases still read theirs.
     await expect(backupSettingsFromEnv(env(SETTINGS, 'orders'), client)).resolves.toMatchObject({ database: 'orders' });
+  });
+});
+
+describe('selectedDatabaseEnv: TLS', () => {
+  it("uses the image's RDS bundle for verify-full unless a CA file is configured, and none for require", () => {
+    const settings = {
+      defaults: {},
+      connection: { host: 'h', sslMode: 'verify-full' },
+      databases: {
+        a: { name: 'a' },
+        b: { name: 'b', connection: { sslMode: 'require' } },
+        c: { name: 'c', connection: { sslRootCert: '/etc/ca.pem' } },
+      },
+    };
+    const envOf = (id: string) => selectedDatabaseEnv({}, selectDatabase(env(settings, id)).selected);
+    expect(envOf('a').PGSSLROOTCERT).toBe(RDS_CA_BUNDLE_PATH);
+    expect(envOf('b').PGSSLROOTCERT).toBeUndefined();
+    expect(envOf('c').PGSSLROOTCERT).toBe('/etc/ca.pem');
   });
 });
 
