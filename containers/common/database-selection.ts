@@ -64,3 +64,34 @@ export function selectedDatabaseEnv(env: NodeJS.ProcessEnv, selected: SelectedDa
     ...(c.passwordJsonField ? { [ENGINE_ENV.dbSecretJsonField]: c.passwordJsonField } : {}),
   };
 }
+
+/**
+ * What the discovery task ("all") connects to: the shared connection's libpq and secret variables over the task
+ * environment (the maintenance database is `PGDATABASE`, else `postgres`), and the patterns to leave out. Throws a
+ * ConfigError when the settings do not discover.
+ */
+export function discoveryTarget(env: NodeJS.ProcessEnv): {
+  readonly env: NodeJS.ProcessEnv;
+  readonly exclude: readonly string[];
+} {
+  let value: unknown;
+  try {
+    value = JSON.parse(env[ENGINE_ENV.config] ?? '');
+  } catch (error) {
+    throw new ConfigError(`${ENGINE_ENV.config} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = fleetSettingsSchema.safeParse(value);
+  if (!parsed.success || parsed.data.exclude === undefined)
+    throw new ConfigError(
+      `${ENGINE_ENV.config} does not discover its databases (no "exclude" in keyed settings): deploy with "databases": "all"`,
+    );
+  const name = env[LIBPQ_ENV.database]?.trim() || 'postgres';
+  const server: SelectedDatabase = {
+    id: name,
+    name,
+    connection: parsed.data.connection ?? {},
+    engine: {},
+    discovered: true,
+  };
+  return { env: selectedDatabaseEnv(env, server), exclude: parsed.data.exclude };
+}

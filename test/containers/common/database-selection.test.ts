@@ -6,7 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupSettingsFromEnv } from '../../../containers/backup/settings-from-env';
-import { selectDatabase, selectedDatabaseEnv } from '../../../containers/common/database-selection';
+import { discoveryTarget, selectDatabase, selectedDatabaseEnv } from '../../../containers/common/database-selection';
 import { RDS_CA_BUNDLE_PATH } from '../../../containers/common/tls';
 import { verifySettingsFromEnv } from '../../../containers/verify/settings-from-env';
 import { clearSecrets } from '../../../lib/common/redact';
@@ -201,6 +201,20 @@ describe('backupSettingsFromEnv with keyed settings', () => {
     expect(error.message).toMatch(/needs secretsmanager:GetSecretValue on this secret/);
     // The other databases still read theirs.
     await expect(backupSettingsFromEnv(env(SETTINGS, 'orders'), client)).resolves.toMatchObject({ database: 'orders' });
+  });
+});
+
+describe('discoveryTarget', () => {
+  it("connects to the shared server's maintenance database and returns the exclude patterns", () => {
+    const settings = { ...SETTINGS, databases: {}, exclude: ['tmp_*'] };
+    const target = discoveryTarget(env(settings));
+    expect(target.exclude).toEqual(['tmp_*']);
+    expect(target.env).toMatchObject({
+      PGHOST: 'db1.example',
+      PGDATABASE: 'postgres',
+      PGPROOF_DB_SECRET: 'pgproof/db1',
+    });
+    expect(() => discoveryTarget(env(SETTINGS))).toThrow(/does not discover its databases/);
   });
 });
 
