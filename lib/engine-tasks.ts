@@ -51,7 +51,7 @@ export interface EngineDatabaseConnection {
   readonly passwordSecret?: secretsmanager.ISecret;
   /** JSON field of the secret holding the password. */
   readonly passwordJsonField: string;
-  /** The secret's customer-managed KMS key. @default - none (the AWS managed key needs no grant) */
+  /** The secret's customer-managed KMS key. @default - the secret's `encryptionKey`, if any (the AWS managed key needs no grant) */
   readonly passwordSecretKey?: kms.IKey;
 }
 
@@ -369,7 +369,11 @@ function fleetSettingsOf(
   );
   const keys = distinct(
     scope,
-    connections.flatMap((c) => (c.passwordSecretKey ? [c.passwordSecretKey] : [])),
+    // As for one database: a secret's own `encryptionKey` counts when no key is given.
+    connections.flatMap((c) => {
+      const key = c.passwordSecretKey ?? c.passwordSecret?.encryptionKey;
+      return key ? [key] : [];
+    }),
     (k) => k.keyArn,
   );
   const settings = renderFleetSettings({
