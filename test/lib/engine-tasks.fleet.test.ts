@@ -243,4 +243,39 @@ describe('PgProofStack from a fleet configuration', () => {
     expect(JSON.stringify(resources)).toMatch(/pgproof\/db1-\?{6}.*pgproof\/db2-\?{6}/);
     expect(resources).toHaveLength(2);
   });
+
+  it('renders "all" with the shared connection, exclude and databaseSettings, so a discovered name is selectable', () => {
+    const config = parseConfig({
+      name: 'prod',
+      checks: [check('shared')],
+      connection: { host: 'db1.example', user: 'pgproof_backup', passwordSecretName: 'pgproof/db1' },
+      databases: 'all',
+      exclude: ['tmp_*'],
+      databaseSettings: { reports: { checks: [] } },
+      vpc: {
+        vpcId: 'vpc-0123456789abcdef0',
+        privateSubnetIds: ['subnet-0123456789abcdef0'],
+        availabilityZones: ['eu-west-1a'],
+      },
+      chatWebhookSecretName: 'pgproof/chat',
+      snitchUrlSecretName: 'pgproof/snitch',
+    });
+    const stack = new PgProofStack(testApp(), 'PgProof-prod', {
+      config,
+      env: { account: '123456789012', region: 'eu-west-1' },
+      containerImage: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/pgproof-engines:test'),
+    });
+    expect(stack.pgProof.databaseIds).toBe('all');
+    const template = Template.fromStack(stack);
+    const env = { PGPROOF_CONFIG: containerEnv(template, /EnginesBackup/).PGPROOF_CONFIG as string };
+    expect(JSON.parse(env.PGPROOF_CONFIG)).toMatchObject({ databases: {}, exclude: ['tmp_*'] });
+    expect(selectDatabase({ ...env, PGPROOF_DATABASE: 'reports' }).config.checks).toEqual([]);
+    expect(selectDatabase({ ...env, PGPROOF_DATABASE: 'sales' })).toMatchObject({
+      config: { checks: [check('shared')] },
+      selected: { name: 'sales', connection: { host: 'db1.example' } },
+    });
+    expect(statement(template, 'ReadDatabaseSecret')?.Resource).toBe(
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pgproof/db1-??????',
+    );
+  });
 });
