@@ -98,9 +98,10 @@ export async function runLocalCommand(
   const input = flags.input !== undefined ? parseInput(flags.input) : (defaults.input ?? {});
   for (const url of [flags.chatWebhook, flags.snitchUrl]) registerSecret(url);
   let fleet: LocalFleet;
+  let file: unknown;
   try {
     // The configuration file (or the caller's defaults) and the flags: which databases, with which settings.
-    const file = flags.config !== undefined ? await readLocalConfigFile(flags.config) : defaults.file;
+    file = flags.config !== undefined ? await readLocalConfigFile(flags.config) : defaults.file;
     fleet = localFleet({
       ...(file !== undefined ? { file } : {}),
       ...(flags.config !== undefined ? { source: flags.config } : {}),
@@ -114,6 +115,8 @@ export async function runLocalCommand(
     throw usageError((error as Error).message);
   }
   const databases = fleet.ids;
+  // A fleet's run is called by the configuration's name (the deployment's), else by its server.
+  const name = (file as { name?: unknown } | undefined)?.name;
   // The engines' bundles are compiled (when a source changed) before the run starts, not inside its first task.
   await ensureBundles(databases === 'all' ? ['backup', 'verify', 'discover'] : ['backup', 'verify']);
   const stateDir = path.resolve(flags.stateDir);
@@ -126,6 +129,7 @@ export async function runLocalCommand(
   // Started through `npx` (npm exec → sh -c), a SIGTERM ends npx and sh but not us: stop when our parent goes away.
   const unwatch = watchParent(() => interrupt.stop('SIGTERM', 'the parent process went away (e.g. npx was stopped)'));
   const progress = new ProgressDisplay();
+  progress.fleet = databases === 'all' || databases.length > 1;
   const events: ExecutionEvent[] = [];
   let result: RunRecord;
   try {
@@ -135,6 +139,7 @@ export async function runLocalCommand(
       config: fleet.config,
       databases,
       maxConcurrency: fleet.maxConcurrency,
+      ...(typeof name === 'string' && name ? { label: name } : {}),
       s3: embedded
         ? {
             endpoint: embedded.endpoint,

@@ -42,7 +42,12 @@ export function renderLocalDefinition(
                 : ids.map((id) => ({
                     id,
                     name: id,
-                    connection: { sslMode: 'disable', passwordJsonField: 'password' } as const,
+                    connection: {
+                      host: 'localhost',
+                      sslMode: 'disable',
+                      passwordSecret,
+                      passwordJsonField: 'password',
+                    } as const,
                     engine: parseEngineConfig({}),
                   })),
           },

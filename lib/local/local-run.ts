@@ -168,6 +168,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
     databases !== 'all' && databases.length === 1
       ? databases[0]!
       : (options.label ?? `${options.connection.host}:${options.connection.port}`);
+  const multiple = databases === 'all' || databases.length > 1;
   const definition = renderLocalDefinition(label, {
     databases,
     ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
@@ -180,11 +181,13 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
     (name: 'backup' | 'verify' | 'discover', state: string): TaskBinding =>
     async (input) => {
       const perRun: NodeJS.ProcessEnv = overrideEnv(input);
+      const database = multiple ? perRun[ENGINE_ENV.database] : undefined;
       if (options.storageUnavailable) throw new ContainerTaskError('StorageError', options.storageUnavailable);
       const task = runContainerTask(name, {
         env: { ...env, ...perRun },
         ...(options.signal ? { signal: options.signal } : {}),
-        onLogLine: (line) => options.onTaskLog?.(state, line),
+        // A fleet's task lines say which database they are about.
+        onLogLine: (line) => options.onTaskLog?.(database ? `${state} [${database}]` : state, line),
       });
       running.add(task);
       try {

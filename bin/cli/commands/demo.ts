@@ -23,6 +23,7 @@ export function addDemoCommand(program: Command): void {
       // Two databases, each with its own checks: the run proves them side by side (a Map over the databases).
       process.exitCode = await runLocalCommand(flags, source.connection, {
         file: {
+          name: 'demo',
           deepProof: true,
           databases: [
             {
