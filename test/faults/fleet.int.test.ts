@@ -165,7 +165,11 @@ describe('a listed fleet through `pgproof run --local --config` with three datab
     expect(one).toMatchObject({
       status: 'FAILED',
       database: 'fleet',
-      error: { name: 'VerificationFailed', state: 'VerifyBackup' },
+      error: {
+        name: 'DatabasesFailed',
+        state: 'ProveDatabases',
+        message: expect.stringContaining(`1 of 3 databases failed: ${b} (`),
+      },
     });
     expect(one.databases).toEqual([
       expect.objectContaining({ database: a, status: 'SUCCEEDED' }),
