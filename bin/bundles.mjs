@@ -1,6 +1,6 @@
 // Compiles pgproof's TypeScript once into dist/ (esbuild), and again only when a source file is newer than its
 // bundle: the CLI starts from a bundle instead of transpiling every module on each start, and the local runner's
-// backup and verify children run self-contained bundles built like the image's (/app/backup.cjs, /app/verify.cjs).
+// backup, verify and discover children run self-contained bundles built like the image's (/app/backup.cjs, …).
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,6 +31,11 @@ export const BUNDLES = {
   verify: {
     entry: 'containers/verify/main.ts',
     file: 'verify.cjs',
+    options: { format: 'cjs', external: ['pg-native'] },
+  },
+  discover: {
+    entry: 'containers/discover/main.ts',
+    file: 'discover.cjs',
     options: { format: 'cjs', external: ['pg-native'] },
   },
 };

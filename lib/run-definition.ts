@@ -13,6 +13,11 @@ import type { EngineTasks } from './engine-tasks';
 
 export { CHAT_POST_FAILED, DATABASES_FAILED };
 
+/** The image's discover program (the backup task definition runs it for `"databases": "all"`). */
+export const DISCOVER_PROGRAM = '/app/discover.cjs';
+/** Longest a discovery may take: one catalog query and one listing of the bucket. */
+const DISCOVER_TIMEOUT = Duration.minutes(15);
+
 /** Error name of a rejected manual input. */
 export const INVALID_INPUT = 'InvalidInput';
 /** The reason recorded when a run is started without one. */
@@ -33,8 +38,11 @@ const CHAT_RESULT = { resultSelector: { 'posted.$': '$.Payload.posted' }, result
 export interface RunDefinitionProps {
   /** What the run proves, as the chat and the history name it: the database's id, or the deployment's name. */
   readonly databaseName: string;
-  /** The ids of the databases each run proves, in order. @default [databaseName] */
-  readonly databases?: readonly string[];
+  /**
+   * The ids of the databases each run proves, in order, or `all`: every database of the server, discovered at the
+   * start of each run by the discover program in the backup task's image. @default [databaseName]
+   */
+  readonly databases?: readonly string[] | 'all';
   /** How many databases are proved at once (the Map's MaxConcurrency). @default DEFAULT_MAX_CONCURRENCY */
   readonly maxConcurrency?: number;
   readonly cluster: ecs.ICluster;
@@ -255,6 +263,12 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     securityGroups: ec2.ISecurityGroup[];
     environment: tasks.TaskEnvironmentVariable[];
     timeout: Duration;
+    /** Runs another program of the image (discovery runs in the backup task definition). */
+    command?: string[];
+    /** Where the result goes. @default `$.<engine>` */
+    resultPath?: string;
+    /** Inside the Map each task works on the item's database. @default true */
+    perDatabase?: boolean;
   }) => {
     const runTask = new tasks.EcsRunTask(scope, task.state, {
       stateName: task.state,
@@ -268,14 +282,17 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
       containerOverrides: [
         {
           containerDefinition: task.engine === 'backup' ? engineTasks.backupContainer : engineTasks.verifyContainer,
+          ...(task.command ? { command: task.command } : {}),
           environment: [
             { name: ENGINE_ENV.taskToken, value: sfn.JsonPath.taskToken },
-            { name: ENGINE_ENV.database, value: sfn.JsonPath.stringAt(itemDatabase) },
+            ...(task.perDatabase === false
+              ? []
+              : [{ name: ENGINE_ENV.database, value: sfn.JsonPath.stringAt(itemDatabase) }]),
             ...task.environment,
           ],
         },
       ],
-      resultPath: `$.${task.engine}`,
+      resultPath: task.resultPath ?? `$.${task.engine}`,
       taskTimeout: sfn.Timeout.duration(task.timeout),
       heartbeatTimeout: sfn.Timeout.duration(props.heartbeatTimeout),
     });
@@ -338,7 +355,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   const proveDatabases = new sfn.Map(scope, STATE.proveDatabases, {
     stateName: STATE.proveDatabases,
     comment: 'Backs up and verifies each database; a failed database ends its own item with its error.',
-    itemsPath: '$.databases',
+    itemsPath: '$.discovered.databases',
     maxConcurrency: props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
     // Inside an item, $$.Execution describes the item (the local runtime): the run's own fields come from here.
     itemSelector: {
@@ -351,12 +368,42 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   proveDatabases.itemProcessor(backupDatabase);
   proveDatabases.next(summarizeRun);
 
-  // isNew is unknown until the backup engine looks (null); discovery will know it beforehand.
-  const listDatabases = new sfn.Pass(scope, STATE.listDatabases, {
-    stateName: STATE.listDatabases,
-    result: sfn.Result.fromArray(databases.map((database) => ({ database, isNew: null }))),
-    resultPath: '$.databases',
-  }).next(proveDatabases);
+  // The databases of the run, at $.discovered.databases: the configured list, or the server's, discovered.
+  let listDatabases: sfn.INextable & sfn.IChainable;
+  if (databases === 'all') {
+    const discover = engineTask({
+      state: STATE.discoverDatabases,
+      engine: 'backup',
+      securityGroups: engineTasks.backupSecurityGroups,
+      command: [DISCOVER_PROGRAM],
+      environment: [{ name: ENGINE_ENV.runId, value: sfn.JsonPath.stringAt('$.runId') }],
+      timeout: DISCOVER_TIMEOUT,
+      resultPath: '$.discovered',
+      perDatabase: false,
+    });
+    const discoverErrors = errorStates(
+      {
+        state: STATE.discoverDatabases,
+        failed: STATE.discoverDatabasesFailed,
+        timedOut: STATE.discoverDatabasesTimedOut,
+      },
+      timedOutMessage('discover', DISCOVER_TIMEOUT),
+      { fields: {}, resultPath: '$.error' },
+    );
+    catchInto(discover, {
+      timedOut: discoverErrors.timedOut.next(markRunFailed),
+      failed: discoverErrors.failed.next(markRunFailed),
+    });
+    listDatabases = discover;
+  } else {
+    // isNew is unknown until the backup engine looks (null); discovery knows it beforehand.
+    listDatabases = new sfn.Pass(scope, STATE.listDatabases, {
+      stateName: STATE.listDatabases,
+      result: sfn.Result.fromObject({ databases: databases.map((database) => ({ database, isNew: null })) }),
+      resultPath: '$.discovered',
+    });
+  }
+  listDatabases.next(proveDatabases);
 
   // ---- input validation (pure Step Functions: no Lambda, so the local runner needs no binding) ----------------
   // Only "reason" (text) is accepted. Unknown fields are found by comparing the input's JSON with the JSON of the

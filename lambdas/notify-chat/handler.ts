@@ -3,6 +3,7 @@ import { optionalEnumEnv, type Environment } from '../common/env';
 import { resolveConfiguredEndpoint, type WhenUnconfigured } from '../common/endpoint';
 import type { HttpDeps } from '../common/http-client';
 import { createLogger, type LambdaLogger } from '../common/logger';
+import { runLogContext } from '../common/run-outcomes';
 import { parseRunResult } from '../common/run-result';
 import { createSecretsManagerSource, type SecretSource } from '../common/secret-source';
 import { CHAT_KINDS, chooseChatKind } from './chat-kind';
@@ -56,7 +57,7 @@ export function createNotifyChatHandler(
       return await notifyChat(run, { target, logger, http: deps.http });
     } catch (error) {
       // Logged for the function's own log group; rethrown so Step Functions fails the state (never swallowed).
-      logger.error('chat notification failed', { database: run.database, runId: run.runId, error });
+      logger.error('chat notification failed', { ...runLogContext(run), error });
       throw error;
     }
   };

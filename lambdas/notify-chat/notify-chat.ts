@@ -1,6 +1,7 @@
 import { ChatPostFailed, HttpRequestFailed } from '../common/errors';
 import { sendWithRetry, type HttpDeps } from '../common/http-client';
 import type { LambdaLogger } from '../common/logger';
+import { countOutcomes, runLogContext } from '../common/run-outcomes';
 import type { RunResult } from '../common/run-result';
 import type { ChatKind } from './chat-kind';
 import { buildChatMessage } from './chat-message';
@@ -41,7 +42,7 @@ export interface NotifyChatOutput {
  */
 export async function notifyChat(run: RunResult, deps: NotifyChatDeps): Promise<NotifyChatOutput> {
   const message = buildChatMessage(run);
-  const context = { database: run.database, runId: run.runId, status: run.status };
+  const context = runLogContext(run);
   if (!deps.target) {
     deps.logger.info('no chat webhook configured: returning the message without posting', context);
     return { posted: false, text: message.text };
@@ -69,10 +70,17 @@ export async function notifyChat(run: RunResult, deps: NotifyChatDeps): Promise<
   } catch (error) {
     if (error instanceof HttpRequestFailed) {
       throw new ChatPostFailed(
-        `posting the ${run.status === 'SUCCEEDED' ? 'success' : 'failure'} message for ${run.database} (run ${run.runId}) to the ${kind} webhook failed: ${error.message}`,
+        `posting the ${message.succeeded ? 'success' : 'failure'} message for ${run.database} (${describeRun(run)}) to the ${kind} webhook failed: ${error.message}`,
         { cause: error },
       );
     }
     throw error;
   }
+}
+
+/** `run <id>`, and for several databases how they ended: `run <id>: 2 of 200 databases failed, 198 verified`. */
+function describeRun(run: RunResult): string {
+  if (!run.outcomes || run.outcomes.length === 1) return `run ${run.runId}`;
+  const { total, verified, failed } = countOutcomes(run.outcomes);
+  return `run ${run.runId}: ${failed} of ${total} databases failed, ${verified} verified`;
 }

@@ -1,7 +1,8 @@
 import { truncate } from '../common/format';
 import type { HttpRequest } from '../common/http-client';
+import { asSingleRun, type SingleRun } from '../common/run-outcomes';
 import type { RunResult } from '../common/run-result';
-import { longSummary, shortSummary } from './check-in-summary';
+import { fleetTotals, longSummary, shortSummary } from './check-in-summary';
 import type { SnitchBody, SnitchKind } from './snitch-kind';
 
 /** Dead Man's Snitch keeps about 250 characters of `m`. */
@@ -17,6 +18,8 @@ export const CRONITOR_MESSAGE_LIMIT = 2_000;
  * - Healthchecks.io: POST the multi-line summary as text to the ping URL itself (a success ping);
  * - Cronitor telemetry: GET with `state=complete`, `message=` and `metric=duration:<seconds>`;
  * - generic: GET, or POST the summary as text or JSON when a body is configured.
+ * A run of one database (no outcomes, or one) gets the same request either way; a run of several reports sums over
+ * its databases (`fleetTotals`): sizes, dump and restore seconds, checks.
  */
 export function buildCheckInRequest(
   kind: SnitchKind,
@@ -68,39 +71,75 @@ export function buildCheckInRequest(
   }
 }
 
-/** Dump plus restore: the run's working time, which Cronitor charts as the job's duration. */
+/**
+ * Dump plus restore: the run's working time, which Cronitor charts as the job's duration. A fleet's is the sum over
+ * its databases (their work, not the wall time: they run in parallel).
+ */
 function totalSeconds(run: RunResult): number | undefined {
-  if (!run.backup && !run.verify) return undefined;
-  const total = (run.backup?.seconds ?? 0) + (run.verify?.restoreSeconds ?? 0);
+  const single = asSingleRun(run);
+  let total: number;
+  if (single) {
+    if (!single.backup && !single.verify) return undefined;
+    total = (single.backup?.seconds ?? 0) + (single.verify?.restoreSeconds ?? 0);
+  } else {
+    const totals = fleetTotals(run.outcomes ?? []);
+    total = totals.dumpSeconds + totals.restoreSeconds;
+  }
   return Math.round(total * 1000) / 1000;
 }
 
 function jsonSummary(run: RunResult): Record<string, unknown> {
-  return {
+  const single = asSingleRun(run);
+  const head = {
     source: 'pgproof',
     status: run.status,
     database: run.database,
     runId: run.runId,
     summary: shortSummary(run),
+  };
+  return single ? { ...head, ...singleFigures(single) } : { ...head, ...fleetFigures(run) };
+}
+
+function singleFigures(run: SingleRun): Record<string, unknown> {
+  const checks = run.verify?.checks;
+  return {
     ...(run.backup
       ? {
           backup: {
             key: run.backup.key,
             bytes: run.backup.bytes,
-            sha256: run.backup.sha256,
+            ...(run.backup.sha256 ? { sha256: run.backup.sha256 } : {}),
             seconds: run.backup.seconds,
           },
         }
       : {}),
-    ...(run.verify
+    ...(run.verify && checks !== undefined
       ? {
           verify: {
             restoreSeconds: run.verify.restoreSeconds,
-            checksPassed: run.verify.checks.filter((c) => c.passed).length,
-            checksTotal: run.verify.checks.length,
+            // An outcome's count is of checks passed, all of its checks for a verified database.
+            checksPassed: typeof checks === 'number' ? checks : checks.filter((c) => c.passed).length,
+            checksTotal: typeof checks === 'number' ? checks : checks.length,
           },
         }
       : {}),
+  };
+}
+
+/** The sums (`fleetTotals`) where a single run has its figures, and each database's own under `databases`. */
+function fleetFigures(run: RunResult): Record<string, unknown> {
+  const outcomes = run.outcomes ?? [];
+  const totals = fleetTotals(outcomes);
+  return {
+    backup: { bytes: totals.bytes, seconds: totals.dumpSeconds },
+    verify: { restoreSeconds: totals.restoreSeconds, checksPassed: totals.checks, checksTotal: totals.checks },
+    databases: outcomes.map((o) => ({
+      database: o.database,
+      status: o.status,
+      isNew: o.isNew === true,
+      ...(o.backup ? { backup: { key: o.backup.key, bytes: o.backup.bytes, seconds: o.backup.seconds } } : {}),
+      ...(o.verify ? { verify: { restoreSeconds: o.verify.restoreSeconds, checksPassed: o.verify.checks } } : {}),
+    })),
   };
 }
 

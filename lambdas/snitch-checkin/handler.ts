@@ -3,9 +3,10 @@ import { optionalEnumEnv, type Environment } from '../common/env';
 import { resolveConfiguredEndpoint, type WhenUnconfigured } from '../common/endpoint';
 import type { HttpDeps } from '../common/http-client';
 import { createLogger, type LambdaLogger } from '../common/logger';
+import { runLogContext } from '../common/run-outcomes';
 import { parseRunResult } from '../common/run-result';
 import { createSecretsManagerSource, type SecretSource } from '../common/secret-source';
-import { snitchCheckIn, type SnitchCheckInOutput } from './snitch-checkin';
+import { checkInRefusal, snitchCheckIn, type SnitchCheckInOutput } from './snitch-checkin';
 import { SNITCH_BODIES, SNITCH_KINDS, chooseSnitchBody, chooseSnitchKind } from './snitch-kind';
 
 export interface SnitchCheckInHandlerDeps {
@@ -43,7 +44,7 @@ export function createSnitchCheckInHandler(
     const secrets = deps.secrets ?? defaultSecretSource();
     // A failed run is refused before the secret is read: nothing about it should reach the switch.
     const endpoint =
-      run.status === 'SUCCEEDED'
+      checkInRefusal(run) === undefined
         ? await resolveConfiguredEndpoint(
             env,
             { ...SNITCH_ENV, describes: 'snitch check-in URL' },
@@ -61,7 +62,7 @@ export function createSnitchCheckInHandler(
     try {
       return await snitchCheckIn(run, { target, logger, http: deps.http });
     } catch (error) {
-      logger.error('snitch check-in failed', { database: run.database, runId: run.runId, error });
+      logger.error('snitch check-in failed', { ...runLogContext(run), error });
       throw error;
     }
   };

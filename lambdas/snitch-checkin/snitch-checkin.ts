@@ -1,6 +1,7 @@
 import { CheckInRefused, HttpRequestFailed, SnitchCheckInFailed } from '../common/errors';
 import { sendWithRetry, type HttpDeps } from '../common/http-client';
 import type { LambdaLogger } from '../common/logger';
+import { countOutcomes, runLogContext } from '../common/run-outcomes';
 import type { RunResult } from '../common/run-result';
 import { buildCheckInRequest } from './check-in-request';
 import { shortSummary } from './check-in-summary';
@@ -33,19 +34,40 @@ export interface SnitchCheckInOutput {
   readonly attempts?: number;
 }
 
+/** How many failed databases a refusal names. */
+const MAX_NAMED_FAILURES = 5;
+
 /**
- * Checks in with the dead-man's switch for a successful run. Refuses any other status (`CheckInRefused`):
- * a check-in after a failure would silence the very alarm the switch exists for. Throws
- * `SnitchCheckInFailed` when the service cannot be reached after the bounded retries.
+ * Pure: why the run must not be checked in, or undefined when it may: its status is SUCCEEDED and, when it carries
+ * outcomes, there is at least one and every one is SUCCEEDED. The state machine routes only such runs here; this is
+ * the second guard, since a check-in after a failure would silence the very alarm the switch exists for.
+ */
+export function checkInRefusal(run: RunResult): string | undefined {
+  const refuse = (why: string) =>
+    `refusing to check in for ${run.database} (run ${run.runId}): ${why}, and the dead-man's switch must only hear about fully successful runs so that it alerts on failures`;
+  if (run.outcomes) {
+    const { total, failed } = countOutcomes(run.outcomes);
+    if (total === 0) return refuse('it proved no database');
+    if (failed > 0) {
+      const ids = run.outcomes.filter((o) => o.status !== 'SUCCEEDED').map((o) => o.database);
+      const named = `${ids.slice(0, MAX_NAMED_FAILURES).join(', ')}${ids.length > MAX_NAMED_FAILURES ? ', …' : ''}`;
+      return refuse(`${failed} of ${total} databases failed (${named})`);
+    }
+  }
+  if (run.status !== 'SUCCEEDED') return refuse(`its status is ${run.status}`);
+  return undefined;
+}
+
+/**
+ * Checks in with the dead-man's switch for a successful run. Refuses any other (`CheckInRefused`, see
+ * `checkInRefusal`) before any request. Throws `SnitchCheckInFailed` when the service cannot be reached after the
+ * bounded retries.
  */
 export async function snitchCheckIn(run: RunResult, deps: SnitchCheckInDeps): Promise<SnitchCheckInOutput> {
-  if (run.status !== 'SUCCEEDED') {
-    throw new CheckInRefused(
-      `refusing to check in for ${run.database} (run ${run.runId}): its status is ${run.status}, and the dead-man's switch must only hear about fully successful runs so that it alerts on failures`,
-    );
-  }
+  const refusal = checkInRefusal(run);
+  if (refusal) throw new CheckInRefused(refusal);
   const summary = shortSummary(run);
-  const context = { database: run.database, runId: run.runId };
+  const context = runLogContext(run);
   if (!deps.target) {
     deps.logger.warn('no snitch URL configured: not checking in', context);
     return { checkedIn: false, summary };
@@ -77,10 +99,16 @@ export async function snitchCheckIn(run: RunResult, deps: SnitchCheckInDeps): Pr
   } catch (error) {
     if (error instanceof HttpRequestFailed) {
       throw new SnitchCheckInFailed(
-        `checking in with the ${kind} dead-man's switch for ${run.database} (run ${run.runId}) failed: ${error.message}`,
+        `checking in with the ${kind} dead-man's switch for ${run.database} (${describeRun(run)}) failed: ${error.message}`,
         { cause: error },
       );
     }
     throw error;
   }
+}
+
+/** `run <id>`, and for several databases how many verified: `run <id>: 3 databases verified`. */
+function describeRun(run: RunResult): string {
+  if (!run.outcomes || run.outcomes.length === 1) return `run ${run.runId}`;
+  return `run ${run.runId}: ${run.outcomes.length} databases verified`;
 }

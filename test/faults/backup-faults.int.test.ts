@@ -8,6 +8,7 @@ import type { RunRecord } from '../../lib/contracts/run-record';
 import { pgproof } from '../helpers/pgproof-process';
 import { listAllKeys } from '../helpers/fixtures';
 import {
+  databaseOf,
   createWorld,
   databaseUrl,
   everyOutput,
@@ -187,7 +188,7 @@ describe('backup faults through `pgproof run --local`', () => {
       expect(run.result.status).toBe('SUCCEEDED');
     }
     expect(a.result.runId).not.toBe(b.result.runId);
-    expect(a.result.backup!.key).not.toBe(b.result.backup!.key);
+    expect(databaseOf(a.result).backup!.key).not.toBe(databaseOf(b.result).backup!.key);
     const requests = world.http.requests.slice(before);
     const chats = requests.filter((r) => r.url.startsWith('/services/'));
     expect(chats).toHaveLength(2);
@@ -197,9 +198,9 @@ describe('backup faults through `pgproof run --local`', () => {
     expect(requests.filter((r) => r.url.startsWith('/ping/'))).toHaveLength(2);
     const keys = await listAllKeys(world.bucket);
     for (const run of [a, b]) {
-      const stem = run.result.backup!.key.replace(DUMP_KEY, '');
+      const stem = databaseOf(run.result).backup!.key.replace(DUMP_KEY, '');
       expect(keys).toEqual(
-        expect.arrayContaining([run.result.backup!.key, `${stem}.manifest.json`, `${stem}.verified.json`]),
+        expect.arrayContaining([databaseOf(run.result).backup!.key, `${stem}.manifest.json`, `${stem}.verified.json`]),
       );
     }
     const history = JSON.parse(

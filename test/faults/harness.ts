@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect, inject } from 'vitest';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
 import { createSampleDatabase } from '../../lib/local/sample-database';
-import type { RunRecord } from '../../lib/contracts/run-record';
+import type { DatabaseResult, RunRecord } from '../../lib/contracts/run-record';
 import { lastJson, pgproof, type PgproofRun } from '../helpers/pgproof-process';
 import { createBucket, createSourceDatabase, getObjectBytes, listAllKeys } from '../helpers/fixtures';
 import { SOURCE_PASSWORD } from '../helpers/source-cluster';
@@ -18,6 +18,11 @@ export const SNITCH_TOKEN = 'snitchFaultToken1a2b3c';
 export const SECRETS = [SOURCE_PASSWORD, CHAT_TOKEN, 'chatFaultToken9f8e7d', SNITCH_TOKEN];
 
 /** One source database, one bucket behind a fault proxy, a state dir, a fake chat and snitch server, and a verified baseline backup. */
+/** The run's one database (these worlds prove one); empty when the run failed before the Map. */
+export function databaseOf(result: RunRecord): Partial<DatabaseResult> {
+  return result.databases?.[0] ?? {};
+}
+
 export interface FaultWorld {
   readonly name: string;
   readonly source: ConnectionParams;
@@ -75,8 +80,8 @@ export async function createWorld(name: string, options: { rows?: number } = {})
   http.requests.length = 0;
   Object.assign(world.baseline, {
     runId: first.result.runId,
-    key: first.result.backup!.key,
-    sha256: first.result.backup!.sha256,
+    key: databaseOf(first.result).backup!.key,
+    sha256: databaseOf(first.result).backup!.sha256!,
   });
   return world;
 }

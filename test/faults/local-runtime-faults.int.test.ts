@@ -12,7 +12,7 @@ import type { RunRecord } from '../../lib/contracts/run-record';
 import { lastJson, pgproof } from '../helpers/pgproof-process';
 import { createSourceDatabase, ROOT, S3RVER_ENV } from '../helpers/fixtures';
 import { startFakeHttpServer, type FakeHttpServer } from '../helpers/fake-http-server';
-import { databaseUrl, SECRETS, secretsIn } from './harness';
+import { databaseOf, databaseUrl, SECRETS, secretsIn } from './harness';
 
 const processesMatching = (marker: string) => spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim();
 
@@ -322,7 +322,7 @@ describe('the local runtime under faults', { timeout: 300_000 }, () => {
     // THEN
     expect(out.code, out.stderr).toBe(1);
     const result = lastJson(out) as unknown as RunRecord;
-    expect(result.backup!.bytes).toBeLessThan(6 * 1024 * 1024);
+    expect(databaseOf(result).backup!.bytes).toBeLessThan(6 * 1024 * 1024);
     expect(result.error).toMatchObject({ state: 'VerifyBackup', name: 'DiskFull' });
     expect(result.error!.message).toMatch(
       new RegExp(

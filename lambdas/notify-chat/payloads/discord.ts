@@ -1,13 +1,16 @@
 import { truncate } from '../../common/format';
-import type { ChatMessage } from '../chat-message';
+import { type ChatMessage, fitLines, moreFailedLine } from '../chat-message';
 
 const GREEN = 0x2eb67d;
 const RED = 0xe01e5a;
+const DESCRIPTION_MAX = 4096;
+const EMBED_MAX = 6000;
 
 /**
  * A Discord webhook payload: the headline as content (what the notification shows) and an embed with the
  * facts. `allowed_mentions` is empty so an error text containing `@everyone` pings nobody. Limits respected:
- * content 2000, title 256, description 4096, 25 fields with values of 1024.
+ * content 2000, title 256, description 4096, 25 fields with values of 1024, and 6000 over the embed's texts (the
+ * description gets what the title and fields leave).
  */
 export function discordPayload(message: ChatMessage): Record<string, unknown> {
   const embed: Record<string, unknown> = {
@@ -27,6 +30,15 @@ export function discordPayload(message: ChatMessage): Record<string, unknown> {
     description.push('**Failed checks**');
     for (const check of message.failedChecks.slice(0, 10)) description.push(`• ${check}`);
   }
-  if (description.length) embed.description = truncate(description.join('\n'), 4096);
+  const fields = embed.fields as { name: string; value: string }[];
+  const others = String(embed.title).length + fields.reduce((sum, f) => sum + f.name.length + f.value.length, 0);
+  const max = Math.max(0, Math.min(DESCRIPTION_MAX, EMBED_MAX - others));
+  if (message.databases?.failures.lines.length) {
+    const title = '**Failed databases**';
+    const budget = max - [...description, title].join('\n').length - 1;
+    const { lines, more } = message.databases.failures;
+    description.push(title, ...fitLines(lines, more, budget, (l) => `• ${l}`, moreFailedLine));
+  }
+  if (description.length) embed.description = truncate(description.join('\n'), max);
   return { content: truncate(message.headline, 2000), embeds: [embed], allowed_mentions: { parse: [] } };
 }

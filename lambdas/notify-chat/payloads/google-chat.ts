@@ -1,5 +1,8 @@
 import { truncate } from '../../common/format';
-import type { ChatMessage } from '../chat-message';
+import { type ChatMessage, fitLines, moreFailedLine } from '../chat-message';
+
+/** Google Chat's limit on a text message. */
+const TEXT_MAX = 4096;
 
 /**
  * A Google Chat webhook payload: one text message in Chat's own markup (`*bold*`, ``` blocks, `<url|label>`
@@ -11,11 +14,19 @@ export function googleChatPayload(message: ChatMessage): Record<string, unknown>
     lines.push(`*Error:* ${message.errorName ?? 'unknown'}`);
     lines.push(`\`\`\`\n${truncate(message.errorLines.join('\n').replace(/```/g, "'''"), 2500)}\n\`\`\``);
   }
-  for (const fact of message.facts) lines.push(`*${fact.label}:* ${fact.value}`);
+  const rest: string[] = [];
+  for (const fact of message.facts) rest.push(`*${fact.label}:* ${fact.value}`);
   if (message.failedChecks.length) {
-    lines.push('*Failed checks:*');
-    for (const check of message.failedChecks.slice(0, 10)) lines.push(`• ${check}`);
+    rest.push('*Failed checks:*');
+    for (const check of message.failedChecks.slice(0, 10)) rest.push(`• ${check}`);
   }
-  if (message.link) lines.push(`<${message.link.url}|${message.link.label}>`);
-  return { text: truncate(lines.join('\n'), 4096) };
+  if (message.link) rest.push(`<${message.link.url}|${message.link.label}>`);
+  if (message.databases?.failures.lines.length) {
+    // The failed databases get what the rest of the message leaves, so the facts and the link are never cut off.
+    const title = '*Failed databases:*';
+    const budget = TEXT_MAX - [...lines, ...rest].join('\n').length - title.length - 2;
+    const { lines: failed, more } = message.databases.failures;
+    lines.push(title, ...fitLines(failed, more, budget, (l) => `• ${l}`, moreFailedLine));
+  }
+  return { text: truncate([...lines, ...rest].join('\n'), TEXT_MAX) };
 }

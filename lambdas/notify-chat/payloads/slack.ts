@@ -1,10 +1,13 @@
 import { truncate } from '../../common/format';
-import type { ChatMessage } from '../chat-message';
+import { type ChatMessage, fitLines, moreFailedLine } from '../chat-message';
 
 /** Slack's mrkdwn treats these three as markup; everything we did not write is escaped. */
 export function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** Slack's limit on a section's text. */
+const SECTION_MAX = 3000;
 
 /** Backticks inside a code block would end it early. */
 function codeBlock(lines: readonly string[], max: number): string {
@@ -13,8 +16,9 @@ function codeBlock(lines: readonly string[], max: number): string {
 
 /**
  * An incoming-webhook payload: `text` is the notification fallback, Block Kit carries the message.
- * Limits respected: section text 3000 characters, at most 10 fields of 2000. The link is an mrkdwn link,
- * not a button (buttons on a webhook without an app show a warning).
+ * Limits respected: section text 3000 characters, at most 10 fields of 2000 (a fleet's failed databases: as many
+ * lines as fit one section). The link is an mrkdwn link, not a button (buttons on a webhook without an app show a
+ * warning).
  */
 export function slackPayload(message: ChatMessage): Record<string, unknown> {
   const blocks: Record<string, unknown>[] = [
@@ -27,6 +31,15 @@ export function slackPayload(message: ChatMessage): Record<string, unknown> {
         type: 'mrkdwn',
         text: `*Error: ${escapeSlack(message.errorName ?? 'unknown')}*\n${codeBlock(message.errorLines, 2800)}`,
       },
+    });
+  }
+  if (message.databases?.failures.lines.length) {
+    const title = '*Failed databases*';
+    const { lines, more } = message.databases.failures;
+    const list = fitLines(lines, more, SECTION_MAX - title.length - 1, (l) => `• ${escapeSlack(l)}`, moreFailedLine);
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate([title, ...list].join('\n'), SECTION_MAX) },
     });
   }
   blocks.push({

@@ -1,5 +1,8 @@
 import { truncate } from '../../common/format';
-import type { ChatMessage } from '../chat-message';
+import { type ChatMessage, fitLines, moreFailedLine } from '../chat-message';
+
+/** The fleet's failed-database list stays far below Teams' 28 KB message limit (20 lines of 300 fit). */
+const FAILED_LIST_MAX = 7000;
 
 /**
  * A Teams workflow webhook payload ("Post to a channel when a webhook request is received"): a message with
@@ -23,6 +26,15 @@ export function teamsPayload(message: ChatMessage): Record<string, unknown> {
       type: 'TextBlock',
       text: truncate(message.errorLines.join('\n\n'), 3000),
       fontType: 'Monospace',
+      wrap: true,
+    });
+  }
+  if (message.databases?.failures.lines.length) {
+    const { lines, more } = message.databases.failures;
+    body.push({ type: 'TextBlock', text: 'Failed databases', weight: 'Bolder', wrap: true });
+    body.push({
+      type: 'TextBlock',
+      text: fitLines(lines, more, FAILED_LIST_MAX, (l) => `- ${l}`, moreFailedLine).join('\n'),
       wrap: true,
     });
   }

@@ -81,12 +81,16 @@ describe('pgproof run --local', () => {
       chat: { posted: true },
       snitch: { checkedIn: true },
     });
-    expect(result.backup).toMatchObject({
+    const [database] = result.databases as Array<Record<string, any>>;
+    expect(result.databases).toHaveLength(1);
+    expect(database).toMatchObject({ database: source.database, status: 'SUCCEEDED' });
+    expect(database!.backup).toMatchObject({
       key: expect.stringMatching(new RegExp(`^pgproof/${source.database}/`)),
       bytes: expect.any(Number),
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect((result.verify as { restoreSeconds: number }).restoreSeconds).toBeGreaterThan(0);
+    expect(database!.verify.restoreSeconds).toBeGreaterThan(0);
+    expect(database!.verify.checks).toBe(1);
     const chats = http.requests.filter((r) => r.url.startsWith('/services/'));
     const pings = http.requests.filter((r) => r.url.startsWith('/ping/'));
     expect(chats).toHaveLength(1);
@@ -186,7 +190,7 @@ describe('pgproof run --local', () => {
       status: 'FAILED',
       error: { state: 'ValidateInput', name: 'InvalidInput', message: expect.stringMatching(/reasn/) },
     });
-    expect(lastJson(out).backup).toBeUndefined();
+    expect(lastJson(out).databases).toBeUndefined();
     expect(http.requests.filter((r) => r.url.startsWith('/services/'))).toHaveLength(1);
   });
 
