@@ -36,7 +36,7 @@ describe('the Map', () => {
     expect(asl.States.ProveDatabases).toMatchObject({ Type: 'Map', MaxConcurrency: DEFAULT_MAX_CONCURRENCY });
     expect(configured.States.ProveDatabases).toMatchObject({ Type: 'Map', MaxConcurrency: 12 });
     expect(fleet.States.ProveDatabases).toMatchObject({ MaxConcurrency: 40 });
-    expect(fleet.States.ListDatabases!.Result).toHaveLength(MAX_DATABASES);
+    expect((fleet.States.ListDatabases!.Result as { databases: unknown[] }).databases).toHaveLength(MAX_DATABASES);
   });
 
   it("gives each item only the list's entry, the run id and the reason (ItemSelector)", () => {

@@ -95,7 +95,7 @@ describe('rendered definition', () => {
     expect(Object.keys(item).sort()).toEqual(ITEM);
     expect(asl.States.ProveDatabases).toMatchObject({
       Type: 'Map',
-      ItemsPath: '$.databases',
+      ItemsPath: '$.discovered.databases',
       ResultPath: '$.outcomes',
       Next: STATE.summarizeRun,
       ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: STATE.backupDatabase },
@@ -107,17 +107,20 @@ describe('rendered definition', () => {
 
   it('lists the configured databases, in order, with isNew unknown (null), after the input is accepted', () => {
     expect(asl.States.CheckInputFields!.Choices[0].Next).toBe(STATE.listDatabases);
+    // At $.discovered, where DiscoverDatabases puts its result for "all": the Map reads one place either way
     expect(asl.States.ListDatabases).toMatchObject({
       Type: 'Pass',
-      Result: [{ database: 'orders', isNew: null }],
-      ResultPath: '$.databases',
+      Result: { databases: [{ database: 'orders', isNew: null }] },
+      ResultPath: '$.discovered',
       Next: STATE.proveDatabases,
     });
-    expect(fleetAsl.States.ListDatabases!.Result).toEqual([
-      { database: 'a', isNew: null },
-      { database: 'b', isNew: null },
-      { database: 'c', isNew: null },
-    ]);
+    expect(fleetAsl.States.ListDatabases!.Result).toEqual({
+      databases: [
+        { database: 'a', isNew: null },
+        { database: 'b', isNew: null },
+        { database: 'c', isNew: null },
+      ],
+    });
   });
 
   it('is the same definition the template holds', () => {
