@@ -1,11 +1,17 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isRunId } from '../../containers/common/keys';
 import { renderDefinition, type AslDefinition } from '../../lib/render-definition';
 import { STATE } from '../../lib/contracts/state-names';
 import {
+  buildRunDefinition,
   CHAT_POST_FAILED,
   DATABASES_FAILED,
   DEFAULT_REASON,
+  DISCOVER_PROGRAM,
   INVALID_INPUT,
   TRANSIENT_ECS_ERRORS,
 } from '../../lib/run-definition';
@@ -748,5 +754,132 @@ describe('local execution of three databases', () => {
     ]);
     expect(calls.SnitchCheckIn).toBeUndefined();
     expect(result).toMatchObject({ status: 'FAILED', error: DATABASES_FAILED });
+  });
+});
+
+// ---- "databases": "all": DiscoverDatabases lists the server's databases before the Map ---------------------------
+
+describe('databases "all"', () => {
+  let all: AslDefinition & { States: AslStates };
+  beforeAll(() => {
+    // GIVEN the definition built for "all" beside a PgProof (whose props do not take "all" yet)
+    const { stack, pgProof } = buildPgProof();
+    const scope = new Construct(stack, 'All');
+    const chain = buildRunDefinition(scope, {
+      databaseName: 'prod',
+      databases: 'all',
+      cluster: pgProof.cluster,
+      engineTasks: pgProof.engineTasks,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      notifyChat: pgProof.notifyFunctions.notifyChat,
+      snitchCheckIn: pgProof.notifyFunctions.snitchCheckIn,
+      backupTimeout: Duration.hours(6),
+      verifyTimeout: Duration.hours(6),
+      heartbeatTimeout: Duration.minutes(5),
+    });
+    const machine = new sfn.StateMachine(scope, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(chain),
+    });
+    all = renderDefinition(machine) as typeof all;
+  });
+
+  it('discovers instead of listing: the same run otherwise, the same item', () => {
+    expect(Object.keys(all.States).sort()).toEqual(
+      [
+        ...TOP_LEVEL.filter((n) => n !== STATE.listDatabases),
+        STATE.discoverDatabases,
+        STATE.discoverDatabasesFailed,
+        STATE.discoverDatabasesTimedOut,
+      ].sort(),
+    );
+    expect(Object.keys(itemStates(all)).sort()).toEqual(ITEM);
+    expect(all.States.CheckInputFields!.Choices[0].Next).toBe(STATE.discoverDatabases);
+  });
+
+  it("runs the discover program in the backup task, for the run (no item's database), into $.discovered", () => {
+    const discover = all.States.DiscoverDatabases!;
+    expect(discover).toMatchObject({
+      Type: 'Task',
+      Resource: expect.stringMatching(/ecs:runTask\.waitForTaskToken$/),
+      ResultPath: '$.discovered',
+      Next: STATE.proveDatabases,
+      HeartbeatSeconds: 300,
+    });
+    expect(discover.TimeoutSeconds).toBeGreaterThan(0);
+    const [container] = discover.Parameters.Overrides.ContainerOverrides;
+    expect(container.Command).toEqual([DISCOVER_PROGRAM]);
+    expect(container.Environment).toEqual([
+      { Name: 'PGPROOF_TASK_TOKEN', 'Value.$': '$$.Task.Token' },
+      { Name: 'PGPROOF_RUN_ID', 'Value.$': '$.runId' },
+    ]);
+    expect(discover.Parameters.TaskDefinition).toEqual(itemStates(all).BackupDatabase!.Parameters.TaskDefinition);
+    expect(discover.Retry).toEqual([expect.objectContaining({ ErrorEquals: TRANSIENT_ECS_ERRORS })]);
+    expect(all.States.ProveDatabases!.ItemsPath).toBe('$.discovered.databases');
+  });
+
+  it('sends a failed discovery to NotifyFailure and RunFailed, never to the snitch, its error at $.error', () => {
+    const catches = all.States.DiscoverDatabases!.Catch as AslState[];
+    expect(catches.map((c) => c.Next)).toEqual([STATE.discoverDatabasesTimedOut, STATE.discoverDatabasesFailed]);
+    expect(catches.at(-1)!.ErrorEquals).toEqual(['States.ALL']);
+    for (const c of catches) {
+      const after = reachable(all.States, [c.Next]);
+      expect(after.has(STATE.notifyFailure)).toBe(true);
+      expect(after.has(STATE.runFailed)).toBe(true);
+      expect(after.has(STATE.snitchCheckIn)).toBe(false);
+      expect(after.has(STATE.proveDatabases)).toBe(false);
+    }
+    // What RunFailed's ErrorPath and CausePath read: {state, name, message} directly at $.error
+    expect(all.States.DiscoverDatabasesFailed).toMatchObject({
+      ResultPath: '$.error',
+      Parameters: { state: STATE.discoverDatabases, 'name.$': '$.error.Error', 'message.$': '$.error.Cause' },
+    });
+  });
+
+  it('proves each discovered database, a new one that fails before its backup still marked new', async () => {
+    const { result, calls } = await run(
+      {},
+      {
+        DiscoverDatabases: async () => ({
+          databases: [
+            { database: 'created_yesterday', isNew: true },
+            { database: 'orders', isNew: false },
+          ],
+        }),
+        BackupDatabase: async (i) => {
+          const database = envOf(i).PGPROOF_DATABASE!;
+          if (database === 'created_yesterday') throw named('DatabaseConnectionFailed', 'permission denied');
+          return backupOf(database);
+        },
+      },
+      all,
+    );
+    expect(calls.DiscoverDatabases).toHaveLength(1);
+    expect(calls.NotifyRun).toHaveLength(1);
+    expect(calls.NotifyRun![0].outcomes.map((o: any) => [o.database, o.status, o.isNew])).toEqual([
+      ['created_yesterday', 'FAILED', true],
+      ['orders', 'SUCCEEDED', false],
+    ]);
+    expect(calls.SnitchCheckIn).toBeUndefined();
+    expect(result).toMatchObject({ status: 'FAILED', error: DATABASES_FAILED });
+  });
+
+  it('fails the run with the discovery error, through NotifyFailure, without starting the Map', async () => {
+    const { result, calls } = await run(
+      {},
+      {
+        DiscoverDatabases: async () => {
+          throw named('TooManyDatabases', 'the server has 250 databases; at most 200');
+        },
+      },
+      all,
+    );
+    expect(calls.BackupDatabase).toBeUndefined();
+    expect(calls.NotifyRun).toBeUndefined();
+    expect(calls.NotifyFailure![0].error).toEqual({
+      state: STATE.discoverDatabases,
+      name: 'TooManyDatabases',
+      message: 'the server has 250 databases; at most 200',
+    });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'TooManyDatabases' });
   });
 });
