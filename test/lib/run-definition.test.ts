@@ -3,7 +3,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { BackupResult } from '../../containers/backup/backup';
 import { isRunId } from '../../containers/common/keys';
+import type { VerifyResult } from '../../containers/verify/verify';
 import { renderDefinition, type AslDefinition } from '../../lib/render-definition';
 import { STATE } from '../../lib/contracts/state-names';
 import {
@@ -666,6 +668,67 @@ describe('local execution', () => {
     );
     expect(result).toMatchObject({ status: 'FAILED', error: 'SnitchError', cause: 'connection refused' });
   });
+});
+
+describe("the engines' results, as their types require them", () => {
+  // Only the required fields: a Pass state reading an optional one (absent) would fail the item with States.Runtime,
+  // uncaught inside the item, failing the Map and the run without a message.
+  const minimalBackup = {
+    runId: 'r',
+    database: 'orders',
+    bucket: 'b',
+    key: 'pgproof/orders/2026-01-01/r.dump',
+    manifestKey: 'pgproof/orders/2026-01-01/r.manifest.json',
+    bytes: 1,
+    sha256: 'a'.repeat(64),
+    seconds: 1,
+    tables: 0,
+    rows: 0,
+    compression: { method: 'none' },
+    serverVersion: '17.2',
+    pgDumpVersion: '17.2',
+    isNew: true,
+  } satisfies BackupResult;
+  const minimalVerify = {
+    runId: 'r',
+    database: 'orders',
+    key: minimalBackup.key,
+    bytes: 1,
+    downloadSeconds: 0,
+    restoreSeconds: 1,
+    serverMajor: 17,
+    tables: 0,
+    rows: 0,
+    checks: [],
+    deepProof: false,
+    skippedExtensions: [],
+    previous: null,
+  } satisfies VerifyResult;
+
+  it.each([
+    ['verified', {}, 'SUCCEEDED'],
+    [
+      'verify failed',
+      {
+        VerifyBackup: () => {
+          throw named('VerificationFailed', 'x');
+        },
+      },
+      'FAILED',
+    ],
+  ] as const)(
+    '%s: every state of the item reads only fields the engines always report',
+    async (_t, overrides, status) => {
+      const { calls } = await run(
+        {},
+        { BackupDatabase: async () => minimalBackup, VerifyBackup: async () => minimalVerify, ...overrides },
+      );
+      expect(calls.NotifyRun).toHaveLength(1);
+      expect(calls.NotifyRun![0].outcomes).toEqual([
+        expect.objectContaining({ database: 'orders', status, isNew: true, backup: minimalBackup }),
+      ]);
+    },
+  );
 });
 
 describe('local execution of three databases', () => {
