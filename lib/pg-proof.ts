@@ -69,8 +69,8 @@ export interface PgProofProps {
   readonly databasePort?: number;
   /** The database to back up; with `databases`, the name the chat and the history give the run. */
   readonly databaseName: string;
-  /** The ids of the databases each run proves. @default [databaseName] */
-  readonly databases?: readonly string[];
+  /** The ids of the databases each run proves, or `all` (discovered each run). @default [databaseName] */
+  readonly databases?: readonly string[] | 'all';
   /** How many databases a run proves at once. @default 4 */
   readonly maxConcurrency?: number;
   /**

@@ -151,7 +151,8 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     around: { fields: Record<string, unknown>; resultPath?: string },
   ) => {
     const { state } = states;
-    const at = (error: Record<string, unknown>) => ({ ...around.fields, error });
+    // The run's own error replaces $.error; an item's error goes into its outcome, next to the outcome's fields.
+    const at = (error: Record<string, unknown>) => (around.resultPath ? error : { ...around.fields, error });
     // A timeout carries no Cause, so its message is written here; every other error carries one.
     const timedOut = new sfn.Pass(scope, states.timedOut, {
       stateName: states.timedOut,
@@ -360,6 +361,8 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     // Inside an item, $$.Execution describes the item (the local runtime): the run's own fields come from here.
     itemSelector: {
       'item.$': '$$.Map.Item.Value',
+      // The run's label: a run stopped inside an item is summarised from the item's state.
+      'database.$': '$.database',
       'runId.$': '$.runId',
       'reason.$': '$.reason',
     },

@@ -38,10 +38,20 @@ export function validateRunFlags(flags: RunFlags): void {
   if (flags.input !== undefined) parseInput(flags.input);
   if (flags.databases !== undefined) parseDatabaseList(flags.databases);
   if (flags.maxConcurrency !== undefined) parseMaxConcurrency(flags.maxConcurrency);
+  if (
+    flags.excludeDatabases?.length &&
+    (flags.databases === undefined || parseDatabaseList(flags.databases) !== 'all')
+  ) {
+    throw usageError('--exclude-databases applies only with --databases all');
+  }
+  for (const pattern of flags.excludeDatabases ?? []) {
+    if (pattern.trim() === '') throw usageError('--exclude-databases needs a pattern, e.g. "tmp_*"');
+  }
 }
 
-/** `a,b,c` → the database names, each once, or a usage error naming what is wrong. */
-export function parseDatabaseList(text: string): string[] {
+/** `a,b,c` → the database names, each once; `all` → discovery; or a usage error naming what is wrong. */
+export function parseDatabaseList(text: string): string[] | 'all' {
+  if (text.trim() === 'all') return 'all';
   const names = text.split(',').map((n) => n.trim());
   if (names.some((n) => n === '')) {
     throw usageError(`--databases takes comma-separated database names, e.g. orders,billing; got "${text}"`);
@@ -87,7 +97,7 @@ function printResult(result: RunRecord, json: boolean): void {
 export async function runLocalCommand(
   flags: RunFlags,
   connection: ConnectionParams,
-  defaults: { config?: EngineConfig; input?: Record<string, unknown>; databases?: readonly string[] } = {},
+  defaults: { config?: EngineConfig; input?: Record<string, unknown>; databases?: readonly string[] | 'all' } = {},
 ): Promise<number> {
   validateRunFlags(flags);
   const input = flags.input !== undefined ? parseInput(flags.input) : (defaults.input ?? {});
@@ -101,7 +111,7 @@ export async function runLocalCommand(
     throw usageError((error as Error).message);
   }
   // The engines' bundles are compiled (when a source changed) before the run starts, not inside its first task.
-  await ensureBundles(['backup', 'verify']);
+  await ensureBundles(databases === 'all' ? ['backup', 'verify', 'discover'] : ['backup', 'verify']);
   const stateDir = path.resolve(flags.stateDir);
   // A state dir that cannot be written (read-only, full) fails the run as a storage error, with its chat message.
   const stateProblem = await prepareStateDir(stateDir);
@@ -120,6 +130,7 @@ export async function runLocalCommand(
       connection,
       config,
       ...(databases ? { databases } : {}),
+      ...(flags.excludeDatabases?.length ? { exclude: flags.excludeDatabases } : {}),
       ...(flags.maxConcurrency !== undefined ? { maxConcurrency: parseMaxConcurrency(flags.maxConcurrency) } : {}),
       s3: embedded
         ? {

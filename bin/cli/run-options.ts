@@ -16,6 +16,8 @@ export interface RunFlags {
   json?: boolean;
   /** `a,b,c`: the databases of the --database-url server to prove (its database part is then ignored). */
   databases?: string;
+  /** Glob patterns of database names `--databases all` leaves out. */
+  excludeDatabases?: string[];
   maxConcurrency?: string;
 }
 
@@ -42,7 +44,12 @@ export function addRunOptions(command: Command): Command {
     )
     .option(
       '--databases <list>',
-      'prove these databases of the server, comma-separated (e.g. orders,billing): the URL then only names the server',
+      'prove these databases of the server, comma-separated (e.g. orders,billing), or "all" (every connectable non-template database, found at the start of the run): the URL then only names the server',
+    )
+    .option(
+      '--exclude-databases <pattern>',
+      'with --databases all, leave out databases whose name matches (* and ?; repeatable)',
+      (pattern: string, previous: string[] = []) => [...previous, pattern],
     )
     .option('--max-concurrency <n>', 'how many databases are proved at once (1-40)', String(DEFAULT_MAX_CONCURRENCY))
     .option('--json', 'print the result as one JSON object on the last line of stdout');

@@ -408,9 +408,11 @@ export function summarizeExecution(execution: ExecutionOutcome): RunRecord {
       : execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE'
         ? 'RUNNING'
         : 'FAILED';
-  const backup = backupOf(state);
-  const verify = verifyOf(state);
-  const databases = databasesOf(state);
+  // A run that ended inside a Map item (stopped, timed out) ends in that item's state: its database failed there.
+  const item = isObject(state.item) && text(state.item.database) ? text(state.item.database) : undefined;
+  const backup = item ? undefined : backupOf(state);
+  const verify = item ? undefined : verifyOf(state);
+  const databases = item ? [stoppedItem(item, execution, state)] : databasesOf(state);
   const chat =
     isObject(state.chat) && typeof state.chat.posted === 'boolean' ? { posted: state.chat.posted } : undefined;
   const snitch =
@@ -493,6 +495,28 @@ function databaseResult(o: DatabaseOutcome): DatabaseResult {
         }
       : {}),
     ...(o.error ? { error: { state: o.error.state, name: o.error.name, message: o.error.message } } : {}),
+  };
+}
+
+/** The database of the Map item a run ended in, failed with the execution's own error. */
+function stoppedItem(database: string, execution: ExecutionOutcome, state: Record<string, unknown>): DatabaseResult {
+  const b = backupOf(state);
+  const itemState = { ...state, error: undefined };
+  return {
+    database,
+    status: 'FAILED',
+    ...(b
+      ? {
+          backup: {
+            key: b.key,
+            bytes: b.bytes,
+            seconds: b.seconds,
+            sha256: b.sha256,
+            ...(b.previousBytes !== undefined ? { previousBytes: b.previousBytes } : {}),
+          },
+        }
+      : {}),
+    error: errorOf(execution, itemState, undefined),
   };
 }
 

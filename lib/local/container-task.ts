@@ -27,7 +27,10 @@ export interface ContainerTaskOptions {
  * task gets, and returns its reported output, or throws its reported error. On abort, the child gets SIGTERM and
  * cleans up (throwaway cluster, incomplete upload) before this returns.
  */
-export async function runContainerTask(name: 'backup' | 'verify' | 'discover', options: ContainerTaskOptions): Promise<unknown> {
+export async function runContainerTask(
+  name: 'backup' | 'verify' | 'discover',
+  options: ContainerTaskOptions,
+): Promise<unknown> {
   // The same self-contained bundle the image runs (/app/<name>.cjs), compiled once (bin/bundles.mjs).
   const bundle = (await ensureBundles([name]))[name];
   return new Promise((resolve, reject) => {

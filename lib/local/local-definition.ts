@@ -12,7 +12,7 @@ import { renderDefinition, type AslDefinition } from '../render-definition';
  */
 export function renderLocalDefinition(
   databaseName: string,
-  fleet: { databases?: readonly string[]; maxConcurrency?: number } = {},
+  fleet: { databases?: readonly string[] | 'all'; maxConcurrency?: number } = {},
 ): AslDefinition {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'PgProofLocal', { env: { account: '000000000000', region: 'local-1' } });

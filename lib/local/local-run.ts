@@ -19,8 +19,13 @@ type Json = Parameters<TaskBinding>[0];
 export interface LocalRunOptions {
   /** The server and, without `databases`, the one database to prove. */
   readonly connection: ConnectionParams;
-  /** The databases of the server to prove, each in its own Map item. @default [connection.database] */
-  readonly databases?: readonly string[];
+  /**
+   * The databases of the server to prove, each in its own Map item, or `all`: every connectable database of the
+   * server, discovered at the start of the run (minus `exclude`). @default [connection.database]
+   */
+  readonly databases?: readonly string[] | 'all';
+  /** Glob patterns (`*`, `?`) of database names discovery leaves out (with `databases: 'all'`). */
+  readonly exclude?: readonly string[];
   /** How many databases are proved at once. @default 4 */
   readonly maxConcurrency?: number;
   /** What the chat and the history call the run when it proves several databases. @default the server, host:port */
@@ -160,7 +165,9 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   const startedAt = new Date().toISOString();
   const databases = options.databases ?? [options.connection.database];
   const label =
-    databases.length === 1 ? databases[0]! : (options.label ?? `${options.connection.host}:${options.connection.port}`);
+    databases !== 'all' && databases.length === 1
+      ? databases[0]!
+      : (options.label ?? `${options.connection.host}:${options.connection.port}`);
   const definition = renderLocalDefinition(label, {
     databases,
     ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
@@ -170,9 +177,9 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   const logger = lambdaLogger(options.onLambdaLog);
 
   const containerTask =
-    (name: 'backup' | 'verify', state: string): TaskBinding =>
+    (name: 'backup' | 'verify' | 'discover', state: string, extraEnv: NodeJS.ProcessEnv = {}): TaskBinding =>
     async (input) => {
-      const perRun = overrideEnv(input);
+      const perRun: NodeJS.ProcessEnv = { ...extraEnv, ...overrideEnv(input) };
       const database = perRun[ENGINE_ENV.database];
       // The item's database on the run's server: libpq's database follows it.
       if (database !== undefined) perRun[LIBPQ_ENV.database] = database;
@@ -216,6 +223,10 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   const bindings: Record<string, TaskBinding> = {
     [STATE.backupDatabase]: containerTask('backup', STATE.backupDatabase),
     [STATE.verifyBackup]: containerTask('verify', STATE.verifyBackup),
+    // Discovery reads its exclude patterns from the configuration, next to the engine settings.
+    [STATE.discoverDatabases]: containerTask('discover', STATE.discoverDatabases, {
+      [ENGINE_ENV.config]: JSON.stringify({ ...options.config, exclude: options.exclude ?? [] }),
+    }),
     [STATE.notifyRun]: notify,
     [STATE.notifyFailure]: notify,
     [STATE.snitchCheckIn]: async (payload) => (await snitch(withoutConsoleUrl(payload))) as unknown as Json,

@@ -12,6 +12,8 @@ const TASK_STATES = new Set<string>(TASK_STATE_LIST);
  */
 export class ProgressDisplay {
   private live = false;
+  /** The database of each Map item seen, by item index: a fleet's lines say which database they are about. */
+  private readonly itemDatabases = new Map<number, string>();
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
@@ -38,11 +40,22 @@ export class ProgressDisplay {
   }
 
   onEvent = (event: ExecutionEvent): void => {
-    if (event.type === 'StateEntered' && event.state && TASK_STATES.has(event.state)) this.line(`→ ${event.state}`);
-    else if (event.type === 'StateRetried' && event.state) this.line(`  ${event.state}: retrying`);
+    const database = this.databaseOf(event);
+    const of = database ? ` [${database}]` : '';
+    if (event.type === 'StateEntered' && event.state && TASK_STATES.has(event.state))
+      this.line(`→ ${event.state}${of}`);
+    else if (event.type === 'StateRetried' && event.state) this.line(`  ${event.state}: retrying${of}`);
     else if (event.type === 'StateFailed' && event.state && TASK_STATES.has(event.state))
-      this.line(`  ${event.state} failed: ${event.error ?? ''}`);
+      this.line(`  ${event.state} failed: ${event.error ?? ''}${of}`);
   };
+
+  /** The database a Map item's event is about: its ItemSelector puts it at `item.database` of the item's input. */
+  private databaseOf(event: ExecutionEvent): string | undefined {
+    if (event.index === undefined) return undefined;
+    const item = (event.input as { item?: { database?: unknown } } | undefined)?.item;
+    if (typeof item?.database === 'string') this.itemDatabases.set(event.index, item.database);
+    return this.itemDatabases.get(event.index);
+  }
 
   onTaskLog = (state: string, text: string): void => {
     let record: {

@@ -85,10 +85,10 @@ async function expectChatFailureShown(world: FaultWorld, run: FaultRun, reason: 
   expect(run.code, run.stderr).toBe(1);
   expect(run.result).toMatchObject({
     status: 'FAILED',
-    error: { state: 'NotifySuccess', name: 'ChatPostFailed' },
+    error: { state: 'NotifyRun', name: 'ChatPostFailed' },
     snitch: { checkedIn: true },
   });
-  expect(run.result.error?.message).toMatch(/backup was verified and the snitch checked in.*could not post to chat/);
+  expect(run.result.error?.message).toMatch(/verified and the snitch checked in.*could not post to chat/);
   // The backup itself was proven.
   expect(databaseOf(run.result).verify?.checks).toBeGreaterThan(0);
   expect(await listAllKeys(world.bucket)).toContain(verifiedKeyFor(databaseOf(run.result).backup!.key));
@@ -97,7 +97,7 @@ async function expectChatFailureShown(world: FaultWorld, run: FaultRun, reason: 
   expect(run.snitchRequests).toHaveLength(1);
   expect(run.snitchRequests[0]!.url).toContain(SNITCH_TOKEN);
   // The person sees which step failed and why, on the terminal and in the execution's log.
-  expect(run.stderr).toMatch(/NotifySuccess failed: ChatPostFailed/);
+  expect(run.stderr).toMatch(/NotifyRun failed: ChatPostFailed/);
   const log = await readFile(path.join(world.stateDir, 'executions', `${run.result.runId}.jsonl`), 'utf8');
   expect(log).toMatch(reason);
   // …and in the run's own result, not only in the execution log.
@@ -436,7 +436,7 @@ describe('verify and notification faults through pgproof run --local', () => {
     afterAll(() => world?.close());
 
     describe.sequential('chat and snitch faults', () => {
-      it('a chat webhook answering 500 to every attempt: the verified backup still checks in, the run fails in NotifySuccess after 4 attempts', async () => {
+      it('a chat webhook answering 500 to every attempt: the verified backup still checks in, the run fails in NotifyRun after 4 attempts', async () => {
         world.http.script({ status: 500, body: 'internal error' }, { status: 500 }, { status: 500 }, { status: 500 });
         const run = await runPgproof(world);
         await expectChatFailureShown(world, run, /HTTP 500.*gave up after 4 attempts/);
