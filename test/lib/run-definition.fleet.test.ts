@@ -39,10 +39,11 @@ describe('the Map', () => {
     expect((fleet.States.ListDatabases!.Result as { databases: unknown[] }).databases).toHaveLength(MAX_DATABASES);
   });
 
-  it("gives each item only the list's entry, the run id and the reason (ItemSelector)", () => {
+  it("gives each item only the list's entry, the run's label, id and reason (ItemSelector)", () => {
     for (const definition of [asl, configured, fleet])
       expect(definition.States.ProveDatabases!.ItemSelector).toEqual({
         'item.$': '$$.Map.Item.Value',
+        'database.$': '$.database',
         'runId.$': '$.runId',
         'reason.$': '$.reason',
       });
@@ -61,7 +62,7 @@ describe('the Map', () => {
     }
   });
 
-  it('runs every item with its own entry, the run id and reason, and no more of the run state', async () => {
+  it("runs every item with its own entry, the run's label, id and reason, and no more of the run state", async () => {
     // WHEN five databases run locally at a concurrency of 2, each failing its backup
     const inFlight = { now: 0, most: 0 };
     const small = renderDefinition(
@@ -93,7 +94,12 @@ describe('the Map', () => {
     expect(
       entered.map((e) => e.input).sort((x: any, y: any) => x.item.database.localeCompare(y.item.database)),
     ).toEqual(
-      ['a', 'b', 'c', 'd', 'e'].map((database) => ({ item: { database, isNew: null }, runId, reason: 'fleet' })),
+      ['a', 'b', 'c', 'd', 'e'].map((database) => ({
+        item: { database, isNew: null },
+        database: 'orders',
+        runId,
+        reason: 'fleet',
+      })),
     );
   });
 });

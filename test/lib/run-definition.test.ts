@@ -207,6 +207,7 @@ describe('rendered definition', () => {
     // The item's state has what those paths read: the list's entry at $.item, the run's id and reason
     expect(asl.States.ProveDatabases!.ItemSelector).toEqual({
       'item.$': '$$.Map.Item.Value',
+      'database.$': '$.database',
       'runId.$': '$.runId',
       'reason.$': '$.reason',
     });
