@@ -919,3 +919,102 @@ describe('databaseRows', () => {
     expect(rows.every((r) => !('databases' in r))).toBe(true);
   });
 });
+
+describe('a run that ended inside a Map item (stopped, timed out)', () => {
+  /** The item's state where the execution ended: ItemSelector's fields and what the item's tasks added. */
+  const itemState = {
+    item: { database: 'billing', isNew: null },
+    database: 'prod',
+    runId: RUN_ID,
+    reason: 'nightly',
+    backup: BACKUP_RESULT,
+  };
+
+  it('aborted: that database failed, with the execution error; the run labelled as the run', () => {
+    const record = summarizeExecution({
+      ...times,
+      status: 'ABORTED',
+      cause: 'stopped by an operator',
+      state: itemState,
+    });
+    const aborted = { state: 'Execution', name: EXECUTION_ABORTED, message: 'stopped by an operator' };
+    // The item's state has no console link: the record has none
+    const { consoleUrl: _none, ...runCommon } = common;
+    expect(record).toEqual({
+      ...runCommon,
+      database: 'prod',
+      status: 'FAILED',
+      error: aborted,
+      databases: [
+        {
+          database: 'billing',
+          status: 'FAILED',
+          backup: {
+            key: BACKUP.key,
+            bytes: BACKUP.bytes,
+            seconds: BACKUP.seconds,
+            sha256: SHA,
+            previousBytes: 2_400_000,
+          },
+          error: aborted,
+        },
+      ],
+    });
+    // The item's whole backup result is not the run's
+    expect(record.backup).toBeUndefined();
+  });
+
+  it('timed out before its backup: that database failed with ExecutionTimedOut, one row for it', () => {
+    const { backup: _none, ...beforeBackup } = itemState;
+    const rows = summarizeDatabases({ ...times, status: 'TIMED_OUT', state: beforeBackup });
+    expect(rows.map((r) => [r.database, r.status, r.error?.name, r.backup])).toEqual([
+      ['billing', 'FAILED', EXECUTION_TIMED_OUT, undefined],
+    ]);
+  });
+
+  it('a local run stopped during a backup: the same record by the local and the AWS path', async () => {
+    // GIVEN a run aborted while its one database's backup runs
+    const definition = renderLocalDefinition('orders');
+    const controller = new AbortController();
+    const execution = await executeLocally({
+      definition: definition as never,
+      input: {},
+      executionName: 'e1',
+      signal: controller.signal,
+      bindings: {
+        BackupDatabase: () => {
+          setImmediate(() => controller.abort());
+          return new Promise(() => undefined);
+        },
+        VerifyBackup: async () => VERIFY_RESULT,
+        NotifyRun: async () => ({ posted: true }),
+        SnitchCheckIn: async () => ({ checkedIn: true }),
+        NotifyFailure: async () => ({ posted: true }),
+      },
+    });
+    expect(execution.status).toBe('ABORTED');
+    sfn.reset();
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        { executionArn: EXEC, stateMachineArn: ARN, name: 'e1', status: 'ABORTED', startDate: new Date(STARTED) },
+      ],
+    });
+    sfn.on(DescribeExecutionCommand, { executionArn: EXEC }).resolves(describeOf(execution) as never);
+    sfn.on(GetExecutionHistoryCommand, { executionArn: EXEC }).resolves({ events: historyEventsOf(execution) });
+    // WHEN
+    const local = localRunRecord(execution, { database: 'orders', startedAt: STARTED, finishedAt: STOPPED });
+    const [aws] = await executionHistory(new SFNClient({}), ARN);
+    // THEN the same record but for the stop's message (a local stop says Ctrl-C; AWS gives StopExecution's cause)
+    const { consoleUrl: _c, executionArn: _e, ...sameAsLocal } = aws!;
+    const shape = (r: RunRecord) => ({
+      ...r,
+      error: r.error && { state: r.error.state, name: r.error.name },
+      databases: r.databases?.map((d) => ({ ...d, error: d.error && { state: d.error.state, name: d.error.name } })),
+    });
+    expect(shape(local)).toEqual(shape(sameAsLocal));
+    expect(local).toMatchObject({ status: 'FAILED', database: 'orders', error: { name: EXECUTION_ABORTED } });
+    expect(local.databases).toEqual([
+      { database: 'orders', status: 'FAILED', error: expect.objectContaining({ name: EXECUTION_ABORTED }) },
+    ]);
+  });
+});
