@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../lib/common/errors';
-import { loadConfig } from '../lib/config';
+import { describeDatabases, loadConfig } from '../lib/config';
 import { PgProofStack } from '../lib/pg-proof-stack';
 
 const app = new App();
@@ -23,6 +23,6 @@ try {
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 new PgProofStack(app, `PgProof-${config.name}`, {
   config,
-  description: `pgproof: daily PostgreSQL backup of ${config.database.name}, proven by restoring it`,
+  description: `pgproof: daily PostgreSQL backup of ${describeDatabases(config)}, proven by restoring it`,
   ...(config.account || config.region ? { env: { account: config.account, region: config.region } } : {}),
 });

@@ -7,9 +7,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
-import type { PgProofConfig } from './config';
+import { resolveFleet, type PgProofConfig, type ResolvedConnection } from './config';
+import type { EngineDatabaseConnection, EngineFleet } from './engine-tasks';
 import { importDatabaseSecret } from './database-secret';
-import { PgProof } from './pg-proof';
+import { PgProof, type PgProofProps } from './pg-proof';
 
 export interface PgProofStackProps extends StackProps {
   /** The validated configuration file. */
@@ -24,6 +25,68 @@ function retentionFor(daysWanted: number): logs.RetentionDays {
     .filter((v): v is number => typeof v === 'number' && v > 0)
     .sort((a, b) => a - b);
   return (values.find((v) => v >= daysWanted) ?? values[values.length - 1]) as logs.RetentionDays;
+}
+
+/** Today's one `database`: the PgProof props it always gave (the template stays as it was). */
+function singleDatabaseProps(scope: Construct, db: NonNullable<PgProofConfig['database']>): Partial<PgProofProps> {
+  // Name, partial ARN or complete ARN in either field: each form gets its own import and policy resource.
+  const passwordSecret = importDatabaseSecret(
+    scope,
+    'DatabasePassword',
+    (db.passwordSecretArn ?? db.passwordSecretName)!,
+  );
+  return {
+    databaseHost: db.host,
+    databasePort: db.port,
+    databaseName: db.name,
+    ...(db.user ? { databaseUser: db.user } : {}),
+    databasePasswordSecret: passwordSecret,
+    databasePasswordJsonField: db.passwordJsonField,
+    ...(db.passwordSecretKmsKeyArn
+      ? { databasePasswordSecretKmsKey: kms.Key.fromKeyArn(scope, 'DatabasePasswordKey', db.passwordSecretKmsKeyArn) }
+      : {}),
+    databaseSslMode: db.sslMode,
+    ...(db.sslRootCert ? { databaseSslRootCert: db.sslRootCert } : {}),
+  };
+}
+
+/** `connection` + `databases`: every database resolved, each distinct secret and key imported once. */
+function fleetProps(scope: Construct, config: PgProofConfig): EngineFleet {
+  const fleet = resolveFleet(config);
+  const secrets = new Map<string, secretsmanager.ISecret>();
+  const keys = new Map<string, kms.IKey>();
+  const secretOf = (id: string) => {
+    if (!secrets.has(id)) secrets.set(id, importDatabaseSecret(scope, `DatabasePassword${secrets.size + 1}`, id));
+    return secrets.get(id)!;
+  };
+  const keyOf = (arn: string) => {
+    if (!keys.has(arn)) keys.set(arn, kms.Key.fromKeyArn(scope, `DatabasePasswordKey${keys.size + 1}`, arn));
+    return keys.get(arn)!;
+  };
+  const connection = (c: ResolvedConnection): EngineDatabaseConnection => ({
+    ...(c.host !== undefined ? { host: c.host } : {}),
+    ...(c.port !== undefined ? { port: c.port } : {}),
+    ...(c.user !== undefined ? { user: c.user } : {}),
+    sslMode: c.sslMode,
+    ...(c.sslRootCert !== undefined ? { sslRootCert: c.sslRootCert } : {}),
+    ...(c.passwordSecretId !== undefined ? { passwordSecret: secretOf(c.passwordSecretId) } : {}),
+    passwordJsonField: c.passwordJsonField,
+    ...(c.passwordSecretKmsKeyArn !== undefined ? { passwordSecretKey: keyOf(c.passwordSecretKmsKeyArn) } : {}),
+  });
+  const shared = config.connection ? connection(fleet.connection!) : undefined;
+  return {
+    databases:
+      fleet.databases === 'all'
+        ? 'all'
+        : fleet.databases.map((d) => ({
+            id: d.id,
+            name: d.name,
+            connection: connection(d.connection),
+            engine: d.engine,
+          })),
+    ...(shared ? { connection: shared } : {}),
+    ...(fleet.databases === 'all' ? { exclude: fleet.exclude, databaseSettings: fleet.databaseSettings } : {}),
+  };
 }
 
 /** The stack `cdk deploy` creates from `pgproof.config.json`: one PgProof pipeline, everything from the file. */
@@ -46,13 +109,9 @@ export class PgProofStack extends Stack {
       reason: 'The tasks only place network interfaces in these subnets; nothing reads their route tables.',
     });
     const secret = (id: string, name: string) => secretsmanager.Secret.fromSecretNameV2(this, id, name);
-    const db = config.database;
-    // Name, partial ARN or complete ARN in either field: each form gets its own import and policy resource.
-    const passwordSecret = importDatabaseSecret(
-      this,
-      'DatabasePassword',
-      (db.passwordSecretArn ?? db.passwordSecretName)!,
-    );
+    const databaseProps = config.database
+      ? singleDatabaseProps(this, config.database)
+      : { fleet: fleetProps(this, config) };
 
     const existingBucket = config.bucket.existingBucketName
       ? s3.Bucket.fromBucketName(this, 'ExistingBucket', config.bucket.existingBucketName)
@@ -75,17 +134,8 @@ export class PgProofStack extends Stack {
             ],
           }
         : {}),
-      databaseHost: db.host,
-      databasePort: db.port,
-      databaseName: db.name,
-      ...(db.user ? { databaseUser: db.user } : {}),
-      databasePasswordSecret: passwordSecret,
-      databasePasswordJsonField: db.passwordJsonField,
-      ...(db.passwordSecretKmsKeyArn
-        ? { databasePasswordSecretKmsKey: kms.Key.fromKeyArn(this, 'DatabasePasswordKey', db.passwordSecretKmsKeyArn) }
-        : {}),
-      databaseSslMode: db.sslMode,
-      ...(db.sslRootCert ? { databaseSslRootCert: db.sslRootCert } : {}),
+      ...databaseProps,
+      maxConcurrency: config.maxConcurrency,
       engineConfig: config.engine,
       ...(existingBucket
         ? { bucket: existingBucket, ...(existingKey ? { encryptionKey: existingKey } : {}) }

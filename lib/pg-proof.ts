@@ -20,12 +20,16 @@ import {
   DEFAULT_DEPLOYED_SSL_MODE,
   DEFAULT_HEARTBEAT_SECONDS,
   DEFAULT_KEY_PREFIX,
+  DEFAULT_MAX_CONCURRENCY,
   DEFAULT_PASSWORD_JSON_FIELD,
   DEFAULT_RETENTION_DAYS,
   DEFAULT_VERIFY_TASK,
 } from './common/defaults';
 import {
+  databaseIdProblem,
   ephemeralStorageProblem,
+  MAX_CONCURRENCY_RANGE,
+  MAX_DATABASES,
   isPortNumber,
   keyPrefixProblem,
   MAX_TASK_TIMEOUT_MINUTES,
@@ -34,7 +38,7 @@ import {
   pipelineNameProblem,
   type SslMode,
 } from './common/rules';
-import { EngineTasks } from './engine-tasks';
+import { type EngineFleet, EngineTasks } from './engine-tasks';
 import { TaskVpcEndpoints } from './vpc-endpoints';
 import { NotifyFunctions, stateMachineArnFor } from './notify-functions';
 import { REPO_ROOT } from './pgproof-function';
@@ -63,16 +67,12 @@ export interface PgProofProps {
    */
   readonly createVpcEndpoints?: boolean;
 
-  /** The database server's host name. */
-  readonly databaseHost: string;
+  /** The database server's host name. Give `databaseHost`, `databaseName` and `databasePasswordSecret`, or `fleet`. */
+  readonly databaseHost?: string;
   /** @default 5432 */
   readonly databasePort?: number;
-  /** The database to back up; with `databases`, the name the chat and the history give the run. */
-  readonly databaseName: string;
-  /** The ids of the databases each run proves, or `all` (discovered each run). @default [databaseName] */
-  readonly databases?: readonly string[] | 'all';
-  /** How many databases a run proves at once. @default 4 */
-  readonly maxConcurrency?: number;
+  /** The database to back up. */
+  readonly databaseName?: string;
   /**
    * The user pg_dump connects as (needs read access to everything, e.g. a member of pg_read_all_data).
    * @default - the `username` field of the secret (RDS-style JSON)
@@ -84,7 +84,7 @@ export interface PgProofProps {
    * task role: imported by name, partial or complete ARN (`Secret.fromSecretNameV2`, `fromSecretPartialArn`,
    * `fromSecretCompleteArn`), each gets the matching policy resource.
    */
-  readonly databasePasswordSecret: secretsmanager.ISecret;
+  readonly databasePasswordSecret?: secretsmanager.ISecret;
   /** The JSON field of `databasePasswordSecret` holding the password. @default 'password' */
   readonly databasePasswordJsonField?: string;
   /** The customer-managed KMS key encrypting the secret. @default - the secret's `encryptionKey`, if any (the AWS managed key needs no grant) */
@@ -93,6 +93,17 @@ export interface PgProofProps {
   readonly databaseSslMode?: SslMode;
   /** CA bundle (path inside the image) the server certificate is verified with. @default - the RDS global bundle of the image for verify-ca/verify-full, none otherwise */
   readonly databaseSslRootCert?: string;
+
+  /**
+   * Several databases (each with its id, connection, secret and engine configuration), or "all" on one server,
+   * instead of the single `database*` props.
+   * @default - the one database of the `database*` props, its id its name
+   */
+  readonly fleet?: EngineFleet;
+  /** What the chat and the history call a fleet's run. @default name */
+  readonly runLabel?: string;
+  /** How many databases are proven at once (1–40). @default 4 */
+  readonly maxConcurrency?: number;
 
   /** What the engines do: compression, size guard, checks, freshness, deep proof. @default - the engines' defaults (zstd 1, 50% size guard, no checks) */
   readonly engineConfig?: EngineConfigInput;
@@ -167,8 +178,12 @@ export class PgProof extends Construct {
   public readonly monitoring: RunMonitoring;
   /** Fails a run's waiting step as soon as its ECS task stops without reporting (image pull, secrets, memory). */
   public readonly taskStoppedWatch: TaskStoppedWatch;
-  /** The engine configuration after defaults (what the tasks receive as `ENGINE_ENV.config`). */
+  /** The engine configuration after defaults (the `defaults` of the tasks' `ENGINE_ENV.config`). */
   public readonly engineConfig: EngineConfig;
+  /** The ids the run's Map iterates over (each a task's `ENGINE_ENV.database`), or "all" (discovered at run time). */
+  public readonly databaseIds: readonly string[] | 'all';
+  /** How many databases the run proves at once. */
+  public readonly maxConcurrency: number;
 
   constructor(scope: Construct, id: string, props: PgProofProps) {
     super(scope, id);
@@ -176,6 +191,19 @@ export class PgProof extends Construct {
     const engine = engineConfigSchema.safeParse(props.engineConfig ?? {});
     if (!engine.success) throw new Error(describeZodError(engine.error, 'engineConfig'));
     this.engineConfig = engine.data;
+    this.maxConcurrency = props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+    this.databaseIds = props.fleet
+      ? props.fleet.databases === 'all'
+        ? 'all'
+        : props.fleet.databases.map((d) => d.id)
+      : [props.databaseName!];
+    // What the descriptions name: the one database, or how many.
+    const databaseLabel =
+      this.databaseIds === 'all'
+        ? 'every database of its server'
+        : this.databaseIds.length === 1
+          ? this.databaseIds[0]!
+          : `${this.databaseIds.length} databases`;
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
@@ -230,19 +258,26 @@ export class PgProof extends Construct {
       prefix,
       ...(objectKey ? { key: objectKey } : {}),
       stateMachineArn: stateMachineArnFor(this, stateMachineName),
-      database: {
-        host: props.databaseHost,
-        port: props.databasePort ?? DEFAULT_DATABASE_PORT,
-        name: props.databaseName,
-        ...(props.databaseUser ? { user: props.databaseUser } : {}),
-        sslMode: props.databaseSslMode ?? DEFAULT_DEPLOYED_SSL_MODE,
-        ...(props.databaseSslRootCert ? { sslRootCert: props.databaseSslRootCert } : {}),
-        passwordSecret: props.databasePasswordSecret,
-        passwordJsonField: props.databasePasswordJsonField ?? DEFAULT_PASSWORD_JSON_FIELD,
-        ...((props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret.encryptionKey)
-          ? { passwordSecretKey: (props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret.encryptionKey)! }
-          : {}),
-      },
+      ...(props.fleet
+        ? { fleet: props.fleet }
+        : {
+            database: {
+              host: props.databaseHost!,
+              port: props.databasePort ?? DEFAULT_DATABASE_PORT,
+              name: props.databaseName!,
+              ...(props.databaseUser ? { user: props.databaseUser } : {}),
+              sslMode: props.databaseSslMode ?? DEFAULT_DEPLOYED_SSL_MODE,
+              ...(props.databaseSslRootCert ? { sslRootCert: props.databaseSslRootCert } : {}),
+              passwordSecret: props.databasePasswordSecret!,
+              passwordJsonField: props.databasePasswordJsonField ?? DEFAULT_PASSWORD_JSON_FIELD,
+              ...((props.databasePasswordSecretKmsKey ?? props.databasePasswordSecret!.encryptionKey)
+                ? {
+                    passwordSecretKey: (props.databasePasswordSecretKmsKey ??
+                      props.databasePasswordSecret!.encryptionKey)!,
+                  }
+                : {}),
+            },
+          }),
       engineConfig: this.engineConfig,
       backupSize: {
         cpu: props.backupCpu ?? DEFAULT_BACKUP_TASK.cpu,
@@ -278,9 +313,13 @@ export class PgProof extends Construct {
     const backupTimeout = props.backupTimeout ?? Duration.minutes(DEFAULT_BACKUP_TASK.timeoutMinutes);
     const verifyTimeout = props.verifyTimeout ?? Duration.minutes(DEFAULT_VERIFY_TASK.timeoutMinutes);
     const definition = buildRunDefinition(this, {
-      databaseName: props.databaseName,
-      ...(props.databases ? { databases: props.databases } : {}),
-      ...(props.maxConcurrency !== undefined ? { maxConcurrency: props.maxConcurrency } : {}),
+      // The chat and the history name a single database's run by its id, a fleet's by the deployment's name.
+      databaseName:
+        this.databaseIds !== 'all' && this.databaseIds.length === 1
+          ? this.databaseIds[0]!
+          : (props.runLabel ?? props.name),
+      databases: this.databaseIds,
+      maxConcurrency: this.maxConcurrency,
       cluster: this.cluster,
       engineTasks: this.engineTasks,
       subnets: taskSubnets,
@@ -302,7 +341,7 @@ export class PgProof extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
-      comment: `pgproof: back up ${props.databaseName} and prove the backup by restoring it`,
+      comment: `pgproof: back up ${databaseLabel} and prove the backup by restoring it`,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       // Both tasks at their longest plus room for retries and notifications.
       timeout: backupTimeout.plus(verifyTimeout).plus(Duration.hours(1)),
@@ -331,7 +370,7 @@ export class PgProof extends Construct {
     ]);
 
     this.schedule = new events.Rule(this, 'Schedule', {
-      description: `Starts a pgproof run of ${props.databaseName}`,
+      description: `Starts a pgproof run of ${databaseLabel}`,
       schedule: props.schedule ?? events.Schedule.cron({ minute: '0', hour: '3' }),
       enabled: props.scheduleEnabled ?? true,
       targets: [
@@ -368,6 +407,31 @@ export function validateProps(props: PgProofProps): void {
     if (problem) fail(problem);
   };
   if (!Token.isUnresolved(props.name)) check(pipelineNameProblem('name', props.name));
+  const single = [props.databaseHost, props.databaseName, props.databasePasswordSecret];
+  if (props.fleet === undefined && single.some((p) => p === undefined))
+    fail('give databaseHost, databaseName and databasePasswordSecret (one database), or fleet (several)');
+  if (props.fleet !== undefined && single.some((p) => p !== undefined))
+    fail('fleet replaces databaseHost, databaseName and databasePasswordSecret: give one or the other');
+  if (props.fleet !== undefined && props.fleet.databases !== 'all') {
+    const ids = props.fleet.databases.map((d) => d.id);
+    if (ids.length === 0) fail('fleet.databases must list at least one database (or be "all")');
+    if (ids.length > MAX_DATABASES) fail(`fleet.databases lists ${ids.length} databases; at most ${MAX_DATABASES}`);
+    ids.forEach((id, i) => {
+      check(databaseIdProblem(`fleet.databases[${i}].id`, id));
+      if (ids.indexOf(id) !== i) fail(`fleet.databases[${ids.indexOf(id)}] and [${i}] have the same id "${id}"`);
+    });
+  }
+  if (
+    props.maxConcurrency !== undefined &&
+    !(
+      Number.isInteger(props.maxConcurrency) &&
+      props.maxConcurrency >= MAX_CONCURRENCY_RANGE.min &&
+      props.maxConcurrency <= MAX_CONCURRENCY_RANGE.max
+    )
+  )
+    fail(
+      `maxConcurrency must be a whole number from ${MAX_CONCURRENCY_RANGE.min} to ${MAX_CONCURRENCY_RANGE.max}; got ${props.maxConcurrency}`,
+    );
   if (
     props.databasePort !== undefined &&
     !Token.isUnresolved(props.databasePort) &&

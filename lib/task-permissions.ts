@@ -102,28 +102,31 @@ export function verifyTaskStatements(access: EngineAccess): iam.PolicyStatement[
 }
 
 /**
- * Read access to the secret and nothing else: GetSecretValue on the exact ARN when it is complete, else on
- * `<partial ARN>-??????` (exactly the six-character suffix, never `*`: `name-*` would also match `name-old`);
- * and, for a customer-managed key, kms:Decrypt on that key only through Secrets Manager in this region.
+ * Read access to the database secrets and nothing else: GetSecretValue on each exact ARN when it is complete, else
+ * on `<partial ARN>-??????` (exactly the six-character suffix, never `*`: `name-*` would also match `name-old`);
+ * and, for customer-managed keys, kms:Decrypt on those keys only through Secrets Manager in this region. One
+ * statement each, listing every distinct secret and key (the caller passes each once).
  */
 export function databaseSecretStatements(
-  secret: secretsmanager.ISecret,
-  key: kms.IKey | undefined,
+  secrets: secretsmanager.ISecret | readonly secretsmanager.ISecret[],
+  keys: kms.IKey | undefined | readonly kms.IKey[],
   region: string,
 ): iam.PolicyStatement[] {
+  const secretList = Array.isArray(secrets) ? secrets : [secrets as secretsmanager.ISecret];
+  const keyList = keys === undefined ? [] : Array.isArray(keys) ? keys : [keys as kms.IKey];
   const statements = [
     new iam.PolicyStatement({
       sid: 'ReadDatabaseSecret',
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [secretPolicyResource(secret)],
+      resources: secretList.map(secretPolicyResource),
     }),
   ];
-  if (key) {
+  if (keyList.length > 0) {
     statements.push(
       new iam.PolicyStatement({
         sid: 'DecryptDatabaseSecret',
         actions: ['kms:Decrypt'],
-        resources: [key.keyArn],
+        resources: keyList.map((k) => k.keyArn),
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
       }),
     );

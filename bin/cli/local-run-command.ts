@@ -1,14 +1,15 @@
 // What `demo` and `run --local` do once their flags are parsed; loaded only when one of them runs (it pulls in the
 // local runtime: the state machine definition from the CDK app, the embedded S3 server, the engines' runner).
 import path from 'node:path';
-import type { EngineConfig } from '../../containers/common/engine-config';
+import { CommanderError } from 'commander';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
 import { registerSecret } from '../../lib/common/redact';
 import { MAX_CONCURRENCY_RANGE, MAX_DATABASES } from '../../lib/common/rules';
 import { parseEndpointValue } from '../../lambdas/common/endpoint';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../lib/local/embedded-s3';
 import { appendHistory, writeExecutionLog } from '../../lib/local/history';
-import { loadLocalEngineConfig } from '../../lib/local/local-config';
+import { readLocalConfigFile } from '../../lib/local/local-config';
+import { type LocalFleet, localFleet } from '../../lib/local/local-fleet';
 import { runLocally } from '../../lib/local/local-run';
 import { watchParent } from '../../lib/local/parent-watch';
 import { ProgressDisplay } from '../../lib/local/progress';
@@ -38,12 +39,6 @@ export function validateRunFlags(flags: RunFlags): void {
   if (flags.input !== undefined) parseInput(flags.input);
   if (flags.databases !== undefined) parseDatabaseList(flags.databases);
   if (flags.maxConcurrency !== undefined) parseMaxConcurrency(flags.maxConcurrency);
-  if (
-    flags.excludeDatabases?.length &&
-    (flags.databases === undefined || parseDatabaseList(flags.databases) !== 'all')
-  ) {
-    throw usageError('--exclude-databases applies only with --databases all');
-  }
   for (const pattern of flags.excludeDatabases ?? []) {
     if (pattern.trim() === '') throw usageError('--exclude-databases needs a pattern, e.g. "tmp_*"');
   }
@@ -97,19 +92,31 @@ function printResult(result: RunRecord, json: boolean): void {
 export async function runLocalCommand(
   flags: RunFlags,
   connection: ConnectionParams,
-  defaults: { config?: EngineConfig; input?: Record<string, unknown>; databases?: readonly string[] | 'all' } = {},
+  defaults: { file?: unknown; input?: Record<string, unknown> } = {},
 ): Promise<number> {
   validateRunFlags(flags);
   const input = flags.input !== undefined ? parseInput(flags.input) : (defaults.input ?? {});
-  const databases = flags.databases !== undefined ? parseDatabaseList(flags.databases) : defaults.databases;
   for (const url of [flags.chatWebhook, flags.snitchUrl]) registerSecret(url);
-  let config: EngineConfig;
+  let fleet: LocalFleet;
+  let file: unknown;
   try {
-    config =
-      flags.config !== undefined || !defaults.config ? await loadLocalEngineConfig(flags.config) : defaults.config;
+    // The configuration file (or the caller's defaults) and the flags: which databases, with which settings.
+    file = flags.config !== undefined ? await readLocalConfigFile(flags.config) : defaults.file;
+    fleet = localFleet({
+      ...(file !== undefined ? { file } : {}),
+      ...(flags.config !== undefined ? { source: flags.config } : {}),
+      urlDatabase: connection.database,
+      ...(flags.databases !== undefined ? { databases: parseDatabaseList(flags.databases) } : {}),
+      ...(flags.excludeDatabases?.length ? { exclude: flags.excludeDatabases } : {}),
+      ...(flags.maxConcurrency !== undefined ? { maxConcurrency: parseMaxConcurrency(flags.maxConcurrency) } : {}),
+    });
   } catch (error) {
+    if (error instanceof CommanderError) throw error;
     throw usageError((error as Error).message);
   }
+  const databases = fleet.ids;
+  // A fleet's run is called by the configuration's name (the deployment's), else by its server.
+  const name = (file as { name?: unknown } | undefined)?.name;
   // The engines' bundles are compiled (when a source changed) before the run starts, not inside its first task.
   await ensureBundles(databases === 'all' ? ['backup', 'verify', 'discover'] : ['backup', 'verify']);
   const stateDir = path.resolve(flags.stateDir);
@@ -122,16 +129,17 @@ export async function runLocalCommand(
   // Started through `npx` (npm exec → sh -c), a SIGTERM ends npx and sh but not us: stop when our parent goes away.
   const unwatch = watchParent(() => interrupt.stop('SIGTERM', 'the parent process went away (e.g. npx was stopped)'));
   const progress = new ProgressDisplay();
+  progress.fleet = databases === 'all' || databases.length > 1;
   const events: ExecutionEvent[] = [];
   let result: RunRecord;
   try {
     if (embedded) progress.message(`embedded S3 at ${embedded.endpoint} (data in ${path.join(stateDir, 's3')})`);
     result = await runLocally({
       connection,
-      config,
-      ...(databases ? { databases } : {}),
-      ...(flags.excludeDatabases?.length ? { exclude: flags.excludeDatabases } : {}),
-      ...(flags.maxConcurrency !== undefined ? { maxConcurrency: parseMaxConcurrency(flags.maxConcurrency) } : {}),
+      config: fleet.config,
+      databases,
+      maxConcurrency: fleet.maxConcurrency,
+      ...(typeof name === 'string' && name ? { label: name } : {}),
       s3: embedded
         ? {
             endpoint: embedded.endpoint,

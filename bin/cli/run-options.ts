@@ -51,6 +51,9 @@ export function addRunOptions(command: Command): Command {
       'with --databases all, leave out databases whose name matches (* and ?; repeatable)',
       (pattern: string, previous: string[] = []) => [...previous, pattern],
     )
-    .option('--max-concurrency <n>', 'how many databases are proved at once (1-40)', String(DEFAULT_MAX_CONCURRENCY))
+    .option(
+      '--max-concurrency <n>',
+      `how many databases are proved at once, 1-40 (default: the configuration's maxConcurrency, else ${DEFAULT_MAX_CONCURRENCY})`,
+    )
     .option('--json', 'print the result as one JSON object on the last line of stdout');
 }

@@ -28,6 +28,8 @@ import { DumpStopped, startDump } from './dump-process';
 import { checkSize } from './size-guard';
 
 export interface BackupSettings {
+  /** The database's id (`ENGINE_ENV.database`). @default - its name, `connection.database` */
+  readonly database?: string;
   readonly connection: ConnectionParams;
   readonly storage: StorageLocation;
   readonly config: EngineConfig;

@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ENGINE_ENV } from '../../lib/contracts/engine-env';
+import { ENGINE_ENV, LIBPQ_ENV } from '../../lib/contracts/engine-env';
+import { selectDatabase, selectedDatabaseEnv } from '../common/database-selection';
 import { resolveDatabaseEnv } from '../common/db-secret';
-import { parseEngineConfig } from '../common/engine-config';
 import { ConfigError } from '../common/errors';
 import { isRunId } from '../common/keys';
 import { connectionFromEnv } from '../common/pg-connection';
@@ -15,10 +15,20 @@ export async function backupSettingsFromEnv(
   env: NodeJS.ProcessEnv,
   secretsClient: () => SecretsManagerClient,
 ): Promise<BackupSettings> {
+  // The database by its id (ENGINE_ENV.database): its entry's connection and secret replace the task environment's.
+  const { id, config, selected } = selectDatabase(env);
+  const databaseEnv = selectedDatabaseEnv(env, selected);
   // In AWS the password comes from the database secret, read with the task role; locally from PGPASSWORD.
-  const connection = connectionFromEnv(await resolveDatabaseEnv(env, secretsClient));
+  // A fleet database's secret that the role may not read fails this database alone (SecretUnreadable).
+  const fromEntry = selected?.connection.passwordSecret !== undefined;
+  const resolved = await resolveDatabaseEnv(databaseEnv, secretsClient, { unreadable: fromEntry });
+  if (selected && !resolved[LIBPQ_ENV.host]?.trim()) {
+    throw new ConfigError(
+      `database "${selected.id}" has no host: neither its entry in "databases", nor "connection", nor its secret "${resolved[ENGINE_ENV.dbSecret] ?? '(none)'}" gives one. Set "host" in the database's entry or in "connection"`,
+    );
+  }
+  const connection = connectionFromEnv(resolved);
   const storage = storageFromEnv(env);
-  const config = parseEngineConfig(env[ENGINE_ENV.config] ?? '');
   const lockWait = secondsFromEnv(env, ENGINE_ENV.lockWaitTimeoutSeconds);
   const stall = secondsFromEnv(env, ENGINE_ENV.stallTimeoutSeconds);
   const runId = env[ENGINE_ENV.runId];
@@ -29,6 +39,7 @@ export async function backupSettingsFromEnv(
   }
   const reason = env[ENGINE_ENV.reason];
   return {
+    database: id ?? connection.database,
     connection,
     storage,
     config,

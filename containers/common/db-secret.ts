@@ -28,6 +28,20 @@ export class SecretReadFailed extends PgProofError {
   override readonly name = 'SecretReadFailed';
 }
 
+/**
+ * The role may not read a fleet database's secret (no GetSecretValue on it, or no kms:Decrypt on its key): that
+ * database fails alone, naming the secret's id (never its value) and the missing permission.
+ */
+export class SecretUnreadable extends PgProofError {
+  override readonly name = 'SecretUnreadable';
+}
+
+/** How a secret read's failures are reported: today's ConfigError, or SecretUnreadable for a fleet database's secret. */
+export interface SecretReadOptions {
+  /** Report a refused read (IAM or KMS) as SecretUnreadable. @default false */
+  readonly unreadable?: boolean;
+}
+
 const FIELD_SETTING = `database.passwordJsonField / ${ENGINE_ENV.dbSecretJsonField}`;
 
 /**
@@ -120,12 +134,16 @@ export function applyDatabaseSecret(
 }
 
 /** Reads the secret's text with the task's credentials, turning each failure into what the user must fix. */
-export async function readSecretString(client: SecretsManagerClient, secretId: string): Promise<string> {
+export async function readSecretString(
+  client: SecretsManagerClient,
+  secretId: string,
+  options: SecretReadOptions = {},
+): Promise<string> {
   let out: GetSecretValueCommandOutput;
   try {
     out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   } catch (error) {
-    throw explainSecretError(error, secretId);
+    throw explainSecretError(error, secretId, options);
   }
   if (out.SecretString !== undefined) return out.SecretString;
   if (out.SecretBinary !== undefined) return new TextDecoder().decode(out.SecretBinary);
@@ -135,30 +153,37 @@ export async function readSecretString(client: SecretsManagerClient, secretId: s
 }
 
 /** Maps a Secrets Manager error to a message naming the secret and what to change (IAM, KMS key, name). */
-export function explainSecretError(error: unknown, secretId: string): PgProofError {
+export function explainSecretError(error: unknown, secretId: string, options: SecretReadOptions = {}): PgProofError {
   const e = error as { name?: string; message?: string };
+  // A refusal is the role's or the key's, not this database's configuration: with many databases it fails alone.
+  const Refused = options.unreadable ? SecretUnreadable : ConfigError;
   const detail = redact(e.message ?? String(error));
   const read = `cannot read the database secret "${secretId}"`;
+  const where = 'its database\'s entry in "databases" (or "connection")';
+  const secretField = options.unreadable
+    ? `passwordSecretName / passwordSecretArn of ${where}`
+    : 'database.passwordSecretName / passwordSecretArn';
+  const keyField = options.unreadable ? `passwordSecretKmsKeyArn of ${where}` : 'database.passwordSecretKmsKeyArn';
   switch (e.name) {
     case 'ResourceNotFoundException':
       return new ConfigError(
-        `${read}: it does not exist in this account and region (${detail}). Check database.passwordSecretName / passwordSecretArn (a name, a partial ARN or the complete ARN) and the region`,
+        `${read}: it does not exist in this account and region (${detail}). Check ${secretField} (a name, a partial ARN or the complete ARN) and the region`,
         { cause: error },
       );
     case 'DecryptionFailure':
-      return new ConfigError(
-        `${read}: Secrets Manager could not decrypt it with its KMS key (${detail}). If the secret uses a customer-managed key, set database.passwordSecretKmsKeyArn to that key's ARN and let the key policy allow this account's IAM policies`,
+      return new Refused(
+        `${read}: Secrets Manager could not decrypt it with its KMS key (${detail}). If the secret uses a customer-managed key, set ${keyField} to that key's ARN and let the key policy allow this account's IAM policies`,
         { cause: error },
       );
     case 'AccessDeniedException':
       if (/kms/i.test(detail)) {
-        return new ConfigError(
-          `${read}: access to its KMS key was denied (${detail}). Set database.passwordSecretKmsKeyArn to the secret's customer-managed key (grants kms:Decrypt via Secrets Manager) and check the key policy`,
+        return new Refused(
+          `${read}: access to its KMS key was denied (${detail}). Set ${keyField} to the secret's customer-managed key (grants kms:Decrypt via Secrets Manager) and check the key policy`,
           { cause: error },
         );
       }
-      return new ConfigError(
-        `${read}: access denied (${detail}). The backup task role needs secretsmanager:GetSecretValue on this secret: redeploy with the secret named in database.passwordSecretName / passwordSecretArn, and check any resource policy on the secret`,
+      return new Refused(
+        `${read}: access denied (${detail}). The backup task role needs secretsmanager:GetSecretValue on this secret: redeploy with the secret named in ${secretField}, and check any resource policy on the secret`,
         { cause: error },
       );
     case 'InvalidRequestException':
@@ -181,6 +206,7 @@ export function explainSecretError(error: unknown, secretId: string): PgProofErr
 export async function resolveDatabaseEnv(
   env: NodeJS.ProcessEnv,
   client: () => SecretsManagerClient,
+  options: SecretReadOptions = {},
 ): Promise<NodeJS.ProcessEnv> {
   const secretId = env[ENGINE_ENV.dbSecret]?.trim();
   if (!secretId) return env;
@@ -190,6 +216,6 @@ export async function resolveDatabaseEnv(
     );
   }
   const field = env[ENGINE_ENV.dbSecretJsonField]?.trim() || DEFAULT_PASSWORD_JSON_FIELD;
-  const text = await readSecretString(client(), secretId);
+  const text = await readSecretString(client(), secretId, options);
   return applyDatabaseSecret(env, parseDatabaseSecret(text, secretId, field), secretId);
 }

@@ -2,6 +2,8 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_DISCOVERY_DATABASE } from '../../lib/common/defaults';
 import { ENGINE_ENV } from '../../lib/contracts/engine-env';
 import { resolveDatabaseEnv } from '../common/db-secret';
+import { discoveryTarget } from '../common/database-selection';
+import { fleetSettingsSchema } from '../../lib/contracts/fleet-settings';
 import { ConfigError } from '../common/errors';
 import { isRunId } from '../common/keys';
 import { connectionFromEnv } from '../common/pg-connection';
@@ -31,6 +33,18 @@ export function excludePatternsFromConfig(text: string, source: string = ENGINE_
   return exclude as string[];
 }
 
+/** The server and patterns of keyed fleet settings that discover (`"databases": "all"`), else undefined. */
+function keyedDiscovery(env: NodeJS.ProcessEnv): ReturnType<typeof discoveryTarget> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(env[ENGINE_ENV.config] ?? '');
+  } catch {
+    return undefined;
+  }
+  const keyed = fleetSettingsSchema.safeParse(value);
+  return keyed.success && keyed.data.exclude !== undefined ? discoveryTarget(env) : undefined;
+}
+
 /**
  * Reads the discover task's settings from the backup task's environment (the same task definition): the server from
  * libpq's variables and the password secret, connecting to `PGDATABASE` or `postgres`; the bucket; the exclusions.
@@ -39,13 +53,16 @@ export async function discoverSettingsFromEnv(
   env: NodeJS.ProcessEnv,
   secretsClient: () => SecretsManagerClient,
 ): Promise<DiscoverSettings> {
-  const resolved = await resolveDatabaseEnv(env, secretsClient);
+  // A deployed fleet's keyed settings carry the server and the patterns; a plain configuration (local runs) leaves
+  // the server to the task environment and may carry `exclude` at its top.
+  const target = keyedDiscovery(env) ?? { env, exclude: excludePatternsFromConfig(env[ENGINE_ENV.config] ?? '') };
+  const resolved = await resolveDatabaseEnv(target.env, secretsClient);
   const connection = connectionFromEnv({
     ...resolved,
     PGDATABASE: resolved.PGDATABASE?.trim() || DEFAULT_DISCOVERY_DATABASE,
   });
   const storage = storageFromEnv(env);
-  const exclude = excludePatternsFromConfig(env[ENGINE_ENV.config] ?? '');
+  const exclude = [...target.exclude];
   const runId = env[ENGINE_ENV.runId]?.trim();
   if (runId && !isRunId(runId)) {
     throw new ConfigError(

@@ -25,6 +25,8 @@ import { createReferencedRoles } from '../common/dump-roles';
 import { proveDatabaseSettings } from './prove-database-settings';
 
 export interface VerifySettings {
+  /** The database's id (`ENGINE_ENV.database`), when the task was given one. */
+  readonly database?: string;
   readonly storage: StorageLocation;
   /** The dump key (or its manifest key) to verify. */
   readonly key: string;

@@ -48,10 +48,10 @@ export const DEFAULT_LOG_RETENTION_DAYS = 90;
 /** How dumps are compressed: multi-threaded zstd at its fastest level, one thread per core (`threads: 0`). */
 export const DEFAULT_COMPRESSION = { method: 'zstd', level: 1, threads: 0 } as const;
 
+/** How many databases of a fleet are proven at once (each runs its own backup and verify tasks). */
+export const DEFAULT_MAX_CONCURRENCY = 4;
+
 /** The key prefix to use: the given one trimmed, or the default when it is absent or blank. */
 export function keyPrefixOrDefault(prefix: string | undefined): string {
   return prefix?.trim() || DEFAULT_KEY_PREFIX;
 }
-
-/** How many databases one run proves at once (the Map's MaxConcurrency). */
-export const DEFAULT_MAX_CONCURRENCY = 4;

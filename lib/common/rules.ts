@@ -161,5 +161,18 @@ export function secretIdForm(id: string): SecretIdForm {
   return COMPLETE_SECRET_ARN.test(id) ? 'complete-arn' : 'partial-arn';
 }
 
-/** The Map's MaxConcurrency: an inline Map runs at most 40 iterations at once. */
+/**
+ * A database id (default: the database's name): it is a folder of the S3 keys (`<prefix>/<id>/…`), the value of
+ * the `Database` metric dimension and a key of the task settings, so it is kept to characters safe in all three,
+ * starts with a letter, digit or underscore and is at most 63 characters (PostgreSQL's own name limit).
+ */
+export const DATABASE_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
+
+/** The inline Map's concurrency limit (Step Functions runs at most 40 iterations of an inline Map at once). */
 export const MAX_CONCURRENCY_RANGE = { min: 1, max: 40 } as const;
+
+export function databaseIdProblem(field: string, id: string): string | undefined {
+  return DATABASE_ID_PATTERN.test(id)
+    ? undefined
+    : `${field} must be 1–63 letters, digits, "_", "." or "-", starting with a letter, digit or "_" (it names an S3 key folder and a metric dimension); got "${id}"`;
+}

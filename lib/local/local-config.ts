@@ -10,6 +10,14 @@ import { deploymentConfigSchema, ENGINE_KEYS, parseEngineConfigPart } from '../c
  */
 export async function loadLocalEngineConfig(file: string | undefined): Promise<EngineConfig> {
   if (file === undefined) return parseEngineConfigPart({}, '(defaults)');
+  return parseEngineConfigPart(await readLocalConfigFile(file), file);
+}
+
+/**
+ * Reads the configuration file's JSON for a local run, refusing unknown top-level keys (a typo); the engine and fleet
+ * parts are validated by whoever reads them (`localFleet`).
+ */
+export async function readLocalConfigFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -33,5 +41,5 @@ export async function loadLocalEngineConfig(file: string | undefined): Promise<E
       );
     }
   }
-  return parseEngineConfigPart(value, file);
+  return value;
 }

@@ -6,7 +6,8 @@ import { buildChatMessage } from '../../lambdas/notify-chat/chat-message';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
 import { DEFAULT_KEY_PREFIX } from '../common/defaults';
-import { ENGINE_ENV, LIBPQ_ENV } from '../contracts/engine-env';
+import { ENGINE_ENV } from '../contracts/engine-env';
+import type { FleetSettings } from '../contracts/fleet-settings';
 import { CHAT_ENV, SNITCH_ENV } from '../contracts/lambda-env';
 import { finalRunState, runStateSchema, summarizeExecution, type RunRecord } from '../contracts/run-record';
 import { STATE } from '../contracts/state-names';
@@ -17,6 +18,8 @@ import { executeLocally, type ExecutionEvent, type LocalExecution, type TaskBind
 type Json = Parameters<TaskBinding>[0];
 
 export interface LocalRunOptions {
+  /** The engines' settings (`ENGINE_ENV.config`): a plain engine configuration, or keyed by database id (`localFleet`). */
+  readonly config: FleetSettings | EngineConfig;
   /** The server and, without `databases`, the one database to prove. */
   readonly connection: ConnectionParams;
   /**
@@ -24,13 +27,10 @@ export interface LocalRunOptions {
    * server, discovered at the start of the run (minus `exclude`). @default [connection.database]
    */
   readonly databases?: readonly string[] | 'all';
-  /** Glob patterns (`*`, `?`) of database names discovery leaves out (with `databases: 'all'`). */
-  readonly exclude?: readonly string[];
   /** How many databases are proved at once. @default 4 */
   readonly maxConcurrency?: number;
   /** What the chat and the history call the run when it proves several databases. @default the server, host:port */
   readonly label?: string;
-  readonly config: EngineConfig;
   /** Where backups go: the embedded S3 server or an S3-compatible endpoint (or AWS when `endpoint` is unset). */
   readonly s3: { endpoint?: string; bucket: string; prefix?: string; credentials?: Record<string, string> };
   /** The execution's input, as a manual run in the console would get it (e.g. `{"reason": "…"}`). */
@@ -168,6 +168,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
     databases !== 'all' && databases.length === 1
       ? databases[0]!
       : (options.label ?? `${options.connection.host}:${options.connection.port}`);
+  const multiple = databases === 'all' || databases.length > 1;
   const definition = renderLocalDefinition(label, {
     databases,
     ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
@@ -177,17 +178,16 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   const logger = lambdaLogger(options.onLambdaLog);
 
   const containerTask =
-    (name: 'backup' | 'verify' | 'discover', state: string, extraEnv: NodeJS.ProcessEnv = {}): TaskBinding =>
+    (name: 'backup' | 'verify' | 'discover', state: string): TaskBinding =>
     async (input) => {
-      const perRun: NodeJS.ProcessEnv = { ...extraEnv, ...overrideEnv(input) };
-      const database = perRun[ENGINE_ENV.database];
-      // The item's database on the run's server: libpq's database follows it.
-      if (database !== undefined) perRun[LIBPQ_ENV.database] = database;
+      const perRun: NodeJS.ProcessEnv = overrideEnv(input);
+      const database = multiple ? perRun[ENGINE_ENV.database] : undefined;
       if (options.storageUnavailable) throw new ContainerTaskError('StorageError', options.storageUnavailable);
       const task = runContainerTask(name, {
         env: { ...env, ...perRun },
         ...(options.signal ? { signal: options.signal } : {}),
-        onLogLine: (line) => options.onTaskLog?.(state, line),
+        // A fleet's task lines say which database they are about.
+        onLogLine: (line) => options.onTaskLog?.(database ? `${state} [${database}]` : state, line),
       });
       running.add(task);
       try {
@@ -223,10 +223,7 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   const bindings: Record<string, TaskBinding> = {
     [STATE.backupDatabase]: containerTask('backup', STATE.backupDatabase),
     [STATE.verifyBackup]: containerTask('verify', STATE.verifyBackup),
-    // Discovery reads its exclude patterns from the configuration, next to the engine settings.
-    [STATE.discoverDatabases]: containerTask('discover', STATE.discoverDatabases, {
-      [ENGINE_ENV.config]: JSON.stringify({ ...options.config, exclude: options.exclude ?? [] }),
-    }),
+    [STATE.discoverDatabases]: containerTask('discover', STATE.discoverDatabases),
     [STATE.notifyRun]: notify,
     [STATE.notifyFailure]: notify,
     [STATE.snitchCheckIn]: async (payload) => (await snitch(withoutConsoleUrl(payload))) as unknown as Json,

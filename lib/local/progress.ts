@@ -39,8 +39,11 @@ export class ProgressDisplay {
     this.line(text);
   }
 
+  /** Tags a Map item's lines with its database when the run proves several (`fleet`). */
+  fleet = true;
+
   onEvent = (event: ExecutionEvent): void => {
-    const database = this.databaseOf(event);
+    const database = this.fleet ? this.databaseOf(event) : undefined;
     const of = database ? ` [${database}]` : '';
     if (event.type === 'StateEntered' && event.state && TASK_STATES.has(event.state))
       this.line(`→ ${event.state}${of}`);

@@ -13,7 +13,6 @@ export function addDemoCommand(program: Command): void {
   ).action(async (flags: RunFlags) => {
     // Loaded here, not at start: `--help` and usage errors must not wait for the local runtime.
     const { runLocalCommand, validateRunFlags } = await import('../local-run-command');
-    const { parseEngineConfig } = await import('../../../containers/common/engine-config');
     const { startDemoSource } = await import('../../../lib/local/demo-source');
     validateRunFlags(flags);
     applyWorkDir(flags);
@@ -21,12 +20,29 @@ export function addDemoCommand(program: Command): void {
     say('pgproof demo: starting a throwaway source database with sample data…');
     const source = await startDemoSource();
     try {
+      // Two databases, each with its own checks: the run proves them side by side (a Map over the databases).
       process.exitCode = await runLocalCommand(flags, source.connection, {
-        config: parseEngineConfig({
-          checks: [{ name: 'customers exist', sql: 'select count(*) from shop.customers', expect: { min: 1 } }],
-          freshness: [{ table: 'shop.customers', column: 'created_at', maxAgeHours: 26 }],
+        file: {
+          name: 'demo',
           deepProof: true,
-        }),
+          databases: [
+            {
+              name: 'shop',
+              checks: [{ name: 'customers exist', sql: 'select count(*) from shop.customers', expect: { min: 1 } }],
+              freshness: [{ table: 'shop.customers', column: 'created_at', maxAgeHours: 26 }],
+            },
+            {
+              name: 'blog',
+              checks: [
+                {
+                  name: 'every comment has its post',
+                  sql: 'select count(*) from comments c left join posts p on p.id = c.post_id where p.id is null',
+                  expect: { max: 0 },
+                },
+              ],
+            },
+          ],
+        },
         input: { reason: 'pgproof demo' },
       });
     } finally {
