@@ -6,6 +6,7 @@ import { executeLocally, type TaskBinding } from '../../lib/local/state-machine-
 import { renderDefinition, type AslDefinition } from '../../lib/render-definition';
 import { allStates, type AslState, itemStates } from '../helpers/asl';
 import { buildPgProof } from '../helpers/cdk';
+import { buildFleetPgProof } from '../helpers/fleet';
 
 // Step Functions caps a state's input and output at 256 KiB (UTF-8 bytes of its JSON): after the Map, the run state
 // holds one outcome per database, so 200 of them at their largest must fit (docs/fleet-design.md, "Limits").
@@ -25,9 +26,9 @@ beforeAll(() => {
   // GIVEN today's single database, a fleet with its own concurrency, and the largest fleet
   asl = renderDefinition(buildPgProof().pgProof.stateMachine);
   configured = renderDefinition(
-    buildPgProof(() => ({ databases: ['a', 'b', 'c'], maxConcurrency: 12 })).pgProof.stateMachine,
+    buildFleetPgProof(['a', 'b', 'c'], () => ({ maxConcurrency: 12 })).pgProof.stateMachine,
   );
-  fleet = renderDefinition(buildPgProof(() => ({ databases: FLEET, maxConcurrency: 40 })).pgProof.stateMachine);
+  fleet = renderDefinition(buildFleetPgProof(FLEET, () => ({ maxConcurrency: 40 })).pgProof.stateMachine);
 });
 
 describe('the Map', () => {
@@ -66,7 +67,7 @@ describe('the Map', () => {
     // WHEN five databases run locally at a concurrency of 2, each failing its backup
     const inFlight = { now: 0, most: 0 };
     const small = renderDefinition(
-      buildPgProof(() => ({ databases: ['a', 'b', 'c', 'd', 'e'], maxConcurrency: 2 })).pgProof.stateMachine,
+      buildFleetPgProof(['a', 'b', 'c', 'd', 'e'], () => ({ maxConcurrency: 2 })).pgProof.stateMachine,
     );
     const execution = await executeLocally({
       definition: small as never,

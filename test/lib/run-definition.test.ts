@@ -20,6 +20,7 @@ import {
 import { executeLocally, type TaskBinding } from '../../lib/local/state-machine-runner';
 import { allStates, type AslState, type AslStates, edges, itemStates, reachable } from '../helpers/asl';
 import { buildPgProof } from '../helpers/cdk';
+import { buildFleetPgProof } from '../helpers/fleet';
 
 let asl: AslDefinition & { States: AslStates };
 /** The Map item's states (ProveDatabases' ItemProcessor.States). */
@@ -41,7 +42,7 @@ beforeAll(() => {
     AslState
   >;
   template = Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!;
-  fleetAsl = renderDefinition(buildPgProof(() => ({ databases: ['a', 'b', 'c'] })).pgProof.stateMachine);
+  fleetAsl = renderDefinition(buildFleetPgProof(['a', 'b', 'c']).pgProof.stateMachine);
 });
 
 /** The states of the run outside the Map. */

@@ -3,6 +3,7 @@ import { STATE, TASK_STATES } from '../../../lib/contracts/state-names';
 import { renderLocalDefinition } from '../../../lib/local/local-definition';
 import { renderDefinition, type AslDefinition } from '../../../lib/render-definition';
 import { buildPgProof } from '../../helpers/cdk';
+import { buildFleetPgProof } from '../../helpers/fleet';
 
 let asl: AslDefinition;
 
@@ -44,7 +45,7 @@ let fleet: AslDefinition;
 beforeAll(() => {
   // GIVEN the definition the deployed state machine runs, for one database and for several
   asl = renderDefinition(buildPgProof().pgProof.stateMachine);
-  fleet = renderDefinition(buildPgProof(() => ({ databases: ['orders', 'billing'] })).pgProof.stateMachine);
+  fleet = renderDefinition(buildFleetPgProof(['orders', 'billing']).pgProof.stateMachine);
 });
 
 const names = (definition: AslDefinition) =>
