@@ -1,7 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackupResult } from '../../containers/backup/backup';
 import { isRunId } from '../../containers/common/keys';
@@ -9,7 +5,6 @@ import type { VerifyResult } from '../../containers/verify/verify';
 import { renderDefinition, type AslDefinition } from '../../lib/render-definition';
 import { STATE } from '../../lib/contracts/state-names';
 import {
-  buildRunDefinition,
   CHAT_POST_FAILED,
   DATABASES_FAILED,
   DEFAULT_REASON,
@@ -827,25 +822,8 @@ describe('local execution of three databases', () => {
 describe('databases "all"', () => {
   let all: AslDefinition & { States: AslStates };
   beforeAll(() => {
-    // GIVEN the definition built for "all" beside a PgProof (whose props do not take "all" yet)
-    const { stack, pgProof } = buildPgProof();
-    const scope = new Construct(stack, 'All');
-    const chain = buildRunDefinition(scope, {
-      databaseName: 'prod',
-      databases: 'all',
-      cluster: pgProof.cluster,
-      engineTasks: pgProof.engineTasks,
-      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      notifyChat: pgProof.notifyFunctions.notifyChat,
-      snitchCheckIn: pgProof.notifyFunctions.snitchCheckIn,
-      backupTimeout: Duration.hours(6),
-      verifyTimeout: Duration.hours(6),
-      heartbeatTimeout: Duration.minutes(5),
-    });
-    const machine = new sfn.StateMachine(scope, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(chain),
-    });
-    all = renderDefinition(machine) as typeof all;
+    // GIVEN a deployment proving every database of its server
+    all = renderDefinition(buildFleetPgProof('all').pgProof.stateMachine) as typeof all;
   });
 
   it('discovers instead of listing: the same run otherwise, the same item', () => {
