@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_REASON_CHARS } from '../../lib/common/rules';
 import { renderDefinition } from '../../lib/render-definition';
 import { STATE } from '../../lib/contracts/state-names';
+import { allStates } from '../helpers/asl';
 import { buildPgProof } from '../helpers/cdk';
 
 // ECS RunTask refuses container overrides over 8,192 characters, JSON included (docs/aws-facts.md, "ECS and
@@ -20,6 +21,8 @@ const WORST_CASE: Record<string, string> = {
   '$.reason': WORST_CHAR.repeat(MAX_REASON_CHARS),
   /** S3's longest key (1,024 bytes of UTF-8), all ASCII so as many characters as possible. */
   '$.backup.key': 'k'.repeat(1_024),
+  /** The database's id (PGPROOF_DATABASE), at PostgreSQL's longest name (63 bytes), every character escaped. */
+  '$.item.database': WORST_CHAR.repeat(63),
 };
 
 type Json = Record<string, any>;
@@ -50,9 +53,9 @@ function largestFields(overrides: Json): Array<{ name: string; chars: number }> 
 let ecsTasks: Array<[string, Json]>;
 
 beforeAll(() => {
-  // GIVEN the rendered definition's ECS tasks
-  const asl = renderDefinition(buildPgProof().pgProof.stateMachine) as { States: Record<string, Json> };
-  ecsTasks = Object.entries(asl.States).filter(([, s]) => /ecs:runTask/.test(s.Resource ?? ''));
+  // GIVEN the rendered definition's ECS tasks, at any depth (they run inside the Map's item)
+  const asl = renderDefinition(buildPgProof().pgProof.stateMachine);
+  ecsTasks = Object.entries(allStates(asl)).filter(([, s]) => /ecs:runTask/.test(s.Resource ?? ''));
 });
 
 describe('ECS RunTask overrides, worst case', () => {
@@ -61,7 +64,7 @@ describe('ECS RunTask overrides, worst case', () => {
   });
 
   it.each([STATE.backupDatabase, STATE.verifyBackup])(
-    '%s stays under 8,192 characters with the largest token, run id, key and a reason at the cap',
+    '%s stays under 8,192 characters with the largest token, run id, key, database id and a reason at the cap',
     (name) => {
       // WHEN every path takes its worst-case value
       const unknownPaths: string[] = [];
@@ -83,4 +86,13 @@ describe('ECS RunTask overrides, worst case', () => {
     const reason = largestFields(overrides as Json).find((f) => f.name === 'PGPROOF_REASON')!;
     expect(reason.chars).toBeGreaterThan(6 * MAX_REASON_CHARS);
   });
+
+  it.each([STATE.backupDatabase, STATE.verifyBackup])(
+    "%s carries the item's database id (PGPROOF_DATABASE), counted at its worst case",
+    (name) => {
+      const overrides = worstCase(ecsTasks.find(([n]) => n === name)![1].Parameters.Overrides, []) as Json;
+      const database = largestFields(overrides).find((f) => f.name === 'PGPROOF_DATABASE');
+      expect(database?.chars).toBeGreaterThan(6 * 63);
+    },
+  );
 });

@@ -9,6 +9,7 @@ import { ENGINE_ENV, LIBPQ_ENV, type EngineEnvName } from '../../../lib/contract
 import { STATE } from '../../../lib/contracts/state-names';
 import { staticTaskEnv } from '../../../lib/local/local-run';
 import { renderDefinition } from '../../../lib/render-definition';
+import { allStates } from '../../helpers/asl';
 import { buildPgProof } from '../../helpers/cdk';
 
 type Env = Record<string, string>;
@@ -92,10 +93,11 @@ beforeAll(() => {
     return Object.fromEntries((container!.environment as Json[]).map((v) => [v.name, resolved(v.name, v.value)]));
   };
   containerEnv = { backup: envOf(pgProof.engineTasks.backup), verify: envOf(pgProof.engineTasks.verify) };
-  const asl = renderDefinition(pgProof.stateMachine);
+  // The ECS tasks run inside the Map's item: states at any depth
+  const states = allStates(renderDefinition(pgProof.stateMachine));
   const overridesOf = (state: string) =>
     Object.fromEntries(
-      (asl.States[state] as Json).Parameters.Overrides.ContainerOverrides[0].Environment.map((v: Json) => [
+      (states[state] as Json).Parameters.Overrides.ContainerOverrides[0].Environment.map((v: Json) => [
         v.Name,
         SAMPLE[v.Name as EngineEnvName],
       ]),
@@ -115,9 +117,11 @@ describe('task environment contract: CDK ↔ engines', () => {
       ).toEqual([]);
     }
     expect(Object.keys(overrideEnv.backup).sort()).toEqual(
-      [ENGINE_ENV.reason, ENGINE_ENV.runId, ENGINE_ENV.taskToken].sort(),
+      [ENGINE_ENV.database, ENGINE_ENV.reason, ENGINE_ENV.runId, ENGINE_ENV.taskToken].sort(),
     );
-    expect(Object.keys(overrideEnv.verify).sort()).toEqual([ENGINE_ENV.backupKey, ENGINE_ENV.taskToken].sort());
+    expect(Object.keys(overrideEnv.verify).sort()).toEqual(
+      [ENGINE_ENV.backupKey, ENGINE_ENV.database, ENGINE_ENV.taskToken].sort(),
+    );
   });
 
   it('sets no variable the engines ignore: changing or removing any one changes what the task reads', async () => {

@@ -4,7 +4,9 @@ import { parseRunResult } from '../../../lambdas/common/run-result';
 import { buildChatMessage } from '../../../lambdas/notify-chat/chat-message';
 import { buildStopReport } from '../../../lambdas/task-stopped/stop-report';
 import { parseTaskStateChange } from '../../../lambdas/task-stopped/task-stopped-event';
+import { DATABASES_FAILED } from '../../../lib/contracts/run-record';
 import { renderLocalDefinition } from '../../../lib/local/local-definition';
+import { localRunRecord } from '../../../lib/local/local-run';
 import { executeLocally, type TaskBinding } from '../../../lib/local/state-machine-runner';
 import type { AslDefinition } from '../../../lib/render-definition';
 
@@ -41,17 +43,17 @@ describe('a TaskStopped failure of a waiting step (what the task-stopped functio
     const bindings: Record<string, TaskBinding> = {
       BackupDatabase: async () => {
         if (state === 'BackupDatabase') throw stepFailure(report.error, report.cause);
-        return { key: 'pgproof/orders/2026-12-01/r.dump.zst', bytes: 10, sha256: 'ab'.repeat(32), seconds: 1 };
+        return { key: 'pgproof/orders/2026-12-01/r.dump.zst', bytes: 10, sha256: 'ab'.repeat(32), seconds: 1, isNew: false };
       },
       VerifyBackup: async () => {
         throw stepFailure(report.error, report.cause);
       },
-      NotifySuccess: unexpected('NotifySuccess'),
-      SnitchCheckIn: unexpected('SnitchCheckIn'),
-      NotifyFailure: async (payload) => {
+      NotifyRun: async (payload) => {
         notified = payload;
         return { posted: true };
       },
+      SnitchCheckIn: unexpected('SnitchCheckIn'),
+      NotifyFailure: unexpected('NotifyFailure'),
     };
 
     // WHEN
@@ -62,12 +64,24 @@ describe('a TaskStopped failure of a waiting step (what the task-stopped functio
       executionName: `task-stopped-${state}`,
     });
 
-    // THEN the execution fails with the step's own error, and the failure notice carries it
+    // THEN the database fails with the step's own error, the run record names it, and the one notice carries it
     expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('TaskStopped');
-    expect(run.cause).toBe(report.cause);
+    expect(run.error).toBe(DATABASES_FAILED);
+    const stopped = { state, name: 'TaskStopped', message: report.cause };
+    const record = localRunRecord(run, {
+      database: 'orders',
+      startedAt: '2026-12-01T03:00:00.000Z',
+      finishedAt: '2026-12-01T03:05:00.000Z',
+    });
+    expect(record.error).toEqual(stopped);
+    expect(record.databases).toEqual([
+      expect.objectContaining({ database: 'orders', status: 'FAILED', error: stopped }),
+    ]);
     const result = parseRunResult(notified);
-    expect(result.error).toEqual({ state, name: 'TaskStopped', message: report.cause });
+    expect(result.outcomes).toEqual([
+      expect.objectContaining({ database: 'orders', status: 'FAILED', error: stopped }),
+    ]);
+    // The chat message of a one-database run is today's: it reads the one outcome's error
     const message = buildChatMessage(result);
     expect(message.headline).toContain(`failed in ${state}`);
     expect(message.text).toContain('Error: TaskStopped');
