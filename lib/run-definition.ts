@@ -303,6 +303,14 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   const timedOutMessage = (engine: string, timeout: Duration) =>
     `The ${engine} task sent no heartbeat for ${heartbeatMinutes} minutes (it died or hung) or ran longer than ${timeout.toHumanString()}.`;
 
+  // The backup's figures an outcome keeps (not the engine's whole result: 200 outcomes must fit the 256 KiB state).
+  const outcomeBackup = {
+    'key.$': '$.backup.key',
+    'bytes.$': '$.backup.bytes',
+    'seconds.$': '$.backup.seconds',
+    'sha256.$': '$.backup.sha256',
+    'previousBytes.$': '$.backup.previousBytes',
+  };
   const databaseVerified = new sfn.Pass(scope, STATE.databaseVerified, {
     stateName: STATE.databaseVerified,
     comment: "The database's outcome, trimmed so that 200 of them fit the run's state.",
@@ -310,7 +318,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
       'database.$': itemDatabase,
       status: 'SUCCEEDED',
       'isNew.$': '$.backup.isNew',
-      'backup.$': '$.backup',
+      backup: outcomeBackup,
       verify: {
         'restoreSeconds.$': '$.verify.restoreSeconds',
         // Every check passed (a failing one fails the task): the count is the number of checks.
@@ -330,7 +338,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   const verifyErrors = errorStates(
     { state: STATE.verifyBackup, failed: STATE.verifyBackupFailed, timedOut: STATE.verifyBackupTimedOut },
     timedOutMessage('verify', props.verifyTimeout),
-    { fields: { 'database.$': itemDatabase, status: 'FAILED', 'isNew.$': '$.backup.isNew', 'backup.$': '$.backup' } },
+    { fields: { 'database.$': itemDatabase, status: 'FAILED', 'isNew.$': '$.backup.isNew', backup: outcomeBackup } },
   );
   catchInto(verifyBackup, verifyErrors);
   verifyBackup.next(databaseVerified);
@@ -370,6 +378,13 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   });
   proveDatabases.itemProcessor(backupDatabase);
   proveDatabases.next(summarizeRun);
+  // Every item catches its own errors; anything else (a runtime error of the Map itself) still reaches the chat.
+  const proveFailed = new sfn.Pass(scope, STATE.proveDatabasesFailed, {
+    stateName: STATE.proveDatabasesFailed,
+    parameters: { state: STATE.proveDatabases, 'name.$': '$.error.Error', 'message.$': '$.error.Cause' },
+    resultPath: '$.error',
+  }).next(markRunFailed);
+  proveDatabases.addCatch(proveFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
   // The databases of the run, at $.discovered.databases: the configured list, or the server's, discovered.
   let listDatabases: sfn.INextable & sfn.IChainable;

@@ -69,7 +69,11 @@ export interface BackupResult {
   readonly compression: ManifestCompression;
   readonly serverVersion: string;
   readonly pgDumpVersion: string;
-  readonly previousBytes?: number;
+  /**
+   * The last verified backup's size (the size guard's baseline); null when there is none (always present: the state
+   * machine selects the field, and a missing one would fail it).
+   */
+  readonly previousBytes: number | null;
   /** No complete backup (dump and manifest) of this database was in the bucket before this run. */
   readonly isNew: boolean;
 }
@@ -358,7 +362,7 @@ export async function runBackup(settings: BackupSettings, deps: BackupDeps): Pro
       compression: plan.manifest,
       serverVersion: server.version,
       pgDumpVersion: pgDump.version,
-      ...(previous ? { previousBytes: previous.bytes } : {}),
+      previousBytes: previous?.bytes ?? null,
       isNew,
     };
   } finally {

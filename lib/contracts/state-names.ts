@@ -24,6 +24,7 @@ export const STATE = {
   discoverDatabasesFailed: 'DiscoverDatabasesFailed',
   discoverDatabasesTimedOut: 'DiscoverDatabasesTimedOut',
   proveDatabases: 'ProveDatabases',
+  proveDatabasesFailed: 'ProveDatabasesFailed',
   databaseVerified: 'DatabaseVerified',
   summarizeRun: 'SummarizeRun',
   checkOutcomes: 'CheckOutcomes',

@@ -684,6 +684,7 @@ describe("the engines' results, as their types require them", () => {
     compression: { method: 'none' },
     serverVersion: '17.2',
     pgDumpVersion: '17.2',
+    previousBytes: null,
     isNew: true,
   } satisfies BackupResult;
   const minimalVerify = {
