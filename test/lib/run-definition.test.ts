@@ -58,6 +58,7 @@ const TOP_LEVEL = [
   'NotifyRun',
   'PrepareRunId',
   'ProveDatabases',
+  'ProveDatabasesFailed',
   'ReadInputReason',
   'RejectInputReasonType',
   'RejectUnknownInputField',
@@ -350,8 +351,11 @@ describe('paths', () => {
       End: true,
       Parameters: { 'database.$': '$.item.database', status: 'SUCCEEDED' },
     });
-    // The Map itself has no Catch to route a database's failure out of it
-    expect(asl.States.ProveDatabases!.Catch).toBeUndefined();
+    // The Map's only Catch is for its own runtime errors (every database's failure ends in its item): to the chat
+    expect(asl.States.ProveDatabases!.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.proveDatabasesFailed },
+    ]);
+    expect(asl.States.ProveDatabasesFailed).toMatchObject({ Type: 'Pass', Next: STATE.markRunFailed });
   });
 
   it('catches a failed NotifyRun into CheckAllVerified, and ends an all-verified run in ChatPostFailed', () => {
@@ -383,9 +387,19 @@ const backupOf = (database: string) => ({
   compression: { method: 'zstd', level: 1 },
   serverVersion: '17.2',
   pgDumpVersion: '17.2',
+  previousBytes: null,
   isNew: false,
 });
 const BACKUP = backupOf('orders');
+/** What an outcome keeps of the backup engine's result. */
+const outcomeBackupOf = (b: ReturnType<typeof backupOf>) => ({
+  key: b.key,
+  bytes: b.bytes,
+  seconds: b.seconds,
+  sha256: b.sha256,
+  previousBytes: b.previousBytes,
+});
+const OUTCOME_BACKUP = outcomeBackupOf(BACKUP);
 /** The verify engine's result: `previous` is always present (null when there is none). */
 const VERIFY = {
   restoreSeconds: 3,
@@ -460,7 +474,13 @@ describe('local execution', () => {
       summary: { anyFailed: false },
     });
     expect(calls.NotifyRun![0].outcomes).toEqual([
-      { database: 'orders', status: 'SUCCEEDED', isNew: false, backup: BACKUP, verify: VERIFIED_OUTCOME_VERIFY },
+      {
+        database: 'orders',
+        status: 'SUCCEEDED',
+        isNew: false,
+        backup: OUTCOME_BACKUP,
+        verify: VERIFIED_OUTCOME_VERIFY,
+      },
     ]);
     // The snitch gets the same run state, with whether the chat posted
     expect(calls.SnitchCheckIn).toHaveLength(1);
@@ -468,7 +488,7 @@ describe('local execution', () => {
     expect(calls.NotifyFailure).toBeUndefined();
     expect(result.output).toMatchObject({
       status: 'SUCCEEDED',
-      outcomes: [{ database: 'orders', status: 'SUCCEEDED', backup: BACKUP }],
+      outcomes: [{ database: 'orders', status: 'SUCCEEDED', backup: OUTCOME_BACKUP }],
       chat: { posted: true },
       snitch: { checkedIn: true },
     });
@@ -553,7 +573,7 @@ describe('local execution', () => {
         database: 'orders',
         status: 'FAILED',
         isNew: false,
-        backup: BACKUP,
+        backup: OUTCOME_BACKUP,
         error: { state: 'VerifyBackup', name: 'VerificationFailed', message: 'row count of public.orders: 10 != 11' },
       },
     ]);
@@ -629,7 +649,7 @@ describe('local execution', () => {
     expect(calls.NotifyFailure).toHaveLength(1);
     expect(calls.NotifyFailure![0]).toMatchObject({
       status: 'FAILED',
-      outcomes: [{ database: 'orders', status: 'SUCCEEDED', backup: BACKUP, verify: VERIFIED_OUTCOME_VERIFY }],
+      outcomes: [{ database: 'orders', status: 'SUCCEEDED', backup: OUTCOME_BACKUP, verify: VERIFIED_OUTCOME_VERIFY }],
       error: { state: 'SnitchCheckIn', name: 'SnitchError', message: 'snitch answered 404' },
     });
   });
@@ -723,7 +743,7 @@ describe("the engines' results, as their types require them", () => {
       );
       expect(calls.NotifyRun).toHaveLength(1);
       expect(calls.NotifyRun![0].outcomes).toEqual([
-        expect.objectContaining({ database: 'orders', status, isNew: true, backup: minimalBackup }),
+        expect.objectContaining({ database: 'orders', status, isNew: true, backup: outcomeBackupOf(minimalBackup) }),
       ]);
     },
   );
@@ -772,7 +792,7 @@ describe('local execution of three databases', () => {
       database: 'b',
       status: 'FAILED',
       isNew: false,
-      backup: backupOf('b'),
+      backup: outcomeBackupOf(backupOf('b')),
       error: { state: 'VerifyBackup', name: 'VerificationFailed', message: 'invoices: 0 (expected >= 1)' },
     });
     expect(calls.SnitchCheckIn).toBeUndefined();

@@ -94,13 +94,14 @@ describe('state names contract', () => {
       listDatabases: 'ListDatabases',
       discoverDatabases: 'DiscoverDatabases',
       proveDatabases: 'ProveDatabases',
+      proveDatabasesFailed: 'ProveDatabasesFailed',
       databaseVerified: 'DatabaseVerified',
       summarizeRun: 'SummarizeRun',
       notifyRun: 'NotifyRun',
       checkAllVerified: 'CheckAllVerified',
       databasesFailed: 'DatabasesFailed',
     });
-    expect(Object.keys(STATE)).toHaveLength(37);
-    expect(new Set(Object.values(STATE)).size).toBe(37);
+    expect(Object.keys(STATE)).toHaveLength(38);
+    expect(new Set(Object.values(STATE)).size).toBe(38);
   });
 });

@@ -43,7 +43,14 @@ describe('a TaskStopped failure of a waiting step (what the task-stopped functio
     const bindings: Record<string, TaskBinding> = {
       BackupDatabase: async () => {
         if (state === 'BackupDatabase') throw stepFailure(report.error, report.cause);
-        return { key: 'pgproof/orders/2026-12-01/r.dump.zst', bytes: 10, sha256: 'ab'.repeat(32), seconds: 1, isNew: false };
+        return {
+          key: 'pgproof/orders/2026-12-01/r.dump.zst',
+          bytes: 10,
+          sha256: 'ab'.repeat(32),
+          seconds: 1,
+          previousBytes: null,
+          isNew: false,
+        };
       },
       VerifyBackup: async () => {
         throw stepFailure(report.error, report.cause);
