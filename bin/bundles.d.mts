@@ -5,4 +5,6 @@ export declare const BUNDLES: Record<
   { entry: string; file: string; options: Record<string, unknown> }
 >;
 /** Paths of the bundles asked for, built first when a source is newer. */
-export declare function ensureBundles<N extends 'cli' | 'backup' | 'verify' | 'discover'>(names: N[]): Promise<Record<N, string>>;
+export declare function ensureBundles<N extends 'cli' | 'backup' | 'verify' | 'discover'>(
+  names: N[],
+): Promise<Record<N, string>>;
