@@ -454,9 +454,18 @@ function fleetProblems(
     return problems;
   }
   const firstIndexOf = new Map<string, number>();
+  const firstNamed = new Map<string, number>();
   d.databases.forEach((item, i) => {
     const entry = typeof item === 'string' ? { name: item } : item;
     const id = entry.id ?? entry.name;
+    // The engines still keep a database's backups in a folder named after its name, not its id.
+    const sameName = firstNamed.get(entry.name);
+    if (sameName !== undefined)
+      problems.push({
+        path: ['databases', i, 'name'],
+        message: `databases.${sameName} and databases.${i} are both named "${entry.name}": backups are stored under the database's name, so two same-named databases (on different servers) would mix their backups and size guards; prove one of them with another stack (another "name" and "prefix")`,
+      });
+    else firstNamed.set(entry.name, i);
     const idProblem = databaseIdProblem(entry.id === undefined ? 'its id (the name, as no "id" is given)' : 'id', id);
     if (idProblem)
       problems.push({

@@ -6,7 +6,7 @@ const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pgproof
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const check = (name: string) => ({ name, sql: 'select 1', expect: { min: 1 } });
 
-/** A valid fleet configuration: a shared connection, a name, an entry with checks, a same-named database elsewhere. */
+/** A valid fleet configuration: a shared connection, a name, an entry with checks, a database on another server. */
 const fleet = () => ({
   name: 'prod',
   checks: [check('shared')],
@@ -14,7 +14,7 @@ const fleet = () => ({
   databases: [
     'orders',
     { name: 'billing', checks: [check('invoices')] },
-    { id: 'eu-orders', name: 'orders', host: 'db2.example', passwordSecretArn: SECRET_ARN },
+    { id: 'eu-orders', name: 'orders_eu', host: 'db2.example', passwordSecretArn: SECRET_ARN },
   ],
   vpc: {
     vpcId: 'vpc-0123456789abcdef0',
@@ -95,6 +95,11 @@ describe('parseConfig: the fleet fields', () => {
       'a duplicate id (two entries resolving to the same name)',
       (c) => c.databases.push({ name: 'billing', host: 'db3.example' }),
       /databases\.3\.id: duplicate id "billing": databases\.1 and databases\.3 both resolve to it/,
+    ],
+    [
+      'two same-named databases, even on different servers with distinct ids (backups are stored by name)',
+      (c) => c.databases.push({ id: 'us-orders', name: 'orders', host: 'db3.example' }),
+      /databases\.3\.name: databases\.0 and databases\.3 are both named "orders": backups are stored under the database's name/,
     ],
     [
       'a duplicate explicit id',
@@ -213,7 +218,7 @@ describe('resolveFleet', () => {
     // Its own host and secret; the shared user stays.
     expect(euOrders).toMatchObject({
       id: 'eu-orders',
-      name: 'orders',
+      name: 'orders_eu',
       connection: { host: 'db2.example', user: 'pgproof_backup', passwordSecretId: SECRET_ARN },
     });
     expect(describeDatabases(parseConfig(fleet()))).toBe('3 databases');
