@@ -392,7 +392,13 @@ const backupOf = (database: string) => ({
 });
 const BACKUP = backupOf('orders');
 /** What an outcome keeps of the backup engine's result. */
-const outcomeBackupOf = (b: ReturnType<typeof backupOf>) => ({
+const outcomeBackupOf = (b: {
+  key: string;
+  bytes: number;
+  seconds: number;
+  sha256: string;
+  previousBytes: number | null;
+}) => ({
   key: b.key,
   bytes: b.bytes,
   seconds: b.seconds,
