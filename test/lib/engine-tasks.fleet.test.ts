@@ -219,7 +219,7 @@ describe('PgProofStack from a fleet configuration', () => {
       databases: [
         'orders',
         'billing',
-        { id: 'eu-orders', name: 'orders', host: 'db2.example', passwordSecretName: 'pgproof/db2' },
+        { id: 'eu-orders', name: 'orders_eu', host: 'db2.example', passwordSecretName: 'pgproof/db2' },
       ],
       maxConcurrency: 2,
       vpc: {

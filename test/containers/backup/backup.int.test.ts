@@ -150,7 +150,7 @@ describe('backup engine', () => {
     // THEN only the first is new, and each run listed the database's runs once
     expect(first.isNew).toBe(true);
     expect(second.isNew).toBe(false);
-    expect(second.previousBytes).toBeUndefined();
+    expect(second.previousBytes).toBeNull();
     expect(listingsOfFirst).toBe(1);
     expect(listings).toBe(2);
   });

@@ -310,7 +310,7 @@ describe('verify engine: the previous verified backup', () => {
       logger: captureLogger().logger,
     });
     // THEN the first verification had nothing to compare with; the third compares with the first, not the unverified second
-    expect(firstResult.previous).toBeUndefined();
+    expect(firstResult.previous).toBeNull();
     expect(unverified.runId > first.runId && third.runId > unverified.runId).toBe(true);
     expect(result.previous).toEqual({
       runId: first.runId,

@@ -224,7 +224,10 @@ describe('verify with RDS-only extensions', () => {
       env: { PGPASSWORD: rdsDb.password ?? '' },
     });
     const result = lastJson(out);
-    expect(result).toMatchObject({ status: 'SUCCEEDED', verify: { skippedExtensions: ['aws_commons'] } });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      databases: [expect.objectContaining({ verify: expect.objectContaining({ skippedExtensions: ['aws_commons'] }) })],
+    });
     expect((result.chat as { text: string }).text).toMatch(
       /^Extensions: not restorable outside RDS: skipped: aws_commons$/m,
     );

@@ -26,7 +26,7 @@ describe('localFleet', () => {
     const file = {
       checks: [check('shared')],
       connection: { host: 'db1.example', passwordSecretName: 'pgproof/db1' },
-      databases: ['orders', { id: 'eu-orders', name: 'orders', host: 'db2.example', checks: [check('eu')] }],
+      databases: ['orders', { id: 'eu-orders', name: 'orders_eu', host: 'db2.example', checks: [check('eu')] }],
     };
     // WHEN the flag picks two of them and a third
     const fleet = localFleet({ file, urlDatabase: 'ignored', databases: ['eu-orders', 'billing'], maxConcurrency: 2 });
@@ -34,7 +34,7 @@ describe('localFleet', () => {
     expect(fleet.ids).toEqual(['eu-orders', 'billing']);
     expect(fleet.maxConcurrency).toBe(2);
     const eu = select(fleet.config, 'eu-orders');
-    expect(eu.selected).toMatchObject({ name: 'orders', connection: {} });
+    expect(eu.selected).toMatchObject({ name: 'orders_eu', connection: {} });
     expect(eu.config.checks).toEqual([check('eu')]);
     expect(select(fleet.config, 'billing').config.checks).toEqual([check('shared')]);
     // No server or secret of the file travels: locally every database is on the URL's server.
