@@ -17,7 +17,13 @@ export async function backupSettingsFromEnv(
 ): Promise<BackupSettings> {
   // The database by its id (ENGINE_ENV.database): its entry's connection and secret replace the task environment's.
   const { id, config, selected } = selectDatabase(env);
-  const databaseEnv = selectedDatabaseEnv(env, selected);
+  // With a plain configuration (every database of the task's server alike) the id names the database: never
+  // ignored, or each item of a Map would back up the task environment's one database.
+  const databaseEnv = selected
+    ? selectedDatabaseEnv(env, selected)
+    : id !== undefined
+      ? { ...env, [LIBPQ_ENV.database]: id }
+      : env;
   // In AWS the password comes from the database secret, read with the task role; locally from PGPASSWORD.
   // A fleet database's secret that the role may not read fails this database alone (SecretUnreadable).
   const fromEntry = selected?.connection.passwordSecret !== undefined;

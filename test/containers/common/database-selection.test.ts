@@ -156,6 +156,19 @@ describe('backupSettingsFromEnv with keyed settings', () => {
     expect(secretsManager.calls()).toHaveLength(0);
   });
 
+  it("with a plain configuration, backs up the database PGPROOF_DATABASE names on the task's server (never PGDATABASE's)", async () => {
+    const settings = await backupSettingsFromEnv(
+      { ...env({ checks: [check('a')] }, 'billing'), PGHOST: 'local.example', PGDATABASE: 'orders', PGPASSWORD: 'pw' },
+      client,
+    );
+    expect(settings).toMatchObject({ database: 'billing', connection: { host: 'local.example', database: 'billing' } });
+    const unset = await backupSettingsFromEnv(
+      { ...env({ checks: [check('a')] }), PGHOST: 'local.example', PGDATABASE: 'orders', PGPASSWORD: 'pw' },
+      client,
+    );
+    expect(unset.connection.database).toBe('orders');
+  });
+
   it('takes host, port and user from an RDS-style secret when the configuration lacks them', async () => {
     secretsManager.on(GetSecretValueCommand).resolves({
       SecretString: JSON.stringify({
