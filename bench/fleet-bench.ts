@@ -4,11 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseEngineConfig } from '../containers/common/engine-config';
 import { connect } from '../containers/common/pg-connection';
 import { discoverPgInstalls } from '../containers/common/pg-tools';
 import { startThrowawayCluster } from '../containers/common/throwaway-cluster';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../lib/local/embedded-s3';
+import { localFleet } from '../lib/local/local-fleet';
 import { runLocally } from '../lib/local/local-run';
 import { createSampleDatabase } from '../lib/local/sample-database';
 
@@ -43,11 +43,13 @@ async function main(): Promise<void> {
       const s3 = await startEmbeddedS3(stateDir);
       try {
         const started = process.hrtime.bigint();
+        // The settings a `--databases` run gets: keyed by database id, each on the cluster.
+        const fleet = localFleet({ urlDatabase: names[0]!, databases: names, maxConcurrency });
         const record = await runLocally({
           connection: cluster.connection(names[0]!),
-          databases: names,
-          maxConcurrency,
-          config: parseEngineConfig({}),
+          databases: fleet.ids,
+          maxConcurrency: fleet.maxConcurrency,
+          config: fleet.config,
           s3: { endpoint: s3.endpoint, bucket: s3.bucket, credentials: { ...EMBEDDED_S3_CREDENTIALS } },
         });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;

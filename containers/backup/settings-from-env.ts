@@ -17,8 +17,14 @@ export async function backupSettingsFromEnv(
 ): Promise<BackupSettings> {
   // The database by its id (ENGINE_ENV.database): its entry's connection and secret replace the task environment's.
   const { id, config, selected } = selectDatabase(env);
-  // With a plain configuration (every database of the task's server alike) the id names the database: never
-  // ignored, or each item of a Map would back up the task environment's one database.
+  // A plain configuration serves one database: the id must name it (a Map item asking for another database must
+  // not back up the task environment's one under its name); without PGDATABASE the id is the database.
+  const configured = env[LIBPQ_ENV.database]?.trim();
+  if (!selected && id !== undefined && configured && configured !== id) {
+    throw new ConfigError(
+      `${ENGINE_ENV.database} is "${id}" but ${LIBPQ_ENV.database} is "${configured}" and ${ENGINE_ENV.config} is a plain configuration (one database): give keyed settings with an entry for "${id}", or run the task for "${configured}"`,
+    );
+  }
   const databaseEnv = selected
     ? selectedDatabaseEnv(env, selected)
     : id !== undefined

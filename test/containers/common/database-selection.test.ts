@@ -156,17 +156,29 @@ describe('backupSettingsFromEnv with keyed settings', () => {
     expect(secretsManager.calls()).toHaveLength(0);
   });
 
-  it("with a plain configuration, backs up the database PGPROOF_DATABASE names on the task's server (never PGDATABASE's)", async () => {
-    const settings = await backupSettingsFromEnv(
-      { ...env({ checks: [check('a')] }, 'billing'), PGHOST: 'local.example', PGDATABASE: 'orders', PGPASSWORD: 'pw' },
+  it('with a plain configuration, refuses a PGPROOF_DATABASE other than PGDATABASE (never backs up the wrong one)', async () => {
+    const other = await failure(() =>
+      backupSettingsFromEnv(
+        {
+          ...env({ checks: [check('a')] }, 'billing'),
+          PGHOST: 'local.example',
+          PGDATABASE: 'orders',
+          PGPASSWORD: 'pw',
+        },
+        client,
+      ),
+    );
+    expect(other.message).toMatch(/PGPROOF_DATABASE is "billing" but PGDATABASE is "orders".*plain configuration/);
+    const same = await backupSettingsFromEnv(
+      { ...env({ checks: [check('a')] }, 'orders'), PGHOST: 'local.example', PGDATABASE: 'orders', PGPASSWORD: 'pw' },
       client,
     );
-    expect(settings).toMatchObject({ database: 'billing', connection: { host: 'local.example', database: 'billing' } });
-    const unset = await backupSettingsFromEnv(
-      { ...env({ checks: [check('a')] }), PGHOST: 'local.example', PGDATABASE: 'orders', PGPASSWORD: 'pw' },
+    expect(same.connection.database).toBe('orders');
+    const noPgDatabase = await backupSettingsFromEnv(
+      { ...env({ checks: [check('a')] }, 'billing'), PGHOST: 'local.example', PGPASSWORD: 'pw' },
       client,
     );
-    expect(unset.connection.database).toBe('orders');
+    expect(noPgDatabase).toMatchObject({ database: 'billing', connection: { database: 'billing' } });
   });
 
   it('takes host, port and user from an RDS-style secret when the configuration lacks them', async () => {
