@@ -55,3 +55,17 @@ export const DEFAULT_MAX_CONCURRENCY = 4;
 export function keyPrefixOrDefault(prefix: string | undefined): string {
   return prefix?.trim() || DEFAULT_KEY_PREFIX;
 }
+
+/**
+ * Grandfather-father-son retention over verified backups (issue 13): the newest verified backup of each of the last
+ * 7 days, 4 ISO weeks and 12 months that have one; the newest 3 verified backups whatever their age; unverified and
+ * failed backups for 7 days.
+ */
+export const DEFAULT_RETENTION_POLICY = {
+  keepDaily: 7,
+  keepWeekly: 4,
+  keepMonthly: 12,
+  keepYearly: 0,
+  keepVerifiedMin: 3,
+  unverifiedDays: 7,
+} as const;
