@@ -11,10 +11,12 @@ import {
   DEFAULT_OBJECT_LOCK_MODE,
   DEFAULT_PASSWORD_JSON_FIELD,
   DEFAULT_RETENTION_DAYS,
+  DEFAULT_RETENTION_POLICY,
   DEFAULT_SCHEDULE_CRON,
   DEFAULT_VERIFY_TASK,
 } from './common/defaults';
 import { ConfigError } from './common/errors';
+import { type RetentionPolicy, retentionPolicyProblems } from './common/retention';
 import {
   EPHEMERAL_STORAGE_GIB,
   FARGATE_CPU_UNITS,
@@ -319,6 +321,21 @@ const tasksSchema = z.strictObject({
 });
 
 /** The deployment part of the configuration (everything but the engine part). */
+const retentionField = (field: keyof RetentionPolicy, min: number, max: number) =>
+  z.number().int().min(min).max(max).default(DEFAULT_RETENTION_POLICY[field]);
+const retentionSchema = z
+  .strictObject({
+    keepDaily: retentionField('keepDaily', 0, 3660),
+    keepWeekly: retentionField('keepWeekly', 0, 3660),
+    keepMonthly: retentionField('keepMonthly', 0, 3660),
+    keepYearly: retentionField('keepYearly', 0, 3660),
+    keepVerifiedMin: retentionField('keepVerifiedMin', 1, 1000),
+    unverifiedDays: retentionField('unverifiedDays', 1, 3660),
+  })
+  .superRefine((policy, ctx) => {
+    for (const message of retentionPolicyProblems(policy)) ctx.addIssue({ code: 'custom', message });
+  });
+
 export const deploymentConfigSchema = z.strictObject({
   /** Short name of this pipeline: the state machine is `pgproof-<name>`, the stack `PgProof-<name>`. */
   name: matching(PIPELINE_NAME_PATTERN, 'lower-case letters, digits and dashes, at most 32 characters'),
@@ -367,8 +384,21 @@ export const deploymentConfigSchema = z.strictObject({
     heartbeatSeconds: DEFAULT_HEARTBEAT_SECONDS,
   }),
   logRetentionDays: z.number().int().min(1).max(3653).default(DEFAULT_LOG_RETENTION_DAYS),
+  /**
+   * Which backups to keep, over verified ones (grandfather-father-son): `pgproof backups` shows what it keeps and why.
+   * Each field is optional; the rest take the defaults.
+   */
+  retention: retentionSchema.default({ ...DEFAULT_RETENTION_POLICY }),
 });
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+
+/** Reads the `retention` policy of a configuration file's JSON (defaults for what it leaves out). */
+export function retentionPolicyOf(value: unknown, source = 'pgproof.config.json'): RetentionPolicy {
+  const given = value && typeof value === 'object' ? (value as { retention?: unknown }).retention : undefined;
+  const parsed = retentionSchema.default({ ...DEFAULT_RETENTION_POLICY }).safeParse(given);
+  if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, `${source}: retention`));
+  return parsed.data;
+}
 
 /** The fields that say which databases a configuration proves (a local run reads them too). */
 export const fleetPartSchema = deploymentConfigSchema.pick({

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { addBackupsCommand } from './commands/backups';
 import { addDemoCommand } from './commands/demo';
 import { addHistoryCommand } from './commands/history';
 import { addRestoreCommand } from './commands/restore';
@@ -23,6 +24,7 @@ export function createProgram(version: string): Command {
   addHistoryCommand(program);
   addStartCommand(program);
   addRestoreCommand(program);
+  addBackupsCommand(program);
   return program;
 }
 

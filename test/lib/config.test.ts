@@ -60,7 +60,7 @@ describe('parseConfig', () => {
 
   it.each<[string, (c: any) => void, RegExp]>([
     ['a bad name', (c) => (c.name = 'Orders DB'), /name: lower-case letters, digits and dashes/],
-    ['an unknown top-level field', (c) => (c.retention = 3), /\(root\): Unrecognized key: "retention"/],
+    ['an unknown top-level field', (c) => (c.retainDays = 3), /\(root\): Unrecognized key: "retainDays"/],
     ['an unknown database field', (c) => (c.database.password = 'x'), /database: Unrecognized key: "password"/],
     ['a missing host', (c) => delete c.database.host, /database\.host: .*expected string/],
     ['a port out of range', (c) => (c.database.port = 0), /database\.port: .*>=1/],
