@@ -4,13 +4,14 @@ import { createProgram, reportFailure } from '../../../bin/cli/program';
 import { usageError } from '../../../bin/cli/usage-error';
 
 describe('createProgram', () => {
-  it('has one command per module: demo, run, history, start, restore', () => {
+  it('has one command per module: demo, run, history, start, restore, backups', () => {
     expect(createProgram('1.2.3').commands.map((c) => c.name())).toEqual([
       'demo',
       'run',
       'history',
       'start',
       'restore',
+      'backups',
     ]);
   });
 
