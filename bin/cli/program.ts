@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { addBackupsCommand } from './commands/backups';
 import { addDemoCommand } from './commands/demo';
 import { addHistoryCommand } from './commands/history';
+import { addPruneCommand } from './commands/prune';
 import { addRestoreCommand } from './commands/restore';
 import { addRunCommand } from './commands/run';
 import { addStartCommand } from './commands/start';
@@ -25,6 +26,7 @@ export function createProgram(version: string): Command {
   addStartCommand(program);
   addRestoreCommand(program);
   addBackupsCommand(program);
+  addPruneCommand(program);
   return program;
 }
 

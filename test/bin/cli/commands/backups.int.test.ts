@@ -48,6 +48,42 @@ describe('pgproof backups', () => {
     ).toEqual([['daily', 'weekly', 'monthly', 'min'], []]);
   });
 
+  it('prune --local deletes every object of what the policy expires, and nothing with --dry-run', {
+    timeout: 60_000,
+  }, async () => {
+    // GIVEN the two demo runs above and a policy keeping only the newest verified backup of each database
+    const config = path.join(stateDir, 'prune.json');
+    await writeFile(config, JSON.stringify({ retention: { keepVerifiedMin: 1 } }));
+    const list = async () =>
+      JSON.parse((await pgproof(['backups', '--local', '--state-dir', stateDir, '--json'])).stdout) as Array<{
+        key: string;
+        database: string;
+      }>;
+    const before = await list();
+    const older = ['shop', 'blog'].map((db) => before.filter((r) => r.database === db)[1]!.key);
+    // WHEN a dry run
+    const dry = await pgproof(['prune', '--local', '--state-dir', stateDir, '--config', config, '--dry-run', '--json']);
+    // THEN it names the older backup of each database with all its objects, and deletes nothing
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = JSON.parse(dry.stdout) as { deleted: string[]; kept: string[]; dryRun: boolean };
+    expect(plan.dryRun).toBe(true);
+    for (const key of older) {
+      const stem = key.replace(/\.dump(\.zst)?$/, '');
+      expect(plan.deleted).toEqual(
+        expect.arrayContaining([key, `${stem}.manifest.json`, `${stem}.verified.json`, `${stem}.roles.sql`]),
+      );
+    }
+    expect(plan.kept).toHaveLength(2);
+    expect(await list()).toHaveLength(4);
+    // WHEN pruned for real
+    const pruned = await pgproof(['prune', '--local', '--state-dir', stateDir, '--config', config]);
+    // THEN only the newest backup of each database is left, and it still lists as verified
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stderr).toMatch(/deleted 8 objects; kept 2 backups/);
+    const after = await list();
+    expect(after.map((r) => r.key).sort()).toEqual(plan.kept.slice().sort());
+  });
+
   it('names a bad retention field and needs a source', async () => {
     const config = path.join(stateDir, 'bad.json');
     await writeFile(config, JSON.stringify({ retention: { keepVerifiedMin: 0 } }));

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { print, say } from '../output';
+import { usageError } from '../usage-error';
+import { DEFAULT_KEY_PREFIX } from '../../../lib/common/defaults';
+
+interface PruneFlags {
+  local?: boolean;
+  stateDir: string;
+  prefix: string;
+  database?: string;
+  config?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/** `pgproof prune --local`: deletes what the retention policy expires from the local state dir's backups. */
+export function addPruneCommand(program: Command): void {
+  program
+    .command('prune')
+    .description('delete the local backups the retention policy expires (never the newest verified ones)')
+    .requiredOption(
+      '--local',
+      'the embedded S3 data under the state dir (the only mode: in AWS the bucket expires them)',
+    )
+    .option('--state-dir <dir>', 'local state directory', '.pgproof')
+    .option('--prefix <prefix>', 'key prefix', DEFAULT_KEY_PREFIX)
+    .option('--database <name>', "only this database's backups")
+    .option('--config <file>', "the configuration whose `retention` to apply (default: the policy's defaults)")
+    .option('--dry-run', 'say what would be deleted, delete nothing')
+    .option('--json', 'print { deleted: [object keys], kept: [backup keys] }')
+    .action(async (flags: PruneFlags) => {
+      const { listBackups } = await import('../../../containers/common/backup-catalog');
+      const { createS3Client } = await import('../../../containers/common/s3');
+      const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+      const { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } = await import('../../../lib/local/embedded-s3');
+      const { readLocalConfigFile } = await import('../../../lib/local/local-config');
+      const { retentionPolicyOf } = await import('../../../lib/config');
+      const { prunePlan } = await import('../prune-plan');
+      let policy: ReturnType<typeof retentionPolicyOf>;
+      try {
+        policy = retentionPolicyOf(
+          flags.config !== undefined ? await readLocalConfigFile(flags.config) : {},
+          flags.config,
+        );
+      } catch (error) {
+        throw usageError((error as Error).message);
+      }
+      const embedded = await startEmbeddedS3(path.resolve(flags.stateDir));
+      try {
+        const storage = { bucket: embedded.bucket, prefix: flags.prefix, endpoint: embedded.endpoint };
+        const s3 = createS3Client(storage, {
+          accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID,
+          secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+        });
+        const catalog = await listBackups(s3, storage, flags.database);
+        const plan = prunePlan(catalog, policy, new Date());
+        if (!flags.dryRun) {
+          // One object at a time: a failure stops here, and what is left is still a valid catalog for the next run.
+          for (const key of plan.deleted) await s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key }));
+        }
+        const verb = flags.dryRun ? 'would delete' : 'deleted';
+        if (flags.json) print(JSON.stringify({ ...plan, ...(flags.dryRun ? { dryRun: true } : {}) }));
+        else {
+          say(
+            `${verb} ${plan.deleted.length} object${plan.deleted.length === 1 ? '' : 's'}; kept ${plan.kept.length} backup${plan.kept.length === 1 ? '' : 's'}`,
+          );
+          for (const key of plan.deleted) print(`${verb}: ${key}`);
+        }
+      } finally {
+        await embedded.stop();
+      }
+    });
+}
