@@ -2,6 +2,7 @@
 import type { BackupCatalog } from '../../containers/common/backup-catalog';
 import { formatBytes } from '../../lambdas/common/format';
 import { applyRetention, type KeepRule, type RetentionPolicy } from '../../lib/common/retention';
+import { plainTable } from '../../lib/local/run-result';
 
 /** One backup, as `--json` prints it. */
 export interface BackupRow {
@@ -93,11 +94,5 @@ export function backupTable(rows: readonly BackupRow[], now: Date): string {
         ? `expires ${r.expiresAt.replace('T', ' ').slice(0, 16)} (in ${Math.max(0, Math.ceil((Date.parse(r.expiresAt) - now.getTime()) / 86_400_000))} d)`
         : 'expired',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const fmt = (line: string[]) =>
-    line
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt)].join('\n');
+  return plainTable(header, cells);
 }

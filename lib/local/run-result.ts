@@ -108,10 +108,16 @@ export function runTable(runs: readonly RunRecord[], options: { showDatabase: bo
     },
   ];
   const shown = columns.filter((c) => c.shown !== false);
-  const cells = rows.map((r) => shown.map((c) => c.cell(r)));
-  const header = shown.map((c) => c.header);
+  return plainTable(
+    shown.map((c) => c.header),
+    rows.map((r) => shown.map((c) => c.cell(r))),
+  );
+}
+
+/** Columns padded to their widest cell, a dashed rule under the header: the CLI's one table format. */
+export function plainTable(header: readonly string[], cells: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  const fmt = (line: string[]) =>
+  const fmt = (line: readonly string[]) =>
     line
       .map((c, i) => c.padEnd(widths[i]!))
       .join('  ')

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { print } from '../output';
 import { usageError } from '../usage-error';
@@ -33,37 +32,11 @@ export function addBackupsCommand(program: Command): void {
       if (flags.local && flags.bucket) throw usageError('give --local or --bucket, not both');
       // Loaded here, not at start: `--help` must not wait for the S3 client or s3rver.
       const { listBackups } = await import('../../../containers/common/backup-catalog');
-      const { createS3Client } = await import('../../../containers/common/s3');
-      const { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } = await import('../../../lib/local/embedded-s3');
-      const { readLocalConfigFile } = await import('../../../lib/local/local-config');
-      const { retentionPolicyOf } = await import('../../../lib/config');
+      const { openCatalogStore, retentionPolicyFrom } = await import('../catalog-store');
       const { backupRows, backupTable } = await import('../backup-list');
-      let policy: ReturnType<typeof retentionPolicyOf>;
+      const policy = await retentionPolicyFrom(flags.config);
+      const { s3, storage, stop } = await openCatalogStore(flags);
       try {
-        policy = retentionPolicyOf(
-          flags.config !== undefined ? await readLocalConfigFile(flags.config) : {},
-          flags.config,
-        );
-      } catch (error) {
-        throw usageError((error as Error).message);
-      }
-      const embedded = flags.local ? await startEmbeddedS3(path.resolve(flags.stateDir)) : undefined;
-      try {
-        const endpoint = embedded?.endpoint ?? flags.s3Endpoint;
-        const storage = {
-          bucket: embedded?.bucket ?? flags.bucket!,
-          prefix: flags.prefix,
-          ...(endpoint ? { endpoint } : {}),
-        };
-        const s3 = createS3Client(
-          storage,
-          embedded
-            ? {
-                accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID,
-                secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
-              }
-            : undefined,
-        );
         const catalog = await listBackups(s3, storage, flags.database);
         const now = new Date();
         const rows = backupRows(catalog, policy, now).filter(
@@ -71,7 +44,7 @@ export function addBackupsCommand(program: Command): void {
         );
         print(flags.json ? JSON.stringify(rows, null, 2) : rows.length ? backupTable(rows, now) : 'no backups yet');
       } finally {
-        await embedded?.stop();
+        await stop();
       }
     });
 }

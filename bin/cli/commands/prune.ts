@@ -1,7 +1,5 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { print, say } from '../output';
-import { usageError } from '../usage-error';
 import { DEFAULT_KEY_PREFIX } from '../../../lib/common/defaults';
 
 interface PruneFlags {
@@ -31,28 +29,12 @@ export function addPruneCommand(program: Command): void {
     .option('--json', 'print { deleted: [object keys], kept: [backup keys] }')
     .action(async (flags: PruneFlags) => {
       const { listBackups } = await import('../../../containers/common/backup-catalog');
-      const { createS3Client } = await import('../../../containers/common/s3');
       const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
-      const { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } = await import('../../../lib/local/embedded-s3');
-      const { readLocalConfigFile } = await import('../../../lib/local/local-config');
-      const { retentionPolicyOf } = await import('../../../lib/config');
+      const { openCatalogStore, retentionPolicyFrom } = await import('../catalog-store');
       const { prunePlan } = await import('../prune-plan');
-      let policy: ReturnType<typeof retentionPolicyOf>;
+      const policy = await retentionPolicyFrom(flags.config);
+      const { s3, storage, stop } = await openCatalogStore(flags);
       try {
-        policy = retentionPolicyOf(
-          flags.config !== undefined ? await readLocalConfigFile(flags.config) : {},
-          flags.config,
-        );
-      } catch (error) {
-        throw usageError((error as Error).message);
-      }
-      const embedded = await startEmbeddedS3(path.resolve(flags.stateDir));
-      try {
-        const storage = { bucket: embedded.bucket, prefix: flags.prefix, endpoint: embedded.endpoint };
-        const s3 = createS3Client(storage, {
-          accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID,
-          secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
-        });
         const catalog = await listBackups(s3, storage, flags.database);
         const plan = prunePlan(catalog, policy, new Date());
         if (!flags.dryRun) {
@@ -68,7 +50,7 @@ export function addPruneCommand(program: Command): void {
           for (const key of plan.deleted) print(`${verb}: ${key}`);
         }
       } finally {
-        await embedded.stop();
+        await stop();
       }
     });
 }
