@@ -68,11 +68,10 @@ export function addRestoreCommand(program: Command): void {
       const { connectionFromUrl } = await import('../../../containers/common/pg-connection');
       const { restoreBackup } = await import('../../restore/restore-backup');
       const { targetStateOf } = await import('../../restore/restore-errors');
-      const { createS3Client } = await import('../../../containers/common/s3');
       const { createLogger } = await import('../../../containers/common/log');
       const { discoveryOptionsFromEnv } = await import('../../../containers/common/pg-tools');
       const { which } = await import('../../../containers/common/which');
-      const { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } = await import('../../../lib/local/embedded-s3');
+      const { openCatalogStore } = await import('../catalog-store');
       const { describeRestore, describeRestoreFailure } = await import('../restore-output');
       await removeLeftovers(flags.workDir ?? process.env[ENGINE_ENV.workDir]);
       let target: ReturnType<typeof connectionFromUrl>;
@@ -84,27 +83,11 @@ export function addRestoreCommand(program: Command): void {
       const interrupt = interruptOnSignals((signal) =>
         say(`\n${signal}: stopping the restore (ending pg_restore, removing the downloaded archive)…`),
       );
-      const stateDir = path.resolve(flags.stateDir);
       const out = flags.json ? say : print;
       const workDir = flags.workDir ?? process.env[ENGINE_ENV.workDir];
       try {
-        const embedded = flags.local ? await startEmbeddedS3(stateDir) : undefined;
+        const { s3, storage, stop } = await openCatalogStore(flags);
         try {
-          const endpoint = embedded?.endpoint ?? flags.s3Endpoint;
-          const storage = {
-            bucket: embedded?.bucket ?? flags.bucket!,
-            prefix: flags.prefix,
-            ...(endpoint ? { endpoint } : {}),
-          };
-          const s3 = createS3Client(
-            storage,
-            embedded
-              ? {
-                  accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID,
-                  secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
-                }
-              : undefined,
-          );
           const result = await restoreBackup(
             {
               storage,
@@ -142,7 +125,7 @@ export function addRestoreCommand(program: Command): void {
           for (const line of describeRestore(result)) out(line);
           if (flags.json) print(JSON.stringify({ status: 'SUCCEEDED', ...result }));
         } finally {
-          await embedded?.stop();
+          await stop();
         }
       } finally {
         interrupt.dispose();
