@@ -10,7 +10,7 @@ import {
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_OBJECT_LOCK_MODE,
   DEFAULT_PASSWORD_JSON_FIELD,
-  DEFAULT_RETENTION_DAYS,
+  DEFAULT_NONCURRENT_DAYS,
   DEFAULT_RETENTION_POLICY,
   DEFAULT_SCHEDULE_CRON,
   DEFAULT_VERIFY_TASK,
@@ -27,7 +27,6 @@ import {
   MAX_CONCURRENCY_RANGE,
   MAX_DATABASES,
   databaseIdProblem,
-  objectLockProblem,
   PIPELINE_NAME_PATTERN,
   PORT_RANGE,
   SECRET_ARN_SUFFIX,
@@ -245,6 +244,14 @@ const scheduleSchema = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
+/** Why a configuration's `bucket.retentionDays` is refused, and what to write instead. */
+export const RETENTION_DAYS_REMOVED =
+  'retentionDays was removed: backups no longer expire by age but by the `retention` policy over verified backups ' +
+  '(so weeks of failing runs can never expire the last good backup). Delete bucket.retentionDays; set `retention` ' +
+  '(keepDaily, keepWeekly, keepMonthly, keepYearly, keepVerifiedMin, unverifiedDays) if the defaults do not fit, and ' +
+  'bucket.noncurrentDays for how long an expired version stays restorable. See docs/retention-design.md, ' +
+  '"Moving from retentionDays".';
+
 const bucketSchema = z
   .strictObject({
     /** Use this bucket instead of creating one (its encryption and retention are then yours to manage). */
@@ -258,23 +265,21 @@ const bucketSchema = z
       .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'a KMS key ARN')
       .optional(),
     prefix: matching(KEY_PREFIX_PATTERN, 'a key prefix without leading or trailing slash').default(DEFAULT_KEY_PREFIX),
-    retentionDays: z.number().int().min(1).max(36500).default(DEFAULT_RETENTION_DAYS),
+    /** Days an overwritten or expired version stays restorable before the lifecycle rule deletes it for good. */
+    noncurrentDays: z.number().int().min(1).max(36500).default(DEFAULT_NONCURRENT_DAYS),
+    /** Removed: backups expire by the verification-aware `retention` policy. Present only to say so. */
+    retentionDays: z.unknown().optional(),
     objectLockDays: z.number().int().min(1).max(36500).optional(),
     objectLockMode: z.enum(['GOVERNANCE', 'COMPLIANCE']).default(DEFAULT_OBJECT_LOCK_MODE),
     /** Whether `cdk destroy` deletes the bucket; backups are kept by default. */
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   })
   .superRefine((b, ctx) => {
-    const lock = b.objectLockDays;
-    if (
-      lock === undefined ||
-      !objectLockProblem({ field: 'objectLockDays', days: lock }, { field: 'retentionDays', days: b.retentionDays })
-    )
-      return;
+    if (b.retentionDays === undefined) return;
     ctx.addIssue({
       code: 'custom',
-      message: `objectLockDays must not exceed retentionDays (a locked object cannot expire); got ${lock} and ${b.retentionDays} days`,
-      path: ['objectLockDays'],
+      message: RETENTION_DAYS_REMOVED,
+      path: ['retentionDays'],
     });
   })
   .refine((b) => b.existingBucketName === undefined || b.objectLockDays === undefined, {
@@ -371,7 +376,7 @@ export const deploymentConfigSchema = z.strictObject({
   schedule: scheduleSchema.default({ cron: DEFAULT_SCHEDULE_CRON, enabled: true }),
   bucket: bucketSchema.default({
     prefix: DEFAULT_KEY_PREFIX,
-    retentionDays: DEFAULT_RETENTION_DAYS,
+    noncurrentDays: DEFAULT_NONCURRENT_DAYS,
     objectLockMode: DEFAULT_OBJECT_LOCK_MODE,
     removalPolicy: 'retain',
   }),

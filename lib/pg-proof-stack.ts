@@ -140,7 +140,7 @@ export class PgProofStack extends Stack {
       ...(existingBucket
         ? { bucket: existingBucket, ...(existingKey ? { encryptionKey: existingKey } : {}) }
         : {
-            backupRetention: Duration.days(config.bucket.retentionDays),
+            noncurrentVersionRetention: Duration.days(config.bucket.noncurrentDays),
             ...(config.bucket.objectLockDays
               ? {
                   objectLockRetention: Duration.days(config.bucket.objectLockDays),
@@ -148,6 +148,7 @@ export class PgProofStack extends Stack {
                 }
               : {}),
           }),
+      retention: config.retention,
       keyPrefix: config.bucket.prefix,
       removalPolicy: config.bucket.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       ...(props.containerImage ? { containerImage: props.containerImage } : {}),

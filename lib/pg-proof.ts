@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
 import { BackupBucket, type ObjectLockMode } from './backup-bucket';
+import { type RetentionPolicy, retentionPolicyProblems } from './common/retention';
 import {
   DEFAULT_BACKUP_TASK,
   DEFAULT_DATABASE_PORT,
@@ -22,7 +23,8 @@ import {
   DEFAULT_KEY_PREFIX,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_PASSWORD_JSON_FIELD,
-  DEFAULT_RETENTION_DAYS,
+  DEFAULT_NONCURRENT_DAYS,
+  DEFAULT_RETENTION_POLICY,
   DEFAULT_VERIFY_TASK,
 } from './common/defaults';
 import {
@@ -34,7 +36,6 @@ import {
   keyPrefixProblem,
   MAX_TASK_TIMEOUT_MINUTES,
   MIN_HEARTBEAT_SECONDS,
-  objectLockProblem,
   pipelineNameProblem,
   type SslMode,
 } from './common/rules';
@@ -114,9 +115,19 @@ export interface PgProofProps {
   readonly encryptionKey?: kms.IKey;
   /** Key prefix of all objects. @default 'pgproof' */
   readonly keyPrefix?: string;
-  /** How long backups are kept (new bucket only). @default Duration.days(35) */
-  readonly backupRetention?: Duration;
-  /** Object Lock retention of each backup (new bucket only). @default - no Object Lock */
+  /**
+   * Which backups are kept, over verified backups per database (grandfather-father-son; the fields left out take
+   * their defaults). After each verified database the retention step tags every object of its backups with the
+   * rules that keep it or `expired`; the bucket's lifecycle deletes only what is tagged expired.
+   * @default DEFAULT_RETENTION_POLICY: 7 daily, 4 weekly, 12 monthly, 0 yearly, the newest 3 verified, unverified for 7 days
+   */
+  readonly retention?: Partial<RetentionPolicy>;
+  /** How long an overwritten or expired version stays restorable (new bucket only). @default Duration.days(30) */
+  readonly noncurrentVersionRetention?: Duration;
+  /**
+   * Object Lock retention of every new object (new bucket only); with it, the retention step also locks each kept
+   * verified backup until its rules would let it go. @default - no Object Lock
+   */
   readonly objectLockRetention?: Duration;
   /** @default 'GOVERNANCE' */
   readonly objectLockMode?: ObjectLockMode;
@@ -234,7 +245,7 @@ export class PgProof extends Construct {
     } else {
       this.bucket = new BackupBucket(this, 'Backups', {
         encryptionKey: this.encryptionKey,
-        retention: props.backupRetention ?? Duration.days(DEFAULT_RETENTION_DAYS),
+        noncurrentVersionRetention: props.noncurrentVersionRetention ?? Duration.days(DEFAULT_NONCURRENT_DAYS),
         ...(props.objectLockRetention ? { objectLockRetention: props.objectLockRetention } : {}),
         ...(props.objectLockMode ? { objectLockMode: props.objectLockMode } : {}),
         removalPolicy,
@@ -450,26 +461,25 @@ export function validateProps(props: PgProofProps): void {
   if (props.databaseSslRootCert !== undefined && !props.databaseSslRootCert.startsWith('/'))
     fail(`databaseSslRootCert must be an absolute path inside the image; got "${props.databaseSslRootCert}"`);
   if (props.bucket) {
-    for (const p of ['backupRetention', 'objectLockRetention', 'objectLockMode'] as const) {
+    for (const p of ['noncurrentVersionRetention', 'objectLockRetention', 'objectLockMode'] as const) {
       if (props[p] !== undefined)
         fail(`${p} applies only to a bucket PgProof creates; it was given with an existing bucket`);
     }
   } else if (props.encryptionKey) {
     fail('encryptionKey applies only to an existing bucket; a new bucket gets its own key');
   }
-  const retention = days(props.backupRetention);
-  if (retention !== undefined && (retention < 1 || !Number.isInteger(retention)))
-    fail(`backupRetention must be a whole number of days, at least 1; got ${retention}`);
+  // The age-only expiry is gone; a JavaScript caller (no type check) still passing it must hear so, not lose it silently.
+  if ((props as { backupRetention?: unknown }).backupRetention !== undefined)
+    fail(
+      'backupRetention was removed: backups expire by the `retention` policy over verified backups; pass `retention` (and `noncurrentVersionRetention` for how long expired versions stay restorable)',
+    );
+  const noncurrent = days(props.noncurrentVersionRetention);
+  if (noncurrent !== undefined && (noncurrent < 1 || !Number.isInteger(noncurrent)))
+    fail(`noncurrentVersionRetention must be a whole number of days, at least 1; got ${noncurrent}`);
   const lock = days(props.objectLockRetention);
   if (lock !== undefined && (lock < 1 || !Number.isInteger(lock)))
     fail(`objectLockRetention must be a whole number of days, at least 1; got ${lock}`);
-  if (lock !== undefined)
-    check(
-      objectLockProblem(
-        { field: 'objectLockRetention', days: lock },
-        { field: 'backupRetention', days: retention ?? DEFAULT_RETENTION_DAYS },
-      ),
-    );
+  for (const problem of retentionPolicyProblems({ ...DEFAULT_RETENTION_POLICY, ...props.retention })) fail(problem);
   if (props.verifyEphemeralStorageGiB !== undefined)
     check(ephemeralStorageProblem('verifyEphemeralStorageGiB', props.verifyEphemeralStorageGiB));
   const heartbeat = props.heartbeatTimeout?.toSeconds();

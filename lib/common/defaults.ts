@@ -7,8 +7,17 @@
 /** The key prefix of every object pgproof writes to the backup bucket. */
 export const DEFAULT_KEY_PREFIX = 'pgproof';
 
-/** Days a backup is kept before the bucket's lifecycle rule expires it. */
-export const DEFAULT_RETENTION_DAYS = 35;
+/**
+ * Days an overwritten or expired object version stays in the versioned bucket before the lifecycle rule deletes it
+ * for good: the window in which a backup expired by mistake (or by a compromised credential) can still be restored.
+ */
+export const DEFAULT_NONCURRENT_DAYS = 30;
+
+/**
+ * The object tag the retention step writes on every object of a database's backups: the rules that keep it
+ * (`daily+weekly`, `min`, `unverified`, …) or `expired`, the only value the bucket's lifecycle rule deletes.
+ */
+export const RETENTION_TAG = { key: 'pgproof-retention', expired: 'expired' } as const;
 
 /** Object Lock mode when a lock is configured: privileged users may still lift a governance lock. */
 export const DEFAULT_OBJECT_LOCK_MODE = 'GOVERNANCE';

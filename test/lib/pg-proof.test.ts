@@ -58,9 +58,8 @@ describe('backup bucket', () => {
         LifecycleConfiguration: {
           Rules: Match.arrayWith([
             Match.objectLike({
-              Id: 'expire-backups',
-              ExpirationInDays: 35,
-              NoncurrentVersionExpiration: { NoncurrentDays: 35 },
+              Id: 'remove-noncurrent-versions',
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
               Status: 'Enabled',
             }),
@@ -79,6 +78,35 @@ describe('backup bucket', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
+  it('deletes only what a verified run tagged expired: no rule expires objects by age alone', () => {
+    const bucket = ofType('AWS::S3::Bucket').find(([id]) => /BackupsBucket[0-9A-F]+$/.test(id))![1];
+    const rules = bucket.Properties.LifecycleConfiguration.Rules as Json[];
+    expect(rules.map((r) => r.Id)).toEqual([
+      'expire-marked-backups',
+      'remove-noncurrent-versions',
+      'remove-expired-delete-markers',
+    ]);
+    expect(rules[0]).toEqual({
+      Id: 'expire-marked-backups',
+      Status: 'Enabled',
+      TagFilters: [{ Key: 'pgproof-retention', Value: 'expired' }],
+      ExpirationInDays: 1,
+    });
+    // Every rule that expires current objects carries the tag filter (S3 refuses multipart and delete-marker
+    // actions next to a tag filter, so those live in their own rules).
+    for (const rule of rules) {
+      if (rule.ExpirationInDays !== undefined || rule.ExpirationDate !== undefined)
+        expect(rule.TagFilters).toEqual([{ Key: 'pgproof-retention', Value: 'expired' }]);
+      if (rule.TagFilters) {
+        expect(rule.AbortIncompleteMultipartUpload).toBeUndefined();
+        expect(rule.ExpiredObjectDeleteMarker).toBeUndefined();
+      }
+    }
+    expect(rules[1]).toMatchObject({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
+    expect(rules[1]!.TagFilters).toBeUndefined();
+    expect(rules[2]).toMatchObject({ ExpiredObjectDeleteMarker: true });
+  });
+
   it('has no Object Lock unless asked', () => {
     expect(text(resources)).not.toContain('ObjectLockConfiguration');
   });
@@ -86,7 +114,7 @@ describe('backup bucket', () => {
   it('applies Object Lock retention when configured', () => {
     // GIVEN / WHEN
     const { stack } = buildPgProof(() => ({
-      backupRetention: Duration.days(90),
+      noncurrentVersionRetention: Duration.days(90),
       objectLockRetention: Duration.days(30),
       objectLockMode: 'COMPLIANCE',
     }));
@@ -97,7 +125,9 @@ describe('backup bucket', () => {
         ObjectLockEnabled: 'Enabled',
         Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } },
       },
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 90 })]) },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 } })]),
+      },
     });
   });
 });
@@ -387,11 +417,17 @@ describe('validation', () => {
     [{ databasePort: 70000 }, /databasePort must be a port number 1–65535; got 70000/],
     [{ keyPrefix: '/backups/' }, /keyPrefix must not be empty or start or end with "\/"; got "\/backups\/"/],
     [{ databasePasswordJsonField: ' ' }, /databasePasswordJsonField must not be empty/],
+    [{ objectLockRetention: Duration.hours(12) }, /objectLockRetention must be a whole number of days.*got 0.5/],
     [
-      { objectLockRetention: Duration.days(60) },
-      /objectLockRetention \(60 days\) must not exceed backupRetention \(35 days\)/,
+      { noncurrentVersionRetention: Duration.hours(12) },
+      /noncurrentVersionRetention must be a whole number of days, at least 1; got 0.5/,
     ],
-    [{ backupRetention: Duration.hours(12) }, /backupRetention must be a whole number of days, at least 1; got 0.5/],
+    [{ retention: { keepVerifiedMin: 0 } }, /retention.keepVerifiedMin must be a whole number from 1 to 1000/],
+    [{ retention: { keepDaily: 1.5 } }, /retention.keepDaily must be a whole number from 0 to 3660; got 1.5/],
+    [
+      { backupRetention: Duration.days(35) } as never,
+      /backupRetention was removed: backups expire by the `retention` policy over verified backups/,
+    ],
     [{ verifyEphemeralStorageGiB: 500 }, /verifyEphemeralStorageGiB must be a whole number from 21 to 200; got 500/],
     [{ heartbeatTimeout: Duration.seconds(30) }, /heartbeatTimeout must be at least 2 minutes.*got 30 seconds/],
     [{ backupTimeout: Duration.hours(30) }, /backupTimeout must be at most 24 hours/],
