@@ -24,3 +24,15 @@ export const SNITCH_ENV = {
   /** For the generic kind: none (GET, default) | text | json (POST the summary). */
   body: 'SNITCH_BODY',
 } as const;
+
+/** Environment variables of apply-retention (the ApplyRetention state's Lambda). */
+export const RETENTION_ENV = {
+  /** The backup bucket. */
+  bucket: 'PGPROOF_BUCKET',
+  /** The key prefix of the deployment's objects. */
+  prefix: 'PGPROOF_PREFIX',
+  /** The retention policy as JSON (the configuration's `retention`, defaults filled in). */
+  policy: 'PGPROOF_RETENTION',
+  /** GOVERNANCE | COMPLIANCE when the bucket has Object Lock; absent: nothing is locked. */
+  objectLockMode: 'PGPROOF_OBJECT_LOCK_MODE',
+} as const;
