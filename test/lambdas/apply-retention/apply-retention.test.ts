@@ -16,6 +16,7 @@ import type { Manifest, VerificationRecord } from '../../../containers/common/ma
 import { createApplyRetentionHandler } from '../../../lambdas/apply-retention/handler';
 import type { LambdaLogger } from '../../../lambdas/common/logger';
 import type { Environment } from '../../../lambdas/common/env';
+import { thrown } from '../../helpers/runs';
 
 const BUCKET = 'backups-123';
 const PREFIX = 'pgproof';
@@ -227,7 +228,7 @@ describe('apply-retention with a mocked S3', () => {
     it('AccessDenied on tagging names the object and the missing permission, not the SDK message', async () => {
       s3Mock.on(PutObjectTaggingCommand).rejects(s3Error('AccessDenied', 403));
 
-      const error = await handle(env()).catch((e: unknown) => e as Error);
+      const error = await thrown(() => handle(env()));
 
       expect(error).toMatchObject({ name: 'ObjectMarkFailed' });
       expect(error.message).toMatch(
