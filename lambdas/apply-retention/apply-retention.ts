@@ -98,15 +98,26 @@ export async function applyRetentionInBucket(
   const marks = retentionMarks(plan, policy, deps.now);
   let tagged = 0;
   let locked = 0;
+  let gone = 0;
   await forEachLimited(marks, CALLS_IN_FLIGHT, async (mark: RetentionMark) => {
     const object = { bucket, key: mark.key };
-    if (await setRetentionTag(deps.s3, object, mark.tag)) {
+    const tag = await setRetentionTag(deps.s3, object, mark.tag);
+    const lock =
+      tag !== 'gone' && lockMode && mark.lockUntil
+        ? await extendObjectLock(deps.s3, object, mark.lockUntil, lockMode, deps.now)
+        : undefined;
+    if (tag === 'written') {
       tagged++;
       deps.logger.debug('retention tag set', { key: mark.key, tag: mark.tag });
     }
-    if (lockMode && mark.lockUntil && (await extendObjectLock(deps.s3, object, mark.lockUntil, lockMode, deps.now))) {
+    if (lock === 'written') {
       locked++;
-      deps.logger.debug('object lock extended', { key: mark.key, until: mark.lockUntil.toISOString() });
+      deps.logger.debug('object lock extended', { key: mark.key, until: mark.lockUntil?.toISOString() });
+    }
+    if (tag === 'gone' || lock === 'gone') {
+      // Deleted since the listing (the lifecycle rules acting on an earlier tag): nothing left to mark.
+      gone++;
+      deps.logger.warn('object gone before it was marked', { key: mark.key });
     }
   });
   const output = {
@@ -119,6 +130,7 @@ export async function applyRetentionInBucket(
     backupKey: input.backupKey,
     objects: marks.length,
     foreign: listed.foreign.length,
+    gone,
     locking: lockMode ?? 'off',
     ...output,
   });

@@ -27,6 +27,17 @@ function errorCode(error: unknown): string {
   return e?.$metadata?.httpStatusCode ? `HTTP ${e.$metadata.httpStatusCode}` : 'unknown error';
 }
 
+/** What a marking call did: wrote, found nothing to change, or found the object gone. */
+export type MarkResult = 'written' | 'unchanged' | 'gone';
+
+/**
+ * Whether the object no longer exists: deleted (by the lifecycle rules, acting on an earlier `expired` tag) between
+ * the listing and the call. S3 answers NoSuchKey, or MethodNotAllowed when a delete marker is the current version.
+ */
+function isGone(error: unknown): boolean {
+  return ['NoSuchKey', 'NotFound', 'MethodNotAllowed', 'HTTP 404', 'HTTP 405'].includes(errorCode(error));
+}
+
 /**
  * The error for a failed call on one object: names the object, the action and the cause's code, never the SDK's
  * message (it may quote the role's ARN and request ids). AccessDenied names the permission to grant.
@@ -48,18 +59,19 @@ export function markFailed(action: S3Action, object: ObjectRef, error: unknown):
 
 /**
  * Sets the `pgproof-retention` tag to `value`, keeping the object's other tags (S3 replaces the whole set). Writes
- * only when the value changes; returns whether it wrote. Throws `TooManyTags` when the object already has S3's
+ * only when the value changes. Throws `TooManyTags` when the object already has S3's
  * maximum of other tags. No VersionId is passed: the call acts on the current version, with no version-tagging
  * permission needed.
  */
-export async function setRetentionTag(s3: S3Client, object: ObjectRef, value: string): Promise<boolean> {
+export async function setRetentionTag(s3: S3Client, object: ObjectRef, value: string): Promise<MarkResult> {
   let tags: Tag[];
   try {
     tags = (await s3.send(new GetObjectTaggingCommand({ Bucket: object.bucket, Key: object.key }))).TagSet ?? [];
   } catch (error) {
+    if (isGone(error)) return 'gone';
     throw markFailed('GetObjectTagging', object, error);
   }
-  if (tags.find((t) => t.Key === RETENTION_TAG.key)?.Value === value) return false;
+  if (tags.find((t) => t.Key === RETENTION_TAG.key)?.Value === value) return 'unchanged';
   const others = tags.filter((t) => t.Key !== RETENTION_TAG.key);
   if (others.length >= MAX_OBJECT_TAGS)
     throw new TooManyTags(
@@ -74,9 +86,10 @@ export async function setRetentionTag(s3: S3Client, object: ObjectRef, value: st
       }),
     );
   } catch (error) {
+    if (isGone(error)) return 'gone';
     throw markFailed('PutObjectTagging', object, error);
   }
-  return true;
+  return 'written';
 }
 
 /** S3's answer to GetObjectRetention for an object that has no retention set. */
@@ -85,7 +98,7 @@ const NO_RETENTION = 'NoSuchObjectLockConfiguration';
 /**
  * Extends the object's Object Lock retention to `until`, never shortening it: writes only when the object has no
  * retention or an earlier date. A retention still in force keeps its mode (changing a governance lock's mode would
- * need s3:BypassGovernanceRetention, which no role gets); otherwise `mode` applies. Returns whether it wrote.
+ * need s3:BypassGovernanceRetention, which no role gets); otherwise `mode` applies.
  */
 export async function extendObjectLock(
   s3: S3Client,
@@ -93,15 +106,16 @@ export async function extendObjectLock(
   until: Date,
   mode: ObjectLockMode,
   now: Date,
-): Promise<boolean> {
+): Promise<MarkResult> {
   let current: ObjectLockRetention | undefined;
   try {
     current = (await s3.send(new GetObjectRetentionCommand({ Bucket: object.bucket, Key: object.key }))).Retention;
   } catch (error) {
+    if (isGone(error)) return 'gone';
     if (errorCode(error) !== NO_RETENTION) throw markFailed('GetObjectRetention', object, error);
   }
   const currentUntil = current?.RetainUntilDate;
-  if (currentUntil && currentUntil.getTime() >= until.getTime()) return false;
+  if (currentUntil && currentUntil.getTime() >= until.getTime()) return 'unchanged';
   const inForce = currentUntil !== undefined && currentUntil.getTime() > now.getTime() && current?.Mode !== undefined;
   try {
     await s3.send(
@@ -112,7 +126,8 @@ export async function extendObjectLock(
       }),
     );
   } catch (error) {
+    if (isGone(error)) return 'gone';
     throw markFailed('PutObjectRetention', object, error);
   }
-  return true;
+  return 'written';
 }

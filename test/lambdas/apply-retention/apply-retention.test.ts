@@ -224,6 +224,29 @@ describe('apply-retention with a mocked S3', () => {
     expect(s3Mock.calls().filter((c) => JSON.stringify(c.args[0].input).includes('notes.txt'))).toEqual([]);
   });
 
+  it('skips an object deleted since the listing (a delete marker too), and says so in the log', async () => {
+    // GIVEN C's dump deleted (NoSuchKey) and A's manifest behind a delete marker (MethodNotAllowed) meanwhile
+    s3Mock.on(GetObjectTaggingCommand, { Key: C_KEY }).rejects(s3Error('NoSuchKey', 404));
+    s3Mock.on(GetObjectRetentionCommand, { Key: manifestKeyFor(A_KEY) }).rejects(s3Error('MethodNotAllowed', 405));
+    const warnings: Array<Record<string, unknown> | undefined> = [];
+    const logger = { ...quietLogger, warn: (_: string, extra?: Record<string, unknown>) => warnings.push(extra) };
+
+    const output = await createApplyRetentionHandler({
+      env: env({ PGPROOF_OBJECT_LOCK_MODE: 'GOVERNANCE' }),
+      s3: new S3Client({ region: 'us-east-1' }),
+      logger,
+      clock: () => NOW,
+    })({ backupKey: A_KEY });
+
+    // THEN the run succeeds; the gone objects are neither tagged nor locked
+    expect(output).toEqual({ kept: 2, expired: 0, tagged: 4, locked: 2 });
+    expect(s3Mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input.Key)).not.toContain(C_KEY);
+    expect(s3Mock.commandCalls(PutObjectRetentionCommand).map((c) => c.args[0].input.Key)).not.toContain(
+      manifestKeyFor(A_KEY),
+    );
+    expect(warnings).toEqual(expect.arrayContaining([{ key: C_KEY }, { key: manifestKeyFor(A_KEY) }]));
+  });
+
   describe('errors', () => {
     it('AccessDenied on tagging names the object and the missing permission, not the SDK message', async () => {
       s3Mock.on(PutObjectTaggingCommand).rejects(s3Error('AccessDenied', 403));
