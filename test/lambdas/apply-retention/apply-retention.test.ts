@@ -29,6 +29,8 @@ const A_UNTIL = new Date('2026-12-29T03:00:00Z');
 const A_KEY = dumpKey(PREFIX, 'shop', A, '.dump.zst');
 const C_KEY = dumpKey(PREFIX, 'shop', C, '.dump.zst');
 const A_OBJECTS = [A_KEY, manifestKeyFor(A_KEY), verifiedKeyFor(A_KEY)];
+// In the layout's shape one level too deep (folder "archive"): not a backup of this folder.
+const NESTED = `${PREFIX}/shop/archive/2026-11-01/20261101T030000Z-1234567890.dump.zst`;
 // What an AWS AccessDenied message quotes: it must not reach the error's text.
 const SDK_MESSAGE = 'User: arn:aws:sts::123456789012:assumed-role/pgproof-mark-Role-Zx81/fn is not authorized';
 
@@ -104,9 +106,9 @@ const sentCommands = () => s3Mock.calls().map((c) => (c.args[0] as object).const
 describe('apply-retention with a mocked S3', () => {
   beforeEach(() => {
     s3Mock.reset();
-    // GIVEN the folder of shop: A verified, C never verified, and a foreign file
+    // GIVEN the folder of shop: A verified, C never verified, a foreign file and a backup-like key nested deeper
     s3Mock.on(ListObjectsV2Command).resolves({
-      Contents: [...A_OBJECTS, C_KEY, manifestKeyFor(C_KEY), `${PREFIX}/shop/notes.txt`].map((Key) => ({
+      Contents: [...A_OBJECTS, C_KEY, manifestKeyFor(C_KEY), `${PREFIX}/shop/notes.txt`, NESTED].map((Key) => ({
         Key,
         Size: 10,
         LastModified: NOW,
@@ -220,8 +222,9 @@ describe('apply-retention with a mocked S3', () => {
         'PutObjectRetentionCommand',
       ]),
     );
-    // The foreign file is never read, tagged or locked.
-    expect(s3Mock.calls().filter((c) => JSON.stringify(c.args[0].input).includes('notes.txt'))).toEqual([]);
+    // The foreign file and the nested key are never read, tagged or locked.
+    for (const untouched of ['notes.txt', '/archive/'])
+      expect(s3Mock.calls().filter((c) => JSON.stringify(c.args[0].input).includes(untouched))).toEqual([]);
   });
 
   it('skips an object deleted since the listing (a delete marker too), and says so in the log', async () => {
