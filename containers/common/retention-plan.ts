@@ -1,7 +1,7 @@
 // Which objects each retention decision covers, and how each is marked in AWS. Pure: `pgproof backups`, `pgproof
 // prune` and the apply-retention Lambda all read the catalog through it, so they cannot disagree.
 import { applyRetention, lockUntil, type KeepRule, type RetentionPolicy } from '../../lib/common/retention';
-import { RETENTION_TAG } from '../../lib/contracts/retention-tag';
+import { RETENTION_TAG } from '../../lib/contracts/retention-marking';
 import type { BackupCatalog } from './backup-catalog';
 
 /** One backup (or run that never made one) of the catalog, with every object it owns and the policy's decision. */

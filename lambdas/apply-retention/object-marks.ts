@@ -8,7 +8,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-s3';
 import type { ObjectLockMode } from '../../lib/contracts/lambda-env';
-import { MAX_OBJECT_TAGS, RETENTION_TAG } from '../../lib/contracts/retention-tag';
+import { MAX_OBJECT_TAGS, RETENTION_TAG } from '../../lib/contracts/retention-marking';
 import { ObjectMarkFailed, TooManyTags } from '../common/errors';
 
 /** Where an object is: its bucket and key. */

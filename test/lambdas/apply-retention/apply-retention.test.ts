@@ -16,6 +16,7 @@ import type { Manifest, VerificationRecord } from '../../../containers/common/ma
 import { createApplyRetentionHandler } from '../../../lambdas/apply-retention/handler';
 import type { LambdaLogger } from '../../../lambdas/common/logger';
 import type { Environment } from '../../../lambdas/common/env';
+import { APPLY_RETENTION_ACTIONS } from '../../../lib/contracts/retention-marking';
 import { thrown } from '../../helpers/runs';
 
 const BUCKET = 'backups-123';
@@ -212,15 +213,23 @@ describe('apply-retention with a mocked S3', () => {
     expect(tagged.find((t) => t.Key === C_KEY)?.Tagging?.TagSet).toEqual([
       { Key: 'pgproof-retention', Value: 'expired' },
     ]);
-    expect(new Set(sentCommands())).toEqual(
-      new Set([
-        'ListObjectsV2Command',
-        'GetObjectCommand',
-        'GetObjectTaggingCommand',
-        'PutObjectTaggingCommand',
-        'GetObjectRetentionCommand',
-        'PutObjectRetentionCommand',
-      ]),
+    // Exactly the commands of the actions the role is given, and no delete among them.
+    const actionOf: Record<string, string> = {
+      ListObjectsV2Command: 's3:ListBucket',
+      GetObjectCommand: 's3:GetObject',
+      GetObjectTaggingCommand: 's3:GetObjectTagging',
+      PutObjectTaggingCommand: 's3:PutObjectTagging',
+      GetObjectRetentionCommand: 's3:GetObjectRetention',
+      PutObjectRetentionCommand: 's3:PutObjectRetention',
+    };
+    const sent = [...new Set(sentCommands())];
+    expect(sent.filter((name) => /Delete/.test(name))).toEqual([]);
+    expect(sent.map((name) => actionOf[name] ?? name).sort()).toEqual(
+      [
+        ...APPLY_RETENTION_ACTIONS.bucket,
+        ...APPLY_RETENTION_ACTIONS.objects,
+        ...APPLY_RETENTION_ACTIONS.objectLock,
+      ].sort(),
     );
     // The foreign file and the nested key are never read, tagged or locked.
     for (const untouched of ['notes.txt', '/archive/'])
