@@ -2,10 +2,12 @@ import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DEFAULT_LOG_RETENTION_DAYS, RETENTION_TAG } from './common/defaults';
+import { DEFAULT_LOG_RETENTION_DAYS } from './common/defaults';
+import type { ObjectLockMode } from './contracts/lambda-env';
+import { RETENTION_TAG } from './contracts/retention-marking';
 
 /** Object Lock mode for the backups: governance (privileged users may lift it) or compliance (nobody may). */
-export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+export type { ObjectLockMode };
 
 export interface BackupBucketProps {
   /** The KMS key that encrypts the backups. */

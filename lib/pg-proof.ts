@@ -24,6 +24,7 @@ import {
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_PASSWORD_JSON_FIELD,
   DEFAULT_NONCURRENT_DAYS,
+  DEFAULT_OBJECT_LOCK_MODE,
   DEFAULT_RETENTION_POLICY,
   DEFAULT_VERIFY_TASK,
 } from './common/defaults';
@@ -45,6 +46,7 @@ import { NotifyFunctions, stateMachineArnFor } from './notify-functions';
 import { REPO_ROOT } from './pgproof-function';
 import { buildRunDefinition } from './run-definition';
 import { acknowledgeWildcards } from './nag';
+import { RetentionFunction } from './retention-function';
 import { RunMonitoring } from './run-monitoring';
 import { TaskStoppedWatch } from './task-stopped-watch';
 
@@ -184,6 +186,10 @@ export class PgProof extends Construct {
   public readonly cluster: ecs.ICluster;
   public readonly engineTasks: EngineTasks;
   public readonly notifyFunctions: NotifyFunctions;
+  /** The ApplyRetention state's Lambda (tags objects for the bucket's lifecycle; never deletes). */
+  public readonly retentionFunction: RetentionFunction;
+  /** The retention policy every verified database applies to its backups (defaults filled in). */
+  public readonly retentionPolicy: RetentionPolicy;
   public readonly stateMachine: sfn.StateMachine;
   public readonly schedule: events.Rule;
   public readonly monitoring: RunMonitoring;
@@ -321,6 +327,20 @@ export class PgProof extends Construct {
       removalPolicy,
     });
 
+    this.retentionPolicy = { ...DEFAULT_RETENTION_POLICY, ...props.retention };
+    this.retentionFunction = new RetentionFunction(this, 'Retention', {
+      bucket: this.bucket,
+      prefix,
+      ...(objectKey ? { key: objectKey } : {}),
+      policy: this.retentionPolicy,
+      // Locks only in a bucket this construct created with Object Lock (an existing bucket's lock is the user's).
+      ...(!props.bucket && props.objectLockRetention
+        ? { objectLockMode: props.objectLockMode ?? DEFAULT_OBJECT_LOCK_MODE }
+        : {}),
+      logRetention,
+      removalPolicy,
+    });
+
     const backupTimeout = props.backupTimeout ?? Duration.minutes(DEFAULT_BACKUP_TASK.timeoutMinutes);
     const verifyTimeout = props.verifyTimeout ?? Duration.minutes(DEFAULT_VERIFY_TASK.timeoutMinutes);
     const definition = buildRunDefinition(this, {
@@ -336,6 +356,7 @@ export class PgProof extends Construct {
       subnets: taskSubnets,
       notifyChat: this.notifyFunctions.notifyChat,
       snitchCheckIn: this.notifyFunctions.snitchCheckIn,
+      applyRetention: this.retentionFunction.fn,
       backupTimeout,
       verifyTimeout,
       heartbeatTimeout: props.heartbeatTimeout ?? Duration.seconds(DEFAULT_HEARTBEAT_SECONDS),

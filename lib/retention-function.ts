@@ -6,9 +6,10 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ObjectLockMode } from './backup-bucket';
-import { RETENTION_TAG } from './common/defaults';
-import type { RetentionPolicy } from './common/retention';
+import { maxLockDays, type RetentionPolicy } from './common/retention';
 import { RETENTION_ENV } from './contracts/lambda-env';
+import { APPLY_RETENTION_ACTIONS, RETENTION_TAG } from './contracts/retention-marking';
+import { acknowledgeWildcards } from './nag';
 import { createPgProofFunction } from './pgproof-function';
 
 export interface RetentionFunctionProps {
@@ -22,15 +23,6 @@ export interface RetentionFunctionProps {
   readonly objectLockMode?: ObjectLockMode;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
-}
-
-/**
- * The longest lock the retention step may set, in days from now: a kept verified backup is locked until the end of
- * the longest rule keeping it (a month counted as 31 days, a year as 366), plus a day of rounding. The role's
- * condition refuses anything longer, so even a compromised function cannot lock a backup for a century.
- */
-export function maxLockDays(policy: RetentionPolicy): number {
-  return Math.max(policy.keepDaily, policy.keepWeekly * 7, policy.keepMonthly * 31, policy.keepYearly * 366, 1) + 1;
 }
 
 /**
@@ -49,13 +41,13 @@ export function retentionStatements(props: {
   const statements = [
     new iam.PolicyStatement({
       sid: 'ListBackups',
-      actions: ['s3:ListBucket'],
+      actions: [...APPLY_RETENTION_ACTIONS.bucket],
       resources: [props.bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [`${props.prefix}/*`] } },
     }),
     new iam.PolicyStatement({
       sid: 'ReadAndTagBackups',
-      actions: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObjectTagging'],
+      actions: [...APPLY_RETENTION_ACTIONS.objects],
       resources: [objects],
     }),
   ];
@@ -100,7 +92,7 @@ export class RetentionFunction extends Construct {
     const { fn, role } = createPgProofFunction(this, 'ApplyRetention', {
       folder: 'apply-retention',
       description: `pgproof apply-retention: list, read and tag ${props.prefix}/ (${RETENTION_TAG.key}), no delete`,
-      // A folder of a few hundred objects takes seconds; the state's own timeout is shorter than this.
+      // A folder of a few hundred objects takes seconds; the state's own timeout is the same.
       timeout: Duration.minutes(5),
       environment: {
         [RETENTION_ENV.bucket]: props.bucket.bucketName,
@@ -112,6 +104,13 @@ export class RetentionFunction extends Construct {
       removalPolicy: props.removalPolicy,
     });
     for (const statement of retentionStatements(props)) role.addToPolicy(statement);
+    acknowledgeWildcards(role, [
+      {
+        resource: props.bucket.arnForObjects(`${props.prefix}/*`),
+        reason:
+          'Reads, tags and (with Object Lock) extends the lock of the objects under the prefix, never deletes: every backup of every database is a key under it, named per run.',
+      },
+    ]);
     this.fn = fn;
   }
 }

@@ -50,6 +50,8 @@ export interface RunDefinitionProps {
   readonly subnets: ec2.SubnetSelection;
   readonly notifyChat: lambda.IFunction;
   readonly snitchCheckIn: lambda.IFunction;
+  /** Applies the retention policy to a database's backups after it verified (tags; never deletes). */
+  readonly applyRetention: lambda.IFunction;
   /** Longest a backup may run. */
   readonly backupTimeout: Duration;
   /** Longest a verification may run. */
@@ -58,6 +60,8 @@ export interface RunDefinitionProps {
   readonly heartbeatTimeout: Duration;
   /** Longest one Lambda attempt may take in the state machine. @default 2 minutes */
   readonly notifyTimeout?: Duration;
+  /** Longest the retention step may take (it lists and tags a database's objects). @default 5 minutes */
+  readonly retentionTimeout?: Duration;
 }
 
 // A run id like 20261124T030000Z-9f2c41d0ab12 (containers/common/keys.ts) from the execution's start time and a UUID.
@@ -98,7 +102,7 @@ const CONSOLE_URL_EXPRESSION = `States.Format('https://{}.console.aws.amazon.com
  * Builds the run's states:
  *
  * PrepareRunId → ValidateInput → ListDatabases → ProveDatabases (Map, one item per database, MaxConcurrency):
- *   each item: BackupDatabase → VerifyBackup → DatabaseVerified (its outcome); any error of the item →
+ *   each item: BackupDatabase → VerifyBackup → ApplyRetention → DatabaseVerified (its outcome); any error of the item →
  *   <Step>Failed | <Step>TimedOut (its outcome, with the error {state, name, message}): one database's failure never
  *   stops the others.
  * → SummarizeRun → CheckOutcomes → MarkRunVerified | MarkDatabasesFailed → NotifyRun (one message for the run) →
@@ -311,6 +315,14 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     'sha256.$': '$.backup.sha256',
     'previousBytes.$': '$.backup.previousBytes',
   };
+  // The verification's figures an outcome keeps: every check passed (a failing one fails the task), so the count
+  // is the number of checks.
+  const outcomeVerify = {
+    'restoreSeconds.$': '$.verify.restoreSeconds',
+    'checks.$': 'States.ArrayLength($.verify.checks)',
+    'skippedExtensions.$': '$.verify.skippedExtensions',
+    'previous.$': '$.verify.previous',
+  };
   const databaseVerified = new sfn.Pass(scope, STATE.databaseVerified, {
     stateName: STATE.databaseVerified,
     comment: "The database's outcome, trimmed so that 200 of them fit the run's state.",
@@ -319,15 +331,42 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
       status: 'SUCCEEDED',
       'isNew.$': '$.backup.isNew',
       backup: outcomeBackup,
-      verify: {
-        'restoreSeconds.$': '$.verify.restoreSeconds',
-        // Every check passed (a failing one fails the task): the count is the number of checks.
-        'checks.$': 'States.ArrayLength($.verify.checks)',
-        'skippedExtensions.$': '$.verify.skippedExtensions',
-        'previous.$': '$.verify.previous',
-      },
+      verify: outcomeVerify,
+      'retention.$': '$.retention',
     },
   });
+
+  // Only after this database verified: a broken pipeline never reaches it, so it can never expire anything.
+  const retentionTimeout = props.retentionTimeout ?? Duration.minutes(5);
+  const applyRetention = new tasks.LambdaInvoke(scope, STATE.applyRetention, {
+    stateName: STATE.applyRetention,
+    comment:
+      "Tags every object of this database's backups with the retention rules that keep it, or as expired (the bucket's lifecycle deletes only those).",
+    lambdaFunction: props.applyRetention,
+    payload: sfn.TaskInput.fromObject({ 'backupKey.$': '$.backup.key' }),
+    resultSelector: { 'kept.$': '$.Payload.kept', 'expired.$': '$.Payload.expired' },
+    resultPath: '$.retention',
+    taskTimeout: sfn.Timeout.duration(retentionTimeout),
+    retryOnServiceExceptions: true,
+  });
+  retryThrottledLambda(applyRetention);
+  // The backup was verified, but a failed step is a failed run (the switch stays silent): the outcome keeps both.
+  const retentionErrors = errorStates(
+    { state: STATE.applyRetention, failed: STATE.applyRetentionFailed, timedOut: STATE.applyRetentionTimedOut },
+    `The retention step took longer than ${retentionTimeout.toSeconds()} seconds.`,
+    {
+      fields: {
+        'database.$': itemDatabase,
+        status: 'FAILED',
+        'isNew.$': '$.backup.isNew',
+        backup: outcomeBackup,
+        verify: outcomeVerify,
+      },
+    },
+  );
+  catchInto(applyRetention, retentionErrors);
+  applyRetention.next(databaseVerified);
+
   const verifyBackup = engineTask({
     state: STATE.verifyBackup,
     engine: 'verify',
@@ -341,7 +380,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     { fields: { 'database.$': itemDatabase, status: 'FAILED', 'isNew.$': '$.backup.isNew', backup: outcomeBackup } },
   );
   catchInto(verifyBackup, verifyErrors);
-  verifyBackup.next(databaseVerified);
+  verifyBackup.next(applyRetention);
 
   const backupDatabase = engineTask({
     state: STATE.backupDatabase,

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { CommanderError } from 'commander';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
 import { registerSecret } from '../../lib/common/redact';
+import type { RetentionPolicy } from '../../lib/common/retention';
+import { retentionPolicyOf } from '../../lib/config';
 import { MAX_CONCURRENCY_RANGE, MAX_DATABASES } from '../../lib/common/rules';
 import { parseEndpointValue } from '../../lambdas/common/endpoint';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../lib/local/embedded-s3';
@@ -99,6 +101,7 @@ export async function runLocalCommand(
   for (const url of [flags.chatWebhook, flags.snitchUrl]) registerSecret(url);
   let fleet: LocalFleet;
   let file: unknown;
+  let retention: RetentionPolicy;
   try {
     // The configuration file (or the caller's defaults) and the flags: which databases, with which settings.
     file = flags.config !== undefined ? await readLocalConfigFile(flags.config) : defaults.file;
@@ -110,6 +113,8 @@ export async function runLocalCommand(
       ...(flags.excludeDatabases?.length ? { exclude: flags.excludeDatabases } : {}),
       ...(flags.maxConcurrency !== undefined ? { maxConcurrency: parseMaxConcurrency(flags.maxConcurrency) } : {}),
     });
+    // What ApplyRetention tags after each verified database; a bad field is refused before the run starts.
+    retention = retentionPolicyOf(file, flags.config);
   } catch (error) {
     if (error instanceof CommanderError) throw error;
     throw usageError((error as Error).message);
@@ -139,6 +144,7 @@ export async function runLocalCommand(
       config: fleet.config,
       databases,
       maxConcurrency: fleet.maxConcurrency,
+      retention,
       ...(typeof name === 'string' && name ? { label: name } : {}),
       s3: embedded
         ? {

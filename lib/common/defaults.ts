@@ -13,12 +13,6 @@ export const DEFAULT_KEY_PREFIX = 'pgproof';
  */
 export const DEFAULT_NONCURRENT_DAYS = 30;
 
-/**
- * The object tag the retention step writes on every object of a database's backups: the rules that keep it
- * (`daily+weekly`, `min`, `unverified`, …) or `expired`, the only value the bucket's lifecycle rule deletes.
- */
-export const RETENTION_TAG = { key: 'pgproof-retention', expired: 'expired' } as const;
-
 /** Object Lock mode when a lock is configured: privileged users may still lift a governance lock. */
 export const DEFAULT_OBJECT_LOCK_MODE = 'GOVERNANCE';
 

@@ -205,6 +205,15 @@ export function lockUntil(createdAt: Date, keptBy: readonly KeepRule[], policy: 
   return new Date(Math.max(...ends.map((d) => d.getTime())));
 }
 
+/**
+ * The longest lock `lockUntil` can set, in whole days from now, with a day of rounding: a month counted as 31 days,
+ * a year as 366. The retention step's role may not set a longer one, so even a misused function cannot lock a
+ * backup for a century.
+ */
+export function maxLockDays(policy: RetentionPolicy): number {
+  return Math.max(policy.keepDaily, policy.keepWeekly * 7, policy.keepMonthly * 31, policy.keepYearly * 366, 1) + 1;
+}
+
 const POLICY_FIELDS = [
   'keepDaily',
   'keepWeekly',

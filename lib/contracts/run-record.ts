@@ -109,6 +109,8 @@ export const databaseOutcomeSchema = z.looseObject({
       previous: optional(z.looseObject({ dumpBytes: count, restoreSeconds: optional(seconds) })),
     }),
   ),
+  /** What the retention step did after the database verified: backups kept and expired (tagged for deletion). */
+  retention: optional(z.looseObject({ kept: count, expired: count })),
   error: optional(runErrorSchema),
 });
 /** One database's outcome after parsing. */

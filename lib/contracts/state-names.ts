@@ -17,6 +17,9 @@ export const STATE = {
   verifyBackup: 'VerifyBackup',
   verifyBackupFailed: 'VerifyBackupFailed',
   verifyBackupTimedOut: 'VerifyBackupTimedOut',
+  applyRetention: 'ApplyRetention',
+  applyRetentionFailed: 'ApplyRetentionFailed',
+  applyRetentionTimedOut: 'ApplyRetentionTimedOut',
   /** Rendered only by definitions before the Map; kept so older executions still summarize. */
   notifySuccess: 'NotifySuccess',
   listDatabases: 'ListDatabases',
@@ -51,6 +54,7 @@ export type StateName = (typeof STATE)[keyof typeof STATE];
 export const TASK_STATES: readonly StateName[] = [
   STATE.backupDatabase,
   STATE.verifyBackup,
+  STATE.applyRetention,
   STATE.discoverDatabases,
   STATE.notifyRun,
   STATE.notifySuccess,

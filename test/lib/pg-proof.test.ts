@@ -274,11 +274,11 @@ describe('least privilege', () => {
     expect(snitch).not.toContain('orders/db');
   });
 
-  it('grants no delete or retention-changing action anywhere', () => {
+  it('grants no delete or retention-changing action anywhere (without Object Lock, not even extending a lock)', () => {
     const all = ofType('AWS::IAM::Policy').flatMap(([, p]) => actionsOf(p.Properties.PolicyDocument.Statement));
     for (const a of all)
       expect(a).not.toMatch(
-        /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|BypassGovernanceRetention|PutBucket)|^s3:\*$/,
+        /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|BypassGovernanceRetention|PutBucket|PutLifecycle)|^s3:\*$/,
       );
   });
 
@@ -302,6 +302,81 @@ describe('least privilege', () => {
     const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction')!;
     expect(text(invoke.Resource)).toMatch(/NotifyChat/);
     expect(text(invoke.Resource)).toMatch(/SnitchCheckIn/);
+    expect(text(invoke.Resource)).toMatch(/RetentionApplyRetention/);
+  });
+});
+
+describe('retention step', () => {
+  const retentionFunction = () =>
+    ofType('AWS::Lambda::Function').find(([id]) => /RetentionApplyRetention[0-9A-F]{8}$/.test(id))![1];
+
+  it('gets the bucket, prefix and policy (defaults filled in) and no lock mode without Object Lock', () => {
+    const vars = retentionFunction().Properties.Environment.Variables;
+    expect(vars.PGPROOF_BUCKET).toEqual({ Ref: expect.stringMatching(/BackupsBucket/) });
+    expect(vars.PGPROOF_PREFIX).toBe('pgproof');
+    expect(JSON.parse(vars.PGPROOF_RETENTION)).toEqual({
+      keepDaily: 7,
+      keepWeekly: 4,
+      keepMonthly: 12,
+      keepYearly: 0,
+      keepVerifiedMin: 3,
+      unverifiedDays: 7,
+    });
+    expect(vars.PGPROOF_OBJECT_LOCK_MODE).toBeUndefined();
+    expect(retentionFunction().Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('may list, read and tag objects under the prefix, decrypt with the key, and nothing else', () => {
+    const statements = statementsOfRole(/RetentionApplyRetentionRole/);
+    expect(actionsOf(statements).sort()).toEqual([
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:GetObjectTagging',
+      's3:ListBucket',
+      's3:PutObjectTagging',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const tag = statements.find((st) => [st.Action].flat().includes('s3:PutObjectTagging'))!;
+    expect(text(tag.Resource)).toMatch(/\/pgproof\/\*"/);
+    const list = statements.find((st) => st.Action === 's3:ListBucket')!;
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['pgproof/*'] } });
+  });
+
+  it('with Object Lock may extend locks only in the bucket mode and up to the longest rule, never bypass', () => {
+    const { stack } = buildPgProof(() => ({
+      objectLockRetention: Duration.days(7),
+      objectLockMode: 'COMPLIANCE',
+      retention: { keepMonthly: 6, keepYearly: 2 },
+    }));
+    const locked = Template.fromStack(stack).toJSON().Resources as Record<string, Json>;
+    const fnEntry = Object.entries(locked).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && /RetentionApplyRetention[0-9A-F]{8}$/.test(id),
+    )!;
+    expect(fnEntry[1].Properties.Environment.Variables.PGPROOF_OBJECT_LOCK_MODE).toBe('COMPLIANCE');
+    const roleId = Object.entries(locked).find(
+      ([id, r]) => r.Type === 'AWS::IAM::Role' && /RetentionApplyRetentionRole/.test(id),
+    )![0];
+    const statements = Object.values(locked)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: Json) => x.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const lock = statements.find((st) => st.Action === 's3:PutObjectRetention')!;
+    // Two years of yearly backups is the longest rule: 2 × 366 days, plus a day of rounding.
+    expect(lock.Condition).toEqual({
+      StringEquals: { 's3:object-lock-mode': 'COMPLIANCE' },
+      NumericLessThanEquals: { 's3:object-lock-remaining-retention-days': '733' },
+    });
+    expect(actionsOf(statements)).toContain('s3:GetObjectRetention');
+    for (const a of actionsOf(statements)) expect(a).not.toMatch(/^s3:(Delete|BypassGovernanceRetention|PutBucket)/);
+  });
+
+  it('runs after VerifyBackup and before DatabaseVerified, with the backup key as its only input', () => {
+    const sm = ofType('AWS::StepFunctions::StateMachine')[0]![1];
+    const definition = text(sm.Properties.DefinitionString);
+    expect(definition).toContain('ApplyRetention');
+    expect(definition).toMatch(/backupKey\.\$\\":\\"\$\.backup\.key/);
   });
 });
 

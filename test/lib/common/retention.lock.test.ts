@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETENTION_POLICY } from '../../../lib/common/defaults';
 import { ConfigError } from '../../../lib/common/errors';
-import { lockUntil, type RetentionPolicy, retentionPolicyFromJson } from '../../../lib/common/retention';
+import { lockUntil, maxLockDays, type RetentionPolicy, retentionPolicyFromJson } from '../../../lib/common/retention';
 
 const policy = (p: Partial<RetentionPolicy>): RetentionPolicy => ({
   keepDaily: 7,
@@ -96,5 +96,18 @@ describe('retentionPolicyFromJson', () => {
   ])('refuses %s with a ConfigError naming the variable and the field', (_, text, message) => {
     expect(() => retentionPolicyFromJson(text, 'PGPROOF_RETENTION')).toThrow(ConfigError);
     expect(() => retentionPolicyFromJson(text, 'PGPROOF_RETENTION')).toThrow(message);
+  });
+});
+
+describe('maxLockDays', () => {
+  it('bounds every lock lockUntil sets, from any creation time, by the longest rule plus a day', () => {
+    const p = policy({});
+    expect(maxLockDays(p)).toBe(2 * 366 + 1);
+    for (const created of ['2024-02-29T23:59:00Z', '2026-01-31T00:01:00Z', '2026-12-31T12:00:00Z']) {
+      const at = new Date(created);
+      const until = lockUntil(at, ['daily', 'weekly', 'monthly', 'yearly'], p)!;
+      expect((until.getTime() - at.getTime()) / 86_400_000).toBeLessThanOrEqual(maxLockDays(p));
+    }
+    expect(maxLockDays(policy({ keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepYearly: 0 }))).toBe(2);
   });
 });
