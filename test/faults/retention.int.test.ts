@@ -304,3 +304,33 @@ describe('retention.pruneLocal: run --local prunes after a verified run, never a
     expect(out.stderr + out.stdout).not.toContain(SOURCE_PASSWORD);
   });
 });
+
+describe('pgproof demo never prunes, whatever the configuration says', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'pgproof-retention-demo-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('keeps an older verified backup a pruning run --local would delete', { timeout: 300_000 }, async () => {
+    // GIVEN a demo run, then one of shop alone under a policy keeping only the newest verified backup, pruneLocal on
+    const stateDir = path.join(dir, 'state');
+    const first = await pgproof(['demo', '--state-dir', stateDir]);
+    expect(first.code, first.stderr).toBe(0);
+    const config = path.join(dir, 'prune.json');
+    await writeFile(
+      config,
+      JSON.stringify({ databases: ['shop'], retention: { keepVerifiedMin: 1, pruneLocal: true } }),
+    );
+    // WHEN
+    const second = await pgproof(['demo', '--state-dir', stateDir, '--config', config, '--json']);
+    // THEN it verified shop, pruned nothing and said nothing of pruning: both shop backups remain, verified
+    expect(second.code, second.stderr).toBe(0);
+    const json = lastJson(second);
+    expect(json.databases).toEqual([expect.objectContaining({ database: 'shop', status: 'SUCCEEDED' })]);
+    expect((json.databases as Array<Record<string, unknown>>)[0]).not.toHaveProperty('pruned');
+    expect(second.stderr).not.toMatch(/pruned /);
+    const markers = (await bucketKeys(stateDir)).filter((k) => /\/shop\/.*\.verified\.json$/.test(k));
+    expect(markers).toHaveLength(2);
+  });
+});
