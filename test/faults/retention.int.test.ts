@@ -313,16 +313,16 @@ describe('pgproof demo never prunes, whatever the configuration says', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('keeps an older verified backup a pruning run --local would delete', { timeout: 300_000 }, async () => {
-    // GIVEN a demo run, then one of shop alone under a policy keeping only the newest verified backup, pruneLocal on
+    // GIVEN demo runs of shop alone under a policy keeping only the newest verified backup, pruneLocal on
     const stateDir = path.join(dir, 'state');
-    const first = await pgproof(['demo', '--state-dir', stateDir]);
-    expect(first.code, first.stderr).toBe(0);
     const config = path.join(dir, 'prune.json');
     await writeFile(
       config,
       JSON.stringify({ databases: ['shop'], retention: { keepVerifiedMin: 1, pruneLocal: true } }),
     );
-    // WHEN
+    const first = await pgproof(['demo', '--state-dir', stateDir, '--config', config]);
+    expect(first.code, first.stderr).toBe(0);
+    // WHEN a second one
     const second = await pgproof(['demo', '--state-dir', stateDir, '--config', config, '--json']);
     // THEN it verified shop, pruned nothing and said nothing of pruning: both shop backups remain, verified
     expect(second.code, second.stderr).toBe(0);
