@@ -11,6 +11,7 @@ import {
   DEFAULT_OBJECT_LOCK_MODE,
   DEFAULT_PASSWORD_JSON_FIELD,
   DEFAULT_NONCURRENT_DAYS,
+  DEFAULT_PRUNE_LOCAL,
   DEFAULT_RETENTION_POLICY,
   DEFAULT_SCHEDULE_CRON,
   DEFAULT_VERIFY_TASK,
@@ -336,10 +337,13 @@ const retentionSchema = z
     keepYearly: retentionField('keepYearly', 0, 3660),
     keepVerifiedMin: retentionField('keepVerifiedMin', 1, 1000),
     unverifiedDays: retentionField('unverifiedDays', 1, 3660),
+    /** Local runs only: `run --local` prunes each verified database after the run (in AWS, lifecycle rules delete). */
+    pruneLocal: z.boolean().default(DEFAULT_PRUNE_LOCAL),
   })
   .superRefine((policy, ctx) => {
     for (const message of retentionPolicyProblems(policy)) ctx.addIssue({ code: 'custom', message });
   });
+const retentionDefault = () => ({ ...DEFAULT_RETENTION_POLICY, pruneLocal: DEFAULT_PRUNE_LOCAL });
 
 export const deploymentConfigSchema = z.strictObject({
   /** Short name of this pipeline: the state machine is `pgproof-<name>`, the stack `PgProof-<name>`. */
@@ -393,16 +397,28 @@ export const deploymentConfigSchema = z.strictObject({
    * Which backups to keep, over verified ones (grandfather-father-son): `pgproof backups` shows what it keeps and why.
    * Each field is optional; the rest take the defaults.
    */
-  retention: retentionSchema.default({ ...DEFAULT_RETENTION_POLICY }),
+  retention: retentionSchema.default(retentionDefault),
 });
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 
+/** The `retention` field of a configuration: the policy, and whether `run --local` prunes after a verified run. */
+export interface RetentionSettings {
+  readonly policy: RetentionPolicy;
+  readonly pruneLocal: boolean;
+}
+
+/** Reads the `retention` field of a configuration file's JSON (defaults for what it leaves out). */
+export function retentionSettingsOf(value: unknown, source = 'pgproof.config.json'): RetentionSettings {
+  const given = value && typeof value === 'object' ? (value as { retention?: unknown }).retention : undefined;
+  const parsed = retentionSchema.default(retentionDefault).safeParse(given);
+  if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, `${source}: retention`));
+  const { pruneLocal, ...policy } = parsed.data;
+  return { policy, pruneLocal };
+}
+
 /** Reads the `retention` policy of a configuration file's JSON (defaults for what it leaves out). */
 export function retentionPolicyOf(value: unknown, source = 'pgproof.config.json'): RetentionPolicy {
-  const given = value && typeof value === 'object' ? (value as { retention?: unknown }).retention : undefined;
-  const parsed = retentionSchema.default({ ...DEFAULT_RETENTION_POLICY }).safeParse(given);
-  if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, `${source}: retention`));
-  return parsed.data;
+  return retentionSettingsOf(value, source).policy;
 }
 
 /** The fields that say which databases a configuration proves (a local run reads them too). */

@@ -327,7 +327,16 @@ export class PgProof extends Construct {
       removalPolicy,
     });
 
-    this.retentionPolicy = { ...DEFAULT_RETENTION_POLICY, ...props.retention };
+    // Exactly the policy's fields: the function's environment parser refuses any other (a JavaScript caller's extra).
+    const given: Partial<RetentionPolicy> = props.retention ?? {};
+    this.retentionPolicy = {
+      keepDaily: given.keepDaily ?? DEFAULT_RETENTION_POLICY.keepDaily,
+      keepWeekly: given.keepWeekly ?? DEFAULT_RETENTION_POLICY.keepWeekly,
+      keepMonthly: given.keepMonthly ?? DEFAULT_RETENTION_POLICY.keepMonthly,
+      keepYearly: given.keepYearly ?? DEFAULT_RETENTION_POLICY.keepYearly,
+      keepVerifiedMin: given.keepVerifiedMin ?? DEFAULT_RETENTION_POLICY.keepVerifiedMin,
+      unverifiedDays: given.unverifiedDays ?? DEFAULT_RETENTION_POLICY.unverifiedDays,
+    };
     this.retentionFunction = new RetentionFunction(this, 'Retention', {
       bucket: this.bucket,
       prefix,
@@ -394,7 +403,7 @@ export class PgProof extends Construct {
         reason:
           'Only actions without resource-level permissions: X-Ray tracing, CloudWatch Logs vended-log delivery, and ecs:DescribeTasks/StopTask that EcsRunTask adds for tasks whose ARNs exist only at run time.',
       },
-      ...[this.notifyFunctions.notifyChat, this.notifyFunctions.snitchCheckIn].map((fn) => ({
+      ...[this.notifyFunctions.notifyChat, this.notifyFunctions.snitchCheckIn, this.retentionFunction.fn].map((fn) => ({
         resource: `${fn.functionArn}:*`,
         reason:
           "LambdaInvoke grants the function's versions and aliases (<arn>:*) besides the function itself; no other function.",

@@ -72,3 +72,6 @@ export const DEFAULT_RETENTION_POLICY = {
   keepVerifiedMin: 3,
   unverifiedDays: 7,
 } as const;
+
+/** `retention.pruneLocal`: `run --local` deletes what the policy expires only when the configuration asks for it. */
+export const DEFAULT_PRUNE_LOCAL = false;
