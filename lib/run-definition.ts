@@ -184,7 +184,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     stateName: STATE.chatPostFailed,
     error: CHAT_POST_FAILED,
     cause:
-      "Every database was verified and the snitch checked in, but NotifyRun could not post to chat: see its error in this execution's history.",
+      "Every database was verified and the snitch checked in (never for a re-verification), but NotifyRun could not post to chat: see its error in this execution's history.",
   });
   const checkChatPosted = new sfn.Choice(scope, STATE.checkChatPosted, { stateName: STATE.checkChatPosted })
     .when(sfn.Condition.isPresent('$.chatError'), chatPostFailed)
