@@ -11,6 +11,15 @@ export const STATE = {
   compareInputFields: 'CompareInputFields',
   checkInputFields: 'CheckInputFields',
   rejectUnknownInputField: 'RejectUnknownInputField',
+  /** Re-verifying an existing backup (`{"verifyBackup": KEY}`): reading the input, listing its one database. */
+  readInputVerifyBackup: 'ReadInputVerifyBackup',
+  readInputReasonAndVerifyBackup: 'ReadInputReasonAndVerifyBackup',
+  rejectInputVerifyBackupType: 'RejectInputVerifyBackupType',
+  prepareVerifyBackupItem: 'PrepareVerifyBackupItem',
+  listVerifyBackup: 'ListVerifyBackup',
+  /** The item's start: a re-verification skips BackupDatabase and verifies the given backup. */
+  checkBackupGiven: 'CheckBackupGiven',
+  useGivenBackup: 'UseGivenBackup',
   backupDatabase: 'BackupDatabase',
   backupDatabaseFailed: 'BackupDatabaseFailed',
   backupDatabaseTimedOut: 'BackupDatabaseTimedOut',
@@ -34,6 +43,9 @@ export const STATE = {
   markRunVerified: 'MarkRunVerified',
   markDatabasesFailed: 'MarkDatabasesFailed',
   notifyRun: 'NotifyRun',
+  /** After NotifyRun: a re-verification never checks the dead-man's switch in (it made no backup). */
+  checkVerifyBackupRun: 'CheckVerifyBackupRun',
+  checkBackupReverified: 'CheckBackupReverified',
   checkAllVerified: 'CheckAllVerified',
   databasesFailed: 'DatabasesFailed',
   snitchCheckIn: 'SnitchCheckIn',
