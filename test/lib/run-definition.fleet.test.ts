@@ -8,6 +8,9 @@ import { allStates, type AslState, itemStates } from '../helpers/asl';
 import { buildPgProof } from '../helpers/cdk';
 import { buildFleetPgProof } from '../helpers/fleet';
 
+/** What the retention step answers (the Lambda's result, trimmed by the state's ResultSelector). */
+const RETENTION_RESULT = { kept: 3, expired: 0, tagged: 4, locked: 0 };
+
 // Step Functions caps a state's input and output at 256 KiB (UTF-8 bytes of its JSON): after the Map, the run state
 // holds one outcome per database, so 200 of them at their largest must fit (docs/fleet-design.md, "Limits").
 const STATE_LIMIT_BYTES = 256 * 1024;
@@ -82,6 +85,7 @@ describe('the Map', () => {
           throw Object.assign(new Error('refused'), { name: 'DatabaseConnectionFailed' });
         },
         VerifyBackup: async () => null,
+        ApplyRetention: async () => RETENTION_RESULT,
         NotifyRun: async () => ({ posted: true }),
         SnitchCheckIn: async () => ({ checkedIn: true }),
         NotifyFailure: async () => ({ posted: true }),
@@ -173,6 +177,7 @@ async function largestRunState(bindings: Partial<Record<string, TaskBinding>>) {
     bindings: {
       BackupDatabase: async (i) => backupResult(env(i).PGPROOF_DATABASE!),
       VerifyBackup: async (i) => verifyResult(env(i).PGPROOF_DATABASE!),
+      ApplyRetention: async () => RETENTION_RESULT,
       NotifyRun: async () => {
         throw named('ChatPostFailed', LAMBDA_CAUSE);
       },

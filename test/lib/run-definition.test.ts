@@ -17,6 +17,9 @@ import { allStates, type AslState, type AslStates, edges, itemStates, reachable 
 import { buildPgProof } from '../helpers/cdk';
 import { buildFleetPgProof } from '../helpers/fleet';
 
+/** What the retention step answers (the Lambda's result, trimmed by the state's ResultSelector). */
+const RETENTION_RESULT = { kept: 3, expired: 0, tagged: 4, locked: 0 };
+
 let asl: AslDefinition & { States: AslStates };
 /** The Map item's states (ProveDatabases' ItemProcessor.States). */
 let item: AslStates;
@@ -79,6 +82,9 @@ const TOP_LEVEL = [
 ];
 /** The states of one database: the Map's item. */
 const ITEM = [
+  'ApplyRetention',
+  'ApplyRetentionFailed',
+  'ApplyRetentionTimedOut',
   'BackupDatabase',
   'BackupDatabaseFailed',
   'BackupDatabaseTimedOut',
@@ -155,6 +161,7 @@ describe('rendered definition', () => {
   it('gives every Task, at any depth, a TimeoutSeconds, and the ECS tasks a HeartbeatSeconds', () => {
     const taskStates = Object.entries(every).filter(([, s]) => s.Type === 'Task');
     expect(taskStates.map(([n]) => n).sort()).toEqual([
+      'ApplyRetention',
       'BackupDatabase',
       'NotifyFailure',
       'NotifyRun',
@@ -332,7 +339,7 @@ describe('paths', () => {
 
   it('ends every item failure in the item, with a FAILED outcome naming the step, and never leaves the Map', () => {
     const tasks = Object.entries(item).filter(([, s]) => s.Type === 'Task');
-    expect(tasks.map(([n]) => n).sort()).toEqual([STATE.backupDatabase, STATE.verifyBackup]);
+    expect(tasks.map(([n]) => n).sort()).toEqual([STATE.applyRetention, STATE.backupDatabase, STATE.verifyBackup]);
     for (const [name, task] of tasks) {
       // Timeouts first (their message is written by the definition), then everything else
       expect(task.Catch, name).toEqual([
@@ -362,7 +369,13 @@ describe('paths', () => {
       .filter(([, s]) => s.End)
       .map(([n]) => n)
       .sort();
-    const passesOn: string[] = [STATE.backupDatabase, STATE.verifyBackup, STATE.checkBackupGiven, STATE.useGivenBackup];
+    const passesOn: string[] = [
+      STATE.backupDatabase,
+      STATE.verifyBackup,
+      STATE.applyRetention,
+      STATE.checkBackupGiven,
+      STATE.useGivenBackup,
+    ];
     expect(ends).toEqual(ITEM.filter((n) => !passesOn.includes(n)));
     expect(item.DatabaseVerified).toMatchObject({
       Type: 'Pass',
@@ -460,6 +473,7 @@ async function run(input: unknown, overrides: Overrides = {}, definition: AslDef
   const bindings: Record<string, TaskBinding> = {
     BackupDatabase: record('BackupDatabase', (i) => backupOf(envOf(i).PGPROOF_DATABASE!)),
     VerifyBackup: record('VerifyBackup', () => VERIFY),
+    ApplyRetention: record('ApplyRetention', () => RETENTION_RESULT),
     NotifyRun: record('NotifyRun', () => ({ posted: true })),
     SnitchCheckIn: record('SnitchCheckIn', () => ({ checkedIn: true })),
     NotifyFailure: record('NotifyFailure', () => ({ posted: true })),
@@ -504,8 +518,11 @@ describe('local execution', () => {
         isNew: false,
         backup: OUTCOME_BACKUP,
         verify: VERIFIED_OUTCOME_VERIFY,
+        // The retention step ran after the verification, with the backup's key only; its counts are kept
+        retention: { kept: 3, expired: 0 },
       },
     ]);
+    expect(calls.ApplyRetention).toEqual([{ backupKey: OUTCOME_BACKUP.key }]);
     // The snitch gets the same run state, with whether the chat posted
     expect(calls.SnitchCheckIn).toHaveLength(1);
     expect(calls.SnitchCheckIn![0]).toEqual({ ...calls.NotifyRun![0], chat: { posted: true } });

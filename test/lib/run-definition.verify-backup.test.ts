@@ -8,6 +8,9 @@ import { type AslStates, itemStates, reachable } from '../helpers/asl';
 import { buildPgProof } from '../helpers/cdk';
 import { buildFleetPgProof } from '../helpers/fleet';
 
+/** What the retention step answers (the Lambda's result, trimmed by the state's ResultSelector). */
+const RETENTION_RESULT = { kept: 3, expired: 0, tagged: 4, locked: 0 };
+
 // Re-verifying an existing backup: the run input {"verifyBackup": KEY, "reason"?: TEXT} in the same definition.
 
 let asl: AslDefinition & { States: AslStates };
@@ -56,6 +59,7 @@ async function run(input: unknown, overrides: Partial<Record<string, TaskBinding
       throw new Error('a re-verification must not discover');
     }),
     VerifyBackup: record('VerifyBackup', () => VERIFY),
+    ApplyRetention: record('ApplyRetention', () => RETENTION_RESULT),
     NotifyRun: record('NotifyRun', () => ({ posted: true })),
     SnitchCheckIn: record('SnitchCheckIn', () => ({ checkedIn: true })),
     NotifyFailure: record('NotifyFailure', () => ({ posted: true })),

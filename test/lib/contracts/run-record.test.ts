@@ -29,6 +29,9 @@ import { renderLocalDefinition } from '../../../lib/local/local-definition';
 import { executeLocally, type LocalExecution, type TaskBinding } from '../../../lib/local/state-machine-runner';
 import type { AslDefinition } from '../../../lib/render-definition';
 
+/** What the retention step answers (the Lambda's result, trimmed by the state's ResultSelector). */
+const RETENTION_RESULT = { kept: 3, expired: 0, tagged: 4, locked: 0 };
+
 const SHA = 'ab'.repeat(32);
 const RUN_ID = '20261124T030000Z-0123456789ab';
 const CONSOLE = 'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/x';
@@ -563,6 +566,7 @@ describe('the local and the AWS history paths give the same record for the same 
     [
       'chat post failed after a verified backup',
       {
+        ApplyRetention: async () => RETENTION_RESULT,
         NotifyRun: async () => {
           throw named('ChatPostFailed', 'the webhook answered 500');
         },
@@ -587,6 +591,7 @@ describe('the local and the AWS history paths give the same record for the same 
       bindings: {
         BackupDatabase: async (i) => ({ ...BACKUP_RESULT, database: databaseOf(i) }),
         VerifyBackup: async () => VERIFY_RESULT,
+        ApplyRetention: async () => RETENTION_RESULT,
         NotifyRun: async () => ({ posted: true, text: 'message' }),
         SnitchCheckIn: async () => ({ checkedIn: true }),
         NotifyFailure: async () => ({ posted: true, text: 'message' }),
@@ -987,6 +992,7 @@ describe('a run that ended inside a Map item (stopped, timed out)', () => {
           return new Promise(() => undefined);
         },
         VerifyBackup: async () => VERIFY_RESULT,
+        ApplyRetention: async () => RETENTION_RESULT,
         NotifyRun: async () => ({ posted: true }),
         SnitchCheckIn: async () => ({ checkedIn: true }),
         NotifyFailure: async () => ({ posted: true }),

@@ -100,8 +100,11 @@ describe('state names contract', () => {
       notifyRun: 'NotifyRun',
       checkAllVerified: 'CheckAllVerified',
       databasesFailed: 'DatabasesFailed',
+      applyRetention: 'ApplyRetention',
+      applyRetentionFailed: 'ApplyRetentionFailed',
+      applyRetentionTimedOut: 'ApplyRetentionTimedOut',
     });
-    expect(Object.keys(STATE)).toHaveLength(47);
-    expect(new Set(Object.values(STATE)).size).toBe(47);
+    expect(Object.keys(STATE)).toHaveLength(50);
+    expect(new Set(Object.values(STATE)).size).toBe(50);
   });
 });

@@ -10,6 +10,9 @@ import { localRunRecord } from '../../../lib/local/local-run';
 import { executeLocally, type TaskBinding } from '../../../lib/local/state-machine-runner';
 import type { AslDefinition } from '../../../lib/render-definition';
 
+/** What the retention step answers (the Lambda's result, trimmed by the state's ResultSelector). */
+const RETENTION_RESULT = { kept: 3, expired: 0, tagged: 4, locked: 0 };
+
 const fixture = (name: string) =>
   JSON.parse(
     readFileSync(new URL(`../../lambdas/task-stopped/fixtures/ecs-task-stopped/${name}.json`, import.meta.url), 'utf8'),
@@ -55,6 +58,7 @@ describe('a TaskStopped failure of a waiting step (what the task-stopped functio
       VerifyBackup: async () => {
         throw stepFailure(report.error, report.cause);
       },
+      ApplyRetention: async () => RETENTION_RESULT,
       NotifyRun: async (payload) => {
         notified = payload;
         return { posted: true };
