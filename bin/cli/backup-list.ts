@@ -1,5 +1,6 @@
 // What `pgproof backups` prints: every backup of the catalog with what the retention policy does with it. Pure.
 import type { BackupCatalog } from '../../containers/common/backup-catalog';
+import { runIdTime } from '../../containers/common/keys';
 import { formatBytes } from '../../lambdas/common/format';
 import { applyRetention, type KeepRule, type RetentionPolicy } from '../../lib/common/retention';
 import { plainTable } from '../../lib/local/run-result';
@@ -21,13 +22,8 @@ export interface BackupRow {
   readonly expiresAt: string | null;
 }
 
-const RUN_TIME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/;
-
-/** The time a run id was made: `20261124T031500Z-…` → 2026-11-24T03:15:00Z. */
-export function runIdTime(runId: string): Date | undefined {
-  const m = RUN_TIME.exec(runId);
-  return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : undefined;
-}
+// The run id's time has one home beside the key format; re-exported for the CLI's callers.
+export { runIdTime };
 
 /**
  * Pure: the catalog's backups, newest first, each with the policy's decision for its database at `now`. Runs that

@@ -3,6 +3,7 @@ import { addBackupsCommand } from './commands/backups';
 import { addDemoCommand } from './commands/demo';
 import { addHistoryCommand } from './commands/history';
 import { addPruneCommand } from './commands/prune';
+import { addReportCommand } from './commands/report';
 import { addRestoreCommand } from './commands/restore';
 import { addRunCommand } from './commands/run';
 import { addStartCommand } from './commands/start';
@@ -27,6 +28,7 @@ export function createProgram(version: string): Command {
   addRestoreCommand(program);
   addBackupsCommand(program);
   addPruneCommand(program);
+  addReportCommand(program);
   return program;
 }
 
