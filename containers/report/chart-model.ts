@@ -151,8 +151,22 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  * first days of months (1, 2, 3 or 6 apart) for longer ones, first days of years beyond that. Labelled in UTC.
  */
 export function dateTicks(from: Date, to: Date, count = 6): { at: Date; label: string }[] {
-  const spanDays = Math.max(1, (to.getTime() - from.getTime()) / DAY_MS);
+  const spanDays = (to.getTime() - from.getTime()) / DAY_MS;
   const ticks: { at: Date; label: string }[] = [];
+  // A day or two: whole hours, the day's name at midnight.
+  const hourStep = spanDays <= 2 ? ([1, 2, 3, 6, 12].find((s) => (spanDays * 24) / s <= count) ?? 24) : undefined;
+  if (hourStep !== undefined) {
+    const stepMs = hourStep * 3_600_000;
+    for (let t = Math.ceil(from.getTime() / stepMs) * stepMs; t <= to.getTime(); t += stepMs) {
+      const at = new Date(t);
+      const hour = at.getUTCHours();
+      ticks.push({
+        at,
+        label: hour === 0 ? `${MONTHS[at.getUTCMonth()]} ${at.getUTCDate()}` : `${String(hour).padStart(2, '0')}:00`,
+      });
+    }
+    return ticks;
+  }
   const dayStep = [1, 2, 7, 14].find((s) => spanDays / s <= count);
   if (dayStep !== undefined) {
     const first = Math.ceil(from.getTime() / DAY_MS);
@@ -176,12 +190,13 @@ export function dateTicks(from: Date, to: Date, count = 6): { at: Date; label: s
   return ticks;
 }
 
-const MARGIN = { left: 64, right: 12, top: 26, bottom: 26 };
+const MARGIN = { left: 58, right: 12, top: 26, bottom: 26 };
 
 /** Pure: the chart of one series over the period. Points outside the period are left out. */
 export function chartModel(points: readonly SeriesPoint[], options: ChartOptions): ChartModel {
-  const width = options.width ?? 640;
-  const height = options.height ?? 200;
+  // 480 units wide: the text stays readable when a phone scales the chart down to its width.
+  const width = options.width ?? 480;
+  const height = options.height ?? 190;
   const plot = { left: MARGIN.left, top: MARGIN.top, right: width - MARGIN.right, bottom: height - MARGIN.bottom };
   const fromMs = options.from.getTime();
   const spanMs = Math.max(1, options.to.getTime() - fromMs);
@@ -289,7 +304,7 @@ export function statusStrip(
   runs: readonly { readonly at: Date; readonly status: string; readonly label: string }[],
   options: { readonly from: Date; readonly to: Date; readonly width?: number },
 ): { width: number; left: number; right: number; marks: StatusMark[]; xTicks: (Tick & { x: number })[] } {
-  const width = options.width ?? 640;
+  const width = options.width ?? 480;
   const left = MARGIN.left;
   const right = width - MARGIN.right;
   const fromMs = options.from.getTime();

@@ -96,20 +96,20 @@ export function statusStripSvg(strip: {
   marks: readonly StatusMark[];
   xTicks: readonly (Tick & { x: number })[];
 }): string {
-  const height = 64;
-  const base = 40;
+  const height = 70;
+  const base = 46;
   const marks = strip.marks
     .map((m) => {
       const tall = m.status !== 'verified';
-      return `<line class="mark ${escapeHtml(m.status)}" x1="${m.x}" x2="${m.x}" y1="${tall ? 14 : 24}" y2="${base}"><title>${escapeHtml(m.label)}</title></line>`;
+      return `<line class="mark ${escapeHtml(m.status)}" x1="${m.x}" x2="${m.x}" y1="${tall ? 20 : 30}" y2="${base}"><title>${escapeHtml(m.label)}</title></line>`;
     })
     .join('');
   const empty = strip.marks.length
     ? ''
-    : `<text class="empty" x="${(strip.left + strip.right) / 2}" y="30" text-anchor="middle">no runs in this period</text>`;
+    : `<text class="empty" x="${(strip.left + strip.right) / 2}" y="36" text-anchor="middle">no runs in this period</text>`;
   return (
     `<svg class="chart timeline" viewBox="0 0 ${strip.width} ${height}" role="img" aria-label="Runs over time" xmlns="http://www.w3.org/2000/svg">` +
-    `<text class="chart-title" x="${strip.left}" y="10">Runs (tall marks: not verified)</text>` +
+    `<text class="chart-title" x="${strip.left}" y="14">Runs (tall marks: not verified)</text>` +
     `<line class="axis" x1="${strip.left}" x2="${strip.right}" y1="${base}" y2="${base}"/>${marks}${empty}${xAxis(strip.xTicks, base)}</svg>`
   );
 }

@@ -221,8 +221,8 @@ function databaseSection(db: DatabaseReport, index: number, model: ReportModel):
   );
   return (
     `<section id="db-${index}"><h2>${escapeHtml(db.database)}</h2>${cards(db, to)}` +
-    `<div class="charts">${lineChartSvg(size)}${lineChartSvg(dump)}${lineChartSvg(restore)}${checkChartSvg(checks)}</div>` +
-    `<div class="charts">${statusStripSvg(strip)}</div>${failures(db)}${runTable(db)}</section>`
+    `<div class="charts">${lineChartSvg(size)}${lineChartSvg(dump)}${lineChartSvg(restore)}${checkChartSvg(checks)}` +
+    `${statusStripSvg(strip)}</div>${failures(db)}${runTable(db)}</section>`
   );
 }
 
@@ -240,7 +240,7 @@ export function reportHtml(model: ReportModel): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">` +
     `<title>pgproof report</title><style>${STYLE}</style></head><body>` +
-    `<header><h1>pgproof report</h1><p class="muted">The last ${model.days} days: ${escapeHtml(when(model.from))} to ${escapeHtml(when(model.to))} UTC. ` +
+    `<header><h1>pgproof report</h1><p class="muted">The last ${model.days === 1 ? 'day' : `${model.days} days`}: ${escapeHtml(when(model.from))} to ${escapeHtml(when(model.to))} UTC. ` +
     `Generated ${escapeHtml(when(model.generatedAt))} UTC.</p><p class="muted">${escapeHtml(sources)}</p><nav>${nav}</nav></header>` +
     `<main>${body}</main><footer class="muted">Crosses on an axis and tall timeline marks are runs that were not verified.</footer></body></html>\n`
   );

@@ -56,7 +56,7 @@ export interface RestoreTrend {
   readonly medianSeconds?: number;
   /** Latest against that median, in percent. */
   readonly changePercent?: number;
-  /** Least-squares slope over the period, in seconds per 30 days (absent with fewer than two measurements). */
+  /** Least-squares slope over the period, in seconds per 30 days (absent unless the measurements span two days). */
   readonly slopePer30Days?: number;
   readonly measurements: number;
 }
@@ -133,7 +133,10 @@ export function restoreTrend(runs: readonly ReportRun[]): RestoreTrend | undefin
   if (!latest) return undefined;
   const earlier = measured.slice(0, -1).map((r) => r.restoreSeconds!);
   const med = earlier.length ? median(earlier) : undefined;
-  const perMs = slope(measured.map((r) => ({ x: Date.parse(r.at), y: r.restoreSeconds! })));
+  // A slope over minutes or hours extrapolated to a month says nothing: measurements must span two days.
+  const spanMs = Date.parse(latest.at) - Date.parse(measured[0]!.at);
+  const perMs =
+    spanMs >= 2 * DAY_MS ? slope(measured.map((r) => ({ x: Date.parse(r.at), y: r.restoreSeconds! }))) : undefined;
   return {
     latestSeconds: latest.restoreSeconds!,
     latestAt: latest.at,
