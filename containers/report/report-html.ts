@@ -7,18 +7,49 @@ import type { DatabaseReport, ReportModel, ReportRun } from './report-model';
 /** Nothing may be fetched: a stray URL in the page would be blocked and show as a console error, never load. */
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
+/** The page's palette per colour scheme (the browser test looks for the series colours in its screenshots). */
+export const REPORT_COLORS = {
+  light: {
+    bg: '#ffffff',
+    fg: '#1f2937',
+    muted: '#6b7280',
+    grid: '#e5e7eb',
+    card: '#f3f4f6',
+    line: '#2563eb',
+    ok: '#16a34a',
+    fail: '#dc2626',
+    warn: '#d97706',
+    run: '#7c3aed',
+  },
+  dark: {
+    bg: '#111827',
+    fg: '#e5e7eb',
+    muted: '#9ca3af',
+    grid: '#374151',
+    card: '#1f2937',
+    line: '#60a5fa',
+    ok: '#4ade80',
+    fail: '#f87171',
+    warn: '#fbbf24',
+    run: '#a78bfa',
+  },
+} as const;
+
+const cssVariables = (palette: Record<string, string>) =>
+  Object.entries(palette)
+    .map(([name, value]) => `--${name}:${value}`)
+    .join(';');
+
 const STYLE = `
-:root{color-scheme:light dark;--bg:#ffffff;--fg:#1f2937;--muted:#6b7280;--grid:#e5e7eb;--card:#f3f4f6;
---line:#2563eb;--ok:#16a34a;--fail:#dc2626;--warn:#d97706;--run:#7c3aed}
-@media (prefers-color-scheme:dark){:root{--bg:#111827;--fg:#e5e7eb;--muted:#9ca3af;--grid:#374151;--card:#1f2937;
---line:#60a5fa;--ok:#4ade80;--fail:#f87171;--warn:#fbbf24;--run:#a78bfa}}
+:root{color-scheme:light dark;${cssVariables(REPORT_COLORS.light)}}
+@media (prefers-color-scheme:dark){:root{${cssVariables(REPORT_COLORS.dark)}}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 header,main,footer{max-width:1100px;margin:0 auto;padding:12px 16px}
 h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.25rem;margin:1.6rem 0 .6rem;overflow-wrap:anywhere}
 h3{font-size:1rem;margin:1rem 0 .4rem}
 .muted{color:var(--muted)}
-nav a{color:var(--line);margin-right:.8rem;overflow-wrap:anywhere}
+nav a{color:var(--fg);margin-right:.8rem;overflow-wrap:anywhere}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,200px),1fr));gap:8px}
 .card{background:var(--card);border-radius:8px;padding:8px 12px}
 .card b{display:block;font-size:1.15rem}
