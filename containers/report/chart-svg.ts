@@ -6,7 +6,10 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Above this many points a series is drawn as a line only: dots would blur into one another. */
+/**
+ * Above this many runs a chart draws no dots and no per-run tooltips: dots would blur into one another, and two years
+ * of tooltips would make the page several times larger (the run table below holds every figure anyway).
+ */
 const MAX_DOTS = 120;
 
 function frame(model: Omit<ChartModel, 'segments'>): string {
@@ -72,15 +75,27 @@ export function lineChartSvg(model: ChartModel): string {
 
 /** Pure: checks per run as stacked bars (passed below, failed above), failed runs without counts as crosses. */
 export function checkChartSvg(model: CheckChartModel): string {
+  const bottom = model.plot.bottom;
+  const r = (n: number) => Math.round(n * 10) / 10;
+  if (model.bars.length > MAX_DOTS) {
+    // Many runs: one path per colour, a rectangle per run (a tenth of the bytes of one element per bar).
+    const rect = (x: number, top: number, base: number, w: number) => `M${x} ${top}h${w}V${base}h${r(-w)}Z`;
+    const passed = model.bars.filter((b) => b.passedY < bottom).map((b) => rect(b.x, b.passedY, bottom, b.width));
+    const failed = model.bars.filter((b) => b.failedY < b.passedY).map((b) => rect(b.x, b.failedY, b.passedY, b.width));
+    const paths =
+      (passed.length ? `<path class="passed" d="${passed.join('')}"/>` : '') +
+      (failed.length ? `<path class="failed" d="${failed.join('')}"/>` : '');
+    return `${open(model, 'check-chart')}${frame(model)}${paths}${failureMarks(model)}${emptyNote(model)}</svg>`;
+  }
   const bars = model.bars
     .map((b) => {
       const passed =
-        b.passedY < model.plot.bottom
-          ? `<rect class="passed" x="${b.x}" y="${b.passedY}" width="${b.width}" height="${Math.round((model.plot.bottom - b.passedY) * 10) / 10}"/>`
+        b.passedY < bottom
+          ? `<rect class="passed" x="${b.x}" y="${b.passedY}" width="${b.width}" height="${r(bottom - b.passedY)}"/>`
           : '';
       const failed =
         b.failedY < b.passedY
-          ? `<rect class="failed" x="${b.x}" y="${b.failedY}" width="${b.width}" height="${Math.round((b.passedY - b.failedY) * 10) / 10}"/>`
+          ? `<rect class="failed" x="${b.x}" y="${b.failedY}" width="${b.width}" height="${r(b.passedY - b.failedY)}"/>`
           : '';
       return `<g><title>${escapeHtml(b.label)}</title>${passed}${failed}</g>`;
     })
@@ -98,12 +113,27 @@ export function statusStripSvg(strip: {
 }): string {
   const height = 70;
   const base = 46;
-  const marks = strip.marks
-    .map((m) => {
-      const tall = m.status !== 'verified';
-      return `<line class="mark ${escapeHtml(m.status)}" x1="${m.x}" x2="${m.x}" y1="${tall ? 20 : 30}" y2="${base}"><title>${escapeHtml(m.label)}</title></line>`;
-    })
-    .join('');
+  const top = (status: string) => (status === 'verified' ? 30 : 20);
+  let marks: string;
+  if (strip.marks.length > MAX_DOTS) {
+    // Many runs: one path per status instead of one element per run.
+    const byStatus = new Map<string, string[]>();
+    for (const m of strip.marks) {
+      const list = byStatus.get(m.status) ?? [];
+      list.push(`M${m.x} ${top(m.status)}V${base}`);
+      byStatus.set(m.status, list);
+    }
+    marks = [...byStatus]
+      .map(([status, parts]) => `<path class="mark ${escapeHtml(status)}" d="${parts.join('')}"/>`)
+      .join('');
+  } else {
+    marks = strip.marks
+      .map(
+        (m) =>
+          `<line class="mark ${escapeHtml(m.status)}" x1="${m.x}" x2="${m.x}" y1="${top(m.status)}" y2="${base}"><title>${escapeHtml(m.label)}</title></line>`,
+      )
+      .join('');
+  }
   const empty = strip.marks.length
     ? ''
     : `<text class="empty" x="${(strip.left + strip.right) / 2}" y="36" text-anchor="middle">no runs in this period</text>`;

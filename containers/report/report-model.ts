@@ -251,16 +251,20 @@ export function buildReportModel(input: ReportInput): ReportModel {
     if (Number.isFinite(started.getTime())) m.at = started;
   }
 
+  const byDatabase = new Map<string, Merged[]>();
+  for (const m of merged.values()) {
+    const list = byDatabase.get(m.database);
+    if (list) list.push(m);
+    else byDatabase.set(m.database, [m]);
+  }
   const wanted = input.databases ? new Set(input.databases) : undefined;
-  const names = [...new Set([...merged.values()].map((m) => m.database))]
-    .filter((name) => !wanted || wanted.has(name))
-    .sort();
+  const names = [...byDatabase.keys()].filter((name) => !wanted || wanted.has(name)).sort();
   // Asked-for databases the sources do not know still get a section saying so.
   for (const name of input.databases ?? []) if (!names.includes(name)) names.push(name);
 
   const databases = names.map((database): DatabaseReport => {
-    const mine = [...merged.values()]
-      .filter((m) => m.database === database && m.at !== undefined)
+    const mine = (byDatabase.get(database) ?? [])
+      .filter((m) => m.at !== undefined)
       .sort((a, b) => a.at!.getTime() - b.at!.getTime() || a.runId.localeCompare(b.runId));
     const inCatalog = mine.filter((m) => m.backup || m.incomplete);
     const decisions = input.policy

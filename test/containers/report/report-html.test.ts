@@ -10,7 +10,7 @@ const DAY_MS = 86_400_000;
 const now = new Date('2026-12-01T12:00:00Z');
 
 /** The run ids the page's run tables list. */
-const listedRuns = (html: string) => [...html.matchAll(/<tr data-run="([^"]+)"/g)].map((m) => m[1]);
+const listedRuns = (html: string) => [...html.matchAll(/<td>(\d{8}T\d{6}Z-[0-9a-f]+)<\/td><\/tr>/g)].map((m) => m[1]);
 
 describe('reportHtml', () => {
   it('lists every run of the period, and none before it', () => {

@@ -6,7 +6,7 @@ import { startEmbeddedS3 } from '../../../../lib/local/embedded-s3';
 import { pgproof } from '../../../helpers/pgproof-process';
 
 /** The run ids the page's run tables list. */
-const listedRuns = (html: string) => [...html.matchAll(/<tr data-run="([^"]+)"/g)].map((m) => m[1]);
+const listedRuns = (html: string) => [...html.matchAll(/<td>(\d{8}T\d{6}Z-[0-9a-f]+)<\/td><\/tr>/g)].map((m) => m[1]);
 
 describe('pgproof report', () => {
   let stateDir: string;
@@ -37,7 +37,7 @@ describe('pgproof report', () => {
     expect(listedRuns(html).sort()).toEqual([...runIds, ...runIds].sort());
     for (const db of ['shop', 'blog']) expect(html).toContain(`<h2>${db}</h2>`);
     // Every run verified: restore times and checks from the verified markers, the newest backup kept by every rule
-    expect(html.match(/<span class="status verified">verified<\/span>/g)).toHaveLength(4);
+    expect(html.match(/<td class="status verified">verified<\/td>/g)).toHaveLength(4);
     expect(html).toContain('kept: daily, weekly, monthly, min');
     expect(html).toContain('none in this period');
     expect(html.match(/<polyline class="series"/g)?.length).toBeGreaterThanOrEqual(2 * 3);
