@@ -285,7 +285,8 @@ export function checkChartModel(points: readonly CheckPoint[], options: Omit<Cha
       const failed = p.failed ?? 0;
       const x = base.plot.left + ((p.at.getTime() - fromMs) / spanMs) * plotWidth;
       return {
-        x: round(x - width / 2),
+        // Kept inside the plot: a run at the period's very end would otherwise stick out past the axis.
+        x: round(Math.min(base.plot.right - width, Math.max(base.plot.left, x - width / 2))),
         width: round(width),
         passedY: round(base.plot.bottom - (passed / top) * plotHeight),
         failedY: round(base.plot.bottom - ((passed + failed) / top) * plotHeight),

@@ -176,6 +176,14 @@ describe('checkChartModel', () => {
     expect(second!.failedY).toBe(first!.passedY);
     expect(model.failures.map((f) => f.label)).toEqual(['c']);
   });
+
+  it('keeps a bar at the end of the period inside the plot', () => {
+    const model = checkChartModel([{ at: period.to, passed: 1, failed: 0, runFailed: false, label: 'last' }], {
+      ...period,
+      title: 'checks',
+    });
+    expect(model.bars[0]!.x + model.bars[0]!.width).toBeLessThanOrEqual(model.plot.right);
+  });
 });
 
 describe('statusStrip', () => {
