@@ -4,13 +4,21 @@ import { formatBytes } from '../../lambdas/common/format';
 
 const DAY_MS = 86_400_000;
 
+/** A run's tooltip, or a function making it: a long history draws none, so it never pays for thousands of them. */
+export type RunLabel = string | (() => string);
+
+/** The text of a run's tooltip. */
+export function labelText(label: RunLabel): string {
+  return typeof label === 'string' ? label : label();
+}
+
 /** One run on a chart: its time, its value (absent when the run measured none, e.g. it failed), whether it failed. */
 export interface SeriesPoint {
   readonly at: Date;
   readonly value?: number;
   readonly failed: boolean;
   /** Shown as the point's tooltip. */
-  readonly label: string;
+  readonly label: RunLabel;
 }
 
 /** How a chart's values are written on its axis. */
@@ -37,7 +45,7 @@ export interface PlacedPoint {
   readonly x: number;
   readonly y: number;
   readonly value: number;
-  readonly label: string;
+  readonly label: RunLabel;
 }
 
 export interface ChartModel {
@@ -51,7 +59,7 @@ export interface ChartModel {
   /** Runs of measured values, each drawn as one line: a failed run or a day without runs breaks the line. */
   readonly segments: readonly (readonly PlacedPoint[])[];
   /** Failed runs, drawn on the x axis. */
-  readonly failures: readonly { readonly x: number; readonly label: string }[];
+  readonly failures: readonly { readonly x: number; readonly label: RunLabel }[];
   /** No run in the period. */
   readonly empty: boolean;
 }
@@ -238,7 +246,7 @@ export interface CheckPoint {
   readonly failed?: number;
   /** The run failed (whether or not a check did). */
   readonly runFailed: boolean;
-  readonly label: string;
+  readonly label: RunLabel;
 }
 
 export interface CheckBar {
@@ -248,7 +256,7 @@ export interface CheckBar {
   readonly passedY: number;
   /** Failed checks' bar, stacked on the passed one: from `failedY` to `passedY`. */
   readonly failedY: number;
-  readonly label: string;
+  readonly label: RunLabel;
 }
 
 export interface CheckChartModel extends Omit<ChartModel, 'segments'> {
@@ -300,12 +308,12 @@ export function checkChartModel(points: readonly CheckPoint[], options: Omit<Cha
 export interface StatusMark {
   readonly x: number;
   readonly status: string;
-  readonly label: string;
+  readonly label: RunLabel;
 }
 
 /** Pure: every run of the period as a mark across the plot's width (the failure timeline). */
 export function statusStrip(
-  runs: readonly { readonly at: Date; readonly status: string; readonly label: string }[],
+  runs: readonly { readonly at: Date; readonly status: string; readonly label: RunLabel }[],
   options: { readonly from: Date; readonly to: Date; readonly width?: number },
 ): { width: number; left: number; right: number; marks: StatusMark[]; xTicks: (Tick & { x: number })[] } {
   const width = options.width ?? 480;

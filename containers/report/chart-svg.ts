@@ -1,5 +1,5 @@
 // Pure: chart models → inline SVG strings. Colours come from the page's CSS classes, so light and dark mode apply.
-import type { ChartModel, CheckChartModel, StatusMark, Tick } from './chart-model';
+import { type ChartModel, type CheckChartModel, labelText, type StatusMark, type Tick } from './chart-model';
 
 /** Escapes text for HTML and SVG content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -44,7 +44,7 @@ function failureMarks(model: Pick<ChartModel, 'failures' | 'plot'>): string {
     .map(
       (f) =>
         `<path class="failed-run" d="M${f.x - 4} ${y - 4}L${f.x + 4} ${y + 4}M${f.x - 4} ${y + 4}L${f.x + 4} ${y - 4}">` +
-        `<title>${escapeHtml(f.label)}</title></path>`,
+        `<title>${escapeHtml(labelText(f.label))}</title></path>`,
     )
     .join('');
 }
@@ -68,7 +68,10 @@ export function lineChartSvg(model: ChartModel): string {
   // A lone point (one run, or one between gaps) has no line: it always gets a dot.
   const dots = model.segments
     .flatMap((s) => (points <= MAX_DOTS || s.length === 1 ? s : []))
-    .map((p) => `<circle class="dot" cx="${p.x}" cy="${p.y}" r="3"><title>${escapeHtml(p.label)}</title></circle>`)
+    .map(
+      (p) =>
+        `<circle class="dot" cx="${p.x}" cy="${p.y}" r="3"><title>${escapeHtml(labelText(p.label))}</title></circle>`,
+    )
     .join('');
   return `${open(model, 'line-chart')}${frame(model)}${lines}${dots}${failureMarks(model)}${emptyNote(model)}</svg>`;
 }
@@ -97,7 +100,7 @@ export function checkChartSvg(model: CheckChartModel): string {
         b.failedY < b.passedY
           ? `<rect class="failed" x="${b.x}" y="${b.failedY}" width="${b.width}" height="${r(b.passedY - b.failedY)}"/>`
           : '';
-      return `<g><title>${escapeHtml(b.label)}</title>${passed}${failed}</g>`;
+      return `<g><title>${escapeHtml(labelText(b.label))}</title>${passed}${failed}</g>`;
     })
     .join('');
   return `${open(model, 'check-chart')}${frame(model)}${bars}${failureMarks(model)}${emptyNote(model)}</svg>`;
@@ -130,7 +133,7 @@ export function statusStripSvg(strip: {
     marks = strip.marks
       .map(
         (m) =>
-          `<line class="mark ${escapeHtml(m.status)}" x1="${m.x}" x2="${m.x}" y1="${top(m.status)}" y2="${base}"><title>${escapeHtml(m.label)}</title></line>`,
+          `<line class="mark ${escapeHtml(m.status)}" x1="${m.x}" x2="${m.x}" y1="${top(m.status)}" y2="${base}"><title>${escapeHtml(labelText(m.label))}</title></line>`,
       )
       .join('');
   }

@@ -111,7 +111,7 @@ function series(db: DatabaseReport, kind: ValueKind, pick: (r: ReportRun) => num
         at: new Date(r.at),
         ...(value !== undefined ? { value } : {}),
         failed: r.status !== 'verified',
-        label: runLabel(r, kind, value),
+        label: () => runLabel(r, kind, value),
       };
     });
 }
@@ -241,12 +241,12 @@ function databaseSection(db: DatabaseReport, index: number, model: ReportModel):
         ...(r.checksPassed !== undefined ? { passed: r.checksPassed } : {}),
         ...(r.checksFailed !== undefined ? { failed: r.checksFailed } : {}),
         runFailed: r.status !== 'verified',
-        label: `${runLabel(r)}: ${r.checksPassed ?? '?'} passed, ${r.checksFailed ?? '?'} failed`,
+        label: () => `${runLabel(r)}: ${r.checksPassed ?? '?'} passed, ${r.checksFailed ?? '?'} failed`,
       })),
     { ...period, title: 'Checks per run (passed, failed)' },
   );
   const strip = statusStrip(
-    db.runs.map((r) => ({ at: new Date(r.at), status: r.status, label: runLabel(r) })),
+    db.runs.map((r) => ({ at: new Date(r.at), status: r.status, label: () => runLabel(r) })),
     period,
   );
   return (
