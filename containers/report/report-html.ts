@@ -261,10 +261,26 @@ export function reportHtml(model: ReportModel): string {
   const sources = model.withHistory
     ? 'Sources: the local run history (every run, with its failed state and error) and the backups in the bucket (sizes, dump times, restore times, checks).'
     : 'Source: the backups in the bucket (sizes, dump times, restore times, checks). A run that failed before it wrote a backup left nothing there, so this report cannot show it; a backup without a verified marker failed its verification or was not verified yet.';
+  const runFailures = model.runFailures.length
+    ? `<section><h2>Runs that failed before reaching a database</h2><ol class="failures">${model.runFailures
+        .slice()
+        .reverse()
+        .map(
+          (f) =>
+            `<li><span class="status failed">${escapeHtml(when(f.at))} ${escapeHtml(f.label)}</span> — ${
+              f.error
+                ? `<code>${escapeHtml(f.error.name)}</code> in <code>${escapeHtml(f.error.state)}</code>: ${escapeHtml(f.error.message)}`
+                : 'no error recorded'
+            } <span class="muted">(${escapeHtml(f.runId)})</span></li>`,
+        )
+        .join('')}</ol></section>`
+    : '';
   const nav = model.databases.map((db, i) => `<a href="#db-${i}">${escapeHtml(db.database)}</a>`).join('');
   const body = model.databases.length
     ? model.databases.map((db, i) => databaseSection(db, i, model)).join('')
-    : '<p>No backups or runs found.</p>';
+    : model.runFailures.length
+      ? ''
+      : '<p>No backups or runs found.</p>';
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
@@ -272,6 +288,6 @@ export function reportHtml(model: ReportModel): string {
     `<title>pgproof report</title><style>${STYLE}</style></head><body>` +
     `<header><h1>pgproof report</h1><p class="muted">The last ${model.days === 1 ? 'day' : `${model.days} days`}: ${escapeHtml(when(model.from))} to ${escapeHtml(when(model.to))} UTC. ` +
     `Generated ${escapeHtml(when(model.generatedAt))} UTC.</p><p class="muted">${escapeHtml(sources)}</p><nav>${nav}</nav></header>` +
-    `<main>${body}</main><footer class="muted">Crosses on an axis and tall timeline marks are runs that were not verified.</footer></body></html>\n`
+    `<main>${runFailures}${body}</main><footer class="muted">Crosses on an axis and tall timeline marks are runs that were not verified.</footer></body></html>\n`
   );
 }

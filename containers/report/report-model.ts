@@ -83,6 +83,15 @@ export interface DatabaseReport {
   readonly retention?: { readonly kept: number; readonly expired: number };
 }
 
+/** A run that failed before it reached any database the sources know (e.g. discovery failed). */
+export interface RunFailure {
+  readonly runId: string;
+  readonly at: string;
+  /** The run's label (the database part of its connection, or the deployment's name). */
+  readonly label: string;
+  readonly error?: RunError;
+}
+
 export interface ReportModel {
   readonly generatedAt: string;
   readonly from: string;
@@ -91,12 +100,19 @@ export interface ReportModel {
   /** Whether a run history was read (locally) or only the bucket (AWS). */
   readonly withHistory: boolean;
   readonly databases: readonly DatabaseReport[];
+  /** Runs of the period that failed before reaching any known database, oldest first. */
+  readonly runFailures: readonly RunFailure[];
 }
 
 export interface ReportInput {
   readonly catalog: BackupCatalog;
   /** The run history's rows, one per database per run (`databaseRows`); absent when only the bucket is known. */
   readonly runs?: readonly DatabaseRunRecord[];
+  /**
+   * Records of runs without per-database results (they failed before the databases' Map, or predate it): their
+   * `database` is the run's own label. Shown with that database when the sources know it, else as failures of the run.
+   */
+  readonly runLevelRuns?: readonly DatabaseRunRecord[];
   /** The retention policy to show the status of; absent: no retention status. */
   readonly policy?: RetentionPolicy;
   readonly now: Date;
@@ -252,6 +268,30 @@ export function buildReportModel(input: ReportInput): ReportModel {
     if (Number.isFinite(started.getTime())) m.at = started;
   }
 
+  // A run-level record joins a database only when the sources know that name; otherwise it is the run's failure.
+  const runFailures: RunFailure[] = [];
+  const known = new Set([...merged.values()].map((m) => m.database));
+  for (const record of input.runLevelRuns ?? []) {
+    if (record.database && known.has(record.database)) {
+      const m = entry(record.database, record.runId);
+      m.record = record;
+      const started = new Date(record.startedAt);
+      if (Number.isFinite(started.getTime())) m.at = started;
+      continue;
+    }
+    const at = Date.parse(record.startedAt);
+    if (record.status !== 'FAILED' || !Number.isFinite(at) || at < from.getTime() || at > now.getTime()) continue;
+    runFailures.push({
+      runId: record.runId,
+      at: new Date(at).toISOString(),
+      label: record.database,
+      ...(record.error
+        ? { error: { state: record.error.state, name: record.error.name, message: redact(record.error.message) } }
+        : {}),
+    });
+  }
+  runFailures.sort((a, b) => a.at.localeCompare(b.at));
+
   const byDatabase = new Map<string, Merged[]>();
   for (const m of merged.values()) {
     const list = byDatabase.get(m.database);
@@ -325,7 +365,8 @@ export function buildReportModel(input: ReportInput): ReportModel {
     from: from.toISOString(),
     to: now.toISOString(),
     days,
-    withHistory: input.runs !== undefined,
+    withHistory: input.runs !== undefined || input.runLevelRuns !== undefined,
     databases,
+    runFailures,
   };
 }

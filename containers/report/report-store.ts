@@ -22,6 +22,8 @@ export interface ReportOptions {
   readonly policy?: RetentionPolicy;
   /** The run history's rows (local runtime); without them the report says what the bucket cannot tell. */
   readonly runs?: readonly DatabaseRunRecord[];
+  /** The history's records of runs without per-database results (see `ReportInput.runLevelRuns`). */
+  readonly runLevelRuns?: readonly DatabaseRunRecord[];
 }
 
 /** The report model of `options.databases` (or all) from one listing of the bucket. */
@@ -36,6 +38,7 @@ export async function reportModelFromStore(
   return buildReportModel({
     catalog,
     ...(options.runs ? { runs: options.runs } : {}),
+    ...(options.runLevelRuns ? { runLevelRuns: options.runLevelRuns } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.databases ? { databases: options.databases } : {}),
     now: options.now ?? new Date(),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { say } from '../output';
 import { usageError } from '../usage-error';
 import { DEFAULT_KEY_PREFIX } from '../../../lib/common/defaults';
+import type { DatabaseRunRecord } from '../../../lib/contracts/run-record';
 
 interface ReportFlags {
   local?: boolean;
@@ -51,11 +52,16 @@ export function addReportCommand(program: Command): void {
       const { reportHtml } = await import('../../../containers/report/report-html');
       const { openCatalogStore, retentionPolicyFrom } = await import('../catalog-store');
       const policy = await retentionPolicyFrom(flags.config);
-      let runs: import('../../../lib/contracts/run-record').DatabaseRunRecord[] | undefined;
+      let history: { runs: DatabaseRunRecord[]; runLevelRuns: DatabaseRunRecord[] } | undefined;
       if (flags.local) {
         const { readHistory } = await import('../../../lib/local/history');
         const { databaseRows } = await import('../../../lib/contracts/run-record');
-        runs = (await readHistory(path.resolve(flags.stateDir))).flatMap(databaseRows);
+        const records = await readHistory(path.resolve(flags.stateDir));
+        // A run without database results is named by its own label, which need not be a database.
+        history = {
+          runs: records.filter((r) => r.databases?.length).flatMap(databaseRows),
+          runLevelRuns: records.filter((r) => !r.databases?.length).flatMap(databaseRows),
+        };
       }
       const { s3, storage, stop } = await openCatalogStore(flags);
       let model: Awaited<ReturnType<typeof reportModelFromStore>>;
@@ -64,7 +70,7 @@ export function addReportCommand(program: Command): void {
           ...(flags.database !== undefined ? { databases: [flags.database] } : {}),
           days,
           policy,
-          ...(runs ? { runs } : {}),
+          ...(history ?? {}),
         });
       } finally {
         await stop();

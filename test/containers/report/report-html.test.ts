@@ -82,6 +82,31 @@ describe('reportHtml', () => {
     expect(html).toMatch(/viewBox="0 0 \d+ \d+"/);
   });
 
+  it('lists runs that failed before reaching a database, escaped', () => {
+    const html = reportHtml(
+      buildReportModel({
+        catalog: { backups: [], incomplete: [], foreign: [] },
+        runs: [],
+        runLevelRuns: [
+          {
+            runId: '20261130T031500Z-0a0b0c0d0e',
+            database: '<demo>',
+            status: 'FAILED',
+            startedAt: '2026-11-30T03:15:00.000Z',
+            error: { state: 'DiscoverDatabases', name: 'NoDatabasesFound', message: 'no database matched' },
+          },
+        ],
+        now,
+        days: 7,
+      }),
+    );
+    expect(html).toContain('Runs that failed before reaching a database');
+    expect(html).toContain(
+      '2026-11-30 03:15 &lt;demo&gt;</span> — <code>NoDatabasesFound</code> in <code>DiscoverDatabases</code>: no database matched',
+    );
+    expect(html).not.toContain('No backups or runs found.');
+  });
+
   it('says when there is nothing to show, and what the bucket alone cannot tell', () => {
     const html = reportHtml(buildReportModel({ catalog: { backups: [], incomplete: [], foreign: [] }, now, days: 7 }));
     expect(html).toContain('No backups or runs found.');

@@ -146,6 +146,37 @@ describe('buildReportModel', () => {
     expect(buildReportModel({ catalog: empty, now, days: 5 }).databases).toEqual([]);
   });
 
+  it('shows a run that failed before any database with the database it names, else as a failure of the run', () => {
+    // GIVEN a backup of shop, and two runs without database results: one labelled shop, one labelled demo
+    const shop = catalogBackup('shop', daysAgo(3), { bytes: 1, dumpSeconds: 1, restoreSeconds: 1 });
+    const failedRun = (label: string, n: number): DatabaseRunRecord => ({
+      runId: newRunId(daysAgo(n)),
+      database: label,
+      status: 'FAILED',
+      startedAt: daysAgo(n).toISOString(),
+      error: { state: 'DiscoverDatabases', name: 'DatabaseConnectionFailed', message: 'no route to host' },
+    });
+    // WHEN
+    const model = buildReportModel({
+      catalog: { ...empty, backups: [shop] },
+      runs: [],
+      runLevelRuns: [failedRun('shop', 2), failedRun('demo', 1), failedRun('demo', 40)],
+      now,
+      days: 30,
+    });
+    // THEN shop has its failed run; demo is no database: its failure in the period is the run's
+    expect(model.databases.map((d) => d.database)).toEqual(['shop']);
+    expect(model.databases[0]!.runs.map((r) => r.status)).toEqual(['verified', 'failed']);
+    expect(model.runFailures).toEqual([
+      {
+        runId: expect.any(String),
+        at: daysAgo(1).toISOString(),
+        label: 'demo',
+        error: { state: 'DiscoverDatabases', name: 'DatabaseConnectionFailed', message: 'no route to host' },
+      },
+    ]);
+  });
+
   it('masks a secret in an error message even though records should hold none', () => {
     const model = buildReportModel({
       catalog: empty,
