@@ -201,7 +201,7 @@ export function dateTicks(from: Date, to: Date, count = 6): { at: Date; label: s
   return ticks;
 }
 
-const MARGIN = { left: 58, right: 12, top: 26, bottom: 26 };
+const MARGIN = { left: 68, right: 12, top: 26, bottom: 26 };
 
 /** Pure: the chart of one series over the period. Points outside the period are left out. */
 export function chartModel(points: readonly SeriesPoint[], options: ChartOptions): ChartModel {

@@ -59,7 +59,7 @@ nav a{color:var(--fg);margin-right:.8rem;overflow-wrap:anywhere}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,460px),1fr));gap:8px;margin-top:8px}
 svg.chart{display:block;width:100%;height:auto;background:var(--card);border-radius:8px}
 svg .grid{stroke:var(--grid);stroke-width:1}svg .axis{stroke:var(--muted);stroke-width:1}
-svg .tick{fill:var(--muted);font-size:12px}svg .chart-title{fill:var(--fg);font-size:13px;font-weight:600}
+svg .tick{fill:var(--muted);font-size:13px}svg .chart-title{fill:var(--fg);font-size:14px;font-weight:600}
 svg .empty{fill:var(--muted);font-size:13px}
 svg .series{fill:none;stroke:var(--line);stroke-width:2.5;stroke-linejoin:round;stroke-linecap:round}
 svg .dot{fill:var(--line)}
