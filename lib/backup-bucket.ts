@@ -2,18 +2,21 @@ import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { objectLockProblem } from './common/rules';
+import { DEFAULT_LOG_RETENTION_DAYS } from './common/defaults';
+import type { ObjectLockMode } from './contracts/lambda-env';
+import { RETENTION_TAG } from './contracts/retention-marking';
 
 /** Object Lock mode for the backups: governance (privileged users may lift it) or compliance (nobody may). */
-export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+export type { ObjectLockMode };
 
 export interface BackupBucketProps {
   /** The KMS key that encrypts the backups. */
   readonly encryptionKey: kms.IKey;
-  /** How long a backup is kept before the lifecycle rule expires it. */
-  readonly retention: Duration;
+  /** How long an overwritten or expired version stays restorable before the lifecycle rule deletes it for good. */
+  readonly noncurrentVersionRetention: Duration;
   /**
-   * Object Lock retention applied to every new backup (versions cannot be deleted or overwritten before).
+   * Object Lock retention applied to every new object (its version cannot be deleted before); the retention step
+   * then locks each kept verified backup until its rules would let it go.
    * @default - no Object Lock
    */
   readonly objectLockRetention?: Duration;
@@ -24,8 +27,10 @@ export interface BackupBucketProps {
 }
 
 /**
- * The backup bucket: SSE-KMS with a bucket key, Block Public Access, TLS-only, versioned, lifecycle expiry, incomplete
- * multipart uploads cleaned up, optional Object Lock, server access logs to a sibling bucket, retained by default.
+ * The backup bucket: SSE-KMS with a bucket key, Block Public Access, TLS-only, versioned, optional Object Lock, server
+ * access logs to a sibling bucket, retained by default. Its lifecycle deletes only what the retention step tagged
+ * `pgproof-retention=expired` (never by age alone), then expired versions after `noncurrentVersionRetention`, and
+ * cleans up incomplete multipart uploads and orphaned delete markers.
  */
 export class BackupBucket extends Construct {
   /** The bucket holding dumps, manifests and verification records. */
@@ -35,16 +40,12 @@ export class BackupBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupBucketProps) {
     super(scope, id);
-    const retentionDays = props.retention.toDays();
     const lockDays = props.objectLockRetention?.toDays();
-    const lockProblem =
-      lockDays === undefined
-        ? undefined
-        : objectLockProblem(
-            { field: 'objectLockRetention', days: lockDays },
-            { field: 'retention', days: retentionDays },
-          );
-    if (lockProblem) throw new Error(lockProblem);
+    if (lockDays !== undefined && (lockDays < 1 || !Number.isInteger(lockDays)))
+      throw new Error(`objectLockRetention must be a whole number of days, at least 1; got ${lockDays}`);
+    const noncurrentDays = props.noncurrentVersionRetention.toDays();
+    if (noncurrentDays < 1 || !Number.isInteger(noncurrentDays))
+      throw new Error(`noncurrentVersionRetention must be a whole number of days, at least 1; got ${noncurrentDays}`);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
 
@@ -54,7 +55,7 @@ export class BackupBucket extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       // Ownership left to CDK: a bucket policy for log delivery (recommended flag) or the ACL it needs otherwise.
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(Math.max(retentionDays, 90)) }],
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(DEFAULT_LOG_RETENTION_DAYS) }],
       removalPolicy,
       autoDeleteObjects: false,
     });
@@ -80,11 +81,18 @@ export class BackupBucket extends Construct {
       ...(objectLock ? { objectLockEnabled: true, objectLockDefaultRetention: objectLock } : {}),
       lifecycleRules: [
         {
-          id: 'expire-backups',
-          expiration: Duration.days(retentionDays),
-          // Versioning keeps overwritten or deleted versions as long as a backup is kept: an overwrite or delete
-          // (by a compromised credential, say) loses nothing within the retention period.
-          noncurrentVersionExpiration: Duration.days(retentionDays),
+          // Only objects a verified run marked expired: a broken pipeline marks nothing, so it expires nothing.
+          // Days count from the object's creation, so a marked object older than a day goes at the next daily pass.
+          // A tag filter cannot carry the multipart or delete-marker actions (S3 refuses the rule): they are below.
+          id: 'expire-marked-backups',
+          tagFilters: { [RETENTION_TAG.key]: RETENTION_TAG.expired },
+          expiration: Duration.days(1),
+        },
+        {
+          // Expired, overwritten or deleted versions stay restorable this long (a mistaken expiry or a compromised
+          // credential loses nothing within it); a version Object Lock still protects is kept until its lock ends.
+          id: 'remove-noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(noncurrentDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
         { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },

@@ -10,7 +10,8 @@ import {
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_OBJECT_LOCK_MODE,
   DEFAULT_PASSWORD_JSON_FIELD,
-  DEFAULT_RETENTION_DAYS,
+  DEFAULT_NONCURRENT_DAYS,
+  DEFAULT_PRUNE_LOCAL,
   DEFAULT_RETENTION_POLICY,
   DEFAULT_SCHEDULE_CRON,
   DEFAULT_VERIFY_TASK,
@@ -27,7 +28,6 @@ import {
   MAX_CONCURRENCY_RANGE,
   MAX_DATABASES,
   databaseIdProblem,
-  objectLockProblem,
   PIPELINE_NAME_PATTERN,
   PORT_RANGE,
   SECRET_ARN_SUFFIX,
@@ -245,6 +245,14 @@ const scheduleSchema = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
+/** Why a configuration's `bucket.retentionDays` is refused, and what to write instead. */
+export const RETENTION_DAYS_REMOVED =
+  'retentionDays was removed: backups no longer expire by age but by the `retention` policy over verified backups ' +
+  '(so weeks of failing runs can never expire the last good backup). Delete bucket.retentionDays; set `retention` ' +
+  '(keepDaily, keepWeekly, keepMonthly, keepYearly, keepVerifiedMin, unverifiedDays) if the defaults do not fit, and ' +
+  'bucket.noncurrentDays for how long an expired version stays restorable. See docs/retention-design.md, ' +
+  '"Moving from retentionDays".';
+
 const bucketSchema = z
   .strictObject({
     /** Use this bucket instead of creating one (its encryption and retention are then yours to manage). */
@@ -258,23 +266,21 @@ const bucketSchema = z
       .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/, 'a KMS key ARN')
       .optional(),
     prefix: matching(KEY_PREFIX_PATTERN, 'a key prefix without leading or trailing slash').default(DEFAULT_KEY_PREFIX),
-    retentionDays: z.number().int().min(1).max(36500).default(DEFAULT_RETENTION_DAYS),
+    /** Days an overwritten or expired version stays restorable before the lifecycle rule deletes it for good. */
+    noncurrentDays: z.number().int().min(1).max(36500).default(DEFAULT_NONCURRENT_DAYS),
+    /** Removed: backups expire by the verification-aware `retention` policy. Present only to say so. */
+    retentionDays: z.unknown().optional(),
     objectLockDays: z.number().int().min(1).max(36500).optional(),
     objectLockMode: z.enum(['GOVERNANCE', 'COMPLIANCE']).default(DEFAULT_OBJECT_LOCK_MODE),
     /** Whether `cdk destroy` deletes the bucket; backups are kept by default. */
     removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   })
   .superRefine((b, ctx) => {
-    const lock = b.objectLockDays;
-    if (
-      lock === undefined ||
-      !objectLockProblem({ field: 'objectLockDays', days: lock }, { field: 'retentionDays', days: b.retentionDays })
-    )
-      return;
+    if (b.retentionDays === undefined) return;
     ctx.addIssue({
       code: 'custom',
-      message: `objectLockDays must not exceed retentionDays (a locked object cannot expire); got ${lock} and ${b.retentionDays} days`,
-      path: ['objectLockDays'],
+      message: RETENTION_DAYS_REMOVED,
+      path: ['retentionDays'],
     });
   })
   .refine((b) => b.existingBucketName === undefined || b.objectLockDays === undefined, {
@@ -331,10 +337,13 @@ const retentionSchema = z
     keepYearly: retentionField('keepYearly', 0, 3660),
     keepVerifiedMin: retentionField('keepVerifiedMin', 1, 1000),
     unverifiedDays: retentionField('unverifiedDays', 1, 3660),
+    /** Local runs only: `run --local` prunes each verified database after the run (in AWS, lifecycle rules delete). */
+    pruneLocal: z.boolean().default(DEFAULT_PRUNE_LOCAL),
   })
   .superRefine((policy, ctx) => {
     for (const message of retentionPolicyProblems(policy)) ctx.addIssue({ code: 'custom', message });
   });
+const retentionDefault = () => ({ ...DEFAULT_RETENTION_POLICY, pruneLocal: DEFAULT_PRUNE_LOCAL });
 
 export const deploymentConfigSchema = z.strictObject({
   /** Short name of this pipeline: the state machine is `pgproof-<name>`, the stack `PgProof-<name>`. */
@@ -371,7 +380,7 @@ export const deploymentConfigSchema = z.strictObject({
   schedule: scheduleSchema.default({ cron: DEFAULT_SCHEDULE_CRON, enabled: true }),
   bucket: bucketSchema.default({
     prefix: DEFAULT_KEY_PREFIX,
-    retentionDays: DEFAULT_RETENTION_DAYS,
+    noncurrentDays: DEFAULT_NONCURRENT_DAYS,
     objectLockMode: DEFAULT_OBJECT_LOCK_MODE,
     removalPolicy: 'retain',
   }),
@@ -388,16 +397,28 @@ export const deploymentConfigSchema = z.strictObject({
    * Which backups to keep, over verified ones (grandfather-father-son): `pgproof backups` shows what it keeps and why.
    * Each field is optional; the rest take the defaults.
    */
-  retention: retentionSchema.default({ ...DEFAULT_RETENTION_POLICY }),
+  retention: retentionSchema.default(retentionDefault),
 });
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 
+/** The `retention` field of a configuration: the policy, and whether `run --local` prunes after a verified run. */
+export interface RetentionSettings {
+  readonly policy: RetentionPolicy;
+  readonly pruneLocal: boolean;
+}
+
+/** Reads the `retention` field of a configuration file's JSON (defaults for what it leaves out). */
+export function retentionSettingsOf(value: unknown, source = 'pgproof.config.json'): RetentionSettings {
+  const given = value && typeof value === 'object' ? (value as { retention?: unknown }).retention : undefined;
+  const parsed = retentionSchema.default(retentionDefault).safeParse(given);
+  if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, `${source}: retention`));
+  const { pruneLocal, ...policy } = parsed.data;
+  return { policy, pruneLocal };
+}
+
 /** Reads the `retention` policy of a configuration file's JSON (defaults for what it leaves out). */
 export function retentionPolicyOf(value: unknown, source = 'pgproof.config.json'): RetentionPolicy {
-  const given = value && typeof value === 'object' ? (value as { retention?: unknown }).retention : undefined;
-  const parsed = retentionSchema.default({ ...DEFAULT_RETENTION_POLICY }).safeParse(given);
-  if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, `${source}: retention`));
-  return parsed.data;
+  return retentionSettingsOf(value, source).policy;
 }
 
 /** The fields that say which databases a configuration proves (a local run reads them too). */

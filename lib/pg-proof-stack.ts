@@ -11,6 +11,7 @@ import { resolveFleet, type PgProofConfig, type ResolvedConnection } from './con
 import type { EngineDatabaseConnection, EngineFleet } from './engine-tasks';
 import { importDatabaseSecret } from './database-secret';
 import { PgProof, type PgProofProps } from './pg-proof';
+import type { RetentionPolicy } from './common/retention';
 
 export interface PgProofStackProps extends StackProps {
   /** The validated configuration file. */
@@ -140,7 +141,7 @@ export class PgProofStack extends Stack {
       ...(existingBucket
         ? { bucket: existingBucket, ...(existingKey ? { encryptionKey: existingKey } : {}) }
         : {
-            backupRetention: Duration.days(config.bucket.retentionDays),
+            noncurrentVersionRetention: Duration.days(config.bucket.noncurrentDays),
             ...(config.bucket.objectLockDays
               ? {
                   objectLockRetention: Duration.days(config.bucket.objectLockDays),
@@ -148,6 +149,8 @@ export class PgProofStack extends Stack {
                 }
               : {}),
           }),
+      // pruneLocal is the local runner's; the policy alone reaches the retention step.
+      retention: policyOnly(config.retention),
       keyPrefix: config.bucket.prefix,
       removalPolicy: config.bucket.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       ...(props.containerImage ? { containerImage: props.containerImage } : {}),
@@ -179,4 +182,10 @@ export class PgProofStack extends Stack {
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.pgProof.monitoring.topic.topicArn });
   }
+}
+
+/** The retention policy of a configuration's `retention` (without the local-only `pruneLocal`). */
+function policyOnly(retention: PgProofConfig['retention']): RetentionPolicy {
+  const { pruneLocal: _localOnly, ...policy } = retention;
+  return policy;
 }

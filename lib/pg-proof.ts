@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
 import { BackupBucket, type ObjectLockMode } from './backup-bucket';
+import { type RetentionPolicy, retentionPolicyProblems } from './common/retention';
 import {
   DEFAULT_BACKUP_TASK,
   DEFAULT_DATABASE_PORT,
@@ -22,7 +23,9 @@ import {
   DEFAULT_KEY_PREFIX,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_PASSWORD_JSON_FIELD,
-  DEFAULT_RETENTION_DAYS,
+  DEFAULT_NONCURRENT_DAYS,
+  DEFAULT_OBJECT_LOCK_MODE,
+  DEFAULT_RETENTION_POLICY,
   DEFAULT_VERIFY_TASK,
 } from './common/defaults';
 import {
@@ -34,7 +37,6 @@ import {
   keyPrefixProblem,
   MAX_TASK_TIMEOUT_MINUTES,
   MIN_HEARTBEAT_SECONDS,
-  objectLockProblem,
   pipelineNameProblem,
   type SslMode,
 } from './common/rules';
@@ -44,6 +46,7 @@ import { NotifyFunctions, stateMachineArnFor } from './notify-functions';
 import { REPO_ROOT } from './pgproof-function';
 import { buildRunDefinition } from './run-definition';
 import { acknowledgeWildcards } from './nag';
+import { RetentionFunction } from './retention-function';
 import { RunMonitoring } from './run-monitoring';
 import { TaskStoppedWatch } from './task-stopped-watch';
 
@@ -114,9 +117,19 @@ export interface PgProofProps {
   readonly encryptionKey?: kms.IKey;
   /** Key prefix of all objects. @default 'pgproof' */
   readonly keyPrefix?: string;
-  /** How long backups are kept (new bucket only). @default Duration.days(35) */
-  readonly backupRetention?: Duration;
-  /** Object Lock retention of each backup (new bucket only). @default - no Object Lock */
+  /**
+   * Which backups are kept, over verified backups per database (grandfather-father-son; the fields left out take
+   * their defaults). After each verified database the retention step tags every object of its backups with the
+   * rules that keep it or `expired`; the bucket's lifecycle deletes only what is tagged expired.
+   * @default DEFAULT_RETENTION_POLICY: 7 daily, 4 weekly, 12 monthly, 0 yearly, the newest 3 verified, unverified for 7 days
+   */
+  readonly retention?: Partial<RetentionPolicy>;
+  /** How long an overwritten or expired version stays restorable (new bucket only). @default Duration.days(30) */
+  readonly noncurrentVersionRetention?: Duration;
+  /**
+   * Object Lock retention of every new object (new bucket only); with it, the retention step also locks each kept
+   * verified backup until its rules would let it go. @default - no Object Lock
+   */
   readonly objectLockRetention?: Duration;
   /** @default 'GOVERNANCE' */
   readonly objectLockMode?: ObjectLockMode;
@@ -173,6 +186,10 @@ export class PgProof extends Construct {
   public readonly cluster: ecs.ICluster;
   public readonly engineTasks: EngineTasks;
   public readonly notifyFunctions: NotifyFunctions;
+  /** The ApplyRetention state's Lambda (tags objects for the bucket's lifecycle; never deletes). */
+  public readonly retentionFunction: RetentionFunction;
+  /** The retention policy every verified database applies to its backups (defaults filled in). */
+  public readonly retentionPolicy: RetentionPolicy;
   public readonly stateMachine: sfn.StateMachine;
   public readonly schedule: events.Rule;
   public readonly monitoring: RunMonitoring;
@@ -234,7 +251,7 @@ export class PgProof extends Construct {
     } else {
       this.bucket = new BackupBucket(this, 'Backups', {
         encryptionKey: this.encryptionKey,
-        retention: props.backupRetention ?? Duration.days(DEFAULT_RETENTION_DAYS),
+        noncurrentVersionRetention: props.noncurrentVersionRetention ?? Duration.days(DEFAULT_NONCURRENT_DAYS),
         ...(props.objectLockRetention ? { objectLockRetention: props.objectLockRetention } : {}),
         ...(props.objectLockMode ? { objectLockMode: props.objectLockMode } : {}),
         removalPolicy,
@@ -310,6 +327,29 @@ export class PgProof extends Construct {
       removalPolicy,
     });
 
+    // Exactly the policy's fields: the function's environment parser refuses any other (a JavaScript caller's extra).
+    const given: Partial<RetentionPolicy> = props.retention ?? {};
+    this.retentionPolicy = {
+      keepDaily: given.keepDaily ?? DEFAULT_RETENTION_POLICY.keepDaily,
+      keepWeekly: given.keepWeekly ?? DEFAULT_RETENTION_POLICY.keepWeekly,
+      keepMonthly: given.keepMonthly ?? DEFAULT_RETENTION_POLICY.keepMonthly,
+      keepYearly: given.keepYearly ?? DEFAULT_RETENTION_POLICY.keepYearly,
+      keepVerifiedMin: given.keepVerifiedMin ?? DEFAULT_RETENTION_POLICY.keepVerifiedMin,
+      unverifiedDays: given.unverifiedDays ?? DEFAULT_RETENTION_POLICY.unverifiedDays,
+    };
+    this.retentionFunction = new RetentionFunction(this, 'Retention', {
+      bucket: this.bucket,
+      prefix,
+      ...(objectKey ? { key: objectKey } : {}),
+      policy: this.retentionPolicy,
+      // Locks only in a bucket this construct created with Object Lock (an existing bucket's lock is the user's).
+      ...(!props.bucket && props.objectLockRetention
+        ? { objectLockMode: props.objectLockMode ?? DEFAULT_OBJECT_LOCK_MODE }
+        : {}),
+      logRetention,
+      removalPolicy,
+    });
+
     const backupTimeout = props.backupTimeout ?? Duration.minutes(DEFAULT_BACKUP_TASK.timeoutMinutes);
     const verifyTimeout = props.verifyTimeout ?? Duration.minutes(DEFAULT_VERIFY_TASK.timeoutMinutes);
     const definition = buildRunDefinition(this, {
@@ -325,6 +365,7 @@ export class PgProof extends Construct {
       subnets: taskSubnets,
       notifyChat: this.notifyFunctions.notifyChat,
       snitchCheckIn: this.notifyFunctions.snitchCheckIn,
+      applyRetention: this.retentionFunction.fn,
       backupTimeout,
       verifyTimeout,
       heartbeatTimeout: props.heartbeatTimeout ?? Duration.seconds(DEFAULT_HEARTBEAT_SECONDS),
@@ -362,7 +403,7 @@ export class PgProof extends Construct {
         reason:
           'Only actions without resource-level permissions: X-Ray tracing, CloudWatch Logs vended-log delivery, and ecs:DescribeTasks/StopTask that EcsRunTask adds for tasks whose ARNs exist only at run time.',
       },
-      ...[this.notifyFunctions.notifyChat, this.notifyFunctions.snitchCheckIn].map((fn) => ({
+      ...[this.notifyFunctions.notifyChat, this.notifyFunctions.snitchCheckIn, this.retentionFunction.fn].map((fn) => ({
         resource: `${fn.functionArn}:*`,
         reason:
           "LambdaInvoke grants the function's versions and aliases (<arn>:*) besides the function itself; no other function.",
@@ -450,26 +491,25 @@ export function validateProps(props: PgProofProps): void {
   if (props.databaseSslRootCert !== undefined && !props.databaseSslRootCert.startsWith('/'))
     fail(`databaseSslRootCert must be an absolute path inside the image; got "${props.databaseSslRootCert}"`);
   if (props.bucket) {
-    for (const p of ['backupRetention', 'objectLockRetention', 'objectLockMode'] as const) {
+    for (const p of ['noncurrentVersionRetention', 'objectLockRetention', 'objectLockMode'] as const) {
       if (props[p] !== undefined)
         fail(`${p} applies only to a bucket PgProof creates; it was given with an existing bucket`);
     }
   } else if (props.encryptionKey) {
     fail('encryptionKey applies only to an existing bucket; a new bucket gets its own key');
   }
-  const retention = days(props.backupRetention);
-  if (retention !== undefined && (retention < 1 || !Number.isInteger(retention)))
-    fail(`backupRetention must be a whole number of days, at least 1; got ${retention}`);
+  // The age-only expiry is gone; a JavaScript caller (no type check) still passing it must hear so, not lose it silently.
+  if ((props as { backupRetention?: unknown }).backupRetention !== undefined)
+    fail(
+      'backupRetention was removed: backups expire by the `retention` policy over verified backups; pass `retention` (and `noncurrentVersionRetention` for how long expired versions stay restorable)',
+    );
+  const noncurrent = days(props.noncurrentVersionRetention);
+  if (noncurrent !== undefined && (noncurrent < 1 || !Number.isInteger(noncurrent)))
+    fail(`noncurrentVersionRetention must be a whole number of days, at least 1; got ${noncurrent}`);
   const lock = days(props.objectLockRetention);
   if (lock !== undefined && (lock < 1 || !Number.isInteger(lock)))
     fail(`objectLockRetention must be a whole number of days, at least 1; got ${lock}`);
-  if (lock !== undefined)
-    check(
-      objectLockProblem(
-        { field: 'objectLockRetention', days: lock },
-        { field: 'backupRetention', days: retention ?? DEFAULT_RETENTION_DAYS },
-      ),
-    );
+  for (const problem of retentionPolicyProblems({ ...DEFAULT_RETENTION_POLICY, ...props.retention })) fail(problem);
   if (props.verifyEphemeralStorageGiB !== undefined)
     check(ephemeralStorageProblem('verifyEphemeralStorageGiB', props.verifyEphemeralStorageGiB));
   const heartbeat = props.heartbeatTimeout?.toSeconds();

@@ -30,6 +30,8 @@ export const TRANSIENT_ECS_ERRORS = [
   'ECS.LimitExceededException',
   'ECS.ThrottlingException',
 ];
+// A JSON null: CDK leaves null values out of Parameters, and a state reading the missing field would fail.
+const JSON_NULL = "States.StringToJson('null')";
 const TIMEOUTS = [sfn.Errors.TIMEOUT, sfn.Errors.HEARTBEAT_TIMEOUT];
 // Only whether the message was posted (never its text, which repeats the reason: the state stays small); the run
 // record reads it from the execution's output.
@@ -50,6 +52,8 @@ export interface RunDefinitionProps {
   readonly subnets: ec2.SubnetSelection;
   readonly notifyChat: lambda.IFunction;
   readonly snitchCheckIn: lambda.IFunction;
+  /** Applies the retention policy to a database's backups after it verified (tags; never deletes). */
+  readonly applyRetention: lambda.IFunction;
   /** Longest a backup may run. */
   readonly backupTimeout: Duration;
   /** Longest a verification may run. */
@@ -58,6 +62,8 @@ export interface RunDefinitionProps {
   readonly heartbeatTimeout: Duration;
   /** Longest one Lambda attempt may take in the state machine. @default 2 minutes */
   readonly notifyTimeout?: Duration;
+  /** Longest the retention step may take (it lists and tags a database's objects). @default 5 minutes */
+  readonly retentionTimeout?: Duration;
 }
 
 // A run id like 20261124T030000Z-9f2c41d0ab12 (containers/common/keys.ts) from the execution's start time and a UUID.
@@ -98,7 +104,7 @@ const CONSOLE_URL_EXPRESSION = `States.Format('https://{}.console.aws.amazon.com
  * Builds the run's states:
  *
  * PrepareRunId → ValidateInput → ListDatabases → ProveDatabases (Map, one item per database, MaxConcurrency):
- *   each item: BackupDatabase → VerifyBackup → DatabaseVerified (its outcome); any error of the item →
+ *   each item: BackupDatabase → VerifyBackup → ApplyRetention → DatabaseVerified (its outcome); any error of the item →
  *   <Step>Failed | <Step>TimedOut (its outcome, with the error {state, name, message}): one database's failure never
  *   stops the others.
  * → SummarizeRun → CheckOutcomes → MarkRunVerified | MarkDatabasesFailed → NotifyRun (one message for the run) →
@@ -109,6 +115,11 @@ const CONSOLE_URL_EXPRESSION = `States.Format('https://{}.console.aws.amazon.com
  *
  * A failed NotifyRun is caught (a verified run still checks in), and CheckChatPosted then ends the execution in
  * ChatPostFailed: the run is visibly failed and alarms, but the snitch stays quiet.
+ *
+ * A re-verification (input `{"verifyBackup": KEY}`) makes no backup: PrepareVerifyBackupItem → ListVerifyBackup
+ * list the key's one database (no ListDatabases, no discovery); its item starts at CheckBackupGiven → UseGivenBackup
+ * → VerifyBackup (BackupDatabase skipped); after NotifyRun, CheckVerifyBackupRun → CheckBackupReverified ends it
+ * without SnitchCheckIn (a check-in would hide a missing daily backup).
  */
 export function buildRunDefinition(scope: Construct, props: RunDefinitionProps): sfn.IChainable {
   const runFields = {
@@ -177,7 +188,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     stateName: STATE.chatPostFailed,
     error: CHAT_POST_FAILED,
     cause:
-      "Every database was verified and the snitch checked in, but NotifyRun could not post to chat: see its error in this execution's history.",
+      "Every database was verified and the snitch checked in (never for a re-verification), but NotifyRun could not post to chat: see its error in this execution's history.",
   });
   const checkChatPosted = new sfn.Choice(scope, STATE.checkChatPosted, { stateName: STATE.checkChatPosted })
     .when(sfn.Condition.isPresent('$.chatError'), chatPostFailed)
@@ -227,8 +238,20 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     retryOnServiceExceptions: true,
   });
   retryThrottledLambda(notifyRun);
-  notifyRun.addCatch(checkAllVerified, { errors: [sfn.Errors.ALL], resultPath: '$.chatError' });
-  notifyRun.next(checkAllVerified);
+  // A re-verification made no backup: checking the dead-man's switch in would hide a missing daily backup.
+  const checkBackupReverified = new sfn.Choice(scope, STATE.checkBackupReverified, {
+    stateName: STATE.checkBackupReverified,
+    comment: "A re-verification of an existing backup never checks the dead-man's switch in: it made no backup.",
+  })
+    .when(sfn.Condition.stringEquals('$.status', 'SUCCEEDED'), checkChatPosted)
+    .otherwise(databasesFailed);
+  const checkVerifyBackupRun = new sfn.Choice(scope, STATE.checkVerifyBackupRun, {
+    stateName: STATE.checkVerifyBackupRun,
+  })
+    .when(sfn.Condition.isPresent('$.verifyBackup'), checkBackupReverified)
+    .otherwise(checkAllVerified);
+  notifyRun.addCatch(checkVerifyBackupRun, { errors: [sfn.Errors.ALL], resultPath: '$.chatError' });
+  notifyRun.next(checkVerifyBackupRun);
 
   const markRunVerified = new sfn.Pass(scope, STATE.markRunVerified, {
     stateName: STATE.markRunVerified,
@@ -311,6 +334,14 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     'sha256.$': '$.backup.sha256',
     'previousBytes.$': '$.backup.previousBytes',
   };
+  // The verification's figures an outcome keeps: every check passed (a failing one fails the task), so the count
+  // is the number of checks.
+  const outcomeVerify = {
+    'restoreSeconds.$': '$.verify.restoreSeconds',
+    'checks.$': 'States.ArrayLength($.verify.checks)',
+    'skippedExtensions.$': '$.verify.skippedExtensions',
+    'previous.$': '$.verify.previous',
+  };
   const databaseVerified = new sfn.Pass(scope, STATE.databaseVerified, {
     stateName: STATE.databaseVerified,
     comment: "The database's outcome, trimmed so that 200 of them fit the run's state.",
@@ -319,15 +350,42 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
       status: 'SUCCEEDED',
       'isNew.$': '$.backup.isNew',
       backup: outcomeBackup,
-      verify: {
-        'restoreSeconds.$': '$.verify.restoreSeconds',
-        // Every check passed (a failing one fails the task): the count is the number of checks.
-        'checks.$': 'States.ArrayLength($.verify.checks)',
-        'skippedExtensions.$': '$.verify.skippedExtensions',
-        'previous.$': '$.verify.previous',
-      },
+      verify: outcomeVerify,
+      'retention.$': '$.retention',
     },
   });
+
+  // Only after this database verified: a broken pipeline never reaches it, so it can never expire anything.
+  const retentionTimeout = props.retentionTimeout ?? Duration.minutes(5);
+  const applyRetention = new tasks.LambdaInvoke(scope, STATE.applyRetention, {
+    stateName: STATE.applyRetention,
+    comment:
+      "Tags every object of this database's backups with the retention rules that keep it, or as expired (the bucket's lifecycle deletes only those).",
+    lambdaFunction: props.applyRetention,
+    payload: sfn.TaskInput.fromObject({ 'backupKey.$': '$.backup.key' }),
+    resultSelector: { 'kept.$': '$.Payload.kept', 'expired.$': '$.Payload.expired' },
+    resultPath: '$.retention',
+    taskTimeout: sfn.Timeout.duration(retentionTimeout),
+    retryOnServiceExceptions: true,
+  });
+  retryThrottledLambda(applyRetention);
+  // The backup was verified, but a failed step is a failed run (the switch stays silent): the outcome keeps both.
+  const retentionErrors = errorStates(
+    { state: STATE.applyRetention, failed: STATE.applyRetentionFailed, timedOut: STATE.applyRetentionTimedOut },
+    `The retention step took longer than ${retentionTimeout.toSeconds()} seconds.`,
+    {
+      fields: {
+        'database.$': itemDatabase,
+        status: 'FAILED',
+        'isNew.$': '$.backup.isNew',
+        backup: outcomeBackup,
+        verify: outcomeVerify,
+      },
+    },
+  );
+  catchInto(applyRetention, retentionErrors);
+  applyRetention.next(databaseVerified);
+
   const verifyBackup = engineTask({
     state: STATE.verifyBackup,
     engine: 'verify',
@@ -341,7 +399,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     { fields: { 'database.$': itemDatabase, status: 'FAILED', 'isNew.$': '$.backup.isNew', backup: outcomeBackup } },
   );
   catchInto(verifyBackup, verifyErrors);
-  verifyBackup.next(databaseVerified);
+  verifyBackup.next(applyRetention);
 
   const backupDatabase = engineTask({
     state: STATE.backupDatabase,
@@ -361,6 +419,27 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   catchInto(backupDatabase, backupErrors);
   backupDatabase.next(verifyBackup);
 
+  // A re-verification's item verifies the given backup instead of making one. Its figures are null (the run made
+  // no backup; the outcome schema leaves such a backup out); isNew is false: the database had this backup.
+  const useGivenBackup = new sfn.Pass(scope, STATE.useGivenBackup, {
+    stateName: STATE.useGivenBackup,
+    parameters: {
+      'key.$': '$.item.verifyBackup',
+      'bytes.$': JSON_NULL,
+      'seconds.$': JSON_NULL,
+      'sha256.$': JSON_NULL,
+      'previousBytes.$': JSON_NULL,
+      isNew: false,
+    },
+    resultPath: '$.backup',
+  }).next(verifyBackup);
+  const checkBackupGiven = new sfn.Choice(scope, STATE.checkBackupGiven, {
+    stateName: STATE.checkBackupGiven,
+    comment: 'A re-verification (its list entry names the backup) skips BackupDatabase.',
+  })
+    .when(sfn.Condition.isPresent('$.item.verifyBackup'), useGivenBackup)
+    .otherwise(backupDatabase);
+
   const proveDatabases = new sfn.Map(scope, STATE.proveDatabases, {
     stateName: STATE.proveDatabases,
     comment: 'Backs up and verifies each database; a failed database ends its own item with its error.',
@@ -376,7 +455,7 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     },
     resultPath: '$.outcomes',
   });
-  proveDatabases.itemProcessor(backupDatabase);
+  proveDatabases.itemProcessor(checkBackupGiven);
   proveDatabases.next(summarizeRun);
   // Every item catches its own errors; anything else (a runtime error of the Map itself) still reaches the chat.
   const proveFailed = new sfn.Pass(scope, STATE.proveDatabasesFailed, {
@@ -423,9 +502,32 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   }
   listDatabases.next(proveDatabases);
 
+  // A re-verification proves one backup: its database is the key's folder (<prefix>/<folder>/<date>/<file>), which
+  // the verify engine maps to the database's settings. The key is prefixed with two segments so that a key of fewer
+  // than three never gives a negative index: it fails in VerifyBackup with BackupNotFound, not here (7 calls).
+  const keyParts = "States.StringSplit(States.Format('-/-/{}', $.verifyBackup), '/')";
+  const prepareVerifyBackupItem = new sfn.Pass(scope, STATE.prepareVerifyBackupItem, {
+    stateName: STATE.prepareVerifyBackupItem,
+    parameters: {
+      'database.$': `States.ArrayGetItem(${keyParts}, States.MathAdd(States.ArrayLength(${keyParts}), -3))`,
+      isNew: false,
+      'verifyBackup.$': '$.verifyBackup',
+    },
+    resultPath: '$.verifyBackupItem',
+  });
+  prepareVerifyBackupItem.next(
+    new sfn.Pass(scope, STATE.listVerifyBackup, {
+      stateName: STATE.listVerifyBackup,
+      comment: "A re-verification makes no backup and discovers nothing: the list is the backup's one database.",
+      parameters: { 'databases.$': 'States.Array($.verifyBackupItem)' },
+      resultPath: '$.discovered',
+    }).next(proveDatabases),
+  );
+
   // ---- input validation (pure Step Functions: no Lambda, so the local runner needs no binding) ----------------
-  // Only "reason" (text) is accepted. Unknown fields are found by comparing the input's JSON with the JSON of the
-  // known fields rebuilt from it; the message shows the input, so the offending field is named.
+  // Only "reason" (text) and "verifyBackup" (text: a backup key) are accepted. Unknown fields are found by comparing
+  // the input's JSON with the JSON of the known fields rebuilt from it, in either order of the two (the input's own
+  // order is kept); the message shows the input, so the offending field is named.
   // Its length (MAX_REASON_CHARS) cannot be checked here: JSONPath intrinsics cannot measure a string. `pgproof
   // start` enforces it; from the console, ECS refuses overrides over 8,192 characters at BackupDatabase.
   const rejectUnknownField = new sfn.Pass(scope, STATE.rejectUnknownInputField, {
@@ -433,59 +535,85 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
     parameters: {
       state: STATE.validateInput,
       name: INVALID_INPUT,
-      'message.$': "States.Format('The input may hold only one field, reason (text); got {}', $.input.given)",
+      'message.$':
+        "States.Format('The input may hold only the fields reason (text) and verifyBackup (a backup key); got {}', $.input.given)",
     },
     resultPath: '$.error',
   });
+  const knownFieldsOnly = sfn.Condition.or(
+    sfn.Condition.stringEqualsJsonPath('$.input.given', '$.input.expected.json'),
+    sfn.Condition.stringEqualsJsonPath('$.input.given', '$.input.expected.reordered'),
+  );
   const checkInputFields = new sfn.Choice(scope, STATE.checkInputFields, { stateName: STATE.checkInputFields })
-    .when(sfn.Condition.stringEqualsJsonPath('$.input.given', '$.input.expected.json'), listDatabases)
+    .when(sfn.Condition.and(knownFieldsOnly, sfn.Condition.isPresent('$.verifyBackup')), prepareVerifyBackupItem)
+    .when(knownFieldsOnly, listDatabases)
     .otherwise(rejectUnknownField.next(markRunFailed));
   const compareInputFields = new sfn.Pass(scope, STATE.compareInputFields, {
     stateName: STATE.compareInputFields,
-    parameters: { 'json.$': 'States.JsonToString($.input.known)' },
+    parameters: {
+      'json.$': 'States.JsonToString($.input.known)',
+      'reordered.$': 'States.JsonToString($.input.reordered)',
+    },
     resultPath: '$.input.expected',
   }).next(checkInputFields);
-  const readReason = new sfn.Pass(scope, STATE.readInputReason, {
-    stateName: STATE.readInputReason,
-    parameters: {
-      ...runFields,
-      'reason.$': '$.input.reason',
-      input: { 'given.$': 'States.JsonToString($.input)', known: { 'reason.$': '$.input.reason' } },
-    },
-  }).next(compareInputFields);
-  const useDefaultReason = new sfn.Pass(scope, STATE.useDefaultReason, {
-    stateName: STATE.useDefaultReason,
-    parameters: {
-      ...runFields,
-      reason: DEFAULT_REASON,
-      input: { 'given.$': 'States.JsonToString($.input)', known: {} },
-    },
-  }).next(compareInputFields);
-  const rejectReasonType = new sfn.Pass(scope, STATE.rejectInputReasonType, {
-    stateName: STATE.rejectInputReasonType,
-    parameters: {
-      ...runFields,
-      error: {
-        state: STATE.validateInput,
-        name: INVALID_INPUT,
-        message: 'The input field reason must be text, e.g. {"reason": "before migration"}.',
+  /** A state rebuilding the run's state from the input: the reason (given or the default), the backup to verify. */
+  const readInput = (name: StateName, given: { reason: boolean; verifyBackup: boolean }) => {
+    const reason = given.reason ? { 'reason.$': '$.input.reason' } : {};
+    const verifyBackup = given.verifyBackup ? { 'verifyBackup.$': '$.input.verifyBackup' } : {};
+    return new sfn.Pass(scope, name, {
+      stateName: name,
+      parameters: {
+        ...runFields,
+        ...(given.reason ? reason : { reason: DEFAULT_REASON }),
+        ...verifyBackup,
+        input: {
+          'given.$': 'States.JsonToString($.input)',
+          known: { ...reason, ...verifyBackup },
+          reordered: { ...verifyBackup, ...reason },
+        },
       },
-    },
-  }).next(markRunFailed);
+    }).next(compareInputFields);
+  };
+  const inputTypeError = (name: StateName, message: string) =>
+    new sfn.Pass(scope, name, {
+      stateName: name,
+      parameters: { ...runFields, error: { state: STATE.validateInput, name: INVALID_INPUT, message } },
+    }).next(markRunFailed);
+  const isGivenButNotText = (path: string) =>
+    sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.not(sfn.Condition.isString(path)));
 
   const validateInput = new sfn.Choice(scope, STATE.validateInput, {
     stateName: STATE.validateInput,
-    comment: 'Accepts {} or {"reason": "<text>"}; anything else fails the run at once.',
+    comment:
+      'Accepts {}, {"reason": "<text>"}, {"verifyBackup": "<backup key>"} or both; anything else fails the run at once.',
   })
     .when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent('$.input.reason'),
-        sfn.Condition.not(sfn.Condition.isString('$.input.reason')),
+      isGivenButNotText('$.input.reason'),
+      inputTypeError(
+        STATE.rejectInputReasonType,
+        'The input field reason must be text, e.g. {"reason": "before migration"}.',
       ),
-      rejectReasonType,
     )
-    .when(sfn.Condition.isPresent('$.input.reason'), readReason)
-    .otherwise(useDefaultReason);
+    .when(
+      isGivenButNotText('$.input.verifyBackup'),
+      inputTypeError(
+        STATE.rejectInputVerifyBackupType,
+        'The input field verifyBackup must be text: the key of the backup to verify again, e.g. {"verifyBackup": "pgproof/orders/2026-11-24/20261124T030000Z-9f2c41d0ab12.dump.zst"}; `pgproof backups` lists the keys.',
+      ),
+    )
+    .when(
+      sfn.Condition.and(sfn.Condition.isPresent('$.input.reason'), sfn.Condition.isPresent('$.input.verifyBackup')),
+      readInput(STATE.readInputReasonAndVerifyBackup, { reason: true, verifyBackup: true }),
+    )
+    .when(
+      sfn.Condition.isPresent('$.input.reason'),
+      readInput(STATE.readInputReason, { reason: true, verifyBackup: false }),
+    )
+    .when(
+      sfn.Condition.isPresent('$.input.verifyBackup'),
+      readInput(STATE.readInputVerifyBackup, { reason: false, verifyBackup: true }),
+    )
+    .otherwise(readInput(STATE.useDefaultReason, { reason: false, verifyBackup: false }));
   // The run's input moves to $.input untouched, next to the run id's parts; the states above rebuild the state.
   return new sfn.Pass(scope, STATE.prepareRunId, {
     stateName: STATE.prepareRunId,

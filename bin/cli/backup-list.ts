@@ -1,8 +1,8 @@
 // What `pgproof backups` prints: every backup of the catalog with what the retention policy does with it. Pure.
 import type { BackupCatalog } from '../../containers/common/backup-catalog';
-import { runIdTime } from '../../containers/common/keys';
 import { formatBytes } from '../../lambdas/common/format';
-import { applyRetention, type KeepRule, type RetentionPolicy } from '../../lib/common/retention';
+import { newestFirst, retentionPlan } from '../../containers/common/retention-plan';
+import type { KeepRule, RetentionPolicy } from '../../lib/common/retention';
 import { plainTable } from '../../lib/local/run-result';
 
 /** One backup, as `--json` prints it. */
@@ -22,55 +22,25 @@ export interface BackupRow {
   readonly expiresAt: string | null;
 }
 
-// The run id's time has one home beside the key format; re-exported for the CLI's callers.
-export { runIdTime };
+export { runIdTime } from '../../containers/common/retention-plan';
 
 /**
  * Pure: the catalog's backups, newest first, each with the policy's decision for its database at `now`. Runs that
  * never made a backup (no dump or manifest) are listed as unverified: the policy expires them like failed runs.
  */
 export function backupRows(catalog: BackupCatalog, policy: RetentionPolicy, now: Date): BackupRow[] {
-  const entries = [
-    ...catalog.backups.map((b) => ({
-      key: b.dumpKey,
+  return retentionPlan(catalog, policy, now)
+    .sort(newestFirst)
+    .map((b) => ({
+      key: b.key,
       database: b.database,
-      runId: b.runId,
-      bytes: b.totalBytes,
-      verified: b.verified !== undefined,
-      restoreSeconds: b.verified?.restoreSeconds,
-    })),
-    ...catalog.incomplete.map((r) => ({
-      key: r.keys[0] ?? `${r.folder}/${r.runId}`,
-      database: r.folder.split('/').at(-1) ?? r.folder,
-      runId: r.runId,
-      bytes: r.totalBytes,
-      verified: false,
-      restoreSeconds: undefined,
-    })),
-  ].flatMap((e) => {
-    const createdAt = runIdTime(e.runId);
-    return createdAt ? [{ ...e, createdAt }] : [];
-  });
-  const decisions = new Map<string, ReturnType<typeof applyRetention>[number]>();
-  for (const database of new Set(entries.map((e) => e.database))) {
-    const mine = entries.filter((e) => e.database === database);
-    for (const d of applyRetention(mine, policy, now)) decisions.set(d.key, d);
-  }
-  return entries
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.key < b.key ? 1 : -1))
-    .map((e) => {
-      const d = decisions.get(e.key)!;
-      return {
-        key: e.key,
-        database: e.database,
-        createdAt: e.createdAt.toISOString(),
-        bytes: e.bytes,
-        verified: e.verified,
-        ...(e.restoreSeconds !== undefined ? { restoreSeconds: e.restoreSeconds } : {}),
-        keptBy: d.keptBy,
-        expiresAt: d.expiresAt ? d.expiresAt.toISOString() : null,
-      };
-    });
+      createdAt: b.createdAt.toISOString(),
+      bytes: b.bytes,
+      verified: b.verified,
+      ...(b.restoreSeconds !== undefined ? { restoreSeconds: b.restoreSeconds } : {}),
+      keptBy: b.keptBy,
+      expiresAt: b.expiresAt ? b.expiresAt.toISOString() : null,
+    }));
 }
 
 /** The rows as a plain table: date, database, size, verified, restore seconds, and what keeps it or when it expires. */

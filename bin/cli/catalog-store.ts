@@ -1,10 +1,11 @@
-// The bucket `backups` and `prune` read: the embedded S3 data under the state dir, or a bucket. Loaded only by them.
+// The bucket `backups`, `prune` and `restore` read (the embedded S3 data under the state dir, or a bucket), and the
+// client a pruning `run --local` deletes through.
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../containers/common/s3';
 import { retentionPolicyOf } from '../../lib/config';
 import type { RetentionPolicy } from '../../lib/common/retention';
-import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../lib/local/embedded-s3';
+import { EMBEDDED_S3_CREDENTIALS, type EmbeddedS3, startEmbeddedS3 } from '../../lib/local/embedded-s3';
 import { readLocalConfigFile } from '../../lib/local/local-config';
 import { usageError } from './usage-error';
 
@@ -29,16 +30,19 @@ export async function openCatalogStore(flags: {
     prefix: flags.prefix,
     ...(endpoint ? { endpoint } : {}),
   };
-  const s3 = createS3Client(
-    storage,
-    embedded
-      ? {
-          accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID,
-          secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
-        }
-      : undefined,
-  );
+  const s3 = embedded ? embeddedS3Client(embedded) : createS3Client(storage);
   return { s3, storage, stop: async () => embedded?.stop() };
+}
+
+/** A client of the state dir's embedded S3 server, already started (by `openCatalogStore` or a local run). */
+export function embeddedS3Client(embedded: Pick<EmbeddedS3, 'endpoint'>): S3Client {
+  return createS3Client(
+    { endpoint: embedded.endpoint },
+    {
+      accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+    },
+  );
 }
 
 /** The `retention` of the configuration file (the policy's defaults without one); a bad field is a usage error. */

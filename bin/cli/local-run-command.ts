@@ -1,11 +1,16 @@
 // What `demo` and `run --local` do once their flags are parsed; loaded only when one of them runs (it pulls in the
 // local runtime: the state machine definition from the CDK app, the embedded S3 server, the engines' runner).
 import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { CommanderError } from 'commander';
+import type { CatalogLocation } from '../../containers/common/backup-catalog';
 import type { ConnectionParams } from '../../containers/common/pg-connection';
+import { DEFAULT_KEY_PREFIX } from '../../lib/common/defaults';
 import { registerSecret } from '../../lib/common/redact';
 import { MAX_CONCURRENCY_RANGE, MAX_DATABASES } from '../../lib/common/rules';
 import { parseEndpointValue } from '../../lambdas/common/endpoint';
+import type { RetentionPolicy } from '../../lib/common/retention';
+import { type RetentionSettings, retentionSettingsOf } from '../../lib/config';
 import { EMBEDDED_S3_CREDENTIALS, startEmbeddedS3 } from '../../lib/local/embedded-s3';
 import { appendHistory, writeExecutionLog } from '../../lib/local/history';
 import { readLocalConfigFile } from '../../lib/local/local-config';
@@ -18,8 +23,11 @@ import { describeResult } from '../../lib/local/run-result';
 import type { ExecutionEvent } from '../../lib/local/state-machine-runner';
 import { describeStorageFailure, prepareStateDir } from '../../lib/local/state-dir';
 import { ensureBundles } from '../bundles.mjs';
+import { embeddedS3Client } from './catalog-store';
 import { interruptOnSignals } from './interrupt';
 import { print, say } from './output';
+import { pruneBackups } from './prune-backups';
+import { type PrunePlan, prunedLine, verifiedDatabases } from './prune-plan';
 import type { RunFlags } from './run-options';
 import { parsedOrUsage, usageError } from './usage-error';
 
@@ -77,7 +85,13 @@ function parseInput(text: string): Record<string, unknown> {
   }
 }
 
-function printResult(result: RunRecord, json: boolean): void {
+/** What pruning one verified database after the run did: the plan it carried out, or why it failed. */
+export type PruneOutcome = PrunePlan | { readonly error: string };
+
+/** Exit code of a run whose every database verified but whose pruning failed: the proof stands, storage grows. */
+export const PRUNE_FAILED_EXIT_CODE = 3;
+
+function printResult(result: RunRecord, json: boolean, pruned: ReadonlyMap<string, PruneOutcome>): void {
   const out = json ? say : print;
   for (const line of describeResult(result)) out(line);
   if (result.chat?.text !== undefined && !result.chat.posted) {
@@ -85,20 +99,73 @@ function printResult(result: RunRecord, json: boolean): void {
     out('Chat message (no --chat-webhook given, so it was not posted):');
     for (const line of result.chat.text.split('\n')) out(`  ${line}`);
   }
-  if (json) print(JSON.stringify(result));
+  for (const [database, outcome] of pruned) {
+    if ('error' in outcome) say(`❌ pruning ${database} failed: ${outcome.error}`);
+    else out(prunedLine(database, outcome));
+  }
+  if (json) {
+    // Each pruned database's result carries `pruned`; the run record in the history does not (pruning is not the run).
+    const databases = result.databases?.map((d) => {
+      const outcome = pruned.get(d.database);
+      return outcome ? { ...d, pruned: outcome } : d;
+    });
+    print(JSON.stringify(databases ? { ...result, databases } : result));
+  }
 }
 
-/** Runs the state machine locally against `connection`; returns the exit code (0 verified, 1 failed, 130/143 after a signal). */
+/**
+ * Prunes, after the run, each database that verified in it (never a failed one) by the configuration's policy, as
+ * `pgproof prune --local --database <name>` would. A failure is returned per database, never thrown.
+ */
+export async function pruneVerified(
+  result: Pick<RunRecord, 'databases'>,
+  s3: S3Client,
+  storage: CatalogLocation,
+  policy: RetentionPolicy,
+): Promise<Map<string, PruneOutcome>> {
+  const outcomes = new Map<string, PruneOutcome>();
+  for (const database of verifiedDatabases(result)) {
+    try {
+      outcomes.set(database, await pruneBackups(s3, storage, policy, { database }));
+    } catch (error) {
+      outcomes.set(database, { error: (error as Error).message });
+    }
+  }
+  return outcomes;
+}
+
+/** Pure: a local run's exit code: a signal's, 1 when the run failed, 3 when it verified but pruning failed, else 0. */
+export function localRunExitCode(
+  status: RunRecord['status'],
+  pruned: ReadonlyMap<string, PruneOutcome>,
+  signalExitCode: number | undefined,
+): number {
+  if (signalExitCode !== undefined) return signalExitCode;
+  if (status !== 'SUCCEEDED') return 1;
+  return [...pruned.values()].some((o) => 'error' in o) ? PRUNE_FAILED_EXIT_CODE : 0;
+}
+
+/**
+ * Runs the state machine locally against `connection`, then prunes its verified databases when the configuration's
+ * `retention.pruneLocal` asks; returns the exit code (0 verified, 1 failed, 3 verified but pruning failed, 130/143
+ * after a signal).
+ */
 export async function runLocalCommand(
   flags: RunFlags,
   connection: ConnectionParams,
-  defaults: { file?: unknown; input?: Record<string, unknown> } = {},
+  defaults: {
+    file?: unknown;
+    input?: Record<string, unknown>;
+    /** Never prune after the run, whatever the configuration's `retention.pruneLocal` says (`pgproof demo`). */
+    neverPrune?: boolean;
+  } = {},
 ): Promise<number> {
   validateRunFlags(flags);
   const input = flags.input !== undefined ? parseInput(flags.input) : (defaults.input ?? {});
   for (const url of [flags.chatWebhook, flags.snitchUrl]) registerSecret(url);
   let fleet: LocalFleet;
   let file: unknown;
+  let retention: RetentionSettings;
   try {
     // The configuration file (or the caller's defaults) and the flags: which databases, with which settings.
     file = flags.config !== undefined ? await readLocalConfigFile(flags.config) : defaults.file;
@@ -110,6 +177,9 @@ export async function runLocalCommand(
       ...(flags.excludeDatabases?.length ? { exclude: flags.excludeDatabases } : {}),
       ...(flags.maxConcurrency !== undefined ? { maxConcurrency: parseMaxConcurrency(flags.maxConcurrency) } : {}),
     });
+    // What ApplyRetention tags after each verified database (and pruneLocal deletes): checked before the run, or a
+    // bad field would surface only after the backup and verify.
+    retention = retentionSettingsOf(file ?? {}, flags.config ?? 'the configuration');
   } catch (error) {
     if (error instanceof CommanderError) throw error;
     throw usageError((error as Error).message);
@@ -132,6 +202,7 @@ export async function runLocalCommand(
   progress.fleet = databases === 'all' || databases.length > 1;
   const events: ExecutionEvent[] = [];
   let result: RunRecord;
+  let pruned = new Map<string, PruneOutcome>();
   try {
     if (embedded) progress.message(`embedded S3 at ${embedded.endpoint} (data in ${path.join(stateDir, 's3')})`);
     result = await runLocally({
@@ -139,6 +210,7 @@ export async function runLocalCommand(
       config: fleet.config,
       databases,
       maxConcurrency: fleet.maxConcurrency,
+      retention: retention.policy,
       ...(typeof name === 'string' && name ? { label: name } : {}),
       s3: embedded
         ? {
@@ -169,6 +241,20 @@ export async function runLocalCommand(
       },
     });
     progress.done();
+    if (retention.pruneLocal && !defaults.neverPrune && interrupt.exitCode === undefined) {
+      if (embedded) {
+        const s3 = embeddedS3Client(embedded);
+        try {
+          pruned = await pruneVerified(result, s3, { bucket: embedded.bucket, prefix: flags.prefix }, retention.policy);
+        } finally {
+          s3.destroy();
+        }
+      } else if (flags.bucket) {
+        say(
+          `retention.pruneLocal: not pruning s3://${flags.bucket} (pruning applies to the state dir's embedded S3 only; a real bucket expires backups by its own rules)`,
+        );
+      }
+    }
     try {
       await appendHistory(stateDir, result);
       await writeExecutionLog(stateDir, result.runId, events);
@@ -180,6 +266,16 @@ export async function runLocalCommand(
     interrupt.dispose();
     await embedded?.stop();
   }
-  printResult(result, Boolean(flags.json));
-  return interrupt.exitCode ?? (result.status === 'SUCCEEDED' ? 0 : 1);
+  printResult(result, Boolean(flags.json), pruned);
+  if ([...pruned.values()].some((o) => 'error' in o)) {
+    const again = [
+      `--state-dir ${flags.stateDir}`,
+      ...(flags.prefix !== DEFAULT_KEY_PREFIX ? [`--prefix ${flags.prefix}`] : []),
+      ...(flags.config !== undefined ? [`--config ${flags.config}`] : []),
+    ];
+    say(
+      `every kept backup is intact, but pruning stopped, so expired backups remain and storage grows until a prune succeeds: fix the cause, then run pgproof prune --local ${again.join(' ')}`,
+    );
+  }
+  return localRunExitCode(result.status, pruned, interrupt.exitCode);
 }

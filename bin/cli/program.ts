@@ -7,6 +7,7 @@ import { addReportCommand } from './commands/report';
 import { addRestoreCommand } from './commands/restore';
 import { addRunCommand } from './commands/run';
 import { addStartCommand } from './commands/start';
+import { addVerifyCommand } from './commands/verify';
 import { say } from './output';
 import { USAGE_ERROR_CODE, USAGE_EXIT_CODE } from './usage-error';
 
@@ -28,6 +29,7 @@ export function createProgram(version: string): Command {
   addRestoreCommand(program);
   addBackupsCommand(program);
   addPruneCommand(program);
+  addVerifyCommand(program);
   addReportCommand(program);
   return program;
 }

@@ -16,7 +16,11 @@ import { executionConsoleUrl } from './deployed-state-machine';
  * longer reason is bounded by ECS instead (RunTask refuses overrides over 8,192 characters; BackupDatabase fails).
  */
 export const manualInputSchema = z
-  .object({ reason: z.string().superRefine(refineReason) })
+  .object({
+    reason: z.string().superRefine(refineReason),
+    /** Re-verifies this existing backup instead of making one (`pgproof verify`). */
+    verifyBackup: z.string().min(1, 'verifyBackup must be a backup key, e.g. as `pgproof backups` lists it'),
+  })
   .partial()
   .strict();
 
@@ -34,7 +38,9 @@ export function parseManualInput(text: string | undefined): z.infer<typeof manua
     const issue = parsed.error.issues[0]!;
     const field = issue.path.length ? issue.path.join('.') : ((issue as { keys?: string[] }).keys ?? []).join(', ');
     if (issue.code === 'custom') throw new InputError(`--input: ${issue.message}`);
-    throw new InputError(`--input: ${field ? `${field}: ` : ''}${issue.message} (allowed: {"reason": "<text>"})`);
+    throw new InputError(
+      `--input: ${field ? `${field}: ` : ''}${issue.message} (allowed: {"reason": "<text>", "verifyBackup": "<backup key>"})`,
+    );
   }
   return parsed.data;
 }

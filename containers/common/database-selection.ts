@@ -2,11 +2,13 @@ import { ENGINE_ENV, LIBPQ_ENV } from '../../lib/contracts/engine-env';
 import {
   fleetSettingsSchema,
   isFleetSettings,
+  type FleetSettings,
   selectFleetDatabase,
   type SelectedDatabase,
 } from '../../lib/contracts/fleet-settings';
 import { describeZodError, parseEngineConfig, type EngineConfig } from './engine-config';
 import { ConfigError } from './errors';
+import { keySegment } from './keys';
 import { defaultSslRootCert } from './tls';
 import type { SslMode } from '../../lib/common/rules';
 
@@ -20,8 +22,17 @@ export interface DatabaseSelection {
   readonly selected: SelectedDatabase | undefined;
 }
 
+/** How `selectDatabase` reads `ENGINE_ENV.database`. */
+export interface SelectionOptions {
+  /**
+   * The id may be a backup key's database folder (a re-verification's item): when no database has that id, the one
+   * whose name makes that folder is taken (ids and names may differ). @default false
+   */
+  readonly orKeyFolder?: boolean;
+}
+
 /** Parses `ENGINE_ENV.config` (plain or keyed) and selects the task's database, failing fast with a ConfigError. */
-export function selectDatabase(env: NodeJS.ProcessEnv): DatabaseSelection {
+export function selectDatabase(env: NodeJS.ProcessEnv, options: SelectionOptions = {}): DatabaseSelection {
   const text = env[ENGINE_ENV.config] ?? '';
   const id = env[ENGINE_ENV.database]?.trim() || undefined;
   let value: unknown;
@@ -33,13 +44,46 @@ export function selectDatabase(env: NodeJS.ProcessEnv): DatabaseSelection {
   if (!isFleetSettings(value)) return { id, config: parseEngineConfig(value), selected: undefined };
   const parsed = fleetSettingsSchema.safeParse(value);
   if (!parsed.success) throw new ConfigError(describeZodError(parsed.error, ENGINE_ENV.config));
-  const choice = selectFleetDatabase(parsed.data, id);
-  if ('problem' in choice) throw new ConfigError(choice.problem);
+  const byFolder = options.orKeyFolder && id !== undefined ? idOfKeyFolder(parsed.data, id) : undefined;
+  const choice = selectFleetDatabase(parsed.data, byFolder ?? id);
+  if ('problem' in choice)
+    throw new ConfigError(
+      options.orKeyFolder
+        ? `${choice.problem}. When verifying a backup, the database is the backup key's folder ("${id}"): no configured database's name makes that folder; check the key with \`pgproof backups\``
+        : choice.problem,
+    );
   const selected = choice.database;
   const where = selected.discovered
     ? `${ENGINE_ENV.config} (defaults + databaseSettings.${selected.id})`
     : `${ENGINE_ENV.config} (defaults + databases.${selected.id})`;
   return { id: selected.id, config: parseEngineConfig(selected.engine, where), selected };
+}
+
+/**
+ * The id to select for a key folder that is not a listed id: the listed database whose name makes that folder, else
+ * (discovering fleets) the name in `databaseSettings` that does; undefined when neither does (the folder is then
+ * taken as the id: a discovered database's name). Throws a ConfigError when several names share the folder.
+ */
+function idOfKeyFolder(settings: FleetSettings, folder: string): string | undefined {
+  if (Object.hasOwn(settings.databases, folder)) return undefined;
+  const unique = (candidates: string[], what: string) => {
+    if (candidates.length > 1)
+      throw new ConfigError(
+        `the backup's database folder "${folder}" is the key folder of several ${what} (${candidates.map((c) => `"${c}"`).join(', ')}): their backups cannot be told apart by key; give them names that differ after replacing characters other than letters, digits, "." "_" "-"`,
+      );
+    return candidates[0];
+  };
+  const listed = Object.entries(settings.databases)
+    .filter(([, entry]) => keySegment(entry.name) === folder)
+    .map(([id]) => id);
+  const byName = unique(listed, 'configured databases');
+  if (byName !== undefined || settings.exclude === undefined) return byName;
+  const named = Object.keys(settings.databaseSettings ?? {});
+  if (named.includes(folder)) return undefined;
+  return unique(
+    named.filter((name) => keySegment(name) === folder),
+    'databases in "databaseSettings"',
+  );
 }
 
 /**

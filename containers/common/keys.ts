@@ -19,14 +19,6 @@ export function isRunId(value: string): boolean {
   return RUN_ID.test(value);
 }
 
-const RUN_TIME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/;
-
-/** The time a run id was made: `20261124T031500Z-…` → 2026-11-24T03:15:00Z; undefined for anything else. */
-export function runIdTime(runId: string): Date | undefined {
-  const m = RUN_TIME.exec(runId);
-  return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : undefined;
-}
-
 /** Makes a database name safe as one key segment. */
 export function keySegment(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_') || '_';

@@ -1,10 +1,10 @@
 // Pure: the catalog (and, locally, the run history) → one report model per database: every run of the period with
 // its figures and status, the restore-time trend, the newest verified backup and what retention does with each.
 import { redact } from '../../lib/common/redact';
-import { applyRetention, type KeepRule, type RetentionPolicy } from '../../lib/common/retention';
+import type { KeepRule, RetentionPolicy } from '../../lib/common/retention';
 import type { DatabaseRunRecord, RunError } from '../../lib/contracts/run-record';
 import type { BackupCatalog } from '../common/backup-catalog';
-import { runIdTime } from '../common/keys';
+import { retentionPlan, runIdTime } from '../common/retention-plan';
 
 const DAY_MS = 86_400_000;
 
@@ -172,6 +172,9 @@ interface Merged {
   incomplete?: BackupCatalog['incomplete'][number];
 }
 
+/** A run's key in the retention plan: its dump's, or its first object's (as `retentionPlan` keys them). */
+const catalogKey = (m: Merged) => m.backup?.dumpKey ?? m.incomplete?.keys[0] ?? `${m.incomplete?.folder}/${m.runId}`;
+
 /** The database name of an incomplete run: its key folder (no manifest names it). */
 const folderName = (folder: string) => folder.split('/').at(-1) ?? folder;
 
@@ -292,6 +295,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
   }
   runFailures.sort((a, b) => a.at.localeCompare(b.at));
 
+  const plan = input.policy
+    ? new Map(retentionPlan(catalog, input.policy, now).map((p) => [p.key, p] as const))
+    : undefined;
   const byDatabase = new Map<string, Merged[]>();
   for (const m of merged.values()) {
     const list = byDatabase.get(m.database);
@@ -308,21 +314,10 @@ export function buildReportModel(input: ReportInput): ReportModel {
       .filter((m) => m.at !== undefined)
       .sort((a, b) => a.at!.getTime() - b.at!.getTime() || a.runId.localeCompare(b.runId));
     const inCatalog = mine.filter((m) => m.backup || m.incomplete);
-    const decisions = input.policy
-      ? new Map(
-          applyRetention(
-            inCatalog.map((m) => ({
-              key: m.backup?.dumpKey ?? m.incomplete?.keys[0] ?? m.runId,
-              createdAt: m.at!,
-              verified: m.backup?.verified !== undefined,
-            })),
-            input.policy,
-            now,
-          ).map((d) => [d.key, d]),
-        )
-      : undefined;
+    // The same decisions as `pgproof backups`, `prune` and the AWS marking: one plan of the whole catalog.
+    const decisions = plan ? inCatalog.flatMap((m) => plan.get(catalogKey(m)) ?? []) : undefined;
     const retentionOf = (m: Merged): RunRetention | undefined => {
-      const d = decisions?.get(m.backup?.dumpKey ?? m.incomplete?.keys[0] ?? m.runId);
+      const d = plan?.get(catalogKey(m));
       if (!d || !(m.backup || m.incomplete)) return undefined;
       return { keptBy: d.keptBy, expired: d.expired, ...(d.expiresAt ? { expiresAt: d.expiresAt.toISOString() } : {}) };
     };
@@ -353,8 +348,8 @@ export function buildReportModel(input: ReportInput): ReportModel {
       ...(decisions
         ? {
             retention: {
-              kept: [...decisions.values()].filter((d) => !d.expired).length,
-              expired: [...decisions.values()].filter((d) => d.expired).length,
+              kept: decisions.filter((d) => !d.expired).length,
+              expired: decisions.filter((d) => d.expired).length,
             },
           }
         : {}),

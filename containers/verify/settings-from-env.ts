@@ -8,8 +8,9 @@ import type { VerifySettings } from './verify';
 /** Reads the verify task's settings from its environment (`ENGINE_ENV`), failing fast on a bad one. */
 export async function verifySettingsFromEnv(env: NodeJS.ProcessEnv): Promise<VerifySettings> {
   const workDir = env[ENGINE_ENV.workDir]?.trim();
-  // The database's own checks and settings, by its id (ENGINE_ENV.database).
-  const { id, config } = selectDatabase(env);
+  // The database's own checks and settings, by its id (ENGINE_ENV.database), or by the key folder a re-verification
+  // gives (ids and names may differ).
+  const { id, config } = selectDatabase(env, { orKeyFolder: true });
   return {
     ...(id ? { database: id } : {}),
     storage: storageFromEnv(env),

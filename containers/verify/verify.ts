@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { EngineConfig } from '../common/engine-config';
-import { VerificationFailed } from '../common/errors';
+import { BackupNotFound, VerificationFailed } from '../common/errors';
 import { logBackupVerified, logCheck } from '../common/engine-log';
 import type { Logger } from '../common/log';
-import { newestVerifiedBackup } from '../common/backup-catalog';
+import { backupAt, newestVerifiedBackup } from '../common/backup-catalog';
+import { parseBackupKey } from '../common/keys';
 import { readManifest, writeVerificationRecord, type Manifest } from '../common/manifest';
 import { connect } from '../common/pg-connection';
 import { discoverPgInstalls, selectRestoreServer, type DiscoveryOptions } from '../common/pg-tools';
@@ -98,6 +99,30 @@ async function previousVerified(
   }
 }
 
+/**
+ * The manifest of the backup to verify: a complete backup (dump and manifest) at `key`, which a re-verification
+ * takes from its input. Throws BackupNotFound naming the key and how to list the keys.
+ */
+async function manifestToVerify(s3: S3Client, storage: StorageLocation, key: string): Promise<Manifest> {
+  try {
+    const base = storage.prefix.replace(/^\/+|\/+$/g, '');
+    if (base && !key.startsWith(`${base}/`))
+      throw new BackupNotFound(`${key} is not under this deployment's key prefix "${base}/"`);
+    // A manifest key is verified as it always was; a dump key must have its manifest and its dump object.
+    if (parseBackupKey(key)?.kind === 'manifest') return await readManifest(s3, storage.bucket, key);
+    const { manifest } = await backupAt(s3, storage.bucket, key);
+    if (manifest.key !== key)
+      throw new BackupNotFound(`the manifest beside s3://${storage.bucket}/${key} describes ${manifest.key}`);
+    return manifest;
+  } catch (error) {
+    if (!(error instanceof BackupNotFound)) throw error;
+    throw new BackupNotFound(
+      `backup ${key} cannot be verified: ${error.message}. \`pgproof backups\` lists the backups and their keys`,
+      { cause: error },
+    );
+  }
+}
+
 function summarise(outcomes: readonly CheckOutcome[]): string {
   return outcomes
     .filter((o) => !o.passed)
@@ -132,7 +157,7 @@ export async function runVerify(settings: VerifySettings, deps: VerifyDeps): Pro
     if (deps.signal?.aborted) throw deps.signal.reason;
   };
   checkpoint();
-  const manifest: Manifest = await readManifest(deps.s3, settings.storage.bucket, settings.key);
+  const manifest = await manifestToVerify(deps.s3, settings.storage, settings.key);
   const installs = await discoverPgInstalls(settings.discovery);
   const server = selectRestoreServer(manifest.server.major, manifest.pgDump.major, installs);
   if (server.major !== manifest.server.major) {

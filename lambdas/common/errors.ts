@@ -84,3 +84,24 @@ export class SnitchCheckInFailed extends PgProofError {
 export class CheckInRefused extends PgProofError {
   override readonly name = 'CheckInRefused';
 }
+
+/**
+ * apply-retention was asked to apply the policy after a backup the catalog does not show verified (no such backup,
+ * or no verified marker): nothing is marked, so a broken pipeline can never expire anything.
+ */
+export class NotVerified extends PgProofError {
+  override readonly name = 'NotVerified';
+}
+
+/**
+ * Reading or writing an object's tags or Object Lock retention failed. The message names the object and the S3
+ * action; for AccessDenied, the permission the function's role lacks. It never quotes the SDK's message.
+ */
+export class ObjectMarkFailed extends PgProofError {
+  override readonly name = 'ObjectMarkFailed';
+}
+
+/** An object already carries S3's maximum of tags besides pgproof's: the retention tag cannot be added to it. */
+export class TooManyTags extends PgProofError {
+  override readonly name = 'TooManyTags';
+}

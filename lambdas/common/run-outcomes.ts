@@ -13,6 +13,8 @@ export interface SingleRun {
   readonly runId: string;
   readonly status: RunStatus;
   readonly reason?: string;
+  /** A re-verification: the key of the existing backup verified again (no backup was made). */
+  readonly verifyBackup?: string;
   readonly consoleUrl?: string;
   readonly backup?: {
     readonly key: string;
@@ -67,6 +69,7 @@ export function asSingleRun(run: RunResult): SingleRun | undefined {
     runId: run.runId,
     status,
     ...(run.reason !== undefined ? { reason: run.reason } : {}),
+    ...(run.verifyBackup !== undefined ? { verifyBackup: run.verifyBackup } : {}),
     ...(run.consoleUrl !== undefined ? { consoleUrl: run.consoleUrl } : {}),
     ...(outcome.backup
       ? {

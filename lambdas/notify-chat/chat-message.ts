@@ -44,6 +44,9 @@ export interface ChatMessage {
 /** The restore time is the point of the exercise: say what it means wherever it is shown. */
 export const RECOVERY_NOTE = "today's measured recovery time";
 
+/** What a re-verification's message says of its backup. */
+export const REVERIFY_NOTE = 'an existing backup, verified again: no new backup was made';
+
 /** A fleet message names at most this many failed databases, then says how many more failed. */
 export const MAX_FAILED_LINES = 20;
 /** A fleet message names at most this many new databases that verified. */
@@ -68,11 +71,18 @@ export function buildChatMessage(run: RunResult): ChatMessage {
 function buildSingleMessage(run: SingleRun): ChatMessage {
   const succeeded = run.status === 'SUCCEEDED';
   const facts = runFacts(run);
-  const headline = succeeded
-    ? `✅ Backup verified: ${run.database}`
-    : `❌ Backup FAILED: ${run.database}${run.error ? ` (failed in ${run.error.state})` : ''}`;
+  const failedIn = run.error ? ` (failed in ${run.error.state})` : '';
+  // A re-verification made no backup: the message must not read as today's backup.
+  const headline = run.verifyBackup
+    ? succeeded
+      ? `✅ Existing backup re-verified: ${run.database}`
+      : `❌ Re-verification of an existing backup FAILED: ${run.database}${failedIn}`
+    : succeeded
+      ? `✅ Backup verified: ${run.database}`
+      : `❌ Backup FAILED: ${run.database}${failedIn}`;
 
   const list: Fact[] = [];
+  if (run.verifyBackup) list.push({ label: 'Backup', value: `${run.verifyBackup} (${REVERIFY_NOTE})` });
   if (facts.size) list.push({ label: 'Size', value: withChange(facts.size, facts.sizeChange) });
   if (facts.dump) list.push({ label: 'Dump', value: facts.dump });
   if (facts.restore) {

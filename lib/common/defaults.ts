@@ -7,8 +7,11 @@
 /** The key prefix of every object pgproof writes to the backup bucket. */
 export const DEFAULT_KEY_PREFIX = 'pgproof';
 
-/** Days a backup is kept before the bucket's lifecycle rule expires it. */
-export const DEFAULT_RETENTION_DAYS = 35;
+/**
+ * Days an overwritten or expired object version stays in the versioned bucket before the lifecycle rule deletes it
+ * for good: the window in which a backup expired by mistake (or by a compromised credential) can still be restored.
+ */
+export const DEFAULT_NONCURRENT_DAYS = 30;
 
 /** Object Lock mode when a lock is configured: privileged users may still lift a governance lock. */
 export const DEFAULT_OBJECT_LOCK_MODE = 'GOVERNANCE';
@@ -69,3 +72,6 @@ export const DEFAULT_RETENTION_POLICY = {
   keepVerifiedMin: 3,
   unverifiedDays: 7,
 } as const;
+
+/** `retention.pruneLocal`: `run --local` deletes what the policy expires only when the configuration asks for it. */
+export const DEFAULT_PRUNE_LOCAL = false;

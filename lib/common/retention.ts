@@ -1,3 +1,5 @@
+import { ConfigError } from './errors';
+
 /**
  * Retention that knows what was proven: which backups of one database to keep, and why. Pure: the AWS marking step,
  * `pgproof backups` and `pgproof prune` all decide with `applyRetention`, so they cannot disagree.
@@ -157,4 +159,92 @@ export function applyRetention(
 /** The most verified backups the policy can keep: one per rule slot, plus the minimum. */
 export function maxVerifiedKept(policy: RetentionPolicy): number {
   return policy.keepDaily + policy.keepWeekly + policy.keepMonthly + policy.keepYearly + policy.keepVerifiedMin;
+}
+
+/** Same time of day, `months` calendar months later; a day the target month lacks becomes its last (Jan 31 + 1 → Feb 28/29). */
+function addCalendarMonths(date: Date, months: number): Date {
+  const total = date.getUTCMonth() + months;
+  const year = date.getUTCFullYear() + Math.floor(total / 12);
+  const month = ((total % 12) + 12) % 12;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return new Date(
+    Date.UTC(
+      year,
+      month,
+      Math.min(date.getUTCDate(), lastDay),
+      date.getUTCHours(),
+      date.getUTCMinutes(),
+      date.getUTCSeconds(),
+      date.getUTCMilliseconds(),
+    ),
+  );
+}
+
+/**
+ * Pure: until when a kept verified backup is locked (Object Lock): for each period rule that keeps it, `createdAt`
+ * plus that rule's whole span (daily: keepDaily days, weekly: keepWeekly × 7 days, monthly: keepMonthly calendar
+ * months, yearly: keepYearly years), the latest of them. Undefined when only `min` or `unverified` keeps it: those
+ * have no end a lock could name, and locking them would outlive the rule.
+ */
+export function lockUntil(createdAt: Date, keptBy: readonly KeepRule[], policy: RetentionPolicy): Date | undefined {
+  const ends = keptBy.flatMap((rule) => {
+    switch (rule) {
+      case 'daily':
+        return [new Date(createdAt.getTime() + policy.keepDaily * DAY_MS)];
+      case 'weekly':
+        return [new Date(createdAt.getTime() + policy.keepWeekly * 7 * DAY_MS)];
+      case 'monthly':
+        return [addCalendarMonths(createdAt, policy.keepMonthly)];
+      case 'yearly':
+        return [addCalendarMonths(createdAt, policy.keepYearly * 12)];
+      default:
+        return [];
+    }
+  });
+  if (ends.length === 0) return undefined;
+  return new Date(Math.max(...ends.map((d) => d.getTime())));
+}
+
+/**
+ * The longest lock `lockUntil` can set, in whole days from now, with a day of rounding: a month counted as 31 days,
+ * a year as 366. The retention step's role may not set a longer one, so even a misused function cannot lock a
+ * backup for a century.
+ */
+export function maxLockDays(policy: RetentionPolicy): number {
+  return Math.max(policy.keepDaily, policy.keepWeekly * 7, policy.keepMonthly * 31, policy.keepYearly * 366, 1) + 1;
+}
+
+const POLICY_FIELDS = [
+  'keepDaily',
+  'keepWeekly',
+  'keepMonthly',
+  'keepYearly',
+  'keepVerifiedMin',
+  'unverifiedDays',
+] as const satisfies readonly (keyof RetentionPolicy)[];
+
+/**
+ * Pure: a complete policy from JSON text (what the stack writes into a function's environment), or a `ConfigError`
+ * naming `source` and every problem: not JSON, a missing or unknown field, a value out of range.
+ */
+export function retentionPolicyFromJson(text: string, source: string): RetentionPolicy {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${source} must be the retention policy as JSON; it is not valid JSON`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError(`${source} must be a JSON object with ${POLICY_FIELDS.join(', ')}`);
+  const given = value as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const name of POLICY_FIELDS)
+    if (typeof given[name] !== 'number')
+      problems.push(`${source}.${name} must be a number; got ${JSON.stringify(given[name]) ?? 'nothing'}`);
+  for (const name of Object.keys(given))
+    if (!(POLICY_FIELDS as readonly string[]).includes(name))
+      problems.push(`${source}.${name} is not a retention field`);
+  if (problems.length === 0) problems.push(...retentionPolicyProblems(given as unknown as RetentionPolicy, source));
+  if (problems.length) throw new ConfigError(problems.join('; '));
+  return Object.fromEntries(POLICY_FIELDS.map((name) => [name, given[name]])) as unknown as RetentionPolicy;
 }

@@ -129,16 +129,6 @@ export function fargateSizeProblem(
   return `${field}.memoryMiB ${size.memoryMiB} does not fit ${size.cpu} CPU units on Fargate (allowed: ${allowed})`;
 }
 
-/** A locked object version cannot be deleted, so the lifecycle rule could not expire it: the lock must not outlast retention. */
-export function objectLockProblem(
-  lock: { readonly field: string; readonly days: number },
-  retention: { readonly field: string; readonly days: number },
-): string | undefined {
-  return lock.days <= retention.days
-    ? undefined
-    : `${lock.field} (${lock.days} days) must not exceed ${retention.field} (${retention.days} days): a locked object cannot expire`;
-}
-
 export function sslModeProblem(field: string, mode: string): string | undefined {
   return (SSL_MODES as readonly string[]).includes(mode)
     ? undefined

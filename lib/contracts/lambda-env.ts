@@ -1,6 +1,7 @@
 /**
- * The environment variables of the notification Lambdas: set by lib/notify-functions.ts (the secret names) or by the
- * local runner (the URLs themselves), read by lambdas/notify-chat and lambdas/snitch-checkin.
+ * The environment variables of the Lambdas: the notification functions' are set by lib/notify-functions.ts (the secret
+ * names) or by the local runner (the URLs themselves), read by lambdas/notify-chat and lambdas/snitch-checkin;
+ * apply-retention's are set by the stack or the local runner.
  */
 
 /** Environment variables of notify-chat. */
@@ -24,3 +25,21 @@ export const SNITCH_ENV = {
   /** For the generic kind: none (GET, default) | text | json (POST the summary). */
   body: 'SNITCH_BODY',
 } as const;
+
+/** Environment variables of apply-retention (set by the stack, or by the local runner). */
+export const RETENTION_ENV = {
+  /** The backup bucket's name. */
+  bucket: 'PGPROOF_BUCKET',
+  /** The key prefix backups are written under; unset: the engines' default (`pgproof`). */
+  prefix: 'PGPROOF_PREFIX',
+  /** The retention policy as JSON: `{ keepDaily, keepWeekly, keepMonthly, keepYearly, keepVerifiedMin, unverifiedDays }`. */
+  policy: 'PGPROOF_RETENTION',
+  /** GOVERNANCE | COMPLIANCE: lock kept verified backups in this mode; unset: lock nothing. */
+  objectLockMode: 'PGPROOF_OBJECT_LOCK_MODE',
+  /** An S3-compatible endpoint (local runs, when no client is passed in); unset: AWS S3. */
+  s3Endpoint: 'PGPROOF_S3_ENDPOINT',
+} as const;
+
+/** The Object Lock modes apply-retention accepts in `PGPROOF_OBJECT_LOCK_MODE`. */
+export const OBJECT_LOCK_MODES = ['GOVERNANCE', 'COMPLIANCE'] as const;
+export type ObjectLockMode = (typeof OBJECT_LOCK_MODES)[number];

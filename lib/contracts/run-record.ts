@@ -99,7 +99,11 @@ export const databaseOutcomeSchema = z.looseObject({
   status: z.enum(RUN_STATUSES),
   /** No complete backup of this database was in the bucket before this run. */
   isNew: optional(z.boolean()),
-  backup: optional(z.looseObject({ key: z.string().min(1), bytes: count, seconds, previousBytes: optional(count) })),
+  /** The backup made by this run. A re-verification's item carries the given key with null figures: left out. */
+  backup: z.preprocess(
+    (backup) => (isObject(backup) && backup.bytes === null && backup.seconds === null ? undefined : backup),
+    optional(z.looseObject({ key: z.string().min(1), bytes: count, seconds, previousBytes: optional(count) })),
+  ),
   verify: optional(
     z.looseObject({
       restoreSeconds: seconds,
@@ -109,6 +113,8 @@ export const databaseOutcomeSchema = z.looseObject({
       previous: optional(z.looseObject({ dumpBytes: count, restoreSeconds: optional(seconds) })),
     }),
   ),
+  /** What the retention step did after the database verified: backups kept and expired (tagged for deletion). */
+  retention: optional(z.looseObject({ kept: count, expired: count })),
   error: optional(runErrorSchema),
 });
 /** One database's outcome after parsing. */
@@ -130,6 +136,8 @@ export const runStateSchema = z.looseObject({
   consoleUrl: consoleUrlSchema.optional(),
   /** Why the run was started by hand. */
   reason: optional(z.string()),
+  /** The key of the existing backup this run verified again (input `verifyBackup`): the run made no backup. */
+  verifyBackup: optional(z.string()),
   /** One outcome per database, after the Map (absent in executions that predate it). */
   outcomes: optional(z.array(databaseOutcomeSchema)),
 });
@@ -194,6 +202,8 @@ export interface RunRecord {
   readonly seconds?: number;
   /** Why the run was started by hand (`started by hand` when no reason was given). */
   readonly reason?: string;
+  /** A re-verification: the key of the existing backup it verified again (it made no backup, nor checked in). */
+  readonly verifyBackup?: string;
   /** The backup's figures (executions before the Map; a Map execution has them per database in `databases`). */
   readonly backup?: BackupSummary;
   /** The verification's figures (executions before the Map; see `backup`). */
@@ -431,6 +441,7 @@ export function summarizeExecution(execution: ExecutionOutcome): RunRecord {
     ...(execution.stoppedAt ? { finishedAt: execution.stoppedAt } : {}),
     ...(Number.isFinite(started) && Number.isFinite(stopped) ? { seconds: (stopped - started) / 1000 } : {}),
     ...(text(state.reason) ? { reason: text(state.reason) } : {}),
+    ...(text(state.verifyBackup) ? { verifyBackup: text(state.verifyBackup) } : {}),
     ...(backup ? { backup } : {}),
     ...(verify ? { verify } : {}),
     ...(status === 'FAILED' ? { error: errorOf(execution, state, databases) } : {}),

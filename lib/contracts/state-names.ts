@@ -11,12 +11,24 @@ export const STATE = {
   compareInputFields: 'CompareInputFields',
   checkInputFields: 'CheckInputFields',
   rejectUnknownInputField: 'RejectUnknownInputField',
+  /** Re-verifying an existing backup (`{"verifyBackup": KEY}`): reading the input, listing its one database. */
+  readInputVerifyBackup: 'ReadInputVerifyBackup',
+  readInputReasonAndVerifyBackup: 'ReadInputReasonAndVerifyBackup',
+  rejectInputVerifyBackupType: 'RejectInputVerifyBackupType',
+  prepareVerifyBackupItem: 'PrepareVerifyBackupItem',
+  listVerifyBackup: 'ListVerifyBackup',
+  /** The item's start: a re-verification skips BackupDatabase and verifies the given backup. */
+  checkBackupGiven: 'CheckBackupGiven',
+  useGivenBackup: 'UseGivenBackup',
   backupDatabase: 'BackupDatabase',
   backupDatabaseFailed: 'BackupDatabaseFailed',
   backupDatabaseTimedOut: 'BackupDatabaseTimedOut',
   verifyBackup: 'VerifyBackup',
   verifyBackupFailed: 'VerifyBackupFailed',
   verifyBackupTimedOut: 'VerifyBackupTimedOut',
+  applyRetention: 'ApplyRetention',
+  applyRetentionFailed: 'ApplyRetentionFailed',
+  applyRetentionTimedOut: 'ApplyRetentionTimedOut',
   /** Rendered only by definitions before the Map; kept so older executions still summarize. */
   notifySuccess: 'NotifySuccess',
   listDatabases: 'ListDatabases',
@@ -31,6 +43,9 @@ export const STATE = {
   markRunVerified: 'MarkRunVerified',
   markDatabasesFailed: 'MarkDatabasesFailed',
   notifyRun: 'NotifyRun',
+  /** After NotifyRun: a re-verification never checks the dead-man's switch in (it made no backup). */
+  checkVerifyBackupRun: 'CheckVerifyBackupRun',
+  checkBackupReverified: 'CheckBackupReverified',
   checkAllVerified: 'CheckAllVerified',
   databasesFailed: 'DatabasesFailed',
   snitchCheckIn: 'SnitchCheckIn',
@@ -51,6 +66,7 @@ export type StateName = (typeof STATE)[keyof typeof STATE];
 export const TASK_STATES: readonly StateName[] = [
   STATE.backupDatabase,
   STATE.verifyBackup,
+  STATE.applyRetention,
   STATE.discoverDatabases,
   STATE.notifyRun,
   STATE.notifySuccess,

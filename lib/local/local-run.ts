@@ -4,11 +4,14 @@ import { redact } from '../common/redact';
 import type { LambdaLogger } from '../../lambdas/common/logger';
 import { buildChatMessage } from '../../lambdas/notify-chat/chat-message';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
+import { createApplyRetentionHandler } from '../../lambdas/apply-retention/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
-import { DEFAULT_KEY_PREFIX } from '../common/defaults';
+import { createS3Client } from '../../containers/common/s3';
+import { DEFAULT_KEY_PREFIX, DEFAULT_RETENTION_POLICY } from '../common/defaults';
+import type { RetentionPolicy } from '../common/retention';
 import { ENGINE_ENV } from '../contracts/engine-env';
 import type { FleetSettings } from '../contracts/fleet-settings';
-import { CHAT_ENV, SNITCH_ENV } from '../contracts/lambda-env';
+import { CHAT_ENV, RETENTION_ENV, SNITCH_ENV } from '../contracts/lambda-env';
 import { finalRunState, runStateSchema, summarizeExecution, type RunRecord } from '../contracts/run-record';
 import { STATE } from '../contracts/state-names';
 import { ContainerTaskError, runContainerTask } from './container-task';
@@ -33,6 +36,8 @@ export interface LocalRunOptions {
   readonly label?: string;
   /** Where backups go: the embedded S3 server or an S3-compatible endpoint (or AWS when `endpoint` is unset). */
   readonly s3: { endpoint?: string; bucket: string; prefix?: string; credentials?: Record<string, string> };
+  /** The retention policy ApplyRetention applies after each verified database (tags only). @default the defaults */
+  readonly retention?: RetentionPolicy;
   /** The execution's input, as a manual run in the console would get it (e.g. `{"reason": "…"}`). */
   readonly input?: Record<string, unknown>;
   /** Post the chat message here; without it the message is only returned (and printed). */
@@ -220,9 +225,28 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
     return output as unknown as Json;
   };
 
+  // The same handler as the Lambda, on the same bucket as the engines: it tags (s3rver keeps tags); Object Lock is
+  // AWS-only, so no lock mode locally. Deleting locally is `prune` (or `retention.pruneLocal`).
+  const s3Credentials = options.s3.credentials;
+  const applyRetention = createApplyRetentionHandler({
+    env: {
+      [RETENTION_ENV.bucket]: options.s3.bucket,
+      [RETENTION_ENV.prefix]: options.s3.prefix ?? DEFAULT_KEY_PREFIX,
+      [RETENTION_ENV.policy]: JSON.stringify(options.retention ?? DEFAULT_RETENTION_POLICY),
+    },
+    logger,
+    s3: createS3Client(
+      options.s3.endpoint ? { endpoint: options.s3.endpoint } : {},
+      s3Credentials?.AWS_ACCESS_KEY_ID && s3Credentials.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: s3Credentials.AWS_ACCESS_KEY_ID, secretAccessKey: s3Credentials.AWS_SECRET_ACCESS_KEY }
+        : undefined,
+    ),
+  });
+
   const bindings: Record<string, TaskBinding> = {
     [STATE.backupDatabase]: containerTask('backup', STATE.backupDatabase),
     [STATE.verifyBackup]: containerTask('verify', STATE.verifyBackup),
+    [STATE.applyRetention]: async (payload) => (await applyRetention(payload)) as unknown as Json,
     [STATE.discoverDatabases]: containerTask('discover', STATE.discoverDatabases),
     [STATE.notifyRun]: notify,
     [STATE.notifyFailure]: notify,

@@ -59,7 +59,12 @@ export function describeResult(result: RunRecord): string[] {
     if (result.error && failed === 0) lines.push(...errorLines(result.error, '   '));
     return lines;
   }
-  lines.push(`${ok ? '✅ backup verified' : '❌ run failed'}: database ${result.database}, run ${result.runId}`);
+  // A re-verification made no backup: say which existing one it proved (or failed to).
+  if (result.verifyBackup)
+    lines.push(
+      `${ok ? '✅ existing backup re-verified' : '❌ re-verification failed'}: ${result.verifyBackup}, run ${result.runId}`,
+    );
+  else lines.push(`${ok ? '✅ backup verified' : '❌ run failed'}: database ${result.database}, run ${result.runId}`);
   const [only] = databases;
   if (only) {
     lines.push(...databaseLines({ ...only, error: undefined }, '   '));

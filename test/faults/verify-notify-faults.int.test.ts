@@ -278,7 +278,7 @@ describe('verify and notification faults through pgproof run --local', () => {
         await expectFailedRun(world, run, {
           state: 'ValidateInput',
           name: 'InvalidInput',
-          message: /only one field, reason .*reasn/,
+          message: /only the fields reason \(text\) and verifyBackup .*reasn/,
         });
         expect(databaseOf(run.result).backup).toBeUndefined();
         expect(await listAllKeys(world.bucket)).toEqual(keys);

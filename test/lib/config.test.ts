@@ -25,13 +25,13 @@ function withChange(edit: (c: any) => void) {
 }
 
 describe('parseConfig', () => {
-  it('applies the defaults: daily 03:00 UTC, 35 days, require TLS, task sizes, engine defaults', () => {
+  it('applies the defaults: daily 03:00 UTC, 30 days of noncurrent versions, require TLS, task sizes, engine defaults', () => {
     // WHEN
     const config = parseConfig(valid());
     // THEN
     expect(config).toMatchObject({
       schedule: { cron: '0 3 * * ? *', enabled: true },
-      bucket: { prefix: 'pgproof', retentionDays: 35, removalPolicy: 'retain' },
+      bucket: { prefix: 'pgproof', noncurrentDays: 30, removalPolicy: 'retain' },
       database: { port: 5432, sslMode: 'require', passwordJsonField: 'password' },
       tasks: { backup: { cpu: 1024, memoryMiB: 2048 }, verify: { ephemeralStorageGiB: 100 }, heartbeatSeconds: 300 },
       engine: { compression: { method: 'zstd', level: 1 }, sizeGuard: { maxShrink: 0.5 }, checks: [] },
@@ -90,11 +90,11 @@ describe('parseConfig', () => {
       /schedule\.cron: day-of-month or day-of-week must be "\?"/,
     ],
     ['enabled as text', (c) => (c.schedule = { enabled: 'no' }), /schedule\.enabled: .*expected boolean/],
-    ['zero retention', (c) => (c.bucket = { retentionDays: 0 }), /bucket\.retentionDays: .*>=1/],
+    ['zero noncurrent days', (c) => (c.bucket = { noncurrentDays: 0 }), /bucket\.noncurrentDays: .*>=1/],
     [
-      'a lock longer than retention',
-      (c) => (c.bucket = { retentionDays: 7, objectLockDays: 30 }),
-      /bucket\.objectLockDays: objectLockDays must not exceed retentionDays/,
+      'the removed age-only retentionDays',
+      (c) => (c.bucket = { retentionDays: 35 }),
+      /bucket\.retentionDays: retentionDays was removed: backups no longer expire by age.*Moving from retentionDays/,
     ],
     [
       'a lock on an existing bucket',

@@ -58,9 +58,8 @@ describe('backup bucket', () => {
         LifecycleConfiguration: {
           Rules: Match.arrayWith([
             Match.objectLike({
-              Id: 'expire-backups',
-              ExpirationInDays: 35,
-              NoncurrentVersionExpiration: { NoncurrentDays: 35 },
+              Id: 'remove-noncurrent-versions',
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
               AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
               Status: 'Enabled',
             }),
@@ -79,6 +78,35 @@ describe('backup bucket', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
+  it('deletes only what a verified run tagged expired: no rule expires objects by age alone', () => {
+    const bucket = ofType('AWS::S3::Bucket').find(([id]) => /BackupsBucket[0-9A-F]+$/.test(id))![1];
+    const rules = bucket.Properties.LifecycleConfiguration.Rules as Json[];
+    expect(rules.map((r) => r.Id)).toEqual([
+      'expire-marked-backups',
+      'remove-noncurrent-versions',
+      'remove-expired-delete-markers',
+    ]);
+    expect(rules[0]).toEqual({
+      Id: 'expire-marked-backups',
+      Status: 'Enabled',
+      TagFilters: [{ Key: 'pgproof-retention', Value: 'expired' }],
+      ExpirationInDays: 1,
+    });
+    // Every rule that expires current objects carries the tag filter (S3 refuses multipart and delete-marker
+    // actions next to a tag filter, so those live in their own rules).
+    for (const rule of rules) {
+      if (rule.ExpirationInDays !== undefined || rule.ExpirationDate !== undefined)
+        expect(rule.TagFilters).toEqual([{ Key: 'pgproof-retention', Value: 'expired' }]);
+      if (rule.TagFilters) {
+        expect(rule.AbortIncompleteMultipartUpload).toBeUndefined();
+        expect(rule.ExpiredObjectDeleteMarker).toBeUndefined();
+      }
+    }
+    expect(rules[1]).toMatchObject({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } });
+    expect(rules[1]!.TagFilters).toBeUndefined();
+    expect(rules[2]).toMatchObject({ ExpiredObjectDeleteMarker: true });
+  });
+
   it('has no Object Lock unless asked', () => {
     expect(text(resources)).not.toContain('ObjectLockConfiguration');
   });
@@ -86,7 +114,7 @@ describe('backup bucket', () => {
   it('applies Object Lock retention when configured', () => {
     // GIVEN / WHEN
     const { stack } = buildPgProof(() => ({
-      backupRetention: Duration.days(90),
+      noncurrentVersionRetention: Duration.days(90),
       objectLockRetention: Duration.days(30),
       objectLockMode: 'COMPLIANCE',
     }));
@@ -97,7 +125,9 @@ describe('backup bucket', () => {
         ObjectLockEnabled: 'Enabled',
         Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 30 } },
       },
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 90 })]) },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90 } })]),
+      },
     });
   });
 });
@@ -244,11 +274,11 @@ describe('least privilege', () => {
     expect(snitch).not.toContain('orders/db');
   });
 
-  it('grants no delete or retention-changing action anywhere', () => {
+  it('grants no delete or retention-changing action anywhere (without Object Lock, not even extending a lock)', () => {
     const all = ofType('AWS::IAM::Policy').flatMap(([, p]) => actionsOf(p.Properties.PolicyDocument.Statement));
     for (const a of all)
       expect(a).not.toMatch(
-        /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|BypassGovernanceRetention|PutBucket)|^s3:\*$/,
+        /^s3:(Delete|PutObjectRetention|PutObjectLegalHold|BypassGovernanceRetention|PutBucket|PutLifecycle)|^s3:\*$/,
       );
   });
 
@@ -272,6 +302,81 @@ describe('least privilege', () => {
     const invoke = statements.find((s) => s.Action === 'lambda:InvokeFunction')!;
     expect(text(invoke.Resource)).toMatch(/NotifyChat/);
     expect(text(invoke.Resource)).toMatch(/SnitchCheckIn/);
+    expect(text(invoke.Resource)).toMatch(/RetentionApplyRetention/);
+  });
+});
+
+describe('retention step', () => {
+  const retentionFunction = () =>
+    ofType('AWS::Lambda::Function').find(([id]) => /RetentionApplyRetention[0-9A-F]{8}$/.test(id))![1];
+
+  it('gets the bucket, prefix and policy (defaults filled in) and no lock mode without Object Lock', () => {
+    const vars = retentionFunction().Properties.Environment.Variables;
+    expect(vars.PGPROOF_BUCKET).toEqual({ Ref: expect.stringMatching(/BackupsBucket/) });
+    expect(vars.PGPROOF_PREFIX).toBe('pgproof');
+    expect(JSON.parse(vars.PGPROOF_RETENTION)).toEqual({
+      keepDaily: 7,
+      keepWeekly: 4,
+      keepMonthly: 12,
+      keepYearly: 0,
+      keepVerifiedMin: 3,
+      unverifiedDays: 7,
+    });
+    expect(vars.PGPROOF_OBJECT_LOCK_MODE).toBeUndefined();
+    expect(retentionFunction().Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('may list, read and tag objects under the prefix, decrypt with the key, and nothing else', () => {
+    const statements = statementsOfRole(/RetentionApplyRetentionRole/);
+    expect(actionsOf(statements).sort()).toEqual([
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:GetObjectTagging',
+      's3:ListBucket',
+      's3:PutObjectTagging',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    const tag = statements.find((st) => [st.Action].flat().includes('s3:PutObjectTagging'))!;
+    expect(text(tag.Resource)).toMatch(/\/pgproof\/\*"/);
+    const list = statements.find((st) => st.Action === 's3:ListBucket')!;
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['pgproof/*'] } });
+  });
+
+  it('with Object Lock may extend locks only in the bucket mode and up to the longest rule, never bypass', () => {
+    const { stack } = buildPgProof(() => ({
+      objectLockRetention: Duration.days(7),
+      objectLockMode: 'COMPLIANCE',
+      retention: { keepMonthly: 6, keepYearly: 2 },
+    }));
+    const locked = Template.fromStack(stack).toJSON().Resources as Record<string, Json>;
+    const fnEntry = Object.entries(locked).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && /RetentionApplyRetention[0-9A-F]{8}$/.test(id),
+    )!;
+    expect(fnEntry[1].Properties.Environment.Variables.PGPROOF_OBJECT_LOCK_MODE).toBe('COMPLIANCE');
+    const roleId = Object.entries(locked).find(
+      ([id, r]) => r.Type === 'AWS::IAM::Role' && /RetentionApplyRetentionRole/.test(id),
+    )![0];
+    const statements = Object.values(locked)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: Json) => x.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const lock = statements.find((st) => st.Action === 's3:PutObjectRetention')!;
+    // Two years of yearly backups is the longest rule: 2 × 366 days, plus a day of rounding.
+    expect(lock.Condition).toEqual({
+      StringEquals: { 's3:object-lock-mode': 'COMPLIANCE' },
+      NumericLessThanEquals: { 's3:object-lock-remaining-retention-days': '733' },
+    });
+    expect(actionsOf(statements)).toContain('s3:GetObjectRetention');
+    for (const a of actionsOf(statements)) expect(a).not.toMatch(/^s3:(Delete|BypassGovernanceRetention|PutBucket)/);
+  });
+
+  it('runs after VerifyBackup and before DatabaseVerified, with the backup key as its only input', () => {
+    const sm = ofType('AWS::StepFunctions::StateMachine')[0]![1];
+    const definition = text(sm.Properties.DefinitionString);
+    expect(definition).toContain('ApplyRetention');
+    expect(definition).toMatch(/backupKey\.\$\\":\\"\$\.backup\.key/);
   });
 });
 
@@ -387,11 +492,17 @@ describe('validation', () => {
     [{ databasePort: 70000 }, /databasePort must be a port number 1–65535; got 70000/],
     [{ keyPrefix: '/backups/' }, /keyPrefix must not be empty or start or end with "\/"; got "\/backups\/"/],
     [{ databasePasswordJsonField: ' ' }, /databasePasswordJsonField must not be empty/],
+    [{ objectLockRetention: Duration.hours(12) }, /objectLockRetention must be a whole number of days.*got 0.5/],
     [
-      { objectLockRetention: Duration.days(60) },
-      /objectLockRetention \(60 days\) must not exceed backupRetention \(35 days\)/,
+      { noncurrentVersionRetention: Duration.hours(12) },
+      /noncurrentVersionRetention must be a whole number of days, at least 1; got 0.5/,
     ],
-    [{ backupRetention: Duration.hours(12) }, /backupRetention must be a whole number of days, at least 1; got 0.5/],
+    [{ retention: { keepVerifiedMin: 0 } }, /retention.keepVerifiedMin must be a whole number from 1 to 1000/],
+    [{ retention: { keepDaily: 1.5 } }, /retention.keepDaily must be a whole number from 0 to 3660; got 1.5/],
+    [
+      { backupRetention: Duration.days(35) } as never,
+      /backupRetention was removed: backups expire by the `retention` policy over verified backups/,
+    ],
     [{ verifyEphemeralStorageGiB: 500 }, /verifyEphemeralStorageGiB must be a whole number from 21 to 200; got 500/],
     [{ heartbeatTimeout: Duration.seconds(30) }, /heartbeatTimeout must be at least 2 minutes.*got 30 seconds/],
     [{ backupTimeout: Duration.hours(30) }, /backupTimeout must be at most 24 hours/],

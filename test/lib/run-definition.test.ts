@@ -45,22 +45,29 @@ const TOP_LEVEL = [
   'BackupVerified',
   'ChatPostFailed',
   'CheckAllVerified',
+  'CheckBackupReverified',
   'CheckChatPosted',
   'CheckInputFields',
   'CheckOutcomes',
+  'CheckVerifyBackupRun',
   'CompareInputFields',
   'DatabasesFailed',
   'ListDatabases',
+  'ListVerifyBackup',
   'MarkDatabasesFailed',
   'MarkRunFailed',
   'MarkRunVerified',
   'NotifyFailure',
   'NotifyRun',
   'PrepareRunId',
+  'PrepareVerifyBackupItem',
   'ProveDatabases',
   'ProveDatabasesFailed',
   'ReadInputReason',
+  'ReadInputReasonAndVerifyBackup',
+  'ReadInputVerifyBackup',
   'RejectInputReasonType',
+  'RejectInputVerifyBackupType',
   'RejectUnknownInputField',
   'RunFailed',
   'SnitchCheckIn',
@@ -75,7 +82,9 @@ const ITEM = [
   'BackupDatabase',
   'BackupDatabaseFailed',
   'BackupDatabaseTimedOut',
+  'CheckBackupGiven',
   'DatabaseVerified',
+  'UseGivenBackup',
   'VerifyBackup',
   'VerifyBackupFailed',
   'VerifyBackupTimedOut',
@@ -103,7 +112,8 @@ describe('rendered definition', () => {
       ItemsPath: '$.discovered.databases',
       ResultPath: '$.outcomes',
       Next: STATE.summarizeRun,
-      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: STATE.backupDatabase },
+      // A re-verification's item skips BackupDatabase: the item starts at that choice
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: STATE.checkBackupGiven },
     });
     // The fleet's definition has the same states, top level and item
     expect(Object.keys(fleetAsl.States).sort()).toEqual(TOP_LEVEL);
@@ -111,7 +121,7 @@ describe('rendered definition', () => {
   });
 
   it('lists the configured databases, in order, with isNew unknown (null), after the input is accepted', () => {
-    expect(asl.States.CheckInputFields!.Choices[0].Next).toBe(STATE.listDatabases);
+    expect(asl.States.CheckInputFields!.Choices[1].Next).toBe(STATE.listDatabases);
     // At $.discovered, where DiscoverDatabases puts its result for "all": the Map reads one place either way
     expect(asl.States.ListDatabases).toMatchObject({
       Type: 'Pass',
@@ -220,6 +230,7 @@ describe('paths', () => {
   /** Entries of the run's own failure path (outside the Map). */
   const runFailureEntries = [
     'RejectInputReasonType',
+    'RejectInputVerifyBackupType',
     'RejectUnknownInputField',
     'SnitchCheckInFailed',
     'SnitchCheckInTimedOut',
@@ -278,10 +289,16 @@ describe('paths', () => {
       .map(([n]) => n);
     expect(writers.sort()).toEqual(['MarkDatabasesFailed', 'MarkRunFailed', 'MarkRunVerified']);
     // NotifyRun, between the Mark states and CheckAllVerified, writes only $.chat or $.chatError
-    expect(asl.States.NotifyRun).toMatchObject({ ResultPath: '$.chat', Next: STATE.checkAllVerified });
+    // (through CheckVerifyBackupRun, a Choice that writes nothing: a re-verification goes around the snitch)
+    expect(asl.States.NotifyRun).toMatchObject({ ResultPath: '$.chat', Next: STATE.checkVerifyBackupRun });
     expect(asl.States.NotifyRun!.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.chatError', Next: STATE.checkAllVerified },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.chatError', Next: STATE.checkVerifyBackupRun },
     ]);
+    expect(asl.States.CheckVerifyBackupRun).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.verifyBackup', IsPresent: true, Next: STATE.checkBackupReverified }],
+      Default: STATE.checkAllVerified,
+    });
     expect(asl.States.NotifyRun!.OutputPath).toBeUndefined();
   });
 
@@ -345,7 +362,8 @@ describe('paths', () => {
       .filter(([, s]) => s.End)
       .map(([n]) => n)
       .sort();
-    expect(ends).toEqual(ITEM.filter((n) => n !== STATE.backupDatabase && n !== STATE.verifyBackup));
+    const passesOn: string[] = [STATE.backupDatabase, STATE.verifyBackup, STATE.checkBackupGiven, STATE.useGivenBackup];
+    expect(ends).toEqual(ITEM.filter((n) => !passesOn.includes(n)));
     expect(item.DatabaseVerified).toMatchObject({
       Type: 'Pass',
       End: true,
@@ -863,7 +881,7 @@ describe('databases "all"', () => {
       ].sort(),
     );
     expect(Object.keys(itemStates(all)).sort()).toEqual(ITEM);
-    expect(all.States.CheckInputFields!.Choices[0].Next).toBe(STATE.discoverDatabases);
+    expect(all.States.CheckInputFields!.Choices[1].Next).toBe(STATE.discoverDatabases);
   });
 
   it("runs the discover program in the backup task, for the run (no item's database), into $.discovered", () => {

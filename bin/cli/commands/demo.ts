@@ -44,6 +44,8 @@ export function addDemoCommand(program: Command): void {
           ],
         },
         input: { reason: 'pgproof demo' },
+        // The demo's state dir may hold the user's own local runs: a demo never deletes any of them.
+        neverPrune: true,
       });
     } finally {
       await source.stop();

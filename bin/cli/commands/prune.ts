@@ -28,19 +28,12 @@ export function addPruneCommand(program: Command): void {
     .option('--dry-run', 'say what would be deleted, delete nothing')
     .option('--json', 'print { deleted: [object keys], kept: [backup keys] }')
     .action(async (flags: PruneFlags) => {
-      const { listBackups } = await import('../../../containers/common/backup-catalog');
-      const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
       const { openCatalogStore, retentionPolicyFrom } = await import('../catalog-store');
-      const { prunePlan } = await import('../prune-plan');
+      const { pruneBackups } = await import('../prune-backups');
       const policy = await retentionPolicyFrom(flags.config);
       const { s3, storage, stop } = await openCatalogStore(flags);
       try {
-        const catalog = await listBackups(s3, storage, flags.database);
-        const plan = prunePlan(catalog, policy, new Date());
-        if (!flags.dryRun) {
-          // One object at a time: a failure stops here, and what is left is still a valid catalog for the next run.
-          for (const key of plan.deleted) await s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key }));
-        }
+        const plan = await pruneBackups(s3, storage, policy, { database: flags.database, dryRun: flags.dryRun });
         const verb = flags.dryRun ? 'would delete' : 'deleted';
         if (flags.json) print(JSON.stringify({ ...plan, ...(flags.dryRun ? { dryRun: true } : {}) }));
         else {

@@ -9,6 +9,8 @@ const backup = (database: string, runId: string, verified: boolean): CatalogBack
     runId,
     database,
     dumpKey: `pgproof/${database}/${runId.slice(0, 4)}-${runId.slice(4, 6)}-${runId.slice(6, 8)}/${runId}.dump.zst`,
+    manifestKey: `pgproof/${database}/${runId.slice(0, 4)}-${runId.slice(4, 6)}-${runId.slice(6, 8)}/${runId}.manifest.json`,
+    sidecarKeys: [],
     totalBytes: 1000,
     verified: verified ? { restoreSeconds: 2.5 } : undefined,
   }) as unknown as CatalogBackup;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prunePlan } from '../../../bin/cli/prune-plan';
+import { prunedLine, prunePlan, verifiedDatabases } from '../../../bin/cli/prune-plan';
 import type { BackupCatalog, CatalogBackup } from '../../../containers/common/backup-catalog';
 import { DEFAULT_RETENTION_POLICY } from '../../../lib/common/defaults';
 
@@ -41,5 +41,36 @@ describe('prunePlan', () => {
       ],
       kept: ['pgproof/shop/d/20261201T030000Z-000000000002.dump.zst'],
     });
+  });
+});
+
+describe('verifiedDatabases', () => {
+  it('names the databases that verified in the run, never a failed one, and none of a run that never got to them', () => {
+    const databases = [
+      { database: 'shop', status: 'SUCCEEDED' },
+      { database: 'blog', status: 'FAILED' },
+      { database: 'crm', status: 'SUCCEEDED' },
+    ] as const;
+    expect(verifiedDatabases({ databases })).toEqual(['shop', 'crm']);
+    expect(verifiedDatabases({ databases: [{ database: 'blog', status: 'FAILED' }] })).toEqual([]);
+    expect(verifiedDatabases({})).toEqual([]);
+  });
+});
+
+describe('prunedLine', () => {
+  const run = (id: string) => `pgproof/shop/2026-12-01/20261201T0${id}0000Z-00000000000${id}`;
+  it('names the runs whose backups were deleted, the object count and the backups kept', () => {
+    const plan = {
+      deleted: [`${run('1')}.dump.zst`, `${run('1')}.manifest.json`, `${run('2')}.dump.zst`],
+      kept: [`${run('3')}.dump.zst`],
+    };
+    expect(prunedLine('shop', plan)).toBe(
+      'pruned shop: deleted 2 expired backups (3 objects: runs 20261201T010000Z-000000000001, 20261201T020000Z-000000000002); kept 1 backup',
+    );
+  });
+  it('says when nothing expired', () => {
+    expect(prunedLine('shop', { deleted: [], kept: [`${run('3')}.dump.zst`, `${run('4')}.dump.zst`] })).toBe(
+      'pruned shop: nothing expired; kept 2 backups',
+    );
   });
 });

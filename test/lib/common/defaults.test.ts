@@ -3,10 +3,12 @@ import {
   DEFAULT_BACKUP_TASK,
   DEFAULT_DEPLOYED_SSL_MODE,
   DEFAULT_KEY_PREFIX,
-  DEFAULT_RETENTION_DAYS,
+  DEFAULT_NONCURRENT_DAYS,
+  DEFAULT_RETENTION_POLICY,
   DEFAULT_VERIFY_TASK,
   keyPrefixOrDefault,
 } from '../../../lib/common/defaults';
+import { retentionPolicyProblems } from '../../../lib/common/retention';
 import {
   ephemeralStorageProblem,
   fargateSizeProblem,
@@ -21,7 +23,8 @@ describe('defaults', () => {
     expect(ephemeralStorageProblem('verify', DEFAULT_VERIFY_TASK.ephemeralStorageGiB)).toBeUndefined();
     expect(keyPrefixProblem('prefix', DEFAULT_KEY_PREFIX)).toBeUndefined();
     expect(sslModeProblem('sslMode', DEFAULT_DEPLOYED_SSL_MODE)).toBeUndefined();
-    expect(DEFAULT_RETENTION_DAYS).toBeGreaterThanOrEqual(1);
+    expect(DEFAULT_NONCURRENT_DAYS).toBeGreaterThanOrEqual(1);
+    expect(retentionPolicyProblems(DEFAULT_RETENTION_POLICY)).toEqual([]);
   });
 });
 

@@ -8,7 +8,6 @@ import {
   fargateSizeProblem,
   isPortNumber,
   keyPrefixProblem,
-  objectLockProblem,
   pipelineNameProblem,
   sslModeProblem,
   clipText,
@@ -87,20 +86,6 @@ describe('fargateSizeProblem', () => {
     );
     expect(fargateSizeProblem('backupSize', { cpu: 256, memoryMiB: 1536 })).toBe(
       'backupSize.memoryMiB 1536 does not fit 256 CPU units on Fargate (allowed: 512, 1024, 2048)',
-    );
-  });
-});
-
-describe('objectLockProblem', () => {
-  it('accepts a lock as long as the retention', () => {
-    expect(
-      objectLockProblem({ field: 'objectLockDays', days: 35 }, { field: 'retentionDays', days: 35 }),
-    ).toBeUndefined();
-  });
-
-  it('rejects a lock that outlasts the retention, naming both fields and values', () => {
-    expect(objectLockProblem({ field: 'objectLockRetention', days: 60 }, { field: 'backupRetention', days: 35 })).toBe(
-      'objectLockRetention (60 days) must not exceed backupRetention (35 days): a locked object cannot expire',
     );
   });
 });

@@ -101,7 +101,7 @@ describe('state names contract', () => {
       checkAllVerified: 'CheckAllVerified',
       databasesFailed: 'DatabasesFailed',
     });
-    expect(Object.keys(STATE)).toHaveLength(38);
-    expect(new Set(Object.values(STATE)).size).toBe(38);
+    expect(Object.keys(STATE)).toHaveLength(47);
+    expect(new Set(Object.values(STATE)).size).toBe(47);
   });
 });

@@ -34,6 +34,27 @@ const failed = (database: string, error = CHECK_FAILED, extra: Partial<DatabaseR
 });
 
 describe('describeResult', () => {
+  it('a re-verification names the existing backup it proved, not a backup of the day', () => {
+    const { backup: _none, ...database } = verified('orders');
+    const lines = describeResult({
+      ...run,
+      status: 'SUCCEEDED',
+      database: 'orders',
+      verifyBackup: KEY('orders'),
+      databases: [database],
+    });
+    expect(lines[0]).toBe(`✅ existing backup re-verified: ${KEY('orders')}, run ${RUN_ID}`);
+    expect(lines.join('\n')).not.toContain('backup verified');
+    const failedLines = describeResult({
+      ...run,
+      status: 'FAILED',
+      database: 'orders',
+      verifyBackup: KEY('orders'),
+      databases: [{ database: 'orders', status: 'FAILED', error: CHECK_FAILED }],
+    });
+    expect(failedLines[0]).toBe(`❌ re-verification failed: ${KEY('orders')}, run ${RUN_ID}`);
+  });
+
   it('one database verified: the headline names it, then its figures', () => {
     const lines = describeResult({ ...run, status: 'SUCCEEDED', database: 'orders', databases: [verified('orders')] });
     expect(lines).toEqual([
