@@ -102,18 +102,19 @@ function runLabel(r: ReportRun, kind?: ValueKind, value?: number): string {
   return `${when(r.at)} ${r.status}${figure}${why}`;
 }
 
-function series(db: DatabaseReport, kind: ValueKind, pick: (r: ReportRun) => number | undefined): SeriesPoint[] {
-  return db.runs
-    .filter((r) => r.status !== 'running')
-    .map((r) => {
-      const value = pick(r);
-      return {
-        at: new Date(r.at),
-        ...(value !== undefined ? { value } : {}),
-        failed: r.status !== 'verified',
-        label: () => runLabel(r, kind, value),
-      };
-    });
+function series(
+  db: DatabaseReport,
+  times: readonly Date[],
+  kind: ValueKind,
+  pick: (r: ReportRun) => number | undefined,
+): SeriesPoint[] {
+  const points: SeriesPoint[] = [];
+  db.runs.forEach((r, i) => {
+    if (r.status === 'running') return;
+    const value = pick(r);
+    points.push({ at: times[i]!, value, failed: r.status !== 'verified', label: () => runLabel(r, kind, value) });
+  });
+  return points;
 }
 
 function retentionText(r: ReportRun): string {
@@ -221,16 +222,18 @@ function databaseSection(db: DatabaseReport, index: number, model: ReportModel):
   const from = new Date(model.from);
   const to = new Date(model.to);
   const period = { from, to };
+  // Parsed once: each run's time is placed on five charts.
+  const times = db.runs.map((r) => new Date(r.at));
   const size = chartModel(
-    series(db, 'bytes', (r) => r.bytes),
+    series(db, times, 'bytes', (r) => r.bytes),
     { ...period, title: 'Backup size', kind: 'bytes' },
   );
   const dump = chartModel(
-    series(db, 'seconds', (r) => r.dumpSeconds),
+    series(db, times, 'seconds', (r) => r.dumpSeconds),
     { ...period, title: 'Dump time', kind: 'seconds' },
   );
   const restore = chartModel(
-    series(db, 'seconds', (r) => r.restoreSeconds),
+    series(db, times, 'seconds', (r) => r.restoreSeconds),
     { ...period, title: 'Restore time (measured recovery time)', kind: 'seconds' },
   );
   const checks = checkChartModel(
@@ -246,7 +249,7 @@ function databaseSection(db: DatabaseReport, index: number, model: ReportModel):
     { ...period, title: 'Checks per run (passed, failed)' },
   );
   const strip = statusStrip(
-    db.runs.map((r) => ({ at: new Date(r.at), status: r.status, label: () => runLabel(r) })),
+    db.runs.map((r, i) => ({ at: times[i]!, status: r.status, label: () => runLabel(r) })),
     period,
   );
   return (

@@ -1,10 +1,10 @@
 // Pure: the catalog (and, locally, the run history) → one report model per database: every run of the period with
 // its figures and status, the restore-time trend, the newest verified backup and what retention does with each.
 import { redact } from '../../lib/common/redact';
-import type { KeepRule, RetentionPolicy } from '../../lib/common/retention';
+import { applyRetention, type KeepRule, type RetentionPolicy } from '../../lib/common/retention';
 import type { DatabaseRunRecord, RunError } from '../../lib/contracts/run-record';
 import type { BackupCatalog } from '../common/backup-catalog';
-import { retentionPlan, runIdTime } from '../common/retention-plan';
+import { runIdTime } from '../common/retention-plan';
 
 const DAY_MS = 86_400_000;
 
@@ -295,9 +295,6 @@ export function buildReportModel(input: ReportInput): ReportModel {
   }
   runFailures.sort((a, b) => a.at.localeCompare(b.at));
 
-  const plan = input.policy
-    ? new Map(retentionPlan(catalog, input.policy, now).map((p) => [p.key, p] as const))
-    : undefined;
   const byDatabase = new Map<string, Merged[]>();
   for (const m of merged.values()) {
     const list = byDatabase.get(m.database);
@@ -314,10 +311,16 @@ export function buildReportModel(input: ReportInput): ReportModel {
       .filter((m) => m.at !== undefined)
       .sort((a, b) => a.at!.getTime() - b.at!.getTime() || a.runId.localeCompare(b.runId));
     const inCatalog = mine.filter((m) => m.backup || m.incomplete);
-    // The same decisions as `pgproof backups`, `prune` and the AWS marking: one plan of the whole catalog.
-    const decisions = plan ? inCatalog.flatMap((m) => plan.get(catalogKey(m)) ?? []) : undefined;
+    // `retentionPlan`'s decisions (what `pgproof backups`, `prune` and the AWS marking apply): the same candidates
+    // (key, run id time, verified) through the same rule, without the plan's object lists this page does not need.
+    const candidates = inCatalog.flatMap((m) => {
+      const createdAt = runIdTime(m.runId);
+      return createdAt ? [{ key: catalogKey(m), createdAt, verified: m.backup?.verified !== undefined }] : [];
+    });
+    const decisions = input.policy ? applyRetention(candidates, input.policy, now) : undefined;
+    const byKey = decisions ? new Map(decisions.map((d) => [d.key, d] as const)) : undefined;
     const retentionOf = (m: Merged): RunRetention | undefined => {
-      const d = plan?.get(catalogKey(m));
+      const d = byKey?.get(catalogKey(m));
       if (!d || !(m.backup || m.incomplete)) return undefined;
       return { keptBy: d.keptBy, expired: d.expired, ...(d.expiresAt ? { expiresAt: d.expiresAt.toISOString() } : {}) };
     };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupCatalog } from '../../../containers/common/backup-catalog';
 import { newRunId } from '../../../containers/common/keys';
+import { retentionPlan } from '../../../containers/common/retention-plan';
 import { buildReportModel, median, restoreTrend, slope } from '../../../containers/report/report-model';
 import { DEFAULT_RETENTION_POLICY } from '../../../lib/common/defaults';
 import type { DatabaseRunRecord } from '../../../lib/contracts/run-record';
@@ -136,6 +137,22 @@ describe('buildReportModel', () => {
     const without = buildReportModel({ catalog, runs, now, days: 60 });
     expect(without.databases[0]!.retention).toBeUndefined();
     expect(without.databases[0]!.runs.every((r) => r.retention === undefined)).toBe(true);
+  });
+
+  it('decides retention exactly as the shared retention plan does (backups, prune, AWS marking)', () => {
+    const { catalog, runs } = syntheticHistory({ databases: 3, days: 120, now });
+    const plan = new Map(retentionPlan(catalog, DEFAULT_RETENTION_POLICY, now).map((p) => [p.key, p]));
+    const model = buildReportModel({ catalog, runs, now, days: 120, policy: DEFAULT_RETENTION_POLICY });
+    const shown = model.databases.flatMap((d) => d.runs).filter((r) => r.retention);
+    expect(shown).toHaveLength(plan.size);
+    for (const r of shown) {
+      const p = plan.get(r.key!)!;
+      expect(r.retention).toEqual({
+        keptBy: p.keptBy,
+        expired: p.expired,
+        ...(p.expiresAt ? { expiresAt: p.expiresAt.toISOString() } : {}),
+      });
+    }
   });
 
   it('reports only the databases asked for, and an asked-for database the sources do not know as empty', () => {
