@@ -3,6 +3,7 @@ import { addBackupsCommand } from './commands/backups';
 import { addDemoCommand } from './commands/demo';
 import { addHistoryCommand } from './commands/history';
 import { addPruneCommand } from './commands/prune';
+import { addReportCommand } from './commands/report';
 import { addRestoreCommand } from './commands/restore';
 import { addRunCommand } from './commands/run';
 import { addStartCommand } from './commands/start';
@@ -29,6 +30,7 @@ export function createProgram(version: string): Command {
   addBackupsCommand(program);
   addPruneCommand(program);
   addVerifyCommand(program);
+  addReportCommand(program);
   return program;
 }
 

@@ -4,7 +4,7 @@ import { createProgram, reportFailure } from '../../../bin/cli/program';
 import { usageError } from '../../../bin/cli/usage-error';
 
 describe('createProgram', () => {
-  it('has one command per module: demo, run, history, start, restore, backups, prune, verify', () => {
+  it('has one command per module: demo, run, history, start, restore, backups, prune, verify, report', () => {
     expect(createProgram('1.2.3').commands.map((c) => c.name())).toEqual([
       'demo',
       'run',
@@ -14,6 +14,7 @@ describe('createProgram', () => {
       'backups',
       'prune',
       'verify',
+      'report',
     ]);
   });
 
