@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type ConnectionParams } from '../../containers/common/pg-connection';
 import { createS3Client } from '../../containers/common/s3';
@@ -79,6 +79,29 @@ async function bucketKeys(stateDir: string): Promise<string[]> {
     const out = await s3.send(new ListObjectsV2Command({ Bucket: embedded.bucket }));
     expect(out.IsTruncated).toBeFalsy();
     return (out.Contents ?? []).map((o) => o.Key!).sort();
+  } finally {
+    s3.destroy();
+    await embedded.stop();
+  }
+}
+
+/** The `pgproof-retention` tag of each key (undefined: none), as the ApplyRetention step left it. */
+async function retentionTags(stateDir: string, keys: readonly string[]): Promise<Map<string, string | undefined>> {
+  const embedded = await startEmbeddedS3(stateDir);
+  const s3 = createS3Client(
+    { endpoint: embedded.endpoint },
+    {
+      accessKeyId: EMBEDDED_S3_CREDENTIALS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: EMBEDDED_S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+    },
+  );
+  try {
+    const tags = new Map<string, string | undefined>();
+    for (const key of keys) {
+      const out = await s3.send(new GetObjectTaggingCommand({ Bucket: embedded.bucket, Key: key }));
+      tags.set(key, out.TagSet?.find((t) => t.Key === 'pgproof-retention')?.Value);
+    }
+    return tags;
   } finally {
     s3.destroy();
     await embedded.stop();
@@ -175,6 +198,16 @@ describe('ten local runs, some failing verification, then prune --local', () => 
     const verifiedRuns = s.runs.filter((r) => r.verified);
     expect(expectExpired).toEqual(new Set(verifiedRuns.slice(0, 3).map((r) => r.runId)));
     expect(expectKept).toHaveLength(7);
+    // AND the runs' own ApplyRetention step tagged every object as of the last verified run (the ninth): the same
+    // decisions (the tenth, failed, is the only difference: no step ran after it, so its objects carry no tag)
+    const tags = await retentionTags(s.stateDir, before);
+    const last = s.runs.at(-1)!;
+    for (const key of before) {
+      const tag = tags.get(key);
+      if (runIdOf(key) === last.runId) expect(tag, key).toBeUndefined();
+      else if (expectExpired.has(runIdOf(key))) expect(tag, key).toBe('expired');
+      else expect(tag, key).toMatch(/^(daily|min|unverified)(\+(daily|min|unverified))*$/);
+    }
 
     // WHEN
     const out = await s.prune();
