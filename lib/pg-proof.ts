@@ -46,6 +46,7 @@ import { NotifyFunctions, stateMachineArnFor } from './notify-functions';
 import { REPO_ROOT } from './pgproof-function';
 import { buildRunDefinition } from './run-definition';
 import { acknowledgeWildcards } from './nag';
+import { ReportFunction } from './report-function';
 import { RetentionFunction } from './retention-function';
 import { RunMonitoring } from './run-monitoring';
 import { TaskStoppedWatch } from './task-stopped-watch';
@@ -188,6 +189,8 @@ export class PgProof extends Construct {
   public readonly notifyFunctions: NotifyFunctions;
   /** The ApplyRetention state's Lambda (tags objects for the bucket's lifecycle; never deletes). */
   public readonly retentionFunction: RetentionFunction;
+  /** The WriteReport state's Lambda (each database's run log and report in the bucket; writes only those keys). */
+  public readonly reportFunction: ReportFunction;
   /** The retention policy every verified database applies to its backups (defaults filled in). */
   public readonly retentionPolicy: RetentionPolicy;
   public readonly stateMachine: sfn.StateMachine;
@@ -350,6 +353,21 @@ export class PgProof extends Construct {
       removalPolicy,
     });
 
+    // The outcomes name the fleet's ids; reports and backups sit in the folders of the databases' names.
+    const databaseNames =
+      props.fleet && props.fleet.databases !== 'all'
+        ? Object.fromEntries(props.fleet.databases.filter((d) => d.id !== d.name).map((d) => [d.id, d.name]))
+        : {};
+    this.reportFunction = new ReportFunction(this, 'Report', {
+      bucket: this.bucket,
+      prefix,
+      ...(objectKey ? { key: objectKey } : {}),
+      policy: this.retentionPolicy,
+      databaseNames,
+      logRetention,
+      removalPolicy,
+    });
+
     const backupTimeout = props.backupTimeout ?? Duration.minutes(DEFAULT_BACKUP_TASK.timeoutMinutes);
     const verifyTimeout = props.verifyTimeout ?? Duration.minutes(DEFAULT_VERIFY_TASK.timeoutMinutes);
     const definition = buildRunDefinition(this, {
@@ -366,6 +384,7 @@ export class PgProof extends Construct {
       notifyChat: this.notifyFunctions.notifyChat,
       snitchCheckIn: this.notifyFunctions.snitchCheckIn,
       applyRetention: this.retentionFunction.fn,
+      writeReport: this.reportFunction.fn,
       backupTimeout,
       verifyTimeout,
       heartbeatTimeout: props.heartbeatTimeout ?? Duration.seconds(DEFAULT_HEARTBEAT_SECONDS),
@@ -403,7 +422,12 @@ export class PgProof extends Construct {
         reason:
           'Only actions without resource-level permissions: X-Ray tracing, CloudWatch Logs vended-log delivery, and ecs:DescribeTasks/StopTask that EcsRunTask adds for tasks whose ARNs exist only at run time.',
       },
-      ...[this.notifyFunctions.notifyChat, this.notifyFunctions.snitchCheckIn, this.retentionFunction.fn].map((fn) => ({
+      ...[
+        this.notifyFunctions.notifyChat,
+        this.notifyFunctions.snitchCheckIn,
+        this.retentionFunction.fn,
+        this.reportFunction.fn,
+      ].map((fn) => ({
         resource: `${fn.functionArn}:*`,
         reason:
           "LambdaInvoke grants the function's versions and aliases (<arn>:*) besides the function itself; no other function.",
