@@ -107,7 +107,7 @@ export class ReportFunction extends Construct {
       {
         resource: props.bucket.arnForObjects(`${props.prefix}/*`),
         reason:
-          "Reads the objects under the prefix (manifests, verified markers, run logs): every backup of every database is a key under it, named per run.",
+          'Reads the objects under the prefix (manifests, verified markers, run logs): every backup of every database is a key under it, named per run.',
       },
       ...['report.html', 'runs.json'].map((file) => ({
         resource: props.bucket.arnForObjects(`${props.prefix}/*/${file}`),

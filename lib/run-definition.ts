@@ -273,12 +273,13 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   // A report that cannot be written is said in the chat message; it never changes the run's status or its path.
   const writeReport = new tasks.LambdaInvoke(scope, STATE.writeReport, {
     stateName: STATE.writeReport,
-    comment: "Appends this run to the database's run log (runs.json) and writes its report (report.html) to the bucket.",
+    comment:
+      "Appends this run to the database's run log (runs.json) and writes its report (report.html) to the bucket.",
     lambdaFunction: props.writeReport,
     payload: sfn.TaskInput.fromJsonPathAt('$'),
     // Only the id and whether it was written: 200 of these sit beside the outcomes in the 256 KiB state.
+    // No ResultPath (the default replaces the item's state): aws-local-stepfunctions reads an explicit "$" as a key.
     resultSelector: { 'database.$': '$.Payload.database', 'written.$': '$.Payload.written' },
-    resultPath: '$',
     taskTimeout: sfn.Timeout.duration(notifyTimeout),
     retryOnServiceExceptions: true,
   });

@@ -41,7 +41,8 @@ export async function reportModelFromStore(
   // One database: list its folder only; several or all: one listing of the whole prefix.
   const only = options.databases?.length === 1 ? options.databases[0] : undefined;
   const catalog = await listBackups(s3, location, only);
-  const logged = !options.runs && options.runLog ? await runLogsOf(s3, location, options.databases, catalog) : undefined;
+  const logged =
+    !options.runs && options.runLog ? await runLogsOf(s3, location, options.databases, catalog) : undefined;
   return buildReportModel({
     catalog,
     ...(options.runs ? { runs: options.runs } : {}),

@@ -77,8 +77,7 @@ export const REPORT_WARNING_LABEL = '⚠ Report';
  */
 export function reportWarning(run: RunResult): string | undefined {
   const where = "(its message is in the run's WriteReport step and the function's log)";
-  if (run.reportsFailed)
-    return `not written: ${run.reportsFailed.name} in ${run.reportsFailed.state} ${where}`;
+  if (run.reportsFailed) return `not written: ${run.reportsFailed.name} in ${run.reportsFailed.state} ${where}`;
   const failed = (run.reports ?? []).filter((r) => !r.written);
   if (!failed.length) return undefined;
   const more = failed.length - MAX_NEW_NAMES;
@@ -87,7 +86,9 @@ export function reportWarning(run: RunResult): string | undefined {
     .map((r) => r.database)
     .join(', ')}${more > 0 ? ` … and ${more} more` : ''}`;
   const first = failed[0]!.error;
-  const why = first ? `${first.name}${first.message ? `: ${usefulErrorLines(first.message)[0] ?? ''}` : ''}` : 'unknown error';
+  const why = first
+    ? `${first.name}${first.message ? `: ${usefulErrorLines(first.message)[0] ?? ''}` : ''}`
+    : 'unknown error';
   return truncate(`not written for ${names}: ${why} ${where}`, MAX_FAILED_LINE_CHARS * 2);
 }
 

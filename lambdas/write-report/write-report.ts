@@ -99,7 +99,11 @@ export async function writeReportInBucket(
     throw reportFailed('reading the run log', `${folder}runs.json`, error);
   });
   if (log.corrupt)
-    deps.logger.warn('run log replaced: it was not readable', { database: name, key: `${folder}runs.json`, why: log.corrupt });
+    deps.logger.warn('run log replaced: it was not readable', {
+      database: name,
+      key: `${folder}runs.json`,
+      why: log.corrupt,
+    });
   const entry = runLogEntry(input.outcome, {
     runId: input.runId,
     name,

@@ -86,6 +86,7 @@ describe('the Map', () => {
         },
         VerifyBackup: async () => null,
         ApplyRetention: async () => RETENTION_RESULT,
+        WriteReport: async (i: any) => ({ database: i.outcome.database, written: true, key: 'k' }),
         NotifyRun: async () => ({ posted: true }),
         SnitchCheckIn: async () => ({ checkedIn: true }),
         NotifyFailure: async () => ({ posted: true }),
@@ -178,6 +179,7 @@ async function largestRunState(bindings: Partial<Record<string, TaskBinding>>) {
       BackupDatabase: async (i) => backupResult(env(i).PGPROOF_DATABASE!),
       VerifyBackup: async (i) => verifyResult(env(i).PGPROOF_DATABASE!),
       ApplyRetention: async () => RETENTION_RESULT,
+      WriteReport: async (i: any) => ({ database: i.outcome.database, written: true, key: 'k' }),
       NotifyRun: async () => {
         throw named('ChatPostFailed', LAMBDA_CAUSE);
       },
