@@ -3,7 +3,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { redact } from '../../lib/common/redact';
-import type { DatabaseOutcome, DatabaseRunRecord } from '../../lib/contracts/run-record';
+import type { DatabaseRunRecord, RunError, RunStatus } from '../../lib/contracts/run-record';
 import { keySegment } from '../common/keys';
 import { runIdTime } from '../common/retention-plan';
 import { joinKey } from '../common/s3';
@@ -41,9 +41,19 @@ export function runLogKeyFor(prefix: string, database: string): string {
   return joinKey(prefix, keySegment(database), 'runs.json');
 }
 
+/** The fields of a database's outcome (`DatabaseOutcome`) the run log keeps. */
+export interface OutcomeFields {
+  readonly database: string;
+  readonly status: RunStatus;
+  readonly isNew?: boolean | undefined;
+  readonly backup?: { readonly key: string; readonly bytes: number; readonly seconds: number } | undefined;
+  readonly verify?: { readonly restoreSeconds: number; readonly checks: number } | undefined;
+  readonly error?: RunError | undefined;
+}
+
 /** Pure: the run log entry of one database's outcome of run `runId` (errors masked again). */
 export function runLogEntry(
-  outcome: DatabaseOutcome,
+  outcome: OutcomeFields,
   run: { runId: string; name: string; finishedAt: Date; reason?: string; verifyBackup?: string },
 ): RunLogEntry {
   const started = runIdTime(run.runId) ?? run.finishedAt;
