@@ -232,6 +232,30 @@ describe(`the run state after the Map, ${MAX_DATABASES} databases at their large
     expect(bytes, `largest run state: ${bytes} bytes`).toBeLessThan(STATE_LIMIT_BYTES);
   });
 
+  it('every database failed at verification and every report failed too: under 256 KiB', async () => {
+    const { execution, bytes } = await largestRunState({
+      VerifyBackup: async (i: any) => {
+        const database = i.Overrides.ContainerOverrides[0].Environment.find(
+          (e: any) => e.Name === 'PGPROOF_DATABASE',
+        ).Value;
+        throw named('VerificationFailed', errorText(database));
+      },
+      // The Lambda's Cause (message and trace) stays out of the state: only the error's name is kept
+      WriteReport: async () => {
+        throw named('ReportNotWritten', LAMBDA_CAUSE);
+      },
+    });
+    const entered = execution.events.find((e) => e.type === 'StateEntered' && e.state === STATE.checkOutcomes);
+    const reports = (entered!.input as { reports: unknown[] }).reports;
+    expect(reports).toHaveLength(MAX_DATABASES);
+    expect(reports[0]).toEqual({
+      database: longId(0),
+      written: false,
+      error: { state: STATE.writeReport, name: 'ReportNotWritten' },
+    });
+    expect(bytes, `largest run state: ${bytes} bytes`).toBeLessThan(STATE_LIMIT_BYTES);
+  });
+
   it('one outcome stays near 1 KiB, the budget the 200-database cap is computed from', async () => {
     const { outcomes } = await largestRunState({
       VerifyBackup: async () => {
