@@ -1,4 +1,4 @@
-import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -13,6 +13,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
+import { keySegment } from '../containers/common/keys';
+import { joinKey } from '../containers/common/s3';
 import { BackupBucket, type ObjectLockMode } from './backup-bucket';
 import { type RetentionPolicy, retentionPolicyProblems } from './common/retention';
 import {
@@ -323,8 +325,15 @@ export class PgProof extends Construct {
       });
     }
 
+    // One database: its report has one fixed key, and its S3 console URL needs a login and never expires (a link
+    // the chat may carry); a fleet's message names many databases, so it carries none.
+    const single = this.databaseIds !== 'all' && this.databaseIds.length === 1 ? this.databaseIds[0]! : undefined;
+    const reportUrl = single
+      ? `https://${Aws.REGION}.console.aws.amazon.com/s3/object/${this.bucket.bucketName}?prefix=${joinKey(prefix, keySegment(single), 'report.html')}`
+      : undefined;
     this.notifyFunctions = new NotifyFunctions(this, 'Notify', {
       chatWebhookSecret: props.chatWebhookSecret,
+      ...(reportUrl ? { reportUrl } : {}),
       snitchUrlSecret: props.snitchUrlSecret,
       logRetention,
       removalPolicy,

@@ -63,10 +63,17 @@ export function moreFailedLine(count: number): string {
  * Pure: builds the message for a run (success or failure). Holds nothing secret: the input never does. A run of
  * one database (no outcomes, or one) gets the same message either way; a run of several gets one message for all.
  */
-export function buildChatMessage(run: RunResult): ChatMessage {
+export function buildChatMessage(run: RunResult, options: { reportUrl?: string } = {}): ChatMessage {
   const single = asSingleRun(run);
-  return single ? buildSingleMessage(single, reportWarning(run)) : buildFleetMessage(run, run.outcomes ?? []);
+  // The link only when this run wrote the report: otherwise it would show an older run's page.
+  const written = run.reports?.some((r) => r.written) && options.reportUrl?.startsWith('https://');
+  return single
+    ? buildSingleMessage(single, reportWarning(run), written ? options.reportUrl : undefined)
+    : buildFleetMessage(run, run.outcomes ?? []);
 }
+
+/** The label of the link to the report (the S3 console: a login, no expiry). */
+export const REPORT_LINK_LABEL = 'Report';
 
 /** The label of the line saying a report was not written. */
 export const REPORT_WARNING_LABEL = '⚠ Report';
@@ -92,7 +99,7 @@ export function reportWarning(run: RunResult): string | undefined {
   return truncate(`not written for ${names}: ${why} ${where}`, MAX_FAILED_LINE_CHARS * 2);
 }
 
-function buildSingleMessage(run: SingleRun, report?: string): ChatMessage {
+function buildSingleMessage(run: SingleRun, report?: string, reportUrl?: string): ChatMessage {
   const succeeded = run.status === 'SUCCEEDED';
   const facts = runFacts(run);
   const failedIn = run.error ? ` (failed in ${run.error.state})` : '';
@@ -118,6 +125,7 @@ function buildSingleMessage(run: SingleRun, report?: string): ChatMessage {
   list.push({ label: 'Run', value: run.runId });
   if (run.reason) list.push({ label: 'Reason', value: run.reason });
   if (report) list.push({ label: REPORT_WARNING_LABEL, value: report });
+  if (reportUrl) list.push({ label: REPORT_LINK_LABEL, value: reportUrl });
 
   const errorLines = succeeded
     ? []

@@ -12,6 +12,11 @@ export const CHAT_ENV = {
   secretName: 'CHAT_WEBHOOK_SECRET_NAME',
   /** slack | teams | google-chat | discord | generic; default: recognised from the URL. */
   kind: 'CHAT_WEBHOOK_KIND',
+  /**
+   * The S3 console URL of the report (a deployment of one database): needs a console login and never expires, so the
+   * message may carry it; unset: no link.
+   */
+  reportUrl: 'PGPROOF_REPORT_URL',
 } as const;
 
 /** Environment variables of snitch-checkin. */

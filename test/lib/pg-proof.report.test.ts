@@ -70,6 +70,14 @@ describe('report step', () => {
     expect(text(sm.Properties.DefinitionString)).toContain('WriteReports');
   });
 
+  it("gives the chat function the report's S3 console URL for one database, none for a fleet", () => {
+    const chat = ofType(resources, 'AWS::Lambda::Function').find(([id]) => /NotifyNotifyChat[0-9A-F]{8}$/.test(id))![1];
+    const url = text(chat.Properties.Environment.Variables.PGPROOF_REPORT_URL);
+    expect(url).toContain('.console.aws.amazon.com/s3/object/');
+    expect(url).toMatch(/\?prefix=pgproof\/[^/"]+\/report\.html"/);
+    expect(url).toContain('BackupsBucket');
+  });
+
   it("maps a fleet's ids to their database names when they differ (the folders are the names)", () => {
     const stack = testStack();
     const {
@@ -96,7 +104,12 @@ describe('report step', () => {
         ],
       },
     });
-    const vars = reportFunction(Template.fromStack(stack).toJSON().Resources).Properties.Environment.Variables;
+    const fleetResources = Template.fromStack(stack).toJSON().Resources;
+    const vars = reportFunction(fleetResources).Properties.Environment.Variables;
     expect(JSON.parse(vars.PGPROOF_DATABASE_NAMES)).toEqual({ 'shop-eu': 'shop' });
+    const chat = ofType(fleetResources, 'AWS::Lambda::Function').find(([id]) =>
+      /NotifyNotifyChat[0-9A-F]{8}$/.test(id),
+    )![1];
+    expect(chat.Properties.Environment.Variables.PGPROOF_REPORT_URL).toBeUndefined();
   });
 });

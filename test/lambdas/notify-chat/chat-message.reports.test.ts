@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunResult } from '../../../lambdas/common/run-result';
-import { buildChatMessage, REPORT_WARNING_LABEL, reportWarning } from '../../../lambdas/notify-chat/chat-message';
+import {
+  buildChatMessage,
+  REPORT_LINK_LABEL,
+  REPORT_WARNING_LABEL,
+  reportWarning,
+} from '../../../lambdas/notify-chat/chat-message';
 import { fleetRun, verifiedOutcome, withOneOutcome } from '../../helpers/outcome-runs';
 import { succeededRun } from '../../helpers/runs';
 
@@ -47,5 +52,24 @@ describe('a report that was not written', () => {
     expect(odd.reports).toEqual([]);
     expect(odd.reportsFailed).toBeUndefined();
     expect(reportWarning(odd)).toBeUndefined();
+  });
+
+  it("links a single database's report by its S3 console URL, only when this run wrote it", () => {
+    const url = 'https://eu-west-1.console.aws.amazon.com/s3/object/backups-1?prefix=pgproof/app/report.html';
+    const base = withOneOutcome(succeededRun());
+    const written = parseRunResult({ ...base, reports: [{ database: 'app', written: true }] });
+    expect(buildChatMessage(written, { reportUrl: url }).text.split('\n')).toContain(`${REPORT_LINK_LABEL}: ${url}`);
+    // Not written, no reports (an older execution), a fleet, or no URL configured: no link
+    const failed = parseRunResult({ ...base, reports: [notWritten('app')] });
+    const fleet = parseRunResult({
+      ...fleetRun([verifiedOutcome('a'), verifiedOutcome('b')]),
+      reports: [
+        { database: 'a', written: true },
+        { database: 'b', written: true },
+      ],
+    });
+    for (const run of [failed, parseRunResult(base), fleet])
+      expect(buildChatMessage(run, { reportUrl: url }).text).not.toContain(url);
+    expect(buildChatMessage(written).text).not.toContain(`${REPORT_LINK_LABEL}:`);
   });
 });
