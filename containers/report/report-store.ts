@@ -46,7 +46,10 @@ export async function reportModelFromStore(
   return buildReportModel({
     catalog,
     ...(options.runs ? { runs: options.runs } : {}),
-    ...(logged ? { runs: logged, historySource: 'the run log in the bucket (runs.json, one per database)' } : {}),
+    // No run log at all (a bucket from before them): the page says what the bucket alone cannot show.
+    ...(logged?.length
+      ? { runs: logged, historySource: 'the run log in the bucket (runs.json, one per database)' }
+      : {}),
     ...(options.runLevelRuns ? { runLevelRuns: options.runLevelRuns } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.databases ? { databases: options.databases } : {}),
