@@ -3,6 +3,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { describe, expect, it } from 'vitest';
 import { dumpKey } from '../../../containers/common/keys';
 import { writeManifest, writeVerificationRecord, type Manifest } from '../../../containers/common/manifest';
+import { renderReportFromStore } from '../../../containers/report/report-store';
 import { RUN_LOG_VERSION } from '../../../containers/report/run-log';
 import type { LambdaLogger } from '../../../lambdas/common/logger';
 import { createWriteReportHandler } from '../../../lambdas/write-report/handler';
@@ -141,6 +142,15 @@ describe('write-report', () => {
     // The secret never reaches the bucket, in the log or the page
     expect(JSON.stringify(log)).not.toContain(PASSWORD);
     expect(html).not.toContain(PASSWORD);
+  });
+
+  it('reads a bucket without run logs as before: bucket-only, saying what it cannot show', async () => {
+    const s3 = testS3();
+    const bucket = await createBucket('pgproof-report');
+    await writeBackup(s3, bucket, 'shop', A, true);
+    const html = await renderReportFromStore(s3, { bucket, prefix: PREFIX }, { runLog: true, now: NOW });
+    expect(html).toContain('A run that failed before it wrote a backup left nothing there');
+    expect(html).not.toContain('the run log in the bucket');
   });
 
   it('writes to the folder of the database name when the fleet id differs, answering with the id', async () => {
