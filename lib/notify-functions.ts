@@ -11,6 +11,8 @@ export interface NotifyFunctionsProps {
   readonly chatWebhookSecret: secretsmanager.ISecret;
   /** The secret holding the dead-man's-switch URL; only the snitch function may read it. */
   readonly snitchUrlSecret: secretsmanager.ISecret;
+  /** The S3 console URL of the report the chat message links to. @default - no link */
+  readonly reportUrl?: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -25,7 +27,10 @@ export class NotifyFunctions extends Construct {
     this.notifyChat = this.makeFunction(
       'NotifyChat',
       'notify-chat',
-      { [CHAT_ENV.secretName]: props.chatWebhookSecret.secretName },
+      {
+        [CHAT_ENV.secretName]: props.chatWebhookSecret.secretName,
+        ...(props.reportUrl ? { [CHAT_ENV.reportUrl]: props.reportUrl } : {}),
+      },
       props,
     );
     props.chatWebhookSecret.grantRead(this.notifyChat);

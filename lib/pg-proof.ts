@@ -1,4 +1,4 @@
-import { Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -13,6 +13,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { describeZodError, engineConfigSchema, type EngineConfig } from '../containers/common/engine-config';
+import { keySegment } from '../containers/common/keys';
+import { joinKey } from '../containers/common/s3';
 import { BackupBucket, type ObjectLockMode } from './backup-bucket';
 import { type RetentionPolicy, retentionPolicyProblems } from './common/retention';
 import {
@@ -46,6 +48,7 @@ import { NotifyFunctions, stateMachineArnFor } from './notify-functions';
 import { REPO_ROOT } from './pgproof-function';
 import { buildRunDefinition } from './run-definition';
 import { acknowledgeWildcards } from './nag';
+import { ReportFunction } from './report-function';
 import { RetentionFunction } from './retention-function';
 import { RunMonitoring } from './run-monitoring';
 import { TaskStoppedWatch } from './task-stopped-watch';
@@ -188,6 +191,8 @@ export class PgProof extends Construct {
   public readonly notifyFunctions: NotifyFunctions;
   /** The ApplyRetention state's Lambda (tags objects for the bucket's lifecycle; never deletes). */
   public readonly retentionFunction: RetentionFunction;
+  /** The WriteReport state's Lambda (each database's run log and report in the bucket; writes only those keys). */
+  public readonly reportFunction: ReportFunction;
   /** The retention policy every verified database applies to its backups (defaults filled in). */
   public readonly retentionPolicy: RetentionPolicy;
   public readonly stateMachine: sfn.StateMachine;
@@ -320,8 +325,15 @@ export class PgProof extends Construct {
       });
     }
 
+    // One database: its report has one fixed key, and its S3 console URL needs a login and never expires (a link
+    // the chat may carry); a fleet's message names many databases, so it carries none.
+    const single = this.databaseIds !== 'all' && this.databaseIds.length === 1 ? this.databaseIds[0]! : undefined;
+    const reportUrl = single
+      ? `https://${Aws.REGION}.console.aws.amazon.com/s3/object/${this.bucket.bucketName}?prefix=${joinKey(prefix, keySegment(single), 'report.html')}`
+      : undefined;
     this.notifyFunctions = new NotifyFunctions(this, 'Notify', {
       chatWebhookSecret: props.chatWebhookSecret,
+      ...(reportUrl ? { reportUrl } : {}),
       snitchUrlSecret: props.snitchUrlSecret,
       logRetention,
       removalPolicy,
@@ -350,6 +362,21 @@ export class PgProof extends Construct {
       removalPolicy,
     });
 
+    // The outcomes name the fleet's ids; reports and backups sit in the folders of the databases' names.
+    const databaseNames =
+      props.fleet && props.fleet.databases !== 'all'
+        ? Object.fromEntries(props.fleet.databases.filter((d) => d.id !== d.name).map((d) => [d.id, d.name]))
+        : {};
+    this.reportFunction = new ReportFunction(this, 'Report', {
+      bucket: this.bucket,
+      prefix,
+      ...(objectKey ? { key: objectKey } : {}),
+      policy: this.retentionPolicy,
+      databaseNames,
+      logRetention,
+      removalPolicy,
+    });
+
     const backupTimeout = props.backupTimeout ?? Duration.minutes(DEFAULT_BACKUP_TASK.timeoutMinutes);
     const verifyTimeout = props.verifyTimeout ?? Duration.minutes(DEFAULT_VERIFY_TASK.timeoutMinutes);
     const definition = buildRunDefinition(this, {
@@ -366,6 +393,7 @@ export class PgProof extends Construct {
       notifyChat: this.notifyFunctions.notifyChat,
       snitchCheckIn: this.notifyFunctions.snitchCheckIn,
       applyRetention: this.retentionFunction.fn,
+      writeReport: this.reportFunction.fn,
       backupTimeout,
       verifyTimeout,
       heartbeatTimeout: props.heartbeatTimeout ?? Duration.seconds(DEFAULT_HEARTBEAT_SECONDS),
@@ -403,7 +431,12 @@ export class PgProof extends Construct {
         reason:
           'Only actions without resource-level permissions: X-Ray tracing, CloudWatch Logs vended-log delivery, and ecs:DescribeTasks/StopTask that EcsRunTask adds for tasks whose ARNs exist only at run time.',
       },
-      ...[this.notifyFunctions.notifyChat, this.notifyFunctions.snitchCheckIn, this.retentionFunction.fn].map((fn) => ({
+      ...[
+        this.notifyFunctions.notifyChat,
+        this.notifyFunctions.snitchCheckIn,
+        this.retentionFunction.fn,
+        this.reportFunction.fn,
+      ].map((fn) => ({
         resource: `${fn.functionArn}:*`,
         reason:
           "LambdaInvoke grants the function's versions and aliases (<arn>:*) besides the function itself; no other function.",

@@ -54,6 +54,8 @@ export interface RunDefinitionProps {
   readonly snitchCheckIn: lambda.IFunction;
   /** Applies the retention policy to a database's backups after it verified (tags; never deletes). */
   readonly applyRetention: lambda.IFunction;
+  /** Writes each database's run log and report to the bucket after the run (never changes the run's status). */
+  readonly writeReport: lambda.IFunction;
   /** Longest a backup may run. */
   readonly backupTimeout: Duration;
   /** Longest a verification may run. */
@@ -107,7 +109,8 @@ const CONSOLE_URL_EXPRESSION = `States.Format('https://{}.console.aws.amazon.com
  *   each item: BackupDatabase → VerifyBackup → ApplyRetention → DatabaseVerified (its outcome); any error of the item →
  *   <Step>Failed | <Step>TimedOut (its outcome, with the error {state, name, message}): one database's failure never
  *   stops the others.
- * → SummarizeRun → CheckOutcomes → MarkRunVerified | MarkDatabasesFailed → NotifyRun (one message for the run) →
+ * → SummarizeRun → WriteReports (Map over the outcomes: WriteReport, its error caught per database and for the Map)
+ * → CheckOutcomes → MarkRunVerified | MarkDatabasesFailed → NotifyRun (one message for the run) →
  * CheckAllVerified → SnitchCheckIn (only when every database verified) → CheckChatPosted → BackupVerified
  *                  └ any database failed → DatabasesFailed (Fail).
  * A failure outside the Map (input, snitch) → <Step>Failed | <Step>TimedOut → MarkRunFailed → NotifyFailure →
@@ -266,12 +269,56 @@ export function buildRunDefinition(scope: Construct, props: RunDefinitionProps):
   const checkOutcomes = new sfn.Choice(scope, STATE.checkOutcomes, { stateName: STATE.checkOutcomes })
     .when(sfn.Condition.booleanEquals('$.summary.anyFailed', true), markDatabasesFailed)
     .otherwise(markRunVerified);
+  // ---- the reports: one per database, after every outcome (verified or failed) is known -----------------------
+  // A report that cannot be written is said in the chat message; it never changes the run's status or its path.
+  const writeReport = new tasks.LambdaInvoke(scope, STATE.writeReport, {
+    stateName: STATE.writeReport,
+    comment:
+      "Appends this run to the database's run log (runs.json) and writes its report (report.html) to the bucket.",
+    lambdaFunction: props.writeReport,
+    payload: sfn.TaskInput.fromJsonPathAt('$'),
+    // Only the id and whether it was written: 200 of these sit beside the outcomes in the 256 KiB state.
+    // No ResultPath (the default replaces the item's state): aws-local-stepfunctions reads an explicit "$" as a key.
+    resultSelector: { 'database.$': '$.Payload.database', 'written.$': '$.Payload.written' },
+    taskTimeout: sfn.Timeout.duration(notifyTimeout),
+    retryOnServiceExceptions: true,
+  });
+  retryThrottledLambda(writeReport);
+  // The error's name only: a Lambda's Cause (message and trace) for each of 200 databases would not fit the state;
+  // the message is in this execution's history and the function's log.
+  const writeReportFailed = new sfn.Pass(scope, STATE.writeReportFailed, {
+    stateName: STATE.writeReportFailed,
+    parameters: {
+      'database.$': '$.outcome.database',
+      written: false,
+      error: { state: STATE.writeReport, 'name.$': '$.error.Error' },
+    },
+  });
+  writeReport.addCatch(writeReportFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  const writeReports = new sfn.Map(scope, STATE.writeReports, {
+    stateName: STATE.writeReports,
+    comment: "Writes each database's run log and report to the bucket; a failed write ends its own item.",
+    itemsPath: '$.outcomes',
+    maxConcurrency: props.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+    itemSelector: { 'outcome.$': '$$.Map.Item.Value', 'runId.$': '$.runId', 'reason.$': '$.reason' },
+    resultPath: '$.reports',
+  });
+  writeReports.itemProcessor(writeReport);
+  writeReports.next(checkOutcomes);
+  // A runtime error of the Map itself loses no run: it is recorded beside the outcomes and the run goes on.
+  const writeReportsFailed = new sfn.Pass(scope, STATE.writeReportsFailed, {
+    stateName: STATE.writeReportsFailed,
+    parameters: { state: STATE.writeReports, 'name.$': '$.reportsFailed.Error' },
+    resultPath: '$.reportsFailed',
+  }).next(checkOutcomes);
+  writeReports.addCatch(writeReportsFailed, { errors: [sfn.Errors.ALL], resultPath: '$.reportsFailed' });
+
   // A path selecting every outcome's status: both runtimes evaluate `[*]` inside an intrinsic's argument.
   const summarizeRun = new sfn.Pass(scope, STATE.summarizeRun, {
     stateName: STATE.summarizeRun,
     parameters: { 'anyFailed.$': "States.ArrayContains($.outcomes[*].status, 'FAILED')" },
     resultPath: '$.summary',
-  }).next(checkOutcomes);
+  }).next(writeReports);
 
   // ---- one database: the Map's item -----------------------------------------------------------------------------
   const { engineTasks } = props;

@@ -262,7 +262,7 @@ function databaseSection(db: DatabaseReport, index: number, model: ReportModel):
 /** Pure: the whole page. Every text from the sources (names, errors, keys) is escaped. */
 export function reportHtml(model: ReportModel): string {
   const sources = model.withHistory
-    ? 'Sources: the local run history (every run, with its failed state and error) and the backups in the bucket (sizes, dump times, restore times, checks).'
+    ? `Sources: ${model.historySource ?? 'the local run history'} (every run, with its failed state and error) and the backups in the bucket (sizes, dump times, restore times, checks).`
     : 'Source: the backups in the bucket (sizes, dump times, restore times, checks). A run that failed before it wrote a backup left nothing there, so this report cannot show it; a backup without a verified marker failed its verification or was not verified yet.';
   const runFailures = model.runFailures.length
     ? `<section><h2>Runs that failed before reaching a database</h2><ol class="failures">${model.runFailures

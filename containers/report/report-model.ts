@@ -97,8 +97,10 @@ export interface ReportModel {
   readonly from: string;
   readonly to: string;
   readonly days: number;
-  /** Whether a run history was read (locally) or only the bucket (AWS). */
+  /** Whether a run history was read (locally, or the bucket's run logs) or only the bucket. */
   readonly withHistory: boolean;
+  /** What the history was, as the page names it. @default the local run history */
+  readonly historySource?: string;
   readonly databases: readonly DatabaseReport[];
   /** Runs of the period that failed before reaching any known database, oldest first. */
   readonly runFailures: readonly RunFailure[];
@@ -120,6 +122,8 @@ export interface ReportInput {
   readonly days: number;
   /** Only these databases (all of the sources' otherwise). */
   readonly databases?: readonly string[];
+  /** What `runs` come from, as the page names it. @default the local run history */
+  readonly historySource?: string;
 }
 
 /** `3 of 5 checks failed for …`: verify's message when checks fail, the only place a failed check is counted. */
@@ -364,6 +368,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     to: now.toISOString(),
     days,
     withHistory: input.runs !== undefined || input.runLevelRuns !== undefined,
+    ...(input.historySource ? { historySource: input.historySource } : {}),
     databases,
     runFailures,
   };

@@ -63,12 +63,43 @@ export function moreFailedLine(count: number): string {
  * Pure: builds the message for a run (success or failure). Holds nothing secret: the input never does. A run of
  * one database (no outcomes, or one) gets the same message either way; a run of several gets one message for all.
  */
-export function buildChatMessage(run: RunResult): ChatMessage {
+export function buildChatMessage(run: RunResult, options: { reportUrl?: string } = {}): ChatMessage {
   const single = asSingleRun(run);
-  return single ? buildSingleMessage(single) : buildFleetMessage(run, run.outcomes ?? []);
+  // The link only when this run wrote the report: otherwise it would show an older run's page.
+  const written = run.reports?.some((r) => r.written) && options.reportUrl?.startsWith('https://');
+  return single
+    ? buildSingleMessage(single, reportWarning(run), written ? options.reportUrl : undefined)
+    : buildFleetMessage(run, run.outcomes ?? []);
 }
 
-function buildSingleMessage(run: SingleRun): ChatMessage {
+/** The label of the link to the report (the S3 console: a login, no expiry). */
+export const REPORT_LINK_LABEL = 'Report';
+
+/** The label of the line saying a report was not written. */
+export const REPORT_WARNING_LABEL = '⚠ Report';
+
+/**
+ * Pure: `not written for a, b: ReportNotWritten (…)` when WriteReports could not write some database's report;
+ * undefined when every report was written (or the run had none). Never changes the message's status.
+ */
+export function reportWarning(run: RunResult): string | undefined {
+  const where = "(its message is in the run's WriteReport step and the function's log)";
+  if (run.reportsFailed) return `not written: ${run.reportsFailed.name} in ${run.reportsFailed.state} ${where}`;
+  const failed = (run.reports ?? []).filter((r) => !r.written);
+  if (!failed.length) return undefined;
+  const more = failed.length - MAX_NEW_NAMES;
+  const names = `${failed
+    .slice(0, MAX_NEW_NAMES)
+    .map((r) => r.database)
+    .join(', ')}${more > 0 ? ` … and ${more} more` : ''}`;
+  const first = failed[0]!.error;
+  const why = first
+    ? `${first.name}${first.message ? `: ${usefulErrorLines(first.message)[0] ?? ''}` : ''}`
+    : 'unknown error';
+  return truncate(`not written for ${names}: ${why} ${where}`, MAX_FAILED_LINE_CHARS * 2);
+}
+
+function buildSingleMessage(run: SingleRun, report?: string, reportUrl?: string): ChatMessage {
   const succeeded = run.status === 'SUCCEEDED';
   const facts = runFacts(run);
   const failedIn = run.error ? ` (failed in ${run.error.state})` : '';
@@ -93,6 +124,8 @@ function buildSingleMessage(run: SingleRun): ChatMessage {
   if (facts.skippedExtensions) list.push({ label: 'Extensions', value: facts.skippedExtensions });
   list.push({ label: 'Run', value: run.runId });
   if (run.reason) list.push({ label: 'Reason', value: run.reason });
+  if (report) list.push({ label: REPORT_WARNING_LABEL, value: report });
+  if (reportUrl) list.push({ label: REPORT_LINK_LABEL, value: reportUrl });
 
   const errorLines = succeeded
     ? []
@@ -140,6 +173,8 @@ function buildFleetMessage(run: RunResult, outcomes: readonly DatabaseOutcome[])
   }
   list.push({ label: 'Run', value: run.runId });
   if (run.reason) list.push({ label: 'Reason', value: run.reason });
+  const report = reportWarning(run);
+  if (report) list.push({ label: REPORT_WARNING_LABEL, value: report });
 
   // The failed databases carry their own errors; the run's error is shown when the state has one besides them.
   const errorLines = run.error

@@ -1,5 +1,5 @@
 import { CHAT_ENV } from '../../lib/contracts/lambda-env';
-import { optionalEnumEnv, type Environment } from '../common/env';
+import { optionalEnumEnv, optionalEnv, type Environment } from '../common/env';
 import { resolveConfiguredEndpoint, type WhenUnconfigured } from '../common/endpoint';
 import type { HttpDeps } from '../common/http-client';
 import { createLogger, type LambdaLogger } from '../common/logger';
@@ -54,7 +54,8 @@ export function createNotifyChatHandler(
       ? { url: endpoint.url, kind: chooseChatKind(endpoint.url, endpoint.kind, endpoint.origin, envKind) }
       : undefined;
     try {
-      return await notifyChat(run, { target, logger, http: deps.http });
+      const reportUrl = optionalEnv(env, CHAT_ENV.reportUrl);
+      return await notifyChat(run, { target, logger, http: deps.http, ...(reportUrl ? { reportUrl } : {}) });
     } catch (error) {
       // Logged for the function's own log group; rethrown so Step Functions fails the state (never swallowed).
       logger.error('chat notification failed', { ...runLogContext(run), error });

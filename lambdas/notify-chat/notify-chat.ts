@@ -19,6 +19,8 @@ export interface NotifyChatDeps {
   readonly logger: LambdaLogger;
   /** fetch, sleep, retry policy: injectable for tests and the local runner. */
   readonly http?: HttpDeps;
+  /** The report's S3 console URL (one database's deployment). @default - no link */
+  readonly reportUrl?: string;
 }
 
 /** What the function returns: what was (or would have been) posted, never where. */
@@ -41,7 +43,7 @@ export interface NotifyChatOutput {
  * (the HTTP failure kept as `cause`) when it cannot be delivered, so the state machine sees it.
  */
 export async function notifyChat(run: RunResult, deps: NotifyChatDeps): Promise<NotifyChatOutput> {
-  const message = buildChatMessage(run);
+  const message = buildChatMessage(run, deps.reportUrl ? { reportUrl: deps.reportUrl } : {});
   const context = runLogContext(run);
   if (!deps.target) {
     deps.logger.info('no chat webhook configured: returning the message without posting', context);

@@ -120,6 +120,32 @@ export const databaseOutcomeSchema = z.looseObject({
 /** One database's outcome after parsing. */
 export type DatabaseOutcome = z.output<typeof databaseOutcomeSchema>;
 
+/** What went wrong writing a database's report: the state and error name (the message is in the execution's history). */
+export const reportErrorSchema = z.looseObject({
+  state: z.string(),
+  name: z.string(),
+  message: optional(z.string()),
+});
+
+/** One database's report after WriteReports: whether its report and run log were written to the bucket. */
+export const reportResultSchema = z.looseObject({
+  /** The database's id (as its outcome names it). */
+  database: z.string().min(1),
+  written: z.boolean(),
+  error: optional(reportErrorSchema),
+});
+export type ReportResult = z.output<typeof reportResultSchema>;
+
+/** The reports of a run: a malformed entry is left out (a report never fails the run's notification). */
+const reportsSchema = z.unknown().transform((value) =>
+  Array.isArray(value)
+    ? value.flatMap((item) => {
+        const parsed = reportResultSchema.safeParse(item);
+        return parsed.success ? [parsed.data] : [];
+      })
+    : undefined,
+);
+
 /**
  * The run's state as the state machine passes it to the Lambda functions. Objects are loose: the state machine may
  * carry more fields, which are kept but not read. Known fields are typed strictly.
@@ -140,6 +166,16 @@ export const runStateSchema = z.looseObject({
   verifyBackup: optional(z.string()),
   /** One outcome per database, after the Map (absent in executions that predate it). */
   outcomes: optional(z.array(databaseOutcomeSchema)),
+  /** One entry per database after WriteReports: whether its report was written (absent before reports existed). */
+  reports: reportsSchema.optional(),
+  /** WriteReports itself failed (a runtime error of the Map, not one database's write). */
+  reportsFailed: z
+    .unknown()
+    .transform((value) => {
+      const parsed = reportErrorSchema.safeParse(value);
+      return parsed.success ? parsed.data : undefined;
+    })
+    .optional(),
 });
 
 /** The run state after parsing (optional fields absent, never null). */

@@ -5,13 +5,14 @@ import type { LambdaLogger } from '../../lambdas/common/logger';
 import { buildChatMessage } from '../../lambdas/notify-chat/chat-message';
 import { createNotifyChatHandler } from '../../lambdas/notify-chat/handler';
 import { createApplyRetentionHandler } from '../../lambdas/apply-retention/handler';
+import { createWriteReportHandler } from '../../lambdas/write-report/handler';
 import { createSnitchCheckInHandler } from '../../lambdas/snitch-checkin/handler';
 import { createS3Client } from '../../containers/common/s3';
 import { DEFAULT_KEY_PREFIX, DEFAULT_RETENTION_POLICY } from '../common/defaults';
 import type { RetentionPolicy } from '../common/retention';
 import { ENGINE_ENV } from '../contracts/engine-env';
 import type { FleetSettings } from '../contracts/fleet-settings';
-import { CHAT_ENV, RETENTION_ENV, SNITCH_ENV } from '../contracts/lambda-env';
+import { CHAT_ENV, REPORT_ENV, RETENTION_ENV, SNITCH_ENV } from '../contracts/lambda-env';
 import { finalRunState, runStateSchema, summarizeExecution, type RunRecord } from '../contracts/run-record';
 import { STATE } from '../contracts/state-names';
 import { ContainerTaskError, runContainerTask } from './container-task';
@@ -113,6 +114,17 @@ function lambdaLogger(sink: LocalRunOptions['onLambdaLog']): LambdaLogger {
     (message: string, ...extra: Record<string, unknown>[]) =>
       sink?.(level, message, Object.assign({}, ...extra));
   return { debug: emit('DEBUG'), info: emit('INFO'), warn: emit('WARN'), error: emit('ERROR') };
+}
+
+/** Pure: the names of a fleet's databases by id, for the ids that are not their name (the outcomes name the ids). */
+export function databaseNamesOf(config: LocalRunOptions['config']): Record<string, string> {
+  const databases = (config as Partial<FleetSettings>).databases;
+  if (!databases || typeof databases !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(databases)
+      .filter(([id, d]) => d && typeof d.name === 'string' && d.name !== id)
+      .map(([id, d]) => [id, d.name]),
+  );
 }
 
 /** Why a local execution was aborted: the only way one is (the runner's signal). */
@@ -228,6 +240,12 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
   // The same handler as the Lambda, on the same bucket as the engines: it tags (s3rver keeps tags); Object Lock is
   // AWS-only, so no lock mode locally. Deleting locally is `prune` (or `retention.pruneLocal`).
   const s3Credentials = options.s3.credentials;
+  const s3 = createS3Client(
+    options.s3.endpoint ? { endpoint: options.s3.endpoint } : {},
+    s3Credentials?.AWS_ACCESS_KEY_ID && s3Credentials.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: s3Credentials.AWS_ACCESS_KEY_ID, secretAccessKey: s3Credentials.AWS_SECRET_ACCESS_KEY }
+      : undefined,
+  );
   const applyRetention = createApplyRetentionHandler({
     env: {
       [RETENTION_ENV.bucket]: options.s3.bucket,
@@ -235,18 +253,26 @@ export async function runLocally(options: LocalRunOptions): Promise<RunRecord> {
       [RETENTION_ENV.policy]: JSON.stringify(options.retention ?? DEFAULT_RETENTION_POLICY),
     },
     logger,
-    s3: createS3Client(
-      options.s3.endpoint ? { endpoint: options.s3.endpoint } : {},
-      s3Credentials?.AWS_ACCESS_KEY_ID && s3Credentials.AWS_SECRET_ACCESS_KEY
-        ? { accessKeyId: s3Credentials.AWS_ACCESS_KEY_ID, secretAccessKey: s3Credentials.AWS_SECRET_ACCESS_KEY }
-        : undefined,
-    ),
+    s3,
+  });
+  // The same report as in AWS, in the same bucket: `<prefix>/<database>/report.html` beside its run log.
+  const names = databaseNamesOf(options.config);
+  const writeReport = createWriteReportHandler({
+    env: {
+      [REPORT_ENV.bucket]: options.s3.bucket,
+      [REPORT_ENV.prefix]: options.s3.prefix ?? DEFAULT_KEY_PREFIX,
+      [REPORT_ENV.policy]: JSON.stringify(options.retention ?? DEFAULT_RETENTION_POLICY),
+      ...(Object.keys(names).length ? { [REPORT_ENV.databaseNames]: JSON.stringify(names) } : {}),
+    },
+    logger,
+    s3,
   });
 
   const bindings: Record<string, TaskBinding> = {
     [STATE.backupDatabase]: containerTask('backup', STATE.backupDatabase),
     [STATE.verifyBackup]: containerTask('verify', STATE.verifyBackup),
     [STATE.applyRetention]: async (payload) => (await applyRetention(payload)) as unknown as Json,
+    [STATE.writeReport]: async (payload) => (await writeReport(payload)) as unknown as Json,
     [STATE.discoverDatabases]: containerTask('discover', STATE.discoverDatabases),
     [STATE.notifyRun]: notify,
     [STATE.notifyFailure]: notify,

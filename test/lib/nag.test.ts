@@ -97,6 +97,8 @@ describe.each(['pgproof.config.json', 'pgproof.config.example.json'])('cdk-nag A
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.manifest.json]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.roles.sql]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*.verified.json]',
+      'AwsSolutions-IAM5[Resource::<ref>/pgproof/*/report.html]',
+      'AwsSolutions-IAM5[Resource::<ref>/pgproof/*/runs.json]',
       'AwsSolutions-IAM5[Resource::<ref>/pgproof/*]',
       'AwsSolutions-IAM5[Resource::<ref>:*]',
     ]);

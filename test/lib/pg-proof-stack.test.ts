@@ -21,6 +21,7 @@ const PINNED_STATEFUL_IDS: Record<string, string> = {
   PgProofNotifySnitchCheckInLogsE1F85028: 'AWS::Logs::LogGroup',
   PgProofRunLogs3EA658CD: 'AWS::Logs::LogGroup',
   PgProofRetentionApplyRetentionLogsDB4C69E1: 'AWS::Logs::LogGroup',
+  PgProofReportWriteReportLogsBAD01A93: 'AWS::Logs::LogGroup',
   PgProofTaskStoppedWatchFunctionLogs369EB269: 'AWS::Logs::LogGroup',
 };
 

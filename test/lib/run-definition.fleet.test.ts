@@ -86,6 +86,7 @@ describe('the Map', () => {
         },
         VerifyBackup: async () => null,
         ApplyRetention: async () => RETENTION_RESULT,
+        WriteReport: async (i: any) => ({ database: i.outcome.database, written: true, key: 'k' }),
         NotifyRun: async () => ({ posted: true }),
         SnitchCheckIn: async () => ({ checkedIn: true }),
         NotifyFailure: async () => ({ posted: true }),
@@ -178,6 +179,7 @@ async function largestRunState(bindings: Partial<Record<string, TaskBinding>>) {
       BackupDatabase: async (i) => backupResult(env(i).PGPROOF_DATABASE!),
       VerifyBackup: async (i) => verifyResult(env(i).PGPROOF_DATABASE!),
       ApplyRetention: async () => RETENTION_RESULT,
+      WriteReport: async (i: any) => ({ database: i.outcome.database, written: true, key: 'k' }),
       NotifyRun: async () => {
         throw named('ChatPostFailed', LAMBDA_CAUSE);
       },
@@ -227,6 +229,30 @@ describe(`the run state after the Map, ${MAX_DATABASES} databases at their large
     expect(outcomes).toHaveLength(MAX_DATABASES);
     // The outcome keeps the checks' count, not each check
     expect((outcomes[0] as any).verify.checks).toBe(50);
+    expect(bytes, `largest run state: ${bytes} bytes`).toBeLessThan(STATE_LIMIT_BYTES);
+  });
+
+  it('every database failed at verification and every report failed too: under 256 KiB', async () => {
+    const { execution, bytes } = await largestRunState({
+      VerifyBackup: async (i: any) => {
+        const database = i.Overrides.ContainerOverrides[0].Environment.find(
+          (e: any) => e.Name === 'PGPROOF_DATABASE',
+        ).Value;
+        throw named('VerificationFailed', errorText(database));
+      },
+      // The Lambda's Cause (message and trace) stays out of the state: only the error's name is kept
+      WriteReport: async () => {
+        throw named('ReportNotWritten', LAMBDA_CAUSE);
+      },
+    });
+    const entered = execution.events.find((e) => e.type === 'StateEntered' && e.state === STATE.checkOutcomes);
+    const reports = (entered!.input as { reports: unknown[] }).reports;
+    expect(reports).toHaveLength(MAX_DATABASES);
+    expect(reports[0]).toEqual({
+      database: longId(0),
+      written: false,
+      error: { state: STATE.writeReport, name: 'ReportNotWritten' },
+    });
     expect(bytes, `largest run state: ${bytes} bytes`).toBeLessThan(STATE_LIMIT_BYTES);
   });
 

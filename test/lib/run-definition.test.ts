@@ -79,6 +79,8 @@ const TOP_LEVEL = [
   'SummarizeRun',
   'UseDefaultReason',
   'ValidateInput',
+  'WriteReports',
+  'WriteReportsFailed',
 ];
 /** The states of one database: the Map's item. */
 const ITEM = [
@@ -167,6 +169,7 @@ describe('rendered definition', () => {
       'NotifyRun',
       'SnitchCheckIn',
       'VerifyBackup',
+      'WriteReport',
     ]);
     for (const [, s] of taskStates) expect(s.TimeoutSeconds).toBeGreaterThan(0);
     for (const name of [STATE.backupDatabase, STATE.verifyBackup]) {
@@ -274,8 +277,11 @@ describe('paths', () => {
       Type: 'Pass',
       Parameters: { 'anyFailed.$': "States.ArrayContains($.outcomes[*].status, 'FAILED')" },
       ResultPath: '$.summary',
-      Next: STATE.checkOutcomes,
+      Next: STATE.writeReports,
     });
+    // WriteReports writes only $.reports (or $.reportsFailed) and always goes on to CheckOutcomes
+    expect(asl.States.WriteReports).toMatchObject({ ResultPath: '$.reports', Next: STATE.checkOutcomes });
+    expect(asl.States.WriteReportsFailed).toMatchObject({ ResultPath: '$.reportsFailed', Next: STATE.checkOutcomes });
     expect(asl.States.CheckOutcomes).toMatchObject({
       Choices: [{ Variable: '$.summary.anyFailed', BooleanEquals: true, Next: STATE.markDatabasesFailed }],
       Default: STATE.markRunVerified,
@@ -474,6 +480,7 @@ async function run(input: unknown, overrides: Overrides = {}, definition: AslDef
     BackupDatabase: record('BackupDatabase', (i) => backupOf(envOf(i).PGPROOF_DATABASE!)),
     VerifyBackup: record('VerifyBackup', () => VERIFY),
     ApplyRetention: record('ApplyRetention', () => RETENTION_RESULT),
+    WriteReport: record('WriteReport', (i) => ({ database: i.outcome.database, written: true, key: 'report.html' })),
     NotifyRun: record('NotifyRun', () => ({ posted: true })),
     SnitchCheckIn: record('SnitchCheckIn', () => ({ checkedIn: true })),
     NotifyFailure: record('NotifyFailure', () => ({ posted: true })),

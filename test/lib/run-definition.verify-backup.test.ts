@@ -60,6 +60,7 @@ async function run(input: unknown, overrides: Partial<Record<string, TaskBinding
     }),
     VerifyBackup: record('VerifyBackup', () => VERIFY),
     ApplyRetention: record('ApplyRetention', () => RETENTION_RESULT),
+    WriteReport: record('WriteReport', (i) => ({ database: i.outcome.database, written: true, key: 'report.html' })),
     NotifyRun: record('NotifyRun', () => ({ posted: true })),
     SnitchCheckIn: record('SnitchCheckIn', () => ({ checkedIn: true })),
     NotifyFailure: record('NotifyFailure', () => ({ posted: true })),

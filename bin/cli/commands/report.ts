@@ -34,7 +34,10 @@ export function addReportCommand(program: Command): void {
     .option('--local', 'the local state dir: its run history and embedded S3 data')
     .option('--state-dir <dir>', 'local state directory', '.pgproof')
     .option('--s3-endpoint <url>', 'an S3-compatible endpoint instead of AWS')
-    .option('--bucket <name>', 'the backup bucket (AWS or --s3-endpoint): backups and verifications only')
+    .option(
+      '--bucket <name>',
+      'the backup bucket (AWS or --s3-endpoint): its backups, verifications and the run logs (runs.json) runs write',
+    )
     .option('--prefix <prefix>', 'key prefix', DEFAULT_KEY_PREFIX)
     .option('--database <name>', 'only this database')
     .option('--days <n>', 'the period: the last N days', '90')
@@ -70,7 +73,8 @@ export function addReportCommand(program: Command): void {
           ...(flags.database !== undefined ? { databases: [flags.database] } : {}),
           days,
           policy,
-          ...(history ?? {}),
+          // Without the local history, each database's run log in the bucket (written by every run) is the history.
+          ...(history ?? { runLog: true }),
         });
       } finally {
         await stop();

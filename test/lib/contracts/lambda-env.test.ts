@@ -53,7 +53,8 @@ async function secretAskedFor(
 
 describe('Lambda environment contract: notify functions ↔ handlers', () => {
   it('gives each function exactly the variable its handler requires in AWS', () => {
-    expect(Object.keys(env.chat)).toEqual([CHAT_ENV.secretName]);
+    // Besides its secret, the chat function of a one-database deployment gets the report's console link (optional).
+    expect(Object.keys(env.chat)).toEqual([CHAT_ENV.secretName, CHAT_ENV.reportUrl]);
     expect(Object.keys(env.snitch)).toEqual([SNITCH_ENV.secretName]);
     // The task-stopped handler reads no environment (its event carries all it needs).
     expect(env.taskStopped).toEqual({});

@@ -103,8 +103,12 @@ describe('state names contract', () => {
       applyRetention: 'ApplyRetention',
       applyRetentionFailed: 'ApplyRetentionFailed',
       applyRetentionTimedOut: 'ApplyRetentionTimedOut',
+      writeReports: 'WriteReports',
+      writeReport: 'WriteReport',
+      writeReportFailed: 'WriteReportFailed',
+      writeReportsFailed: 'WriteReportsFailed',
     });
-    expect(Object.keys(STATE)).toHaveLength(50);
-    expect(new Set(Object.values(STATE)).size).toBe(50);
+    expect(Object.keys(STATE)).toHaveLength(54);
+    expect(new Set(Object.values(STATE)).size).toBe(54);
   });
 });

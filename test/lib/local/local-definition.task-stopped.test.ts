@@ -59,6 +59,7 @@ describe('a TaskStopped failure of a waiting step (what the task-stopped functio
         throw stepFailure(report.error, report.cause);
       },
       ApplyRetention: async () => RETENTION_RESULT,
+      WriteReport: async (i: any) => ({ database: i.outcome.database, written: true, key: 'k' }),
       NotifyRun: async (payload) => {
         notified = payload;
         return { posted: true };
