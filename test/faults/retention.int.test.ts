@@ -78,7 +78,11 @@ async function bucketKeys(stateDir: string): Promise<string[]> {
   try {
     const out = await s3.send(new ListObjectsV2Command({ Bucket: embedded.bucket }));
     expect(out.IsTruncated).toBeFalsy();
-    return (out.Contents ?? []).map((o) => o.Key!).sort();
+    const keys = (out.Contents ?? []).map((o) => o.Key!);
+    // Each run also writes the database's report and run log beside its backups: never tagged, never pruned
+    const others = keys.filter((k) => !RUN_ID_OF.test(k));
+    for (const k of others) expect(k).toMatch(/\/(report\.html|runs\.json)$/);
+    return keys.filter((k) => RUN_ID_OF.test(k)).sort();
   } finally {
     s3.destroy();
     await embedded.stop();
